@@ -1,0 +1,72 @@
+"""The one place Definitions is built: specs -> table assets -> jobs, with resources.
+
+Which specs: ``SEED_ASSETS_SPECS`` (spec files or folders, separated by ``os.pathsep``), else the
+shipped banking example. Where to: ``SEED_ASSETS_TARGET_URL``, else one SQLite file per spec.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dagster import AssetSelection, Definitions, EnvVar, define_asset_job
+
+from seed_assets.assets import build_table_assets
+from seed_assets.errors import SpecError
+from seed_assets.resources import GenerationResource, TargetResource
+from seed_assets.spec.loader import load_spec
+from seed_assets.spec.models import Spec
+
+SPECS_ENV = "SEED_ASSETS_SPECS"
+TARGET_ENV = "SEED_ASSETS_TARGET_URL"
+EXAMPLE = Path(__file__).parent / "examples" / "banking.yaml"
+SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def spec_paths(setting: str | None) -> list[Path]:
+    """Spec files named by the setting (files, or folders of them); the example when empty."""
+    if not setting:
+        return [EXAMPLE]
+    paths: list[Path] = []
+    for part in filter(None, (p.strip() for p in setting.split(os.pathsep))):
+        path = Path(part)
+        if path.is_dir():
+            paths.extend(sorted(p for p in path.iterdir() if p.suffix in SPEC_SUFFIXES))
+        else:
+            paths.append(path)
+    if not paths:
+        raise SpecError(f"{SPECS_ENV}={setting!r} names no spec files")
+    return paths
+
+
+def build_definitions(specs: list[Spec]) -> Definitions:
+    owners: dict[str, str] = {}
+    for spec in specs:
+        for table in spec.tables:
+            if table in owners:
+                raise SpecError(
+                    f"table '{table}' is defined by both {owners[table]} and {spec.source}; "
+                    "asset keys are table names, so load these specs in separate code locations",
+                    table=table,
+                )
+            owners[table] = spec.source or spec.name
+    assets = [a for spec in specs for a in build_table_assets(spec)]
+    jobs = [
+        define_asset_job(
+            f"generate_{spec.name}",
+            selection=AssetSelection.groups(spec.name),
+            description=f"Generate every table of the {spec.name} spec, parents first.",
+        )
+        for spec in specs
+    ]
+    target = (
+        TargetResource(url=EnvVar(TARGET_ENV)) if os.environ.get(TARGET_ENV) else TargetResource()
+    )
+    return Definitions(
+        assets=assets,
+        jobs=jobs,
+        resources={"target": target, "generation": GenerationResource()},
+    )
+
+
+defs = build_definitions([load_spec(p) for p in spec_paths(os.environ.get(SPECS_ENV))])

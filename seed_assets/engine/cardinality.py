@@ -1,0 +1,41 @@
+"""Children per parent, drawn from the spec's distribution (never a loop constant)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seed_assets.spec.distributions import (
+    BernoulliCount,
+    FixedCount,
+    NegBinomialCount,
+    PoissonCount,
+    UniformCount,
+    ZipfCount,
+)
+
+
+def draw_counts(dist, n: int, rng: np.random.Generator) -> np.ndarray:
+    """`n` child counts, clipped to the distribution's [min, max]."""
+    match dist:
+        case PoissonCount():
+            counts = rng.poisson(dist.mean, n)
+        case UniformCount():
+            counts = rng.integers(dist.min, dist.max + 1, n)
+        case FixedCount():
+            counts = np.full(n, dist.n)
+        case NegBinomialCount():
+            p = dist.dispersion / (dist.dispersion + dist.mean)
+            counts = rng.negative_binomial(dist.dispersion, p, n)
+        case ZipfCount():
+            # Inverse-CDF on the truncated support 1..max: exact, and no rejection loop.
+            support = np.arange(1, dist.max + 1, dtype=np.float64)
+            cdf = np.cumsum(support ** (-dist.a))
+            counts = np.searchsorted(cdf / cdf[-1], rng.random(n), side="right") + 1
+        case BernoulliCount():
+            counts = (rng.random(n) < dist.p).astype(np.int64)
+        case _:
+            raise TypeError(f"unknown cardinality {dist!r}")
+    counts = np.maximum(counts.astype(np.int64), dist.min)
+    if dist.max is not None:
+        counts = np.minimum(counts, dist.max)
+    return counts

@@ -1,0 +1,53 @@
+"""Dates and timestamps: uniform within global bounds, or a parent's date plus a drawn gap."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from seed_assets.engine.values import DATE_UNIT, draw_numbers
+from seed_assets.spec.models import ColumnSpec
+
+_PER_DAY = {"D": 1, "s": 86_400}
+
+
+def _bound(value: dt.datetime, unit: str) -> np.datetime64:
+    return np.datetime64(value.replace(tzinfo=None), unit)
+
+
+def between_values(column: ColumnSpec, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Uniform in [start, end], both inclusive, at the column's resolution (days or seconds)."""
+    unit = DATE_UNIT[column.type]
+    start, end = (_bound(v, unit) for v in column.between)
+    span = int((end - start).astype(np.int64))
+    if span < 0:
+        raise ValueError("`between` ends before it starts")
+    return start + rng.integers(0, span + 1, n).astype(f"timedelta64[{unit}]")
+
+
+def after_values(column: ColumnSpec, lower: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Never before `lower` (the parent's date, per row); a gap in days, clipped to `until`.
+
+    Without a `gap`, values are uniform between `lower` and `until` (the tutorial's rule). The
+    temporal rule wins over `until`: a parent dated after `until` gets a child on its own date.
+    """
+    unit = DATE_UNIT[column.type]
+    lower = lower.astype(f"datetime64[{unit}]")
+    n = len(lower)
+    missing = np.isnat(lower)
+    until = _bound(column.until, unit) if column.until is not None else None
+    if column.gap is not None:
+        gap = np.maximum(draw_numbers(column.gap, n, rng), 0.0) * _PER_DAY[unit]
+        values = lower + np.floor(gap).astype(np.int64).astype(f"timedelta64[{unit}]")
+        if until is not None:
+            values = np.maximum(np.minimum(values, until), lower)
+    elif until is not None:
+        room = np.maximum((until - np.where(missing, until, lower)).astype(np.int64), 0)
+        values = lower + np.floor(rng.random(n) * (room + 1)).astype(np.int64).astype(
+            f"timedelta64[{unit}]"
+        )
+    else:
+        values = lower.copy()
+    values[missing] = np.datetime64("NaT")
+    return values

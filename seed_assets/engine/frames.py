@@ -1,0 +1,46 @@
+"""Canonical pandas dtypes per column type, so frames compare equal whatever made them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, ColumnSpec, TableSpec
+
+DATE_UNIT = {"date": "D", "timestamp": "s"}
+
+
+def as_series(array, column: ColumnSpec) -> pd.Series:
+    """Strings as object, nullable ints as Int64, booleans as bool/boolean, dates as [s]."""
+    kind = column.type
+    if isinstance(array, pd.Series):
+        array = array.to_numpy(dtype=object) if _is_text(array) else array.to_numpy()
+    if kind in STRING_TYPES:
+        return pd.Series(array, dtype=object)
+    if kind in INTEGER_TYPES:
+        if array.dtype == object or array.dtype.kind == "f":
+            series = pd.Series(array, dtype="Int64")
+            return series if series.isna().any() else series.astype(np.int64)
+        return pd.Series(array.astype(np.int64))
+    if kind == "boolean":
+        if array.dtype == object or array.dtype.kind == "f":
+            series = pd.Series(array, dtype="boolean")
+            return series if series.isna().any() else series.astype(bool)
+        return pd.Series(array.astype(bool))
+    if kind in DATE_UNIT:
+        if array.dtype == object or array.dtype.kind in "US":
+            array = pd.to_datetime(pd.Series(array), format="ISO8601").to_numpy()
+        return pd.Series(np.asarray(array).astype("datetime64[s]"))
+    return pd.Series(np.asarray(array, dtype=np.float64))
+
+
+def canonical_frame(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
+    """A frame read from anywhere (a database, Parquet) with the engine's dtypes."""
+    return pd.DataFrame(
+        {name: as_series(frame[name], table.columns[name]) for name in frame.columns},
+        index=pd.RangeIndex(len(frame)),
+    )
+
+
+def _is_text(series: pd.Series) -> bool:
+    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)

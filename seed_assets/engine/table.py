@@ -1,0 +1,400 @@
+"""Generate one table, chunk by chunk, from its spec and its parents' rows.
+
+Parents arrive as DataFrames holding the columns ``parent_columns`` asks for. They are put in
+primary-key order first, so the result is the same whether they come from memory or from a
+database. Chunks are fixed by the spec (``chunk_rows`` parent rows, or rows for a table no FK
+drives) and each chunk draws from its own streams: any chunk can be made alone, anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from seed_assets.engine import dates, values
+from seed_assets.engine.cardinality import draw_counts
+from seed_assets.engine.frames import as_series as _as_series
+from seed_assets.engine.keys import within_parent_positions
+from seed_assets.engine.rng import stream, table_seed
+from seed_assets.errors import SpecError
+from seed_assets.spec.graph import resolve_after
+from seed_assets.spec.models import (
+    ColumnSpec,
+    ForeignKeySpec,
+    Spec,
+    TableSpec,
+)
+
+
+def parent_columns(spec: Spec, table_name: str) -> dict[str, list[str]]:
+    """For each parent table, the columns generating `table_name` reads (its key first)."""
+    table = spec.tables[table_name]
+    needed: dict[str, list[str]] = {}
+
+    def need(parent: str, columns: list[str]) -> None:
+        have = needed.setdefault(parent, list(sort_key(spec.tables[parent])))
+        have.extend(c for c in columns if c not in have)
+
+    for fk in table.foreign_keys:
+        target = fk.references.table
+        if target == table_name:
+            continue
+        if fk.via is None:
+            need(target, fk.references.columns)
+        else:
+            through = _through(table, fk)
+            middle = spec.tables[through.references.table]
+            need(through.references.table, _middle_fk(middle, fk).columns)
+    for column in table.columns.values():
+        if column.after and "." in column.after:
+            fk, ref = resolve_after(spec, table_name, column.after)
+            need(fk.references.table, [*fk.references.columns, ref])
+    return needed
+
+
+def sort_key(table: TableSpec) -> list[str]:
+    """The columns that put a table's rows in canonical order: its primary key."""
+    if table.primary_key:
+        return list(table.primary_key)
+    keys = table.unique or [[c] for c, col in table.columns.items() if col.unique]
+    return list(keys[0]) if keys else []
+
+
+def canonical_parent(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
+    """Parent rows in primary-key order (a no-op when they already are, as sequences are)."""
+    key = sort_key(table)
+    if not key or len(frame) < 2:
+        return frame.reset_index(drop=True)
+    ordered = (
+        frame[key[0]].is_monotonic_increasing and frame[key[0]].is_unique
+        if len(key) == 1
+        else pd.MultiIndex.from_frame(frame[key]).is_monotonic_increasing
+    )
+    if ordered:
+        return frame.reset_index(drop=True)
+    return frame.sort_values(key, kind="stable").reset_index(drop=True)
+
+
+def _through(table: TableSpec, fk: ForeignKeySpec) -> ForeignKeySpec:
+    return next(f for f in table.foreign_keys if f.columns[0] == fk.via and f is not fk)
+
+
+def _middle_fk(middle: TableSpec, fk: ForeignKeySpec) -> ForeignKeySpec:
+    return next(
+        f
+        for f in middle.foreign_keys
+        if f.references.table == fk.references.table
+        and f.references.columns == fk.references.columns
+    )
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Rows [row_start, row_start + rows) of a table, children of parents [first, last)."""
+
+    index: int
+    row_start: int
+    rows: int
+    parent_start: int = 0
+    parent_stop: int = 0
+
+
+class TableGenerator:
+    """Everything needed to make one table: row count known up front, values chunk by chunk."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        table_name: str,
+        parents: Mapping[str, pd.DataFrame] | None = None,
+        *,
+        seed: int | None = None,
+        scale: float = 1.0,
+    ) -> None:
+        self.spec = spec
+        self.name = table_name
+        self.table = spec.tables[table_name]
+        self.seed = spec.seed if seed is None else seed
+        self.scale = scale
+        self.parents = self._prepare_parents(parents or {})
+        self.driving = self.table.driving_fk
+        self.counts = self._draw_counts()
+        self.chunks = self._plan_chunks()
+        self.total_rows = sum(c.rows for c in self.chunks)
+        self._fakers: dict[str, values.FakerColumn] = {}
+        self._unique_ints: dict[str, np.ndarray] = {}
+
+    # -- set-up --------------------------------------------------------------------------------
+
+    def _prepare_parents(self, given: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        prepared = {}
+        for parent, columns in parent_columns(self.spec, self.name).items():
+            if parent not in given:
+                raise ValueError(f"generating {self.name} needs the rows of {parent}")
+            frame = given[parent]
+            missing = [c for c in columns if c not in frame.columns]
+            if missing:
+                raise ValueError(f"generating {self.name} needs {parent}.{', '.join(missing)}")
+            prepared[parent] = canonical_parent(frame[columns], self.spec.tables[parent])
+        return prepared
+
+    def _draw_counts(self) -> np.ndarray | None:
+        if self.driving is None:
+            return None
+        n_parents = len(self.parents[self.driving.references.table])
+        step = self.spec.chunk_rows
+        parts = [
+            draw_counts(
+                self.driving.cardinality,
+                min(step, n_parents - start),
+                stream(self.seed, self.name, start // step, "counts"),
+            )
+            for start in range(0, n_parents, step)
+        ]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def _plan_chunks(self) -> list[Chunk]:
+        step = self.spec.chunk_rows
+        if self.counts is None:
+            total = round(self.table.rows * self.scale)
+            return [
+                Chunk(i, start, min(step, total - start))
+                for i, start in enumerate(range(0, total, step))
+            ]
+        chunks, row = [], 0
+        for i, start in enumerate(range(0, len(self.counts), step)):
+            stop = min(start + step, len(self.counts))
+            rows = int(self.counts[start:stop].sum())
+            chunks.append(Chunk(i, row, rows, start, stop))
+            row += rows
+        return chunks
+
+    # -- generation ----------------------------------------------------------------------------
+
+    def frames(self) -> Iterator[pd.DataFrame]:
+        """The table, one DataFrame per chunk, in order."""
+        for chunk in self.chunks:
+            yield self.chunk_frame(chunk)
+
+    def frame(self) -> pd.DataFrame:
+        """The whole table in one DataFrame."""
+        parts = list(self.frames())
+        return pd.concat(parts, ignore_index=True) if parts else self.empty_frame()
+
+    def empty_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {name: _as_series(_empty(col), col) for name, col in self.table.columns.items()}
+        )
+
+    def chunk_frame(self, chunk: Chunk) -> pd.DataFrame:
+        """One chunk's rows, every column in spec order."""
+        n = chunk.rows
+        rows = chunk.row_start + np.arange(n, dtype=np.int64)
+        cols: dict[str, np.ndarray] = {}
+        parent_rows: dict[str, np.ndarray] = {}  # FK label -> parent row index per child row
+        counts = None
+        if self.driving is not None:
+            counts = self.counts[chunk.parent_start : chunk.parent_stop]
+            parent_rows[self.driving.label] = np.repeat(
+                np.arange(chunk.parent_start, chunk.parent_stop), counts
+            )
+
+        plain = [c for c, col in self.table.columns.items() if col.source not in (None, "after")]
+        for name in plain:
+            column = self.table.columns[name]
+            cols[name] = self._plain(name, column, chunk, rows, counts)
+        self._fill_foreign_keys(chunk, cols, parent_rows)
+        for name in self._after_order():
+            cols[name] = self._after(name, chunk, cols, parent_rows)
+        for name, column in self.table.columns.items():
+            if column.null_fraction and self.table.fk_for_column(name) is None:
+                mask = stream(self.seed, self.name, chunk.index, f"null:{name}").random(n)
+                cols[name] = _with_nulls(cols[name], mask < column.null_fraction)
+        return pd.DataFrame(
+            {name: _as_series(cols[name], col) for name, col in self.table.columns.items()}
+        )
+
+    def _plain(self, name, column: ColumnSpec, chunk: Chunk, rows, counts) -> np.ndarray:
+        n = len(rows)
+        rng = stream(self.seed, self.name, chunk.index, name)
+        try:
+            match column.source:
+                case "faker":
+                    return self._faker(name, column).values(rows, rng)
+                case "choice":
+                    if column.unique:
+                        return self._unique_choice(name, column, rows)
+                    return values.choice_values(column, n, rng)
+                case "distribution":
+                    if column.unique:
+                        return self._unique_int(name, column)[rows]
+                    return values.numeric_values(column, n, rng)
+                case "sequence":
+                    positions = (
+                        within_parent_positions(counts) if column.sequence.per_parent else rows
+                    )
+                    return values.sequence_values(column, positions)
+                case "constant":
+                    return values.constant_values(column, n)
+                case "between":
+                    return dates.between_values(column, n, rng)
+                case "rate":
+                    return values.rate_values(column, n, rng)
+        except SpecError as exc:
+            raise SpecError(exc.message, table=self.name, column=name) from None
+        raise AssertionError(f"unhandled source {column.source}")
+
+    def _faker(self, name: str, column: ColumnSpec) -> values.FakerColumn:
+        if name not in self._fakers:
+            seed = table_seed(self.seed, self.name, f"pool:{name}")
+            self._fakers[name] = values.FakerColumn(column, self.spec.locale, self.total_rows, seed)
+        return self._fakers[name]
+
+    def _unique_int(self, name: str, column: ColumnSpec) -> np.ndarray:
+        if name not in self._unique_ints:
+            rng = np.random.default_rng(table_seed(self.seed, self.name, f"unique:{name}"))
+            self._unique_ints[name] = values.unique_integers(column, self.total_rows, rng)
+        return self._unique_ints[name]
+
+    def _unique_choice(self, name: str, column: ColumnSpec, rows: np.ndarray) -> np.ndarray:
+        options = values.typed_array(column.choice.values, column.type)
+        if len(options) < self.total_rows:
+            raise SpecError(
+                f"`unique: true` needs {self.total_rows} distinct values, but the choice has "
+                f"{len(options)}"
+            )
+        order = np.random.default_rng(table_seed(self.seed, self.name, f"unique:{name}"))
+        return options[order.permutation(len(options))[rows]]
+
+    def _fill_foreign_keys(self, chunk: Chunk, cols: dict, parent_rows: dict) -> None:
+        n = chunk.rows
+        for fk in self.table.foreign_keys:
+            target = fk.references.table
+            if fk.via is not None:
+                continue
+            if target == self.name:
+                self._self_reference(fk, chunk, cols)
+                continue
+            if fk is not self.driving:
+                rng = stream(self.seed, self.name, chunk.index, f"fk:{fk.label}")
+                n_parents = len(self.parents[target])
+                if n_parents == 0 and n:
+                    raise SpecError(
+                        f"foreign key {fk.label}: {target} has no rows to reference",
+                        table=self.name,
+                        column=fk.columns[0],
+                    )
+                parent_rows[fk.label] = rng.integers(0, max(n_parents, 1), n)
+            picked = parent_rows[fk.label]
+            null = self._fk_nulls(fk, chunk, n)
+            for column, ref in zip(fk.columns, fk.references.columns, strict=True):
+                taken = _take(self.parents[target][ref], picked)
+                cols[column] = _with_nulls(taken, null) if null is not None else taken
+        for fk in self.table.foreign_keys:
+            if fk.via is not None:
+                self._copy_via(fk, cols, parent_rows)
+
+    def _fk_nulls(self, fk: ForeignKeySpec, chunk: Chunk, n: int) -> np.ndarray | None:
+        fraction = max(self.table.columns[c].null_fraction for c in fk.columns)
+        if not fraction or fk is self.driving:
+            return None
+        return stream(self.seed, self.name, chunk.index, f"null:{fk.label}").random(n) < fraction
+
+    def _self_reference(self, fk: ForeignKeySpec, chunk: Chunk, cols: dict) -> None:
+        """A forest: each row's parent is an earlier row of the same chunk, or none (a root)."""
+        n = chunk.rows
+        rng = stream(self.seed, self.name, chunk.index, f"fk:{fk.label}")
+        local = np.arange(n)
+        parent = np.floor(rng.random(n) * local).astype(np.int64)
+        fraction = max(self.table.columns[c].null_fraction for c in fk.columns)
+        root = (local == 0) | (rng.random(n) < fraction)
+        for column, ref in zip(fk.columns, fk.references.columns, strict=True):
+            if ref not in cols:
+                raise SpecError(
+                    f"self-reference to {ref}: that column must have its own source",
+                    table=self.name,
+                    column=column,
+                )
+            cols[column] = _with_nulls(cols[ref][parent], root)
+
+    def _copy_via(self, fk: ForeignKeySpec, cols: dict, parent_rows: dict) -> None:
+        through = _through(self.table, fk)
+        middle_name = through.references.table
+        middle_fk = _middle_fk(self.spec.tables[middle_name], fk)
+        picked = parent_rows[through.label]
+        null = _null_mask(cols[through.columns[0]])
+        for column, middle_column in zip(fk.columns, middle_fk.columns, strict=True):
+            taken = _take(self.parents[middle_name][middle_column], picked)
+            cols[column] = _with_nulls(taken, null) if null.any() else taken
+        target = self.parents.get(fk.references.table)
+        if target is not None:  # an `after` rule reads that parent: find its rows by key
+            keys = pd.MultiIndex.from_frame(target[fk.references.columns])
+            found = pd.MultiIndex.from_arrays([cols[c] for c in fk.columns])
+            parent_rows[fk.label] = keys.get_indexer(found)
+
+    def _after_order(self) -> list[str]:
+        pending = [c for c, col in self.table.columns.items() if col.source == "after"]
+        ordered: list[str] = []
+        while pending:
+            for name in list(pending):
+                ref = self.table.columns[name].after
+                if "." in ref or ref not in pending:
+                    ordered.append(name)
+                    pending.remove(name)
+        return ordered
+
+    def _after(self, name: str, chunk: Chunk, cols: dict, parent_rows: dict) -> np.ndarray:
+        column = self.table.columns[name]
+        fk, ref = resolve_after(self.spec, self.name, column.after)
+        if fk is None:
+            lower = cols[ref]
+        else:
+            picked = parent_rows[fk.label]
+            source = self.parents[fk.references.table][ref]
+            lower = _take(source, np.where(picked < 0, 0, picked)).astype("datetime64[s]")
+            lower[picked < 0] = np.datetime64("NaT")
+        rng = stream(self.seed, self.name, chunk.index, name)
+        return dates.after_values(column, lower, rng)
+
+
+# -- arrays and frames -----------------------------------------------------------------------
+
+
+def _take(series: pd.Series, rows: np.ndarray) -> np.ndarray:
+    array = series.to_numpy()
+    if array.dtype.kind == "M":
+        return array[rows]
+    if array.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+        return series.to_numpy(dtype=object)[rows]
+    return array[rows]
+
+
+def _null_mask(array: np.ndarray) -> np.ndarray:
+    if array.dtype.kind == "M":
+        return np.isnat(array)
+    if array.dtype.kind == "f":
+        return np.isnan(array)
+    if array.dtype == object:
+        return pd.isna(array)
+    return np.zeros(len(array), dtype=bool)
+
+
+def _with_nulls(array: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    if not mask.any():
+        return array
+    if array.dtype.kind == "M":
+        out = array.copy()
+        out[mask] = np.datetime64("NaT")
+        return out
+    if array.dtype.kind == "f":
+        return np.where(mask, np.nan, array)
+    out = array.astype(object)
+    out[mask] = None
+    return out
+
+
+def _empty(column: ColumnSpec) -> np.ndarray:
+    return values.typed_array([], column.type)

@@ -1,0 +1,140 @@
+"""Faker providers, checked by name and signature, and seeded value pools.
+
+Faker is slow per call (tens of microseconds), so a column never calls it per row: a pool of
+values is drawn once per (table, column) from a seeded Faker, then sampled with NumPy.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+import re
+from typing import Any
+
+import numpy as np
+from faker import Faker
+from faker.config import AVAILABLE_LOCALES
+from numpy.dtypes import StringDType
+
+DEFAULT_POOL_SIZE = 10_000
+# Unique columns draw a larger pool so small tables need no suffixes at all.
+UNIQUE_POOL_SIZE = 50_000
+
+
+@functools.cache
+def _faker(locale: str) -> Faker:
+    return Faker(locale)
+
+
+@functools.cache
+def provider_names(locale: str) -> tuple[str, ...]:
+    fake = _faker(locale)
+    names = []
+    for name in dir(fake):
+        if name.startswith("_") or name in _NOT_PROVIDERS:
+            continue
+        try:
+            if callable(getattr(fake, name)):
+                names.append(name)
+        except (AttributeError, TypeError, NotImplementedError):
+            continue
+    return tuple(names)
+
+
+# Faker methods that manage the generator rather than produce values.
+_NOT_PROVIDERS = {
+    "seed",
+    "seed_instance",
+    "seed_locale",
+    "add_provider",
+    "get_providers",
+    "provider",
+    "set_arguments",
+    "del_arguments",
+    "get_arguments",
+    "set_formatter",
+    "get_formatter",
+    "format",
+    "parse",
+    "items",
+    "unique",
+    "optional",
+}
+
+
+def check_locale(locale: str) -> None:
+    if locale not in AVAILABLE_LOCALES:
+        close = difflib.get_close_matches(locale, AVAILABLE_LOCALES, n=3)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        raise ValueError(f"unknown Faker locale {locale!r}{hint}")
+
+
+def check_provider(name: str, params: dict[str, Any], locale: str) -> None:
+    """Raise ValueError, with the closest valid names, unless `name(**params)` can be called."""
+    check_locale(locale)
+    names = provider_names(locale)
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(f"unknown Faker provider {name!r} for locale {locale}{hint}")
+    signature = inspect.signature(getattr(_faker(locale), name))
+    try:
+        signature.bind(**params)
+    except TypeError:
+        accepted = [p for p in signature.parameters if p not in ("self", "args", "kwargs")]
+        unknown = [p for p in params if p not in signature.parameters]
+        close = {p: difflib.get_close_matches(p, accepted, n=1) for p in unknown}
+        hints = ", ".join(
+            f"{p!r} (did you mean {c[0]!r}?)" if c else repr(p) for p, c in close.items()
+        )
+        raise ValueError(
+            f"provider {name!r} does not take {hints or 'these params'}; "
+            f"it takes: {', '.join(accepted) or 'no params'}"
+        ) from None
+
+
+def build_pool(
+    provider: str, params: dict[str, Any], locale: str, size: int, seed: int, *, distinct: bool
+) -> np.ndarray:
+    """`size` values from a Faker seeded with `seed` (deduplicated when `distinct`)."""
+    fake = _faker(locale)
+    fake.seed_instance(seed)
+    method = getattr(fake, provider)
+    values = [method(**params) for _ in range(size)]
+    if distinct:
+        values = list(dict.fromkeys(v for v in values if not _SUFFIXED.search(str(v))))
+    pool = np.empty(len(values), dtype=object)
+    pool[:] = values
+    return pool
+
+
+# Unique values beyond the pool get a round suffix; pool values that already look suffixed are
+# dropped, so a suffixed value can never equal a plain one.
+_SUFFIXED = re.compile(r"(\+\d+@)|( #\d+$)")
+
+
+def unique_values(pool: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Distinct values for global row numbers `rows`: pool[r % n], suffixed by round r // n.
+
+    Emails keep a valid address (``local+2@domain``, plus addressing); other values get `` #2``.
+    """
+    n = len(pool)
+    index = rows % n
+    rounds = rows // n
+    out = pool[index].astype(object)
+    later = rounds > 0
+    if later.any():
+        text = pool.astype(StringDType())
+        local, at, domain = np.strings.partition(text, np.array("@", dtype=StringDType()))
+        is_email = (at == "@") & (np.strings.find(domain, "@") < 0)
+        head = np.where(is_email, local, text)
+        tail = np.where(is_email, np.strings.add("@", domain), "")
+        sep = np.where(is_email, "+", " #")
+        idx = index[later]
+        number = rounds[later].astype(StringDType())
+        joined = np.strings.add(
+            np.strings.add(np.strings.add(head[idx], sep[idx]), number), tail[idx]
+        )
+        out[later] = joined.astype(object)
+    return out

@@ -1,0 +1,16 @@
+"""Generation settings a run may override: the seed and the scale of root tables."""
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from seed_assets.spec.models import Spec
+
+
+class GenerationResource(ConfigurableResource):
+    """Seed and scale for a run; the seed defaults to the spec's, so runs repeat exactly."""
+
+    seed: int | None = Field(None, description="Root seed; empty uses the spec's `seed`.")
+    scale: float = Field(1.0, gt=0, description="Multiplies the `rows` of root tables.")
+
+    def seed_for(self, spec: Spec) -> int:
+        return spec.seed if self.seed is None else self.seed

@@ -1,0 +1,25 @@
+"""The database the table assets write to."""
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from seed_assets.spec.models import Spec
+from seed_assets.sql.target import Target
+
+
+def default_url(spec: Spec) -> str:
+    """``sqlite:///data/<spec file stem>.sqlite``: the embedded default, relative to the cwd."""
+    return f"sqlite:///data/{spec.source_stem}.sqlite"
+
+
+class TargetResource(ConfigurableResource):
+    """A SQLAlchemy URL (set it with ``EnvVar("SEED_ASSETS_TARGET_URL")``); empty means each
+    spec writes to ``sqlite:///data/<spec file stem>.sqlite``."""
+
+    url: str = Field("", description="SQLAlchemy URL naming its driver; empty for the default.")
+
+    def url_for(self, spec: Spec) -> str:
+        return self.url or default_url(spec)
+
+    def target_for(self, spec: Spec) -> Target:
+        return Target.for_url(self.url_for(spec))

@@ -1,0 +1,353 @@
+"""The FK graph of a spec: cross-table checks, topological order, parents and descendants.
+
+A child depends on every table its FKs reference (self-references excepted: a table can be its
+own parent row by row, generated as a forest). That edge set is also the Dagster asset graph.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+
+from seed_assets.errors import SpecError
+from seed_assets.spec.models import (
+    INTEGER_TYPES,
+    STRING_TYPES,
+    TEMPORAL_TYPES,
+    ColumnSpec,
+    ForeignKeySpec,
+    Spec,
+    TableSpec,
+)
+
+
+def parents(spec: Spec, table: str) -> list[str]:
+    """Distinct tables `table` references, in FK order, itself excluded."""
+    seen: list[str] = []
+    for fk in spec.tables[table].foreign_keys:
+        target = fk.references.table
+        if target != table and target not in seen:
+            seen.append(target)
+    return seen
+
+
+def children(spec: Spec, table: str) -> list[str]:
+    return [name for name in spec.tables if name != table and table in parents(spec, name)]
+
+
+def descendants(spec: Spec, table: str) -> list[str]:
+    """Every table that depends on `table`, directly or not, in topological order."""
+    found: set[str] = set()
+    frontier = [table]
+    while frontier:
+        for child in children(spec, frontier.pop()):
+            if child not in found:
+                found.add(child)
+                frontier.append(child)
+    return [name for name in topological_order(spec) if name in found]
+
+
+def topological_order(spec: Spec) -> list[str]:
+    """Tables parents-first; ties keep the spec's order, so the order is stable."""
+    remaining = {name: set(parents(spec, name)) for name in spec.tables}
+    order: list[str] = []
+    while remaining:
+        ready = [name for name, deps in remaining.items() if not deps]
+        if not ready:
+            raise _cycle_error(spec, remaining)
+        for name in ready:
+            order.append(name)
+            del remaining[name]
+        for deps in remaining.values():
+            deps.difference_update(ready)
+    return order
+
+
+def _cycle_error(spec: Spec, remaining: dict[str, set[str]]) -> SpecError:
+    cycle = _find_cycle(remaining)
+    edges = []
+    all_not_null = True
+    for child, parent in itertools.pairwise(cycle):
+        for fk in spec.tables[child].foreign_keys:
+            if fk.references.table == parent:
+                edges.append(f"{child}.{','.join(fk.columns)} -> {parent}")
+                table = spec.tables[child]
+                if any(table.columns[c].is_nullable for c in fk.columns if c in table.columns):
+                    all_not_null = False
+    path = " -> ".join(cycle)
+    if all_not_null:
+        return SpecError(
+            f"the foreign keys {'; '.join(edges)} form a cycle ({path}) of NOT NULL columns, so no "
+            "table can be written first. Make one of these FK columns nullable "
+            "(null_fraction > 0 or nullable: true)",
+            table=cycle[0],
+        )
+    return SpecError(
+        f"the foreign keys {'; '.join(edges)} form a cycle ({path}); cycles across tables are not "
+        "generated yet. Drop one of these FKs from the spec (keep the column as a plain value)",
+        table=cycle[0],
+    )
+
+
+def _find_cycle(remaining: dict[str, set[str]]) -> list[str]:
+    start = sorted(remaining)[0]
+    path = [start]
+    while True:
+        nxt = sorted(remaining[path[-1]])[0]
+        if nxt in path:
+            return [*path[path.index(nxt) :], nxt]
+        path.append(nxt)
+
+
+def check_spec(spec: Spec) -> None:
+    """Cross-table rules; raises SpecError naming the table and column."""
+    for name, table in spec.tables.items():
+        _check_keys(spec, name, table)
+        for fk in table.foreign_keys:
+            _check_fk(spec, name, table, fk)
+        _check_counts(name, table)
+        for column_name, column in table.columns.items():
+            _check_column(spec, name, table, column_name, column)
+    topological_order(spec)
+    _check_expectations(spec)
+
+
+def _need_columns(table_name: str, table: TableSpec, columns: Iterable[str], what: str) -> None:
+    for column in columns:
+        if column not in table.columns:
+            raise SpecError(
+                f"{what} names column '{column}', which the table does not have "
+                f"(columns: {', '.join(table.columns)})",
+                table=table_name,
+                column=column,
+            )
+
+
+def _check_keys(spec: Spec, name: str, table: TableSpec) -> None:
+    _need_columns(name, table, table.primary_key, "primary_key")
+    for key in table.unique:
+        _need_columns(name, table, key, "a unique key")
+    for column in table.primary_key:
+        if table.columns[column].is_nullable:
+            raise SpecError("a primary key column cannot be nullable", table=name, column=column)
+
+
+def _keys_of(table: TableSpec) -> list[list[str]]:
+    keys = [table.primary_key] if table.primary_key else []
+    keys += table.unique
+    keys += [[c] for c, col in table.columns.items() if col.unique]
+    return keys
+
+
+def _compatible(a: ColumnSpec, b: ColumnSpec) -> bool:
+    for family in (INTEGER_TYPES, STRING_TYPES):
+        if a.type in family and b.type in family:
+            return True
+    return a.type == b.type
+
+
+def _check_fk(spec: Spec, name: str, table: TableSpec, fk: ForeignKeySpec) -> None:
+    _need_columns(name, table, fk.columns, f"foreign key {fk.label}")
+    target = fk.references.table
+    if target not in spec.tables:
+        raise SpecError(
+            f"foreign key {','.join(fk.columns)} references unknown table '{target}' "
+            f"(tables: {', '.join(spec.tables)})",
+            table=name,
+            column=fk.columns[0],
+        )
+    parent = spec.tables[target]
+    for column, ref in zip(fk.columns, fk.references.columns, strict=True):
+        if ref not in parent.columns:
+            raise SpecError(
+                f"foreign key references {target}.{ref}, which does not exist "
+                f"(columns of {target}: {', '.join(parent.columns)})",
+                table=name,
+                column=column,
+            )
+        ours, theirs = table.columns[column], parent.columns[ref]
+        if not _compatible(ours, theirs):
+            raise SpecError(
+                f"type {ours.type} does not match {target}.{ref} ({theirs.type}); "
+                f"declare the FK column as {theirs.type}",
+                table=name,
+                column=column,
+            )
+        if ours.source is not None:
+            raise SpecError(
+                f"the column takes its values from the foreign key to {target}; "
+                f"remove `{ours.source}`",
+                table=name,
+                column=column,
+            )
+    if list(fk.references.columns) not in _keys_of(parent):
+        raise SpecError(
+            f"foreign key references {target}({', '.join(fk.references.columns)}), which is "
+            f"neither the primary key nor a unique key of {target}",
+            table=name,
+            column=fk.columns[0],
+        )
+    if target == name:
+        if fk.cardinality is not None:
+            raise SpecError(
+                "a self-reference cannot drive the row count; remove `cardinality`",
+                table=name,
+                column=fk.columns[0],
+            )
+        if not all(table.columns[c].is_nullable for c in fk.columns):
+            raise SpecError(
+                "a NOT NULL self-reference has no way out: the first row has no parent. "
+                "Give the column null_fraction > 0 (the roots of the tree)",
+                table=name,
+                column=fk.columns[0],
+            )
+    if fk.via is not None:
+        _check_via(spec, name, table, fk)
+
+
+def _check_via(spec: Spec, name: str, table: TableSpec, fk: ForeignKeySpec) -> None:
+    through = next((f for f in table.foreign_keys if f.columns[0] == fk.via and f is not fk), None)
+    if through is None:
+        raise SpecError(
+            f"`via: {fk.via}` must name the first column of another foreign key of this table",
+            table=name,
+            column=fk.columns[0],
+        )
+    middle = spec.tables[through.references.table]
+    if not any(
+        f.references.table == fk.references.table and f.references.columns == fk.references.columns
+        for f in middle.foreign_keys
+    ):
+        raise SpecError(
+            f"`via: {fk.via}` goes to {through.references.table}, which has no foreign key to "
+            f"{fk.references.table}({', '.join(fk.references.columns)}) to copy",
+            table=name,
+            column=fk.columns[0],
+        )
+
+
+def _check_counts(name: str, table: TableSpec) -> None:
+    driving = [fk for fk in table.foreign_keys if fk.cardinality is not None]
+    if len(driving) > 1:
+        raise SpecError(
+            "more than one foreign key has a `cardinality`; one FK drives the row count, "
+            "the others pick a parent",
+            table=name,
+        )
+    if driving and table.rows is not None:
+        raise SpecError(
+            f"`rows` is set, but the row count follows from the cardinality of {driving[0].label}; "
+            "remove one of them",
+            table=name,
+        )
+    if not driving and table.rows is None:
+        raise SpecError(
+            "no row count: give `rows`, or a `cardinality` on the foreign key that drives it",
+            table=name,
+        )
+
+
+def _check_column(spec: Spec, name: str, table: TableSpec, column_name: str, column: ColumnSpec):
+    fk = table.fk_for_column(column_name)
+    if column.source is None and fk is None:
+        raise SpecError(
+            "no value source: give one of faker, choice, distribution, sequence, constant, "
+            "between, after or rate, or make it part of a foreign key",
+            table=name,
+            column=column_name,
+        )
+    if column.sequence is not None and column.sequence.per_parent and table.driving_fk is None:
+        raise SpecError(
+            "`per_parent` numbers children of a parent, but no FK of this table has a cardinality",
+            table=name,
+            column=column_name,
+        )
+    if column.after is not None:
+        _check_after(spec, name, table, column_name, column.after)
+
+
+def resolve_after(spec: Spec, table_name: str, after: str) -> tuple[ForeignKeySpec | None, str]:
+    """The FK (None: this table) and column that an `after` rule points at."""
+    table = spec.tables[table_name]
+    if "." not in after:
+        return None, after
+    parent, column = after.split(".", 1)
+    fks = [fk for fk in table.foreign_keys if fk.references.table == parent]
+    if parent == table_name or not fks:
+        raise SpecError(
+            f"`after: {after}` needs a foreign key from {table_name} to {parent}",
+            table=table_name,
+        )
+    if len(fks) > 1:
+        raise SpecError(
+            f"`after: {after}` is ambiguous: {len(fks)} foreign keys lead to {parent}",
+            table=table_name,
+        )
+    return fks[0], column
+
+
+def _check_after(spec: Spec, name: str, table: TableSpec, column_name: str, after: str) -> None:
+    try:
+        fk, ref = resolve_after(spec, name, after)
+    except SpecError as exc:
+        raise SpecError(exc.message, table=name, column=column_name) from None
+    owner_name = fk.references.table if fk else name
+    owner = spec.tables[owner_name]
+    if ref not in owner.columns:
+        raise SpecError(
+            f"`after: {after}` names a column {owner_name} does not have",
+            table=name,
+            column=column_name,
+        )
+    if owner.columns[ref].type not in TEMPORAL_TYPES:
+        raise SpecError(
+            f"`after: {after}` points at a {owner.columns[ref].type} column; it must be a "
+            "date or timestamp",
+            table=name,
+            column=column_name,
+        )
+    if fk is None:
+        _check_after_chain(name, table, column_name)
+
+
+def _check_after_chain(name: str, table: TableSpec, start: str) -> None:
+    seen = [start]
+    current = table.columns[start].after
+    while current is not None and "." not in current:
+        if current in seen:
+            raise SpecError(
+                f"`after` rules loop: {' -> '.join([*seen, current])}", table=name, column=start
+            )
+        seen.append(current)
+        current = table.columns[current].after
+
+
+def _check_expectations(spec: Spec) -> None:
+    exp = spec.expectations
+
+    def need_table(table: str, what: str) -> TableSpec:
+        if table not in spec.tables:
+            raise SpecError(f"expectation {what} names unknown table '{table}'", table=table)
+        return spec.tables[table]
+
+    for rule in exp.children_per_parent:
+        child = need_table(rule.table, "children_per_parent")
+        need_table(rule.parent, "children_per_parent")
+        if not any(fk.references.table == rule.parent for fk in child.foreign_keys):
+            raise SpecError(
+                f"expectation children_per_parent: no foreign key from {rule.table} to "
+                f"{rule.parent}",
+                table=rule.table,
+            )
+    for rule in exp.rates:
+        table = need_table(rule.table, "rates")
+        if rule.column not in table.columns:
+            raise SpecError(
+                "expectation rates names an unknown column", table=rule.table, column=rule.column
+            )
+        if table.columns[rule.column].type != "boolean":
+            raise SpecError(
+                "expectation rates needs a boolean column", table=rule.table, column=rule.column
+            )
+    for rule in exp.row_counts:
+        need_table(rule.table, "row_counts")

@@ -1,0 +1,52 @@
+"""Which tables of a database this tool wrote, so re-runs replace them and nothing else.
+
+A table the tool created may be dropped and re-created; a user's existing (empty) table that it
+filled may be emptied again by the same spec, never dropped; any other table is left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+REGISTRY = "seed_assets_tables"
+
+_metadata = sa.MetaData()
+registry_table = sa.Table(
+    REGISTRY,
+    _metadata,
+    sa.Column("table_name", sa.String(128), primary_key=True),
+    sa.Column("spec_name", sa.String(128), nullable=False),
+    sa.Column("created_by_tool", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # complete | cleared
+    sa.Column("row_count", sa.BigInteger, nullable=False),
+    sa.Column("seed", sa.BigInteger, nullable=False),
+    sa.Column("scale", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+
+def ensure(conn: sa.Connection) -> None:
+    registry_table.create(conn, checkfirst=True)
+
+
+def entry(conn: sa.Connection, table: str) -> sa.Row | None:
+    query = sa.select(registry_table).where(registry_table.c.table_name == table)
+    return conn.execute(query).first()
+
+
+def record(conn: sa.Connection, table: str, **values) -> None:
+    values["updated_at"] = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    found = entry(conn, table)
+    if found is None:
+        conn.execute(sa.insert(registry_table).values(table_name=table, **values))
+    else:
+        where = registry_table.c.table_name == table
+        conn.execute(sa.update(registry_table).where(where).values(**values))
+
+
+def entries(conn: sa.Connection) -> dict[str, sa.Row]:
+    if not sa.inspect(conn).has_table(REGISTRY):
+        return {}
+    return {row.table_name: row for row in conn.execute(sa.select(registry_table))}
