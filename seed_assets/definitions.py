@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dagster import AssetSelection, Definitions, EnvVar, define_asset_job
+from dagster import AssetKey, AssetSelection, Definitions, EnvVar, define_asset_job
 
-from seed_assets.assets import build_table_assets
+from seed_assets.assets import build_table_assets, table_key
 from seed_assets.errors import SpecError
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.loader import load_spec
@@ -40,16 +40,17 @@ def spec_paths(setting: str | None) -> list[Path]:
 
 
 def build_definitions(specs: list[Spec]) -> Definitions:
-    owners: dict[str, str] = {}
+    owners: dict[AssetKey, str] = {}
     for spec in specs:
         for table in spec.tables:
-            if table in owners:
+            key = table_key(spec, table)
+            if key in owners:
                 raise SpecError(
-                    f"table '{table}' is defined by both {owners[table]} and {spec.source}; "
-                    "asset keys are table names, so load these specs in separate code locations",
+                    f"table '{table}' is defined by both {owners[key]} and {spec.source}; asset "
+                    "keys are table names, so give one of the specs an `asset_prefix:`",
                     table=table,
                 )
-            owners[table] = spec.source or spec.name
+            owners[key] = spec.source or spec.name
     assets = [a for spec in specs for a in build_table_assets(spec)]
     jobs = [
         define_asset_job(

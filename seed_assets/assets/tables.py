@@ -26,6 +26,11 @@ def build_table_assets(spec: Spec) -> list[AssetsDefinition]:
     return [_table_asset(spec, name) for name in spec.tables]
 
 
+def table_key(spec: Spec, table: str) -> AssetKey:
+    """The asset key of a table: its name, under the spec's `asset_prefix` when it has one."""
+    return AssetKey([spec.asset_prefix, table] if spec.asset_prefix else [table])
+
+
 def table_schema(spec: Spec, name: str) -> TableSchema:
     table = spec.tables[name]
     columns = []
@@ -60,9 +65,9 @@ def _table_asset(spec: Spec, name: str) -> AssetsDefinition:
     )
 
     @asset(
-        name=name,
+        key=table_key(spec, name),
         group_name=spec.name,
-        deps=[AssetKey(parent) for parent in parents(spec, name)],
+        deps=[table_key(spec, parent) for parent in parents(spec, name)],
         description=f"{table.description or f'Table {name}.'}\n\n{how_many}.",
         metadata={
             "dagster/column_schema": table_schema(spec, name),

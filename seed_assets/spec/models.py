@@ -340,6 +340,12 @@ class Spec(_Model):
     description: str | None = None
     seed: int = 0
     locale: str = "en_US"
+    asset_prefix: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Prefix of this spec's asset keys (`prefix/table`), so two specs may share "
+        "table names in one code location.",
+    )
     chunk_rows: int = Field(
         100_000,
         ge=1,

@@ -1,0 +1,118 @@
+"""The command line, as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from seed_assets.cli import app
+from seed_assets_tests.conftest import BANKING, ROOT, SHOP
+from seed_assets_tests.dbcompare import assert_same_tables, read_all
+
+runner = CliRunner()
+
+
+def test_generate_writes_every_table_and_summarises(tmp_path):
+    url = f"sqlite:///{tmp_path / 'bank.sqlite'}"
+    result = runner.invoke(app, ["generate", str(BANKING), "--target", url, "--scale", "0.5"])
+    assert result.exit_code == 0, result.output
+    for table in ("customers", "accounts", "transactions", "invoices", "total"):
+        assert table in result.output
+    db = sqlite3.connect(tmp_path / "bank.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM customers").fetchone() == (500,)
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_default_target_is_data_stem_sqlite(tmp_path):
+    spec = tmp_path / "my_shop.yaml"
+    spec.write_text(SHOP.read_text())
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "seed-assets"), "generate", str(spec)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "my_shop.sqlite").exists()
+    assert "sqlite:///data/my_shop.sqlite" in result.stdout
+
+
+def test_seed_option_changes_data_and_repeats_exactly(tmp_path):
+    urls = [f"sqlite:///{tmp_path / f'{name}.sqlite'}" for name in ("a", "b", "c")]
+    for url, seed in zip(urls, ["1", "1", "2"], strict=True):
+        result = runner.invoke(app, ["generate", str(SHOP), "--target", url, "--seed", seed])
+        assert result.exit_code == 0, result.output
+    from seed_assets.spec.loader import load_spec
+
+    shop = load_spec(SHOP)
+    first, again, other = (read_all(shop, url) for url in urls)
+    assert_same_tables(first, again)
+    assert not first["orders"].equals(other["orders"])
+
+
+def test_bad_spec_exits_2_naming_file_table_and_column(tmp_path):
+    data = yaml.safe_load(BANKING.read_text())
+    data["tables"]["customers"]["columns"]["email"]["faker"] = "emial"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    result = runner.invoke(app, ["generate", str(bad), "--target", f"sqlite:///{tmp_path}/x.db"])
+    assert result.exit_code == 2
+    message = " ".join(result.stderr.split())
+    assert str(bad) in message and "table 'customers'" in message and "column 'email'" in message
+    assert "did you mean email" in message
+    assert not (tmp_path / "x.db").exists()  # nothing written
+
+
+def test_refusing_a_users_data_exits_2_and_keeps_it(tmp_path):
+    path = tmp_path / "theirs.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE customers (customer_id TEXT PRIMARY KEY)")
+        db.execute("INSERT INTO customers VALUES ('precious')")
+    result = runner.invoke(app, ["generate", str(BANKING), "--target", f"sqlite:///{path}"])
+    assert result.exit_code == 2
+    assert "refusing to overwrite" in " ".join(result.stderr.split())
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT * FROM customers").fetchall() == [("precious",)]
+
+
+def test_check_prints_the_generation_order():
+    result = runner.invoke(app, ["check", str(BANKING)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "│" in line]
+    order = [line.split("│")[1].strip() for line in lines]
+    assert order == ["customers", "accounts", "transactions", "invoices"]
+    assert "poisson ≈15.00 per accounts" in result.output
+
+
+@pytest.mark.parametrize("command", ["generate", "demo", "check"])
+def test_every_command_has_help_with_an_example(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+
+
+def test_demo_materialises_the_definitions(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    env.pop("SEED_ASSETS_SPECS", None)
+    env.pop("SEED_ASSETS_TARGET_URL", None)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "seed-assets"), "demo"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "29,658" in result.stdout and "total" in result.stdout
+    with sqlite3.connect(tmp_path / "data" / "banking.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM invoices").fetchone() == (9012,)
