@@ -1,4 +1,5 @@
-"""The command line: generate a spec into a database, run the Dagster demo, check a spec."""
+"""The command line: generate a spec into a database, validate a database, run the Dagster
+demo, check a spec."""
 
 from __future__ import annotations
 
@@ -155,27 +156,110 @@ def demo() -> None:
     quiet = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     result = job.execute_in_process(run_config=quiet, instance=instance, raise_on_error=False)
     seconds = time.perf_counter() - started
-    rows = []
+    rows, targets, reports, others = [], set(), set(), []
     for event in result.get_asset_materialization_events():
         meta = event.materialization.metadata
-        rows.append(
-            (
-                event.asset_key.to_user_string(),
-                int(meta["dagster/row_count"].value),
-                float(meta["seconds"].value),
-            )
-        )
+        name = event.asset_key.to_user_string()
+        if "seconds" in meta and "dagster/row_count" in meta and "target" in meta:
+            rows.append((name, int(meta["dagster/row_count"].value), float(meta["seconds"].value)))
+            targets.add(str(meta["target"].value))
+        else:  # the ML assets
+            others.append((name, meta))
+        if "report" in meta:
+            reports.add(str(meta["report"].value))
     _print_summary(rows, seconds)
-    targets = sorted(
-        {
-            str(e.materialization.metadata["target"].value)
-            for e in result.get_asset_materialization_events()
-        }
-    )
-    console.print(f"Written to {', '.join(targets)}; Dagster run {result.run_id}")
+    for name, meta in others:
+        if "auc" in meta:
+            console.print(f"{name}: AUC {meta['auc'].value:.3f}, {meta['class_balance'].value}")
+        elif "dagster/row_count" in meta:
+            console.print(f"{name}: {int(meta['dagster/row_count'].value):,} rows")
+    failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    for evaluation in failed_checks:
+        errors.print(f"[bold red]check failed:[/] {evaluation.asset_check_key.name}")
+    if reports:
+        console.print(f"Validation report: {', '.join(sorted(reports))}")
+    console.print(f"Written to {', '.join(sorted(targets))}; Dagster run {result.run_id}")
     if not result.success:
         errors.print("[bold red]the run failed[/]; see the Dagster logs above")
         raise typer.Exit(1)
+
+
+@app.command(
+    epilog="Example: seed-assets validate seed_assets/examples/banking.yaml "
+    "--target sqlite:///data/banking.sqlite"
+)
+def validate(
+    spec_path: Path = SPEC_ARG,
+    target: str = typer.Option(
+        None, "--target", help="SQLAlchemy URL. Default: sqlite:///data/<spec file stem>.sqlite"
+    ),
+) -> None:
+    """Run every check of SPEC on an existing database and write the report beside it.
+
+    Exit code 0: approved for ML use; 1: not approved; 2: bad input (spec, URL, missing tables).
+    """
+    from seed_assets.resources.target import default_url
+    from seed_assets.spec.loader import load_spec
+    from seed_assets.validation.database import validate_database
+    from seed_assets.validation.report import report_paths, write_report
+
+    try:
+        spec = load_spec(spec_path)
+        url = target or default_url(spec)
+        paths = report_paths(url)
+        with console.status(f"Checking {spec.name}", spinner="dots"):
+            report = validate_database(spec, url)
+    except SeedAssetsError as exc:
+        raise _fail(exc) from None
+    write_report(report, paths)
+    _print_report(report)
+    console.print(f"Report: {paths.markdown} and {paths.json.name}")
+    raise typer.Exit(0 if report["approved"] else 1)
+
+
+def _print_report(report: dict) -> None:
+    """Every integrity figure (the tutorial's report), and the Pandera and GX checks in one line
+    each unless they fail; the files beside the database hold every measure."""
+    styles = {"PASS": "green", "FAIL": "bold red", "ERROR": "bold magenta"}
+    table = Table(title=f"Validation of {report['database']}", title_justify="left")
+    names = [c["name"] for s in report["tables"].values() for c in s["checks"]]
+    # Check names whole (they are what a user looks up in the UI); the rest wraps.
+    table.add_column("check", no_wrap=True, min_width=max(map(len, names), default=5))
+    for column in ("measure", "figure", "bound"):
+        table.add_column(column, overflow="fold")
+    table.add_column("result", no_wrap=True)
+    for section in report["tables"].values():
+        for check in section["checks"]:
+            shown = check["measurements"]
+            if check["status"] == "ERROR":
+                table.add_row(
+                    check["name"], "(could not run)", check["error"], "", "[bold magenta]ERROR"
+                )
+                shown = [m for m in shown if m["status"] != "PASS"]
+            elif check["engine"] != "integrity" and check["status"] == "PASS":
+                counts = check["counts"]
+                measure = (
+                    f"{counts.get('rules', '?')} schema rules"
+                    if check["engine"] == "pandera"
+                    else f"{counts.get('expectations', len(shown))} expectations"
+                )
+                table.add_row(check["name"], measure, "all within bounds", "", "[green]PASS")
+                continue
+            elif check["engine"] != "integrity":
+                shown = [m for m in shown if m["status"] != "PASS"]
+            for m in shown:
+                style = styles[m["status"]]
+                table.add_row(
+                    check["name"], m["subject"], m["figure"], m["bound"], f"[{style}]{m['status']}"
+                )
+        table.add_section()
+    console.print(table)
+    if report["approved"]:
+        console.print("[bold green]PASS[/]: approved for ML use")
+    else:
+        console.print(f"[bold red]FAIL[/]: not approved, {len(report['failures'])} failure(s):")
+        for failure in report["failures"]:
+            console.print(f"  - {failure}", highlight=False, soft_wrap=True)
 
 
 @app.command(epilog="Example: seed-assets check seed_assets/examples/banking.yaml")

@@ -1,4 +1,5 @@
-"""The one place Definitions is built: specs -> table assets -> jobs, with resources.
+"""The one place Definitions is built: specs -> table assets (gated by their blocking checks)
+-> ML assets -> jobs and the nightly schedule, with resources.
 
 Which specs: ``SEED_ASSETS_SPECS`` (spec files or folders, separated by ``os.pathsep``), else the
 shipped banking example. Where to: ``SEED_ASSETS_TARGET_URL``, else one SQLite file per spec.
@@ -9,9 +10,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dagster import AssetKey, AssetSelection, Definitions, EnvVar, define_asset_job
+from dagster import (
+    AssetKey,
+    AssetSelection,
+    DefaultScheduleStatus,
+    Definitions,
+    EnvVar,
+    ScheduleDefinition,
+    define_asset_job,
+)
 
-from seed_assets.assets import build_table_assets, table_key
+from seed_assets.assets import build_ml_assets, build_table_assets, table_key
 from seed_assets.errors import SpecError
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.loader import load_spec
@@ -21,6 +30,8 @@ SPECS_ENV = "SEED_ASSETS_SPECS"
 TARGET_ENV = "SEED_ASSETS_TARGET_URL"
 EXAMPLE = Path(__file__).parent / "examples" / "banking.yaml"
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+ALL_JOB = "materialize_all"
+NIGHTLY_CRON = "0 2 * * *"
 
 
 def spec_paths(setting: str | None) -> list[Path]:
@@ -52,6 +63,16 @@ def build_definitions(specs: list[Spec]) -> Definitions:
                 )
             owners[key] = spec.source or spec.name
     assets = [a for spec in specs for a in build_table_assets(spec)]
+    for spec in specs:
+        for ml_asset in build_ml_assets(spec):
+            key = ml_asset.key
+            if key in owners:
+                raise SpecError(
+                    f"asset '{key.to_user_string()}' would come from both {owners[key]} and "
+                    f"{spec.source}; give one of the specs an `asset_prefix:`",
+                )
+            owners[key] = spec.source or spec.name
+            assets.append(ml_asset)
     jobs = [
         define_asset_job(
             f"generate_{spec.name}",
@@ -60,12 +81,29 @@ def build_definitions(specs: list[Spec]) -> Definitions:
         )
         for spec in specs
     ]
+    everything = define_asset_job(
+        ALL_JOB,
+        selection=AssetSelection.all(),
+        description="Every table, its blocking checks, and the ML assets that run only when "
+        "all of them pass.",
+    )
+    jobs.append(everything)
+    nightly = ScheduleDefinition(
+        name=f"{ALL_JOB}_nightly",
+        job=everything,
+        cron_schedule=NIGHTLY_CRON,
+        execution_timezone="UTC",
+        default_status=DefaultScheduleStatus.STOPPED,
+        description="Regenerate, check and retrain every night at 02:00 UTC. Off until turned on "
+        "in the UI.",
+    )
     target = (
         TargetResource(url=EnvVar(TARGET_ENV)) if os.environ.get(TARGET_ENV) else TargetResource()
     )
     return Definitions(
         assets=assets,
         jobs=jobs,
+        schedules=[nightly],
         resources={"target": target, "generation": GenerationResource()},
     )
 

@@ -63,7 +63,8 @@ def test_definitions_module_loads_the_example_and_a_job():
 
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == {"customers", "accounts", "transactions", "invoices"}
+    tables = {"customers", "accounts", "transactions", "invoices"}
+    assert keys == tables | {"customer_features", "fraud_model"}
     assert defs.resolve_job_def("generate_banking") is not None
 
 
@@ -95,7 +96,7 @@ def test_users_point_the_code_location_at_their_own_specs(tmp_path):
     assert out.returncode == 0, out.stderr
     keys = eval(out.stdout.strip().splitlines()[-1])
     assert "shop/categories" in keys and "shop/customers" in keys and "customers" in keys
-    assert len(keys) == 10
+    assert len(keys) == 12  # 6 + 4 tables, and the 2 ML assets
 
 
 def test_two_specs_with_one_table_name_are_refused(banking):

@@ -1,7 +1,16 @@
-"""One asset per spec table; its upstream deps are exactly the tables its FKs reference."""
+"""One asset per spec table; its upstream deps are exactly the tables its FKs reference.
+
+Each table asset is gated by its blocking checks (``checks.py``): it generates the table in
+memory, runs every check on those rows and its parents' committed rows, yields the check
+results, and writes (one transaction) only when all of them passed. When any fails, nothing is
+written: the table keeps what it held before, the step fails without a materialisation, and
+Dagster skips everything downstream. Either way the report beside the database is updated.
+"""
 
 import time
+from collections.abc import Callable
 
+import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -15,15 +24,27 @@ from dagster import (
     asset,
 )
 
-from seed_assets.engine.table import TableGenerator, parent_columns
+from seed_assets.assets.checks import build_check_specs, check_result
+from seed_assets.engine.table import TableGenerator
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.graph import parents
 from seed_assets.spec.models import Spec
+from seed_assets.validation.inputs import check_parent_columns
+from seed_assets.validation.report import report_paths, table_section, update_report
+from seed_assets.validation.rules import check_table
+
+FrameHook = Callable[[str, pd.DataFrame], pd.DataFrame]
 
 
-def build_table_assets(spec: Spec) -> list[AssetsDefinition]:
-    """The spec's tables as assets in group ``spec.name``, keyed by table name."""
-    return [_table_asset(spec, name) for name in spec.tables]
+def build_table_assets(
+    spec: Spec, *, frame_hook: FrameHook | None = None
+) -> list[AssetsDefinition]:
+    """The spec's tables as assets in group ``spec.name``, keyed by table name.
+
+    `frame_hook(table, frame)` is applied to each generated frame before its checks run; the
+    tests use it to break data on purpose. The definitions never set it.
+    """
+    return [_table_asset(spec, name, frame_hook) for name in spec.tables]
 
 
 def table_key(spec: Spec, table: str) -> AssetKey:
@@ -53,9 +74,9 @@ def table_schema(spec: Spec, name: str) -> TableSchema:
     return TableSchema(columns=columns)
 
 
-def _table_asset(spec: Spec, name: str) -> AssetsDefinition:
+def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDefinition:
     table = spec.tables[name]
-    needs = parent_columns(spec, name)
+    needs = check_parent_columns(spec, name)
     driving = table.driving_fk
     how_many = (
         f"{table.rows} rows (times the run's scale)"
@@ -68,19 +89,22 @@ def _table_asset(spec: Spec, name: str) -> AssetsDefinition:
         key=table_key(spec, name),
         group_name=spec.name,
         deps=[table_key(spec, parent) for parent in parents(spec, name)],
-        description=f"{table.description or f'Table {name}.'}\n\n{how_many}.",
+        description=f"{table.description or f'Table {name}.'}\n\n{how_many}. Written only "
+        "when every blocking check passes.",
         metadata={
             "dagster/column_schema": table_schema(spec, name),
             "spec": MetadataValue.path(spec.source or spec.name),
             "primary_key": ", ".join(table.primary_key),
         },
         kinds={"table"},
+        check_specs=build_check_specs(spec, name, table_key(spec, name)),
     )
     def _generate(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
-    ) -> MaterializeResult:
+    ):
         started = time.perf_counter()
         seed, scale = generation.seed_for(spec), generation.scale
+        url = target.url_for(spec)
         db = target.target_for(spec)
         try:
             status = db.status()
@@ -93,21 +117,53 @@ def _table_asset(spec: Spec, name: str) -> AssetsDefinition:
                     )
             parent_frames = {p: db.read_columns(spec, p, cols) for p, cols in needs.items()}
             generator = TableGenerator(spec, name, parent_frames, seed=seed, scale=scale)
-            context.log.info(
-                f"generating {generator.total_rows:,} rows of {name} into {db.display_url}"
+            context.log.info(f"generating {generator.total_rows:,} rows of {name}")
+            frame = generator.frame()
+            if frame_hook is not None:
+                frame = frame_hook(name, frame)
+            generated = time.perf_counter()
+            results = check_table(spec, name, frame, parent_frames, scale=scale)
+            checked = time.perf_counter()
+            failed = [r for r in results if not r.passed]
+            for result in results:
+                if result.error is not None:
+                    context.log.error(f"{result.name} could not run: {result.error}")
+                yield check_result(result, table_key(spec, name))
+            rows = 0
+            if not failed:
+                rows = db.write_table(spec, name, [frame], seed=seed, scale=scale)
+            paths = report_paths(url)
+            section = table_section(
+                results, rows=len(frame), written=not failed, run_id=context.run.run_id
             )
-            rows = db.write_table(spec, name, generator.frames(), seed=seed, scale=scale)
+            report = update_report(paths, spec, db.display_url, name, section)
         finally:
             db.dispose()
+        if failed:
+            lines = [line for r in failed for line in r.failures()]
+            raise Failure(
+                f"{name} was not written: {len(failed)} blocking check(s) failed: "
+                f"{', '.join(r.name for r in failed)}. {db.display_url} keeps the rows it held "
+                "before; everything downstream is skipped.",
+                metadata={
+                    "failed_checks": ", ".join(r.name for r in failed),
+                    "failures": MetadataValue.md("\n".join(f"- {line}" for line in lines)),
+                    "report": MetadataValue.path(str(paths.markdown)),
+                },
+                allow_retries=False,
+            )
         seconds = time.perf_counter() - started
-        return MaterializeResult(
+        yield MaterializeResult(
             metadata={
                 "dagster/row_count": rows,
                 "target": db.display_url,
                 "seed": seed,
                 "scale": scale,
                 "seconds": round(seconds, 3),
+                "check_seconds": round(checked - generated, 3),
                 "rows_per_second": int(rows / seconds) if seconds else 0,
+                "report": MetadataValue.path(str(paths.markdown)),
+                "database_verdict": report["verdict"],
             }
         )
 

@@ -35,7 +35,8 @@ def draw_counts(dist, n: int, rng: np.random.Generator) -> np.ndarray:
             counts = (rng.random(n) < dist.p).astype(np.int64)
         case _:
             raise TypeError(f"unknown cardinality {dist!r}")
-    counts = np.maximum(counts.astype(np.int64), dist.min)
+    counts = counts.astype(np.int64, copy=False)  # a fresh array: clipped in place
+    np.maximum(counts, dist.min, out=counts)
     if dist.max is not None:
-        counts = np.minimum(counts, dist.max)
+        np.minimum(counts, dist.max, out=counts)
     return counts

@@ -33,21 +33,34 @@ def after_values(column: ColumnSpec, lower: np.ndarray, rng: np.random.Generator
     temporal rule wins over `until`: a parent dated after `until` gets a child on its own date.
     """
     unit = DATE_UNIT[column.type]
-    lower = lower.astype(f"datetime64[{unit}]")
+    step = f"timedelta64[{unit}]"
+    lower = lower.astype(f"datetime64[{unit}]", copy=False)
     n = len(lower)
     missing = np.isnat(lower)
+    if not missing.any():
+        missing = None  # the usual case: spare the masking passes
     until = _bound(column.until, unit) if column.until is not None else None
     if column.gap is not None:
-        gap = np.maximum(draw_numbers(column.gap, n, rng), 0.0) * _PER_DAY[unit]
-        values = lower + np.floor(gap).astype(np.int64).astype(f"timedelta64[{unit}]")
+        gap = draw_numbers(column.gap, n, rng)  # a fresh array: worked on in place
+        np.maximum(gap, 0.0, out=gap)
+        if _PER_DAY[unit] != 1:
+            gap *= _PER_DAY[unit]
+        values = lower + np.floor(gap, out=gap).astype(np.int64).view(step)
         if until is not None:
-            values = np.maximum(np.minimum(values, until), lower)
+            np.minimum(values, until, out=values)
+            np.maximum(values, lower, out=values)
     elif until is not None:
-        room = np.maximum((until - np.where(missing, until, lower)).astype(np.int64), 0)
-        values = lower + np.floor(rng.random(n) * (room + 1)).astype(np.int64).astype(
-            f"timedelta64[{unit}]"
-        )
+        start = lower if missing is None else np.where(missing, until, lower)
+        choices = (until - start).view(np.int64)  # units (days or seconds) of room ...
+        np.maximum(choices, 0, out=choices)
+        choices += 1  # ... plus the parent's own date
+        offset = rng.random(n)
+        offset *= choices
+        steps = np.floor(offset, out=offset).astype(np.int64)
+        steps += lower.view(np.int64)
+        values = steps.view(lower.dtype)
     else:
         values = lower.copy()
-    values[missing] = np.datetime64("NaT")
+    if missing is not None:
+        values[missing] = np.datetime64("NaT")
     return values

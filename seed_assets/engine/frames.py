@@ -10,28 +10,32 @@ from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, ColumnSpec, Tab
 DATE_UNIT = {"date": "D", "timestamp": "s"}
 
 
-def as_series(array, column: ColumnSpec) -> pd.Series:
-    """Strings as object, nullable ints as Int64, booleans as bool/boolean, dates as [s]."""
+def as_series(array, column: ColumnSpec, *, copy: bool = True) -> pd.Series:
+    """Strings as object, nullable ints as Int64, booleans as bool/boolean, dates as [s].
+
+    With ``copy=False`` the series may share memory with `array`: for callers that made the
+    array themselves and hand it over (the engine's chunks), saving a copy per column.
+    """
     kind = column.type
     if isinstance(array, pd.Series):
         array = array.to_numpy(dtype=object) if _is_text(array) else array.to_numpy()
     if kind in STRING_TYPES:
-        return pd.Series(array, dtype=object)
+        return pd.Series(array, dtype=object, copy=copy)
     if kind in INTEGER_TYPES:
         if array.dtype == object or array.dtype.kind == "f":
             series = pd.Series(array, dtype="Int64")
             return series if series.isna().any() else series.astype(np.int64)
-        return pd.Series(array.astype(np.int64))
+        return pd.Series(array.astype(np.int64, copy=False), copy=copy)
     if kind == "boolean":
         if array.dtype == object or array.dtype.kind == "f":
             series = pd.Series(array, dtype="boolean")
             return series if series.isna().any() else series.astype(bool)
-        return pd.Series(array.astype(bool))
+        return pd.Series(array.astype(bool, copy=False), copy=copy)
     if kind in DATE_UNIT:
         if array.dtype == object or array.dtype.kind in "US":
             array = pd.to_datetime(pd.Series(array), format="ISO8601").to_numpy()
-        return pd.Series(np.asarray(array).astype("datetime64[s]"))
-    return pd.Series(np.asarray(array, dtype=np.float64))
+        return pd.Series(np.asarray(array).astype("datetime64[s]", copy=False), copy=copy)
+    return pd.Series(np.asarray(array, dtype=np.float64), copy=copy)
 
 
 def canonical_frame(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:

@@ -30,21 +30,31 @@ def iter_spec(
     """
     kept = kept_columns(spec)
     memory: dict[str, pd.DataFrame] = {}
+    ordered: set[str] = set()  # tables kept in memory that are in key order by construction
     for name in topological_order(spec):
-        generator = TableGenerator(spec, name, memory, seed=seed, scale=scale)
-        yield generator, _keeping(generator, kept.get(name), memory)
+        generator = TableGenerator(
+            spec, name, memory, seed=seed, scale=scale, ordered_parents=ordered
+        )
+        yield generator, _keeping(generator, kept.get(name), memory, ordered)
 
 
-def _keeping(generator: TableGenerator, columns, memory) -> Iterator[pd.DataFrame]:
+def _keeping(
+    generator: TableGenerator, columns, memory, ordered: set[str]
+) -> Iterator[pd.DataFrame]:
     parts = []
     for frame in generator.frames():
         if columns:
             parts.append(frame[columns])
         yield frame
     if columns:
-        memory[generator.name] = (
-            pd.concat(parts, ignore_index=True) if parts else generator.empty_frame()[columns]
-        )
+        if not parts:
+            memory[generator.name] = generator.empty_frame()[columns]
+        elif len(parts) == 1:
+            memory[generator.name] = parts[0]
+        else:
+            memory[generator.name] = pd.concat(parts, ignore_index=True)
+        if generator.in_key_order:
+            ordered.add(generator.name)
 
 
 def generate_all(

@@ -8,7 +8,7 @@ drives) and each chunk draws from its own streams: any chunk can be made alone, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,8 +16,9 @@ import pandas as pd
 
 from seed_assets.engine import dates, values
 from seed_assets.engine.cardinality import draw_counts
+from seed_assets.engine.frames import DATE_UNIT
 from seed_assets.engine.frames import as_series as _as_series
-from seed_assets.engine.keys import within_parent_positions
+from seed_assets.engine.keys import sorts_as_numbers, within_parent_positions
 from seed_assets.engine.rng import stream, table_seed
 from seed_assets.errors import SpecError
 from seed_assets.spec.graph import resolve_after
@@ -69,13 +70,22 @@ def canonical_parent(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
     if not key or len(frame) < 2:
         return frame.reset_index(drop=True)
     ordered = (
-        frame[key[0]].is_monotonic_increasing and frame[key[0]].is_unique
+        _strictly_increasing(frame[key[0]])
         if len(key) == 1
         else pd.MultiIndex.from_frame(frame[key]).is_monotonic_increasing
     )
     if ordered:
         return frame.reset_index(drop=True)
     return frame.sort_values(key, kind="stable").reset_index(drop=True)
+
+
+def _strictly_increasing(series: pd.Series) -> bool:
+    """Sorted and unique: each value above the one before (one vectorised pass, no hashing)."""
+    values = series.to_numpy()
+    try:
+        return bool(np.all(values[1:] > values[:-1]))
+    except TypeError:  # None or pd.NA among the values, or values that do not compare
+        return bool(series.is_monotonic_increasing and series.is_unique)
 
 
 def _through(table: TableSpec, fk: ForeignKeySpec) -> ForeignKeySpec:
@@ -113,13 +123,17 @@ class TableGenerator:
         *,
         seed: int | None = None,
         scale: float = 1.0,
+        ordered_parents: Collection[str] = (),
     ) -> None:
+        """`ordered_parents` names parents whose frames are known to be in primary-key order
+        already (made by this engine, see ``in_key_order``), so their order is not checked."""
         self.spec = spec
         self.name = table_name
         self.table = spec.tables[table_name]
         self.seed = spec.seed if seed is None else seed
         self.scale = scale
-        self.parents = self._prepare_parents(parents or {})
+        self.parents = self._prepare_parents(parents or {}, ordered_parents)
+        self._parent_arrays: dict[tuple[str, str, str | None], np.ndarray] = {}
         self.driving = self.table.driving_fk
         self.counts = self._draw_counts()
         self.chunks = self._plan_chunks()
@@ -129,7 +143,9 @@ class TableGenerator:
 
     # -- set-up --------------------------------------------------------------------------------
 
-    def _prepare_parents(self, given: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    def _prepare_parents(
+        self, given: Mapping[str, pd.DataFrame], ordered: Collection[str]
+    ) -> dict[str, pd.DataFrame]:
         prepared = {}
         for parent, columns in parent_columns(self.spec, self.name).items():
             if parent not in given:
@@ -138,7 +154,11 @@ class TableGenerator:
             missing = [c for c in columns if c not in frame.columns]
             if missing:
                 raise ValueError(f"generating {self.name} needs {parent}.{', '.join(missing)}")
-            prepared[parent] = canonical_parent(frame[columns], self.spec.tables[parent])
+            prepared[parent] = (
+                frame[columns].reset_index(drop=True)
+                if parent in ordered
+                else canonical_parent(frame[columns], self.spec.tables[parent])
+            )
         return prepared
 
     def _draw_counts(self) -> np.ndarray | None:
@@ -171,6 +191,31 @@ class TableGenerator:
             chunks.append(Chunk(i, row, rows, start, stop))
             row += rows
         return chunks
+
+    def _parent_column(self, parent: str, column: str, dtype: str | None = None) -> np.ndarray:
+        """A parent column as a NumPy array (of `dtype` if given), converted once for all chunks."""
+        key = (parent, column, dtype)
+        if key not in self._parent_arrays:
+            array = _as_array(self.parents[parent][column])
+            self._parent_arrays[key] = array if dtype is None else array.astype(dtype, copy=False)
+        return self._parent_arrays[key]
+
+    @property
+    def in_key_order(self) -> bool:
+        """Whether the rows come out in primary-key order, keys unique, by construction.
+
+        True for a single-column key that is a sequence (not restarted per parent, never null)
+        whose formatted text sorts as its numbers do: what ``canonical_parent`` would confirm.
+        """
+        key = sort_key(self.table)
+        if len(key) != 1:
+            return False
+        column = self.table.columns[key[0]]
+        seq = column.sequence
+        if column.source != "sequence" or seq.per_parent or column.null_fraction:
+            return False
+        last = seq.start + seq.step * max(self.total_rows - 1, 0)
+        return seq.format is None or sorts_as_numbers(seq.format, seq.start, last)
 
     # -- generation ----------------------------------------------------------------------------
 
@@ -213,9 +258,7 @@ class TableGenerator:
             if column.null_fraction and self.table.fk_for_column(name) is None:
                 mask = stream(self.seed, self.name, chunk.index, f"null:{name}").random(n)
                 cols[name] = _with_nulls(cols[name], mask < column.null_fraction)
-        return pd.DataFrame(
-            {name: _as_series(cols[name], col) for name, col in self.table.columns.items()}
-        )
+        return _chunk_frame(cols, self.table)
 
     def _plain(self, name, column: ColumnSpec, chunk: Chunk, rows, counts) -> np.ndarray:
         n = len(rows)
@@ -271,6 +314,7 @@ class TableGenerator:
 
     def _fill_foreign_keys(self, chunk: Chunk, cols: dict, parent_rows: dict) -> None:
         n = chunk.rows
+        nulls: dict[str, np.ndarray | None] = {}  # FK label -> the rows it left null, if any
         for fk in self.table.foreign_keys:
             target = fk.references.table
             if fk.via is not None:
@@ -289,13 +333,13 @@ class TableGenerator:
                     )
                 parent_rows[fk.label] = rng.integers(0, max(n_parents, 1), n)
             picked = parent_rows[fk.label]
-            null = self._fk_nulls(fk, chunk, n)
+            null = nulls[fk.label] = self._fk_nulls(fk, chunk, n)
             for column, ref in zip(fk.columns, fk.references.columns, strict=True):
-                taken = _take(self.parents[target][ref], picked)
+                taken = self._parent_column(target, ref)[picked]
                 cols[column] = _with_nulls(taken, null) if null is not None else taken
         for fk in self.table.foreign_keys:
             if fk.via is not None:
-                self._copy_via(fk, cols, parent_rows)
+                self._copy_via(fk, cols, parent_rows, nulls)
 
     def _fk_nulls(self, fk: ForeignKeySpec, chunk: Chunk, n: int) -> np.ndarray | None:
         fraction = max(self.table.columns[c].null_fraction for c in fk.columns)
@@ -320,15 +364,18 @@ class TableGenerator:
                 )
             cols[column] = _with_nulls(cols[ref][parent], root)
 
-    def _copy_via(self, fk: ForeignKeySpec, cols: dict, parent_rows: dict) -> None:
+    def _copy_via(self, fk: ForeignKeySpec, cols: dict, parent_rows: dict, nulls: dict) -> None:
         through = _through(self.table, fk)
         middle_name = through.references.table
         middle_fk = _middle_fk(self.spec.tables[middle_name], fk)
         picked = parent_rows[through.label]
-        null = _null_mask(cols[through.columns[0]])
+        # Where the FK it goes through is null; known when that FK was filled, else looked for.
+        null = (
+            nulls[through.label] if through.label in nulls else _null_mask(cols[through.columns[0]])
+        )
         for column, middle_column in zip(fk.columns, middle_fk.columns, strict=True):
-            taken = _take(self.parents[middle_name][middle_column], picked)
-            cols[column] = _with_nulls(taken, null) if null.any() else taken
+            taken = self._parent_column(middle_name, middle_column)[picked]
+            cols[column] = _with_nulls(taken, null) if null is not None and null.any() else taken
         target = self.parents.get(fk.references.table)
         if target is not None:  # an `after` rule reads that parent: find its rows by key
             keys = pd.MultiIndex.from_frame(target[fk.references.columns])
@@ -353,9 +400,16 @@ class TableGenerator:
             lower = cols[ref]
         else:
             picked = parent_rows[fk.label]
-            source = self.parents[fk.references.table][ref]
-            lower = _take(source, np.where(picked < 0, 0, picked)).astype("datetime64[s]")
-            lower[picked < 0] = np.datetime64("NaT")
+            unit = f"datetime64[{DATE_UNIT[column.type]}]"  # the child's resolution
+            source = self._parent_column(fk.references.table, ref, unit)
+            # A null FK (found by key, -1) has no parent date to be after; the driving FK's
+            # rows always have a parent.
+            unmatched = None if fk is self.driving else picked < 0
+            if unmatched is not None and unmatched.any():
+                lower = source[np.where(unmatched, 0, picked)]
+                lower[unmatched] = np.datetime64("NaT")
+            else:
+                lower = source[picked]
         rng = stream(self.seed, self.name, chunk.index, name)
         return dates.after_values(column, lower, rng)
 
@@ -363,13 +417,30 @@ class TableGenerator:
 # -- arrays and frames -----------------------------------------------------------------------
 
 
-def _take(series: pd.Series, rows: np.ndarray) -> np.ndarray:
+def _chunk_frame(cols: dict[str, np.ndarray], table: TableSpec) -> pd.DataFrame:
+    """The chunk's arrays as a frame of canonical dtypes, without copying them again.
+
+    Every array was made for this chunk, so the frame may own it; one block per column also
+    spares pandas a consolidating copy. An array serving two columns is copied for the second,
+    so that no two columns ever share memory.
+    """
+    seen: set[int] = set()
+    series = {}
+    for name, column in table.columns.items():
+        array = cols[name]
+        series[name] = _as_series(array, column, copy=id(array) in seen)
+        seen.add(id(array))
+    return pd.DataFrame(series, copy=False)
+
+
+def _as_array(series: pd.Series) -> np.ndarray:
+    """A parent column as NumPy: text as object (whatever string dtype it came in), else as is."""
     array = series.to_numpy()
     if array.dtype.kind == "M":
-        return array[rows]
+        return array
     if array.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-        return series.to_numpy(dtype=object)[rows]
-    return array[rows]
+        return series.to_numpy(dtype=object)
+    return array
 
 
 def _null_mask(array: np.ndarray) -> np.ndarray:

@@ -13,13 +13,7 @@ def column_values(series: pd.Series, column_type: str) -> list:
     if column_type in STRING_TYPES:
         return series.to_numpy(dtype=object).tolist()
     if column_type in ("date", "timestamp"):
-        array = series.to_numpy().astype("datetime64[s]")
-        unit = "D" if column_type == "date" else "s"
-        text = np.datetime_as_string(array, unit=unit).astype(object)
-        if column_type == "timestamp":
-            text = np.char.replace(text.astype(str), "T", " ").astype(object)
-        text[np.isnat(array)] = None
-        return text.tolist()
+        return _iso_text(series.to_numpy().astype("datetime64[s]"), column_type).tolist()
     if series.hasnans:
         return series.astype(object).where(series.notna(), None).tolist()
     if column_type in INTEGER_TYPES:
@@ -27,6 +21,31 @@ def column_values(series: pd.Series, column_type: str) -> list:
     if column_type == "boolean":
         return series.to_numpy(dtype=bool).tolist()
     return series.to_numpy(dtype=np.float64).tolist()
+
+
+def _iso_text(array: np.ndarray, column_type: str) -> np.ndarray:
+    """``YYYY-MM-DD`` (dates) or ``YYYY-MM-DD HH:MM:SS`` (timestamps) per value, None for NaT.
+
+    Dates span few distinct days, so each day's text is made once and shared by its rows.
+    """
+    missing = np.isnat(array)
+    if column_type == "date":
+        days = array.astype("datetime64[D]").view(np.int64)
+        present = days[~missing]
+        if len(present) and int(present.max()) - int(present.min()) < len(days):
+            first = int(present.min())
+            span = np.arange(first, int(present.max()) + 1).astype("datetime64[D]")
+            labels = np.datetime_as_string(span, unit="D").astype(object)
+            text = labels[np.where(missing, first, days) - first]
+        else:
+            text = np.datetime_as_string(array, unit="D").astype(object)
+    else:
+        iso = np.datetime_as_string(array, unit="s")  # YYYY-MM-DDTHH:MM:SS
+        chars = iso.view(np.uint32)  # the code points: the only T is the separator
+        chars[chars == ord("T")] = ord(" ")
+        text = iso.astype(object)
+    text[missing] = None
+    return text
 
 
 def row_tuples(frame: pd.DataFrame, table: TableSpec) -> list[tuple]:

@@ -1,0 +1,369 @@
+"""ML assets downstream of the tables: per-customer features (computed in the database) and a
+fraud model trained on them. They depend on every table of the spec, whose checks are blocking,
+so in a run they only materialise when every check passed; run on their own, they refuse a
+database whose validation report is not "approved for ML use".
+
+Built only for specs with the banking shape the feature query reads (customers, accounts and
+transactions with the columns in ``REQUIRED``); for any other spec, ``build_ml_assets`` is empty.
+"""
+
+import datetime as dt
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    Config,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from pydantic import Field
+
+from seed_assets.assets.tables import table_key
+from seed_assets.resources import GenerationResource, TargetResource
+from seed_assets.spec.models import Spec
+from seed_assets.sql import registry
+from seed_assets.sql.ddl import column_type
+from seed_assets.validation.report import load_report, report_paths
+
+FEATURES = "customer_features"
+MODEL = "fraud_model"
+ML_GROUP = "ml"
+REQUIRED = {
+    "customers": ["customer_id"],
+    "accounts": ["account_id", "customer_id", "opened_date"],
+    "transactions": ["transaction_id", "account_id", "transaction_date", "amount", "is_fraud"],
+}
+# Categorical columns used when the spec has them.
+OPTIONAL = {"customers": ["segment"], "transactions": ["transaction_type"]}
+
+
+def fits_ml(spec: Spec) -> bool:
+    """Whether the spec has the tables and columns the feature query reads."""
+    return all(
+        table in spec.tables and all(c in spec.tables[table].columns for c in columns)
+        for table, columns in REQUIRED.items()
+    )
+
+
+def _has(spec: Spec, table: str, column: str) -> bool:
+    return column in spec.tables[table].columns
+
+
+def build_ml_assets(spec: Spec) -> list[AssetsDefinition]:
+    """``customer_features`` and ``fraud_model`` for a spec of the banking shape, else []."""
+    if not fits_ml(spec):
+        return []
+    return [_features_asset(spec), _model_asset(spec)]
+
+
+def beside_database(url: str, suffix: str) -> Path:
+    """``data/banking.sqlite`` + ``.fraud_model.joblib`` -> ``data/banking.fraud_model.joblib``."""
+    json_path = report_paths(url).json
+    return json_path.with_name(json_path.name.removesuffix(".report.json") + suffix)
+
+
+def require_approved(url: str, spec: Spec) -> dict:
+    """The database's validation report, or a Failure saying why the data is not approved."""
+    paths = report_paths(url)
+    report = load_report(paths)
+    if report is None or report.get("spec") != spec.name:
+        raise Failure(
+            f"no validation report of spec '{spec.name}' at {paths.json}; materialise the tables "
+            "(their checks write it) or run `seed-assets validate`",
+            allow_retries=False,
+        )
+    if not report.get("approved"):
+        failures = report.get("failures", [])
+        shown = "\n".join(f"- {f}" for f in failures[:10])
+        raise Failure(
+            f"the database is not approved for ML use ({len(failures)} failure(s)); "
+            f"see {paths.markdown}",
+            metadata={"failures": MetadataValue.md(shown)},
+            allow_retries=False,
+        )
+    return report
+
+
+class FeaturesConfig(Config):
+    as_of: str = Field(
+        "",
+        description="Date account age is measured at (YYYY-MM-DD, or 'now'). Empty: the date of "
+        "the latest transaction, so the features do not change with the day they are computed.",
+    )
+
+
+def feature_query(spec: Spec) -> str:
+    """The tutorial's feature query, per customer (customers without accounts included), as an
+    INSERT ... SELECT for SQLite."""
+    segment = _has(spec, "customers", "segment")
+    group = "c.customer_id, c.segment" if segment else "c.customer_id"
+    return f"""
+INSERT INTO {FEATURES} (customer_id{", segment" if segment else ""}, num_accounts,
+    total_transactions, avg_transaction_amount, fraud_count, account_age_days)
+SELECT
+    c.customer_id,{" c.segment," if segment else ""}
+    COUNT(DISTINCT a.account_id),
+    COUNT(t.transaction_id),
+    AVG(t.amount),
+    COALESCE(SUM(t.is_fraud), 0),
+    CAST(julianday(:as_of) - julianday(MIN(a.opened_date)) AS INTEGER)
+FROM customers c
+LEFT JOIN accounts a ON a.customer_id = c.customer_id
+LEFT JOIN transactions t ON t.account_id = a.account_id
+GROUP BY {group}
+"""
+
+
+def features_table(spec: Spec) -> sa.Table:
+    metadata = sa.MetaData()
+    key = spec.tables["customers"].columns["customer_id"]
+    columns = [sa.Column("customer_id", column_type(key), primary_key=True)]
+    if _has(spec, "customers", "segment"):
+        columns.append(
+            sa.Column("segment", column_type(spec.tables["customers"].columns["segment"]))
+        )
+    columns += [
+        sa.Column("num_accounts", sa.Integer, nullable=False),
+        sa.Column("total_transactions", sa.Integer, nullable=False),
+        sa.Column("avg_transaction_amount", sa.Double),
+        sa.Column("fraud_count", sa.Integer, nullable=False),
+        sa.Column("account_age_days", sa.Integer),
+    ]
+    return sa.Table(FEATURES, metadata, *columns)
+
+
+def ml_key(spec: Spec, name: str) -> AssetKey:
+    """An ML asset's key, under the spec's `asset_prefix` like its tables."""
+    return AssetKey([spec.asset_prefix, name] if spec.asset_prefix else [name])
+
+
+def _features_asset(spec: Spec) -> AssetsDefinition:
+    @asset(
+        key=ml_key(spec, FEATURES),
+        group_name=ML_GROUP,
+        deps=[table_key(spec, t) for t in spec.tables],
+        kinds={"table", "sql"},
+        description="Per customer: number of accounts, total transactions, mean amount, fraud "
+        "count and account age in days, computed in the database (the tutorial's feature query). "
+        "Runs only on a database whose every check passed.",
+    )
+    def customer_features(
+        context: AssetExecutionContext,
+        config: FeaturesConfig,
+        target: TargetResource,
+        generation: GenerationResource,
+    ) -> MaterializeResult:
+        url = target.url_for(spec)
+        report = require_approved(url, spec)
+        db = target.target_for(spec)
+        sa_table = features_table(spec)
+        try:
+            with db.engine.begin() as conn:
+                registry.ensure(conn)
+                as_of = (
+                    config.as_of
+                    or conn.execute(
+                        sa.text("SELECT MAX(transaction_date) FROM transactions")
+                    ).scalar_one()
+                )
+                if as_of is None:
+                    raise Failure(
+                        "transactions is empty: there is nothing to compute features from"
+                    )
+                _replace_own_table(conn, spec, sa_table, db.display_url)
+                conn.execute(sa.text(feature_query(spec)), {"as_of": str(as_of)})
+                rows = conn.execute(sa.text(f"SELECT COUNT(*) FROM {FEATURES}")).scalar_one()
+                registry.record(
+                    conn,
+                    FEATURES,
+                    spec_name=spec.name,
+                    created_by_tool=True,
+                    status="complete",
+                    row_count=rows,
+                    seed=generation.seed_for(spec),
+                    scale=generation.scale,
+                )
+            with db.engine.connect() as conn:
+                preview = pd.read_sql_query(
+                    sa.text(f"SELECT * FROM {FEATURES} ORDER BY customer_id LIMIT 5"), conn
+                )
+        finally:
+            db.dispose()
+        context.log.info(f"{rows:,} customer feature rows as of {as_of}")
+        return MaterializeResult(
+            metadata={
+                "dagster/row_count": rows,
+                "as_of": str(as_of),
+                "target": db.display_url,
+                "preview": MetadataValue.md(preview.to_markdown(index=False)),
+                "validation_verdict": report["verdict"],
+            }
+        )
+
+    return customer_features
+
+
+def _replace_own_table(conn: sa.Connection, spec: Spec, sa_table: sa.Table, where: str) -> None:
+    """Drop and re-create a table this tool made for this spec; never touch anyone else's."""
+    inspector = sa.inspect(conn)
+    if inspector.has_table(sa_table.name):
+        owned = registry.entry(conn, sa_table.name)
+        if owned is None or owned.spec_name != spec.name:
+            raise Failure(
+                f"table '{sa_table.name}' in {where} was not written by spec '{spec.name}'; "
+                "refusing to replace it",
+                allow_retries=False,
+            )
+        sa_table.drop(conn)
+    sa_table.create(conn)
+
+
+def training_query(spec: Spec) -> tuple[str, list[str], list[str]]:
+    """One row per transaction: its features, its customer's features, and the label.
+
+    ``fraud_count`` is left out: it is the label summed per customer.
+    """
+    numeric = [
+        "amount",
+        "account_age_at_transaction",
+        "num_accounts",
+        "total_transactions",
+        "avg_transaction_amount",
+        "account_age_days",
+    ]
+    categorical = []
+    select = [
+        "t.amount AS amount",
+        "julianday(t.transaction_date) - julianday(a.opened_date) AS account_age_at_transaction",
+        "f.num_accounts",
+        "f.total_transactions",
+        "f.avg_transaction_amount",
+        "f.account_age_days",
+    ]
+    if _has(spec, "transactions", "transaction_type"):
+        select.append("t.transaction_type AS transaction_type")
+        categorical.append("transaction_type")
+    if _has(spec, "customers", "segment"):
+        select.append("f.segment AS segment")
+        categorical.append("segment")
+    query = f"""
+SELECT {", ".join(select)}, t.is_fraud AS is_fraud
+FROM transactions t
+JOIN accounts a ON a.account_id = t.account_id
+JOIN {FEATURES} f ON f.customer_id = a.customer_id
+ORDER BY t.transaction_id
+"""
+    return query, numeric, categorical
+
+
+def _model_asset(spec: Spec) -> AssetsDefinition:
+    @asset(
+        key=ml_key(spec, MODEL),
+        group_name=ML_GROUP,
+        deps=[
+            ml_key(spec, FEATURES),
+            table_key(spec, "transactions"),
+            table_key(spec, "accounts"),
+        ],
+        kinds={"scikitlearn"},
+        description="Logistic regression (scikit-learn) predicting is_fraud per transaction from "
+        "its amount, type and account age, and its customer's features; AUC on a held-out "
+        "quarter. Saved beside the database as <db stem>.fraud_model.joblib.",
+    )
+    def fraud_model(
+        context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
+    ) -> MaterializeResult:
+        import joblib
+        from sklearn.compose import ColumnTransformer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.metrics import roc_auc_score
+        from sklearn.model_selection import train_test_split
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+        started = time.perf_counter()
+        url = target.url_for(spec)
+        report = require_approved(url, spec)
+        query, numeric, categorical = training_query(spec)
+        db = target.target_for(spec)
+        try:
+            with db.engine.connect() as conn:
+                data = pd.read_sql_query(sa.text(query), conn)
+        finally:
+            db.dispose()
+        y = data.pop("is_fraud").astype(int).to_numpy()
+        positives, total = int(y.sum()), len(y)
+        if positives < 4 or total - positives < 4:
+            raise Failure(
+                f"{positives} fraud and {total - positives} other transactions: too few of one "
+                "class to train and measure a model",
+                allow_retries=False,
+            )
+        x_train, x_test, y_train, y_test = train_test_split(
+            data,
+            y,
+            test_size=0.25,
+            stratify=y,
+            random_state=generation.seed_for(spec) % 2**32,
+        )
+        model = Pipeline(
+            [
+                (
+                    "features",
+                    ColumnTransformer(
+                        [
+                            ("numeric", StandardScaler(), numeric),
+                            ("categorical", OneHotEncoder(handle_unknown="ignore"), categorical),
+                        ]
+                    ),
+                ),
+                ("classifier", LogisticRegression(class_weight="balanced", max_iter=1000)),
+            ]
+        )
+        x_train = x_train.fillna({c: 0.0 for c in numeric})
+        x_test = x_test.fillna({c: 0.0 for c in numeric})
+        model.fit(x_train, y_train)
+        auc = float(roc_auc_score(y_test, model.predict_proba(x_test)[:, 1]))
+        path = beside_database(url, ".fraud_model.joblib")
+        _dump_atomic(joblib, model, path)
+        context.log.info(f"fraud model AUC {auc:.3f} on {len(y_test):,} held-out transactions")
+        return MaterializeResult(
+            metadata={
+                "auc": round(auc, 4),
+                "class_balance": f"{positives / total:.3%} fraud ({positives:,} of {total:,})",
+                "fraud_rate": positives / total,
+                "training_rows": len(y_train),
+                "training_fraud": int(np.sum(y_train)),
+                "test_rows": len(y_test),
+                "features": ", ".join(numeric + categorical),
+                "model_path": MetadataValue.path(str(path)),
+                "validation_report": MetadataValue.path(str(report_paths(url).markdown)),
+                "validation_verdict": report["verdict"],
+                "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "seconds": round(time.perf_counter() - started, 3),
+            }
+        )
+
+    return fraud_model
+
+
+def _dump_atomic(joblib, model, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(fd)
+    try:
+        joblib.dump(model, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,227 @@
+"""The validation report: ``<db stem>.report.json`` and ``<db stem>.report.md`` beside the
+database, each check with its figure, bound and PASS/FAIL/ERROR, and the verdict.
+
+The report describes the database as it stands. A Dagster run updates it table by table (under
+a file lock, so parallel steps do not lose each other's sections); replacing a table drops its
+descendants' sections, because the writer emptied those tables. ``seed-assets validate`` writes it
+whole. The verdict is "approved for ML use" only when every table of the spec has a section and
+every check in it passed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from seed_assets.spec.graph import descendants, topological_order
+from seed_assets.spec.models import Spec
+from seed_assets.validation.results import CheckResult
+
+APPROVED = "approved for ML use"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ReportPaths:
+    json: Path
+    markdown: Path
+
+    @property
+    def lock(self) -> Path:
+        return self.json.with_name(self.json.name + ".lock")
+
+
+def report_paths(url: str) -> ReportPaths:
+    """Beside a SQLite file (``data/banking.sqlite`` -> ``data/banking.report.json``); for other
+    databases, ``<database name>.report.json`` in the working directory."""
+    parsed = sa.make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":
+        path = Path(database)
+        stem = path.with_suffix("") if path.suffix else path
+    else:
+        stem = Path(Path(database).name or parsed.get_backend_name())
+    return ReportPaths(
+        stem.with_name(stem.name + ".report.json"), stem.with_name(stem.name + ".report.md")
+    )
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def table_section(
+    results: Iterable[CheckResult],
+    *,
+    rows: int,
+    written: bool,
+    run_id: str | None = None,
+) -> dict[str, Any]:
+    """One table's part of the report."""
+    checks = [r.to_dict() for r in results]
+    return {
+        "rows": rows,
+        "written": written,
+        "checked_at": _now(),
+        "run_id": run_id,
+        "passed": all(c["passed"] for c in checks),
+        "checks": checks,
+    }
+
+
+def assemble(spec: Spec, database: str, sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The whole report from per-table sections: the verdict and its failures."""
+    ordered = {t: sections[t] for t in topological_order(spec) if t in sections}
+    failures: list[str] = []
+    for table in topological_order(spec):
+        section = ordered.get(table)
+        if section is None:
+            failures.append(f"{table}: not validated (no checks have run on its current rows)")
+            continue
+        for check in section["checks"]:
+            if check["status"] == "ERROR":
+                failures.append(f"{check['name']}: ERROR: {check['error']}")
+            elif check["status"] == "FAIL":
+                failures.extend(
+                    f"{check['name']}: {m['subject']} = {m['figure']} (bound {m['bound']})"
+                    for m in check["measurements"]
+                    if m["status"] == "FAIL"
+                )
+    approved = not failures
+    return {
+        "format": FORMAT_VERSION,
+        "spec": spec.name,
+        "spec_source": spec.source,
+        "database": database,
+        "updated_at": _now(),
+        "approved": approved,
+        "verdict": APPROVED if approved else "not approved",
+        "failures": failures,
+        "tables": ordered,
+    }
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """The report for people: verdict first, then a table of checks per table."""
+    lines = [
+        f"# Validation report: {report['spec']}",
+        "",
+        f"Database: `{report['database']}`  ",
+        f"Updated: {report['updated_at']}",
+        "",
+    ]
+    if report["approved"]:
+        lines.append(f"**Verdict: PASS, {APPROVED}.**")
+    else:
+        lines.append(
+            f"**Verdict: FAIL, not approved for ML use.** {len(report['failures'])} failure(s):"
+        )
+        lines.append("")
+        lines.extend(f"- {failure}" for failure in report["failures"])
+    for table, section in report["tables"].items():
+        state = (
+            "in the database"
+            if section["written"]
+            else "NOT written: checks failed, the table keeps its previous rows (if any)"
+        )
+        lines += [
+            "",
+            f"## {table}",
+            "",
+            f"{section['rows']:,} rows, {state}; checked {section['checked_at']}"
+            + (f" (run {section['run_id']})" if section.get("run_id") else ""),
+            "",
+            "| check | measure | figure | bound | result |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for check in section["checks"]:
+            if check["status"] == "ERROR":
+                lines.append(
+                    f"| {check['name']} | (could not run) | {_cell(check['error'])} | | ERROR |"
+                )
+            for m in check["measurements"]:
+                lines.append(
+                    f"| {check['name']} | {_cell(m['subject'])} | {_cell(m['figure'])} | "
+                    f"{_cell(m['bound'])} | {m['status']} |"
+                )
+        failing = [c for c in section["checks"] if c["samples"] and not c["passed"]]
+        for check in failing:
+            lines += ["", f"Failing samples of `{check['name']}`:", "", "```json"]
+            lines += [json.dumps(s, default=str) for s in check["samples"]]
+            lines.append("```")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_report(report: dict[str, Any], paths: ReportPaths) -> None:
+    _write_atomic(paths.json, json.dumps(report, indent=2, default=str) + "\n")
+    _write_atomic(paths.markdown, render_markdown(report))
+
+
+def load_report(paths: ReportPaths) -> dict[str, Any] | None:
+    try:
+        return json.loads(paths.json.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return None
+
+
+@contextlib.contextmanager
+def _locked(paths: ReportPaths) -> Iterator[None]:
+    paths.lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(paths.lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def update_report(
+    paths: ReportPaths,
+    spec: Spec,
+    database: str,
+    table: str,
+    section: dict[str, Any],
+) -> dict[str, Any]:
+    """Replace `table`'s section (and, when it was written, drop its descendants', whose rows
+    the writer cleared); rewrite both files. Safe against concurrent steps."""
+    with _locked(paths):
+        old = load_report(paths)
+        sections: dict[str, dict[str, Any]] = {}
+        if old and old.get("spec") == spec.name and old.get("database") == database:
+            sections = {t: s for t, s in old.get("tables", {}).items() if t in spec.tables}
+        sections[table] = section
+        if section["written"]:
+            for child in descendants(spec, table):
+                sections.pop(child, None)
+        report = assemble(spec, database, sections)
+        write_report(report, paths)
+    return report

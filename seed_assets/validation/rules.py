@@ -1,0 +1,163 @@
+"""Which checks a table gets (decided from the spec alone) and running them.
+
+The list is known before any data exists, so the Dagster layer can declare one blocking asset
+check per rule (``<table>_<rule>``) and the report can say which checks never ran.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from seed_assets.spec.models import Spec
+from seed_assets.validation import gx_suite, integrity, pandera_schema
+from seed_assets.validation.inputs import TableData
+from seed_assets.validation.results import CheckResult
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    engine: str
+    description: str
+    applies: Callable[[Spec, str], bool]
+    run: Callable[[TableData], CheckResult]
+
+    def check_name(self, table: str) -> str:
+        return f"{table}_{self.name}"
+
+
+def _always(spec: Spec, table: str) -> bool:
+    return True
+
+
+def _has_fks(spec: Spec, table: str) -> bool:
+    return bool(spec.tables[table].foreign_keys)
+
+
+def _has_via(spec: Spec, table: str) -> bool:
+    return any(fk.via for fk in spec.tables[table].foreign_keys)
+
+
+def _has_after(spec: Spec, table: str) -> bool:
+    return any(c.after for c in spec.tables[table].columns.values())
+
+
+def _has_cardinality(spec: Spec, table: str) -> bool:
+    return spec.tables[table].driving_fk is not None or any(
+        r.table == table for r in spec.expectations.children_per_parent
+    )
+
+
+def _has_rates(spec: Spec, table: str) -> bool:
+    return any(c.rate is not None for c in spec.tables[table].columns.values()) or any(
+        r.table == table for r in spec.expectations.rates
+    )
+
+
+def _has_keys(spec: Spec, table: str) -> bool:
+    return bool(integrity.unique_keys(spec.tables[table]))
+
+
+# Fast integrity checks first, the slower libraries last.
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "orphan_fks", "integrity", "FK values with no parent row.", _has_fks, integrity.orphan_fks
+    ),
+    Rule(
+        "denormalised_fks",
+        "integrity",
+        "Denormalised FKs equal the value of the row they are copied through.",
+        _has_via,
+        integrity.denormalised_fks,
+    ),
+    Rule(
+        "temporal",
+        "integrity",
+        "Dates not earlier than the parent (or same-row) date they follow.",
+        _has_after,
+        integrity.temporal,
+    ),
+    Rule(
+        "cardinality",
+        "integrity",
+        "Children per parent: mean within tolerance and the spec's distribution.",
+        _has_cardinality,
+        integrity.cardinality,
+    ),
+    Rule(
+        "rare_events",
+        "integrity",
+        "Rare-event rates within their bounds.",
+        _has_rates,
+        integrity.rare_events,
+    ),
+    Rule(
+        "duplicate_keys",
+        "integrity",
+        "Primary and unique keys hold each value once.",
+        _has_keys,
+        integrity.duplicate_keys,
+    ),
+    Rule(
+        "null_rates",
+        "integrity",
+        "No nulls in NOT NULL columns; null shares near null_fraction.",
+        _always,
+        integrity.null_rates,
+    ),
+    Rule(
+        "pandera_schema",
+        "pandera",
+        "Pandera schema built from the spec: dtypes, nullability, ranges, allowed values, "
+        "uniqueness, same-row rules.",
+        _always,
+        pandera_schema.pandera_schema,
+    ),
+    Rule(
+        "gx_suite",
+        "great_expectations",
+        "Great Expectations suite built from the spec: column expectations, FK membership, "
+        "parent-date order and denormalised FKs after the join, row counts.",
+        _always,
+        gx_suite.gx_suite,
+    ),
+)
+
+
+def rules_for(spec: Spec, table: str, *, engines: Iterable[str] | None = None) -> list[Rule]:
+    """The rules that apply to `table`, in the order they run."""
+    chosen = set(engines) if engines is not None else None
+    return [
+        rule
+        for rule in RULES
+        if rule.applies(spec, table) and (chosen is None or rule.engine in chosen)
+    ]
+
+
+def run_rule(rule: Rule, data: TableData) -> CheckResult:
+    """Run one rule; an exception becomes an ERROR result naming it, never a pass."""
+    try:
+        return rule.run(data)
+    except Exception as exc:
+        result = CheckResult(data.name, rule.name, rule.engine, rule.description)
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        result.error = f"{type(exc).__name__}: {exc} (at {where.name}, line {where.lineno})"
+        return result
+
+
+def check_table(
+    spec: Spec,
+    table: str,
+    frame: pd.DataFrame,
+    parents: Mapping[str, pd.DataFrame],
+    *,
+    scale: float | None = None,
+    engines: Iterable[str] | None = None,
+) -> list[CheckResult]:
+    """Every applicable check of `table`, over its rows and its parents' rows."""
+    data = TableData(spec, table, frame, parents, scale=scale)
+    return [run_rule(rule, data) for rule in rules_for(spec, table, engines=engines)]
