@@ -21,7 +21,7 @@ from seed_assets.engine.frames import as_series as _as_series
 from seed_assets.engine.keys import sorts_as_numbers, within_parent_positions
 from seed_assets.engine.rng import stream, table_seed
 from seed_assets.errors import SpecError
-from seed_assets.spec.graph import resolve_after
+from seed_assets.spec.graph import resolve_after, resolve_via
 from seed_assets.spec.models import (
     ColumnSpec,
     ForeignKeySpec,
@@ -46,9 +46,8 @@ def parent_columns(spec: Spec, table_name: str) -> dict[str, list[str]]:
         if fk.via is None:
             need(target, fk.references.columns)
         else:
-            through = _through(table, fk)
-            middle = spec.tables[through.references.table]
-            need(through.references.table, _middle_fk(middle, fk).columns)
+            through, copied = resolve_via(spec, table_name, fk)
+            need(through.references.table, copied.columns)
     for column in table.columns.values():
         if column.after and "." in column.after:
             fk, ref = resolve_after(spec, table_name, column.after)
@@ -86,19 +85,6 @@ def _strictly_increasing(series: pd.Series) -> bool:
         return bool(np.all(values[1:] > values[:-1]))
     except TypeError:  # None or pd.NA among the values, or values that do not compare
         return bool(series.is_monotonic_increasing and series.is_unique)
-
-
-def _through(table: TableSpec, fk: ForeignKeySpec) -> ForeignKeySpec:
-    return next(f for f in table.foreign_keys if f.columns[0] == fk.via and f is not fk)
-
-
-def _middle_fk(middle: TableSpec, fk: ForeignKeySpec) -> ForeignKeySpec:
-    return next(
-        f
-        for f in middle.foreign_keys
-        if f.references.table == fk.references.table
-        and f.references.columns == fk.references.columns
-    )
 
 
 @dataclass(frozen=True)
@@ -365,9 +351,8 @@ class TableGenerator:
             cols[column] = _with_nulls(cols[ref][parent], root)
 
     def _copy_via(self, fk: ForeignKeySpec, cols: dict, parent_rows: dict, nulls: dict) -> None:
-        through = _through(self.table, fk)
+        through, middle_fk = resolve_via(self.spec, self.name, fk)
         middle_name = through.references.table
-        middle_fk = _middle_fk(self.spec.tables[middle_name], fk)
         picked = parent_rows[through.label]
         # Where the FK it goes through is null; known when that FK was filled, else looked for.
         null = (

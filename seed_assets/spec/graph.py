@@ -202,28 +202,40 @@ def _check_fk(spec: Spec, name: str, table: TableSpec, fk: ForeignKeySpec) -> No
                 column=fk.columns[0],
             )
     if fk.via is not None:
-        _check_via(spec, name, table, fk)
+        resolve_via(spec, name, fk)
 
 
-def _check_via(spec: Spec, name: str, table: TableSpec, fk: ForeignKeySpec) -> None:
+def resolve_via(
+    spec: Spec, table_name: str, fk: ForeignKeySpec
+) -> tuple[ForeignKeySpec, ForeignKeySpec]:
+    """For a `via` FK: the FK of this table it goes through, and the FK of that middle table
+    whose values it copies."""
+    table = spec.tables[table_name]
     through = next((f for f in table.foreign_keys if f.columns[0] == fk.via and f is not fk), None)
     if through is None:
         raise SpecError(
             f"`via: {fk.via}` must name the first column of another foreign key of this table",
-            table=name,
+            table=table_name,
             column=fk.columns[0],
         )
     middle = spec.tables[through.references.table]
-    if not any(
-        f.references.table == fk.references.table and f.references.columns == fk.references.columns
-        for f in middle.foreign_keys
-    ):
+    copied = next(
+        (
+            f
+            for f in middle.foreign_keys
+            if f.references.table == fk.references.table
+            and f.references.columns == fk.references.columns
+        ),
+        None,
+    )
+    if copied is None:
         raise SpecError(
             f"`via: {fk.via}` goes to {through.references.table}, which has no foreign key to "
             f"{fk.references.table}({', '.join(fk.references.columns)}) to copy",
-            table=name,
+            table=table_name,
             column=fk.columns[0],
         )
+    return through, copied
 
 
 def _check_counts(name: str, table: TableSpec) -> None:

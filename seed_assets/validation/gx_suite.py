@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from seed_assets.spec.graph import resolve_after
+from seed_assets.spec.graph import resolve_after, resolve_via
 from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, ForeignKeySpec, Spec
 from seed_assets.validation.results import (
     SAMPLE_ROWS,
@@ -44,16 +44,8 @@ def joined_column(fk: ForeignKeySpec, column: str) -> str:
 
 
 def _through(spec: Spec, table_name: str, fk: ForeignKeySpec) -> tuple[ForeignKeySpec, list[str]]:
-    table = spec.tables[table_name]
-    through = next(f for f in table.foreign_keys if f.columns[0] == fk.via and f is not fk)
-    middle = spec.tables[through.references.table]
-    middle_fk = next(
-        f
-        for f in middle.foreign_keys
-        if f.references.table == fk.references.table
-        and f.references.columns == fk.references.columns
-    )
-    return through, list(middle_fk.columns)
+    through, copied = resolve_via(spec, table_name, fk)
+    return through, list(copied.columns)
 
 
 def _joined_needs(spec: Spec, table_name: str) -> dict[int, tuple[ForeignKeySpec, list[str]]]:

@@ -14,8 +14,8 @@ import pandas as pd
 from scipy.special import chdtrc
 
 from seed_assets.spec.distributions import FixedCount
-from seed_assets.spec.graph import resolve_after
-from seed_assets.spec.models import ForeignKeySpec, Spec, TableSpec
+from seed_assets.spec.graph import resolve_after, resolve_via
+from seed_assets.spec.models import ForeignKeySpec, TableSpec
 from seed_assets.validation.inputs import TableData
 from seed_assets.validation.keys import increasing_objects, repeated_rows
 from seed_assets.validation.results import (
@@ -41,19 +41,6 @@ MIN_EXPECTED_PER_BIN = 5.0
 
 def _result(data: TableData, rule: str, description: str) -> CheckResult:
     return CheckResult(data.name, rule, ENGINE, description)
-
-
-def _through(table: TableSpec, fk: ForeignKeySpec) -> ForeignKeySpec:
-    return next(f for f in table.foreign_keys if f.columns[0] == fk.via and f is not fk)
-
-
-def _middle_fk(spec: Spec, middle: str, fk: ForeignKeySpec) -> ForeignKeySpec:
-    return next(
-        f
-        for f in spec.tables[middle].foreign_keys
-        if f.references.table == fk.references.table
-        and f.references.columns == fk.references.columns
-    )
 
 
 def _key_columns(table: TableSpec) -> list[str]:
@@ -138,9 +125,8 @@ def denormalised_fks(data: TableData) -> CheckResult:
     for fk in data.table.foreign_keys:
         if fk.via is None:
             continue
-        through = _through(data.table, fk)
+        through, middle_fk = resolve_via(data.spec, data.name, fk)
         middle = through.references.table
-        middle_fk = _middle_fk(data.spec, middle, fk)
         positions, _ = data.lookup(through)
         rows = np.flatnonzero(positions >= 0)  # rows with no parent are orphan_fks' to report
         bad = rows[_disagreeing(data, fk, middle, middle_fk, rows, positions[rows])]
