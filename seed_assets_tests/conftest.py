@@ -26,3 +26,49 @@ def shop():
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+# -- real servers: one fresh database per test session (see servers.py) ------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    from seed_assets_tests.servers import PG_SERVER, fresh_database
+
+    with fresh_database(PG_SERVER, "pg") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def mysql_database():
+    from seed_assets_tests.servers import MYSQL_SERVER, fresh_database
+
+    with fresh_database(MYSQL_SERVER, "my") as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_database):
+    """The session's PostgreSQL database, emptied for this test."""
+    from seed_assets_tests.servers import reset_database
+
+    reset_database(pg_database)
+    return pg_database
+
+
+@pytest.fixture
+def mysql_url(mysql_database):
+    """The session's MariaDB/MySQL database, emptied for this test."""
+    from seed_assets_tests.servers import reset_database
+
+    reset_database(mysql_database)
+    return mysql_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mysql"])
+def any_url(request, tmp_path):
+    """Each real target in turn: the shared writer suite runs against all of them."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite'}"
+    fixture = "pg_url" if request.param == "postgresql" else "mysql_url"
+    return request.getfixturevalue(fixture)
