@@ -260,7 +260,9 @@ class Repairer:
                     self._to_bound(left.name, op, value, self._failing(node, where))
             case ck.Compare(left=ck.Column() as left, op=op, right=ck.Column() as right):
                 self._order(node, left, op, right, where)
-            case ck.Between(operand=ck.Column() as o, low=ck.Literal() as lo, high=ck.Literal() as hi):
+            case ck.Between(
+                operand=ck.Column() as o, low=ck.Literal() as lo, high=ck.Literal() as hi
+            ):
                 if not node.negated and self._movable(o):
                     self._to_bound(o.name, ">=", lo.value, self._failing(node, where))
                     self._to_bound(o.name, "<=", hi.value, self._failing(node, where))
@@ -335,7 +337,8 @@ class Repairer:
             if column.type in INTEGER_TYPES:
                 numbers = np.rint(numbers)
             elif column.scale is not None or column.round is not None:
-                numbers = np.round(numbers, column.round if column.round is not None else column.scale)
+                digits = column.round if column.round is not None else column.scale
+                numbers = np.round(numbers, digits)
             if array.dtype == object:
                 array[rows] = [int(v) if column.type in INTEGER_TYPES else v for v in numbers]
             else:

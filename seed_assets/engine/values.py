@@ -162,7 +162,8 @@ def json_values(n: int, rng: np.random.Generator) -> np.ndarray:
     numbers = rng.integers(0, 1000, n).tolist()
     flags = (rng.random(n) < 0.5).tolist()
     out = np.empty(n, dtype=object)
-    out[:] = [f'{{"n":{k},"ok":{"true" if f else "false"}}}' for k, f in zip(numbers, flags)]
+    pairs = zip(numbers, flags, strict=True)
+    out[:] = [f'{{"n":{k},"ok":{"true" if f else "false"}}}' for k, f in pairs]
     return out
 
 

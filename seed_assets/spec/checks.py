@@ -131,7 +131,7 @@ def _tokens(sql: str) -> list[_Token]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None or match.end() == pos:
-            raise NotUnderstood(f"cannot read {text[pos:pos + 20]!r}")
+            raise NotUnderstood(f"cannot read {text[pos : pos + 20]!r}")
         pos = match.end()
         kind = match.lastgroup
         raw = match.group(kind)
