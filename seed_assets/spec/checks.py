@@ -10,6 +10,7 @@ database itself decides which generated rows satisfy it (``sql/check_filter.py``
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -490,3 +491,68 @@ def replace_value(sql: str, column: str) -> str:
 
 def describe(nodes: Iterable[Node]) -> str:
     return "; ".join(render(n) for n in nodes)
+
+
+# -- what a CHECK says about each column (for inference) -------------------------------------
+
+
+@dataclass
+class ColumnFacts:
+    """Bounds, allowed values and order a table's CHECKs put on one column."""
+
+    low: Any = None
+    low_strict: bool = False
+    high: Any = None
+    high_strict: bool = False
+    values: tuple[Any, ...] | None = None
+    after: list[tuple[str, bool]] = dataclasses.field(default_factory=list)  # (column, strict)
+
+    def bound(self, op: str, value: Any) -> None:
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return
+        if op in (">", ">="):
+            if self.low is None or value > self.low:
+                self.low, self.low_strict = value, op == ">"
+        elif op in ("<", "<="):
+            if self.high is None or value < self.high:
+                self.high, self.high_strict = value, op == "<"
+        elif op == "=":
+            self.values = (value,)
+
+
+def column_facts(nodes: Iterable[Node]) -> dict[str, ColumnFacts]:
+    """Per column, what the top-level conjuncts of `nodes` require (guards such as
+    ``x IS NULL OR ...`` are looked through: they hold whenever x has a value)."""
+    facts: dict[str, ColumnFacts] = {}
+
+    def of(name: str) -> ColumnFacts:
+        return facts.setdefault(name, ColumnFacts())
+
+    def visit(node) -> None:
+        match node:
+            case And(items=items):
+                for item in items:
+                    visit(item)
+            case Or(items=items):
+                rest = [i for i in items if not isinstance(i, IsNull)]
+                if len(rest) == 1 and len(rest) < len(items):
+                    visit(rest[0])
+            case Compare(left=Literal() as left, op=op, right=Column() as right):
+                visit(Compare(right, FLIPPED[op], left))
+            case Compare(left=Column(name=name), op=op, right=Literal(value=value)):
+                of(name).bound(op, value)
+            case Compare(left=Column(name=a), op=op, right=Column(name=b)):
+                if op in (">", ">="):
+                    of(a).after.append((b, op == ">"))
+                elif op in ("<", "<="):
+                    of(b).after.append((a, op == "<"))
+            case Between(operand=Column(name=name), low=Literal() as lo, high=Literal() as hi):
+                if not node.negated:
+                    of(name).bound(">=", lo.value)
+                    of(name).bound("<=", hi.value)
+            case InList(operand=Column(name=name), values=values, negated=False):
+                of(name).values = tuple(v for v in values if v is not None)
+
+    for node in nodes:
+        visit(node)
+    return facts
