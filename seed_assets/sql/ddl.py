@@ -8,6 +8,8 @@ PostgreSQL); the others are emitted verbatim.
 
 from __future__ import annotations
 
+import hashlib
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.ext.compiler import compiles
@@ -18,6 +20,19 @@ from seed_assets.spec.graph import topological_order
 from seed_assets.spec.models import ColumnSpec, Spec, TableSpec
 
 _MYSQL = ("mysql", "mariadb")
+MAX_NAME = 60  # PostgreSQL keeps 63 bytes of a name, MySQL 64: stay under both
+
+
+def constraint_name(kind: str, table: str, columns: list[str]) -> str:
+    """``<kind>_<table>_<columns>``, shortened with a hash when too long for the dialects.
+
+    Named constraints let a load error be traced back to the columns of the spec.
+    """
+    name = "_".join([kind, table, *columns])
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{name[: MAX_NAME - 9]}_{digest}"
 
 
 class Verbatim(UserDefinedType):
@@ -109,13 +124,23 @@ def _compile_check(element: _CheckExpression, compiler, **_kw) -> str:
     return ck.render(element.node, compiler.preparer.quote)
 
 
-def _check_constraints(table: TableSpec) -> list[sa.CheckConstraint]:
+def _check_constraints(table_name: str, table: TableSpec) -> list[sa.CheckConstraint]:
+    """The table's CHECKs; an unnamed one is named after the columns it reads (its position
+    when it is not understood, or when that name is taken)."""
     names = tuple(table.columns)
     out = []
-    for check in table.checks:
+    taken = {c.name for c in table.checks if c.name}
+    for i, check in enumerate(table.checks):
         node = ck.understand(check.sql, names)
         text = _CheckExpression(node) if node is not None else sa.text(check.sql)
-        out.append(sa.CheckConstraint(text, name=check.name))
+        name = check.name
+        if name is None:
+            columns = ck.referenced(node) if node is not None else []
+            name = constraint_name("ck", table_name, columns or [str(i + 1)])
+            if name in taken:
+                name = constraint_name("ck", table_name, [*columns, str(i + 1)])
+        taken.add(name)
+        out.append(sa.CheckConstraint(text, name=name))
     return out
 
 
@@ -161,7 +186,6 @@ def build_metadata(spec: Spec) -> sa.MetaData:
                     sa_type,
                     *_identity(column),
                     nullable=column.is_nullable,
-                    unique=column.unique and [column_name] != table.primary_key,
                     comment=column.description,
                     server_default=sa.text(column.server_default)
                     if column.server_default is not None
@@ -171,18 +195,24 @@ def build_metadata(spec: Spec) -> sa.MetaData:
             )
         constraints: list[sa.schema.SchemaItem] = []
         if table.primary_key:
-            constraints.append(sa.PrimaryKeyConstraint(*table.primary_key))
+            constraints.append(
+                sa.PrimaryKeyConstraint(
+                    *table.primary_key, name=constraint_name("pk", name, table.primary_key)
+                )
+            )
         for fk in table.foreign_keys:
             constraints.append(
                 sa.ForeignKeyConstraint(
                     fk.columns,
                     [f"{fk.references.table}.{c}" for c in fk.references.columns],
-                    name=fk.name,
+                    name=fk.name or constraint_name("fk", name, fk.columns),
                 )
             )
-        for key in table.unique:
-            constraints.append(sa.UniqueConstraint(*key))
-        constraints += _check_constraints(table)
+        unique_keys = [[c] for c, col in table.columns.items() if col.unique] + table.unique
+        for i, key in enumerate(unique_keys):
+            if key != table.primary_key and key not in unique_keys[:i]:
+                constraints.append(sa.UniqueConstraint(*key, name=constraint_name("uq", name, key)))
+        constraints += _check_constraints(name, table)
         sa_table = sa.Table(name, metadata, *columns, *constraints, comment=table.description)
         listed = _checked_in_lists(table)
         for column_name, column in table.columns.items():
@@ -193,7 +223,10 @@ def build_metadata(spec: Spec) -> sa.MetaData:
                 and column_name not in listed
             ):
                 sa_table.append_constraint(
-                    sa.CheckConstraint(sa_table.c[column_name].in_(column.choice.values))
+                    sa.CheckConstraint(
+                        sa_table.c[column_name].in_(column.choice.values),
+                        name=constraint_name("ck", name, [column_name]),
+                    )
                 )
         if enums or domains:
             sa.event.listen(sa_table, "before_create", _create_types(enums, domains))
