@@ -99,6 +99,7 @@ def generate(
     from seed_assets.resources.target import default_url
     from seed_assets.spec.loader import load_spec
     from seed_assets.sql.cancel import CancelToken, first_interrupt_cancels
+    from seed_assets.sql.check_filter import check_filter
     from seed_assets.sql.load_report import LoadCancelled, summarise
     from seed_assets.sql.target import IF_EXISTS, ON_ERROR, Target
 
@@ -107,8 +108,10 @@ def generate(
             raise SeedAssetsError(
                 f"--if-exists takes {'/'.join(IF_EXISTS)} and --on-error {'/'.join(ON_ERROR)}"
             )
-        spec = load_spec(spec_path)
-        db = Target.for_url(target or default_url(spec))
+        spec = load_spec(spec_path, target=target)
+        url = target or default_url(spec)
+        db = Target.for_url(url)
+        row_filter = check_filter(spec, url)  # CHECKs only the database can judge
     except SeedAssetsError as exc:
         raise _fail(exc) from None
     run_seed = spec.seed if seed is None else seed
@@ -122,7 +125,9 @@ def generate(
     warn = lambda text: errors.print(f"[yellow]{text}[/]")  # noqa: E731
     try:
         with first_interrupt_cancels(token, warn), _progress() as progress:
-            for generator, chunks in iter_spec(spec, seed=run_seed, scale=scale):
+            for generator, chunks in iter_spec(
+                spec, seed=run_seed, scale=scale, row_filter=row_filter
+            ):
                 task = progress.add_task(generator.name, total=generator.total_rows)
                 table_start = time.perf_counter()
                 result = db.write_table(
@@ -150,6 +155,8 @@ def generate(
         raise _fail(exc) from None
     finally:
         db.dispose()
+        if row_filter is not None:
+            row_filter.close()
     _print_summary(summary, time.perf_counter() - started)
     for result in rejected:
         errors.print(

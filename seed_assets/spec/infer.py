@@ -19,6 +19,7 @@ from seed_assets.spec.models import INTEGER_BOUNDS, INTEGER_TYPES, STRING_TYPES,
 # Broad default window for dates nothing else places, and for people's birth dates.
 DATE_WINDOW = ("2020-01-01", "2025-12-31")
 BIRTH_WINDOW = ("1955-01-01", "2004-12-31")
+UNTIL = "2026-06-30"  # later dates are pulled back to this (never before the date they follow)
 
 
 @dataclass
@@ -219,25 +220,27 @@ def _temporal(ctx: ColumnContext) -> Inferred:
     if facts.after:  # a CHECK orders it after another column of the row
         other, strict = facts.after[0]
         if other in temporal_siblings:
-            gap = _gap(ctx.name, other)
             why = f"CHECK {ctx.name} {'>' if strict else '>='} {other}"
-            return Inferred({"after": other, "gap": gap}, f"{why}: after {other}")
+            return Inferred(_after(ctx.name, other), f"{why}: after {other}")
     if _LATER.search(ctx.name):
         earlier = [c for c in temporal_siblings if c != ctx.name and _EARLIER.search(c)]
         if earlier:
             return Inferred(
-                {"after": earlier[0], "gap": _gap(ctx.name, earlier[0])},
-                f"{ctx.name} follows {earlier[0]} (column names)",
+                _after(ctx.name, earlier[0]), f"{ctx.name} follows {earlier[0]} (column names)"
             )
     if _BIRTH.search(ctx.name):
         return Inferred({"between": list(BIRTH_WINDOW)}, "birth date: 1955-2004")
     if ctx.parent_anchor is not None:
         parent, column = ctx.parent_anchor
         return Inferred(
-            {"after": f"{parent}.{column}", "gap": "exponential(60)", "until": "2026-06-30"},
+            {"after": f"{parent}.{column}", "gap": "exponential(60)", "until": UNTIL},
             f"not before its {parent} row's {column} (FK)",
         )
     return Inferred({"between": list(DATE_WINDOW)}, "date: 2020-2025")
+
+
+def _after(later: str, earlier: str) -> dict[str, Any]:
+    return {"after": earlier, "gap": _gap(later, earlier), "until": UNTIL}
 
 
 def _gap(later: str, earlier: str) -> str:

@@ -30,6 +30,7 @@ from seed_assets.sql import registry
 from seed_assets.sql.cancel import CancelToken
 from seed_assets.sql.convert import row_tuples
 from seed_assets.sql.ddl import build_metadata
+from seed_assets.sql.identity import advance_identities
 from seed_assets.sql.load_report import (
     KEPT_ERRORS,
     LoadCancelled,
@@ -165,6 +166,7 @@ class Target:
                     raise LoadError(name, self.display_url, result.rejected, result.rejected_count)
                 if approve is not None and not approve():
                     raise NotApproved
+                advance_identities(conn, name, table)
                 registry.record(
                     conn,
                     name,
