@@ -33,7 +33,13 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 
-SPEC_ARG = typer.Argument(..., help="A YAML spec file.", show_default=False)
+SPEC_ARG = typer.Argument(
+    ..., help="A YAML spec file, or a JSON generation plan.", show_default=False
+)
+URL_ARG = typer.Argument(
+    ..., help="SQLAlchemy URL of the database, e.g. postgresql+psycopg://user@host/db.",
+    show_default=False,
+)  # fmt: skip
 
 
 class RowsPerSecond(ProgressColumn):
@@ -255,7 +261,7 @@ def validate(
     from seed_assets.validation.report import report_paths, write_report
 
     try:
-        spec = load_spec(spec_path)
+        spec = load_spec(spec_path, target=target)
         url = target or default_url(spec)
         paths = report_paths(url)
         with console.status(f"Checking {spec.name}", spinner="dots"):
@@ -338,6 +344,83 @@ def check(spec_path: Path = SPEC_ARG) -> None:
         )
         table.add_row(name, ", ".join(parents(spec, name)) or "-", rows)
     console.print(table)
+
+
+@app.command(
+    epilog="Example: seed-assets reflect postgresql+psycopg://postgres@127.0.0.1/shop "
+    "--out shop.yaml && seed-assets generate shop.yaml --target "
+    "postgresql+psycopg://postgres@127.0.0.1/shop"
+)
+def reflect(
+    url: str = URL_ARG,
+    out: Path = typer.Option(None, "--out", help="Write the spec here (default: print it)."),
+    name: str = typer.Option(None, "--name", help="The spec's name. Default: the database's."),
+) -> None:
+    """Read the tables of a database into a spec, with inferred value sources to review.
+
+    Each column's comment says why its values are made that way; CHECKs the generator does not
+    understand are listed (the database judges the generated rows against them).
+    """
+    from seed_assets.spec.reflect import reflect as reflect_database
+    from seed_assets.spec.yaml_writer import reflection_yaml
+
+    try:
+        reflection = reflect_database(url, name=name)
+    except SeedAssetsError as exc:
+        raise _fail(exc) from None
+    text = reflection_yaml(reflection)
+    _write_or_print(text, out)
+    tables = len(reflection.data["tables"])
+    for note in reflection.notes:
+        errors.print(f"[yellow]review:[/] {note}", highlight=False, soft_wrap=True)
+    if out is not None:
+        console.print(f"Wrote {out}: {tables} table(s); review the commented choices")
+
+
+@app.command(
+    epilog="Example: seed-assets plan postgresql+psycopg://postgres@127.0.0.1/shop --out plan.json"
+)
+def plan(
+    url: str = URL_ARG,
+    out: Path = typer.Option(None, "--out", help="Write the plan here (default: print it)."),
+) -> None:
+    """Write a JSON generation plan for a database, for a person or an LLM to edit.
+
+    Generate from it with `seed-assets generate PLAN --target URL`: columns the plan leaves out
+    (keys, foreign keys, ordered dates) are filled from the database's schema.
+    """
+    import json
+
+    from seed_assets.spec.loader import spec_from_dict
+    from seed_assets.spec.plan import plan_from_spec
+    from seed_assets.spec.reflect import reflect as reflect_database
+
+    try:
+        reflection = reflect_database(url)
+        spec = spec_from_dict(reflection.data, source="<reflected>")
+    except SeedAssetsError as exc:
+        raise _fail(exc) from None
+    rationale = (
+        "Record counts: root tables get a default number of rows; child tables the expected "
+        "rows of their parent times their cardinality. Providers follow the column names and "
+        "types and the database's CHECKs. Keys, foreign keys, dates ordered after their "
+        "parent's, uuids and json are filled from the schema and are not listed."
+    )
+    text = json.dumps(plan_from_spec(spec, rationale), indent=2) + "\n"
+    _write_or_print(text, out)
+    if out is not None:
+        console.print(f"Wrote {out}: {len(spec.tables)} table(s)")
+
+
+def _write_or_print(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(SeedAssetsError(f"cannot write {out}: {exc.strerror}")) from None
 
 
 def main() -> None:
