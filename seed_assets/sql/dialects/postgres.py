@@ -110,25 +110,33 @@ class PostgresTarget(Target):
         return True
 
     def _finish_bulk(self, conn, sa_table, table, result: WriteResult, on_error: str) -> None:
+        # Rows just loaded have no statistics yet: without them the planner nests loops over
+        # the whole table to validate each FK.
+        analysed = {sa_table.name, *(fk.column.table.name for fk in sa_table.foreign_keys)}
+        conn.exec_driver_sql(f"ANALYZE {', '.join(self._quote(n) for n in sorted(analysed))}")
         for fk in sa_table.foreign_key_constraints:
-            orphans = self._orphans(conn, fk)
-            if orphans:
-                for key, values in orphans:
-                    result.reject(
-                        RowError(
-                            sa_table.name,
-                            None,
-                            fk.name,
-                            fk.columns.keys()[0],
-                            _plain(values[0]),
-                            f"no row of {fk.referred_table.name} has "
-                            f"({', '.join(e.column.name for e in fk.elements)}) = "
-                            f"({', '.join(map(repr, map(_plain, values)))}); key {key}",
-                        )
+            try:
+                with conn.begin_nested():
+                    conn.execute(sa.schema.AddConstraint(fk))
+                continue
+            except sa.exc.IntegrityError:
+                pass  # some rows have no parent: name them
+            for key, values in self._orphans(conn, fk):
+                result.reject(
+                    RowError(
+                        sa_table.name,
+                        None,
+                        fk.name,
+                        fk.columns.keys()[0],
+                        _plain(values[0]),
+                        f"no row of {fk.referred_table.name} has "
+                        f"({', '.join(e.column.name for e in fk.elements)}) = "
+                        f"({', '.join(map(repr, map(_plain, values)))}); key {key}",
                     )
-                if on_error == "fail":
-                    return
-                result.rows -= self._delete_orphans(conn, fk)
+                )
+            if on_error == "fail":
+                return
+            result.rows -= self._delete_orphans(conn, fk)
             conn.execute(sa.schema.AddConstraint(fk))
 
     def _orphan_condition(self, fk: sa.ForeignKeyConstraint) -> str:
