@@ -274,6 +274,13 @@ class TableGenerator:
             allowed = np.asarray(self.row_filter(self.name, frame), dtype=bool)
             keep = allowed if keep is None else keep & allowed
         if keep is not None and not keep.all():
+            if not keep.any():
+                raise SpecError(
+                    f"every one of the {len(frame):,} rows generated for chunk {chunk.index} "
+                    "breaks a CHECK of the table or repeats its key; change the value sources "
+                    "so that the CHECKs can hold",
+                    table=self.name,
+                )
             frame = self._drop(frame, keep)
         return frame
 

@@ -311,7 +311,9 @@ def _text(ctx: ColumnContext) -> Inferred:
     return _faker(ctx, "word", {}, "text with no telling name")
 
 
-def _faker(ctx: ColumnContext, provider: str, params: dict, why: str = "column name") -> Inferred:
+def _faker(
+    ctx: ColumnContext, provider: str, params: dict | None = None, why: str = "column name"
+) -> Inferred:
     fields: dict[str, Any] = {"faker": provider}
     if params:
         fields["params"] = dict(params)

@@ -306,7 +306,7 @@ def _ours(fields: dict[str, Any], dialect) -> str | None:
 
 
 def _normal(text: str, dialect) -> str:
-    text = re.sub(r"\s+(CHARACTER SET|COLLATE)\s+\w+", "", text.upper())
+    text = re.sub(r'\s+(CHARACTER SET|COLLATE)\s+("[^"]*"|\w+)', "", text.upper())
     text = re.sub(r"\b(TINYINT|SMALLINT|MEDIUMINT|INT|INTEGER|BIGINT)\(\d+\)", r"\1", text)
     text = re.sub(r"\bINT\b", "INTEGER", text)
     text = text.replace("DECIMAL", "NUMERIC").replace(" ", "")

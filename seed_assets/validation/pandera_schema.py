@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from seed_assets.engine.values import json_text
 from seed_assets.spec.models import (
     INTEGER_TYPES,
     STRING_TYPES,
@@ -81,7 +82,8 @@ def _value_checks(pa, column: ColumnSpec) -> list:
     if column.choice is not None and column.type != "boolean":
         checks.append(pa.Check.isin(column.choice.values))
     if "constant" in column.model_fields_set and column.constant is not None:
-        checks.append(pa.Check.isin([column.constant]))
+        constant = json_text(column.constant) if column.type == "json" else column.constant
+        checks.append(pa.Check.isin([constant]))
     dist = column.distribution
     if dist is not None:
         low, high = column.min, column.max
