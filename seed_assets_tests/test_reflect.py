@@ -183,6 +183,11 @@ def test_pg_shop_reflects_and_generates_back(pg_shop, tmp_path):
     assert _scalar(pg_shop, "SELECT COUNT(*) FROM categories WHERE parent_id IS NULL") > 0
     assert _scalar(pg_shop, "SELECT COUNT(*) FROM categories WHERE parent_id IS NOT NULL") > 0
     assert _scalar(pg_shop, "SELECT COUNT(DISTINCT status) FROM orders") == 5
+    # Every check of the spec (integrity, Pandera, GX) passes on the rows read back: uuids,
+    # jsonb, timestamptz and enums come back as the engine made them.
+    result = runner.invoke(app, ["validate", str(spec_path), "--target", pg_shop])
+    assert result.exit_code == 0, result.output
+    assert "approved for ML use" in result.output
     # Identity sequences moved past the loaded keys: the database can insert after us.
     engine = sa.create_engine(pg_shop)
     with engine.begin() as conn:
@@ -191,11 +196,6 @@ def test_pg_shop_reflects_and_generates_back(pg_shop, tmp_path):
         ).scalar()
     engine.dispose()
     assert new_id == counts["categories"] + 1
-    # Every check of the spec (integrity, Pandera, GX) passes on the rows read back: uuids,
-    # jsonb, timestamptz and enums come back as the engine made them.
-    result = runner.invoke(app, ["validate", str(spec_path), "--target", pg_shop])
-    assert result.exit_code == 0, result.output
-    assert "approved for ML use" in result.output
 
 
 def test_mysql_hr_without_its_cycle_reflects_and_generates_back(mysql_hr_acyclic, tmp_path):
