@@ -236,7 +236,8 @@ def _temporal(ctx: ColumnContext) -> Inferred:
             {"after": f"{parent}.{column}", "gap": "exponential(60)", "until": UNTIL},
             f"not before its {parent} row's {column} (FK)",
         )
-    return Inferred({"between": list(DATE_WINDOW)}, "date: 2020-2025")
+    what = "date" if ctx.type == "date" else "time"
+    return Inferred({"between": list(DATE_WINDOW)}, f"{what}: within 2020-2025")
 
 
 def _after(later: str, earlier: str) -> dict[str, Any]:
