@@ -144,6 +144,7 @@ class Target:
         sa_table = build_metadata(spec).tables[name]
         table = spec.tables[name]
         result = WriteResult(name)
+        self.__dict__.pop("_constraints_seen", None)  # a user may have changed them since
         self._ensure_registry()
         if not self.transactional_ddl:
             with self.engine.begin() as conn:
@@ -447,6 +448,12 @@ class Target:
 
     def _user_constraints(self, conn: sa.Connection, name: str) -> dict[str, list[str]]:
         """Named constraints of the table as it exists (a user's may have its own CHECKs)."""
+        cache = self.__dict__.setdefault("_constraints_seen", {})
+        if name not in cache:
+            cache[name] = self._read_constraints(conn, name)
+        return cache[name]
+
+    def _read_constraints(self, conn: sa.Connection, name: str) -> dict[str, list[str]]:
         inspector = sa.inspect(conn)
         found: dict[str, list[str]] = {}
         try:
