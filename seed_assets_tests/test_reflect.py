@@ -367,3 +367,36 @@ def test_reflect_of_an_unreachable_database_exits_2_without_the_password():
     assert "cannot read postgresql+psycopg://u:***@127.0.0.1:1/nothing" in " ".join(
         result.output.split()
     )
+
+
+def test_composite_keys_and_foreign_keys_reflect_and_load(tmp_path):
+    url = f"sqlite:///{tmp_path / 'lines.sqlite'}"
+    with sqlite3.connect(tmp_path / "lines.sqlite") as db:
+        db.executescript(
+            """
+            CREATE TABLE orders (order_id INTEGER PRIMARY KEY, placed_at TEXT NOT NULL,
+              parent_order INTEGER REFERENCES orders(order_id));
+            CREATE TABLE order_lines (order_id INTEGER NOT NULL REFERENCES orders(order_id),
+              line_no INTEGER NOT NULL, sku TEXT NOT NULL, PRIMARY KEY (order_id, line_no));
+            CREATE TABLE shipments (shipment_id INTEGER PRIMARY KEY,
+              order_id INTEGER NOT NULL, line_no INTEGER NOT NULL, payload BLOB,
+              FOREIGN KEY (order_id, line_no) REFERENCES order_lines(order_id, line_no));
+            """
+        )
+    spec_path = tmp_path / "lines.yaml"
+    result = runner.invoke(app, ["reflect", url, "--out", str(spec_path)])
+    assert result.exit_code == 0, result.output
+    assert "shipments.payload: type BLOB is not generated natively" in " ".join(
+        result.output.split()
+    )
+    spec = load_spec(spec_path)
+    shipments = spec.tables["shipments"]
+    assert shipments.driving_fk.columns == ["order_id", "line_no"]
+    assert spec.tables["order_lines"].columns["line_no"].sequence.per_parent
+    assert spec.tables["orders"].foreign_keys[0].references.table == "orders"
+    result = runner.invoke(app, ["generate", str(spec_path), "--target", url])
+    assert result.exit_code == 0, result.output
+    counts = assert_loaded_whole(url, spec_path)
+    assert counts["shipments"] > 0
+    with sqlite3.connect(tmp_path / "lines.sqlite") as db:
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
