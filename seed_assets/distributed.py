@@ -16,9 +16,8 @@ CELERY_EXECUTION: dict[str, Any] = {
     # Step results come back over the broker itself: nothing else to run.
     "backend": "rpc://",
     "config_source": {
-        # A worker holds one step at a time and acknowledges it when done: steps go to idle
-        # workers, and a step whose worker dies is handed to another (table writes are one
-        # transaction, so running a step again is safe).
+        # A worker holds one step at a time and acknowledges it when done, so steps go to idle
+        # workers instead of waiting behind a busy one's prefetched step.
         "task_acks_late": True,
         "worker_prefetch_multiplier": 1,
     },

@@ -1,5 +1,6 @@
-"""materialize_all_celery across two real dagster-celery workers, all Dagster state in PostgreSQL:
-the steps spread over both workers and the database equals a single-process run's."""
+"""materialize_all_celery across two real dagster-celery workers, all Dagster state in PostgreSQL
+and the tables in a PostgreSQL target: the steps spread over both workers and the tables equal
+a single-process run's (SQLite)."""
 
 from __future__ import annotations
 
@@ -102,7 +103,7 @@ def _worker_of_each_step(instance: DagsterInstance, run_id: str) -> dict[str, st
     return where
 
 
-def test_celery_job_spreads_steps_over_two_workers(dagster_pg_home, banking, tmp_path):
+def test_celery_job_spreads_steps_over_two_workers(dagster_pg_home, pg_url, banking, tmp_path):
     require_broker(BROKER)
     home, _ = dagster_pg_home
     queue = f"seed_assets_test_{uuid.uuid4().hex[:10]}"  # other test sessions share the broker
@@ -114,7 +115,8 @@ def test_celery_job_spreads_steps_over_two_workers(dagster_pg_home, banking, tmp
     run_config.write_text(
         yaml.safe_dump({**execution, "resources": {"generation": {"config": {"scale": SCALE}}}})
     )
-    target = f"sqlite:///{tmp_path / 'celery.sqlite'}"
+    # A database server, as workers on several machines would need (SQLite: one machine only).
+    target = pg_url
     env = {
         **os.environ,
         # `dagster-celery worker start` runs `celery` from the PATH.
