@@ -157,7 +157,8 @@ def test_sqlite_banking_reflects_and_generates_back(sqlite_bank, tmp_path):
     assert "via: account_id" in text
 
 
-def test_pg_shop_reflects_and_generates_back(pg_shop, tmp_path):
+def test_pg_shop_reflects_and_generates_back(pg_shop, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the validation report goes to data/ under the working dir
     spec_path = reflect_and_generate(pg_shop, tmp_path)
     counts = assert_loaded_whole(pg_shop, spec_path)
     assert len(counts) == 7
