@@ -74,9 +74,10 @@ def generate(
     scale: float = typer.Option(1.0, "--scale", min=0.0, help="Multiply root tables' rows."),
 ) -> None:
     """Generate every table of SPEC, parents first, into a database."""
-    from seed_assets.engine.run import iter_spec
+    from seed_assets.engine.run import ComponentStep, LinksStep, iter_plan
     from seed_assets.resources.target import default_url
     from seed_assets.spec.loader import load_spec
+    from seed_assets.sql import links
     from seed_assets.sql.target import Target
 
     try:
@@ -92,18 +93,45 @@ def generate(
     )
     try:
         with _progress() as progress:
-            for generator, chunks in iter_spec(spec, seed=run_seed, scale=scale):
-                task = progress.add_task(generator.name, total=generator.total_rows)
-                table_start = time.perf_counter()
-                rows = db.write_table(
-                    spec,
-                    generator.name,
-                    chunks,
-                    seed=run_seed,
-                    scale=scale,
-                    on_rows=lambda n, task=task: progress.advance(task, n),
-                )
-                summary.append((generator.name, rows, time.perf_counter() - table_start))
+            for step in iter_plan(spec, seed=run_seed, scale=scale):
+                step_start = time.perf_counter()
+                if isinstance(step, LinksStep):
+                    # A nullable cycle: fill the FK columns written NULL, now that their
+                    # targets exist.
+                    task = progress.add_task(step.name, total=len(step.frame))
+                    rows = links.update_links(
+                        db, spec, step.table, step.frame, seed=run_seed, scale=scale
+                    )
+                    progress.update(task, completed=len(step.frame))
+                    summary.append((step.name, rows, time.perf_counter() - step_start))
+                elif isinstance(step, ComponentStep):
+                    # A NOT NULL cycle: all its tables in one transaction.
+                    tasks = {
+                        name: progress.add_task(name, total=len(frame))
+                        for name, frame in step.frames.items()
+                    }
+                    counts = links.write_component(
+                        db,
+                        spec,
+                        {name: [frame] for name, frame in step.frames.items()},
+                        seed=run_seed,
+                        scale=scale,
+                        on_rows=lambda name, n, tasks=tasks: progress.advance(tasks[name], n),
+                    )
+                    took = time.perf_counter() - step_start
+                    summary += [(name, n, took) for name, n in counts.items()]
+                else:
+                    generator = step.generator
+                    task = progress.add_task(generator.name, total=generator.total_rows)
+                    rows = db.write_table(
+                        spec,
+                        generator.name,
+                        step.chunks,
+                        seed=run_seed,
+                        scale=scale,
+                        on_rows=lambda n, task=task: progress.advance(task, n),
+                    )
+                    summary.append((generator.name, rows, time.perf_counter() - step_start))
     except SeedAssetsError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:

@@ -1,11 +1,28 @@
-"""Spec -> SQLAlchemy MetaData: types, keys, FKs, UNIQUE, NOT NULL and CHECK for choices."""
+"""Spec -> SQLAlchemy MetaData: types, keys, FKs, UNIQUE, NOT NULL and CHECK for choices.
+
+An FK that closes a cycle (``graph.deferred_fks``) is created with ALTER TABLE once both tables
+exist (``use_alter``); in a NOT NULL cycle it is also DEFERRABLE INITIALLY DEFERRED, so the
+cycle's tables can be filled in one transaction. MySQL/MariaDB know no DEFERRABLE: the clause
+is left out there (they defer by switching FK checks off, see ``sql/links.py``).
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 
-from seed_assets.spec.graph import topological_order
+from seed_assets.spec.graph import component_of, is_deferred, topological_order
 from seed_assets.spec.models import ColumnSpec, Spec
+
+
+@compiles(sa.ForeignKeyConstraint, "mysql", "mariadb")
+def _without_deferrable(element, compiler, **kw):
+    saved = element.deferrable, element.initially
+    element.deferrable = element.initially = None
+    try:
+        return compiler.visit_foreign_key_constraint(element, **kw)
+    finally:
+        element.deferrable, element.initially = saved
 
 
 def column_type(column: ColumnSpec) -> sa.types.TypeEngine:
@@ -51,12 +68,17 @@ def build_metadata(spec: Spec) -> sa.MetaData:
         constraints: list[sa.schema.SchemaItem] = []
         if table.primary_key:
             constraints.append(sa.PrimaryKeyConstraint(*table.primary_key))
+        together = component_of(spec, name).together
         for fk in table.foreign_keys:
+            deferred = is_deferred(spec, name, fk)
             constraints.append(
                 sa.ForeignKeyConstraint(
                     fk.columns,
                     [f"{fk.references.table}.{c}" for c in fk.references.columns],
-                    name=fk.name,
+                    name=fk.name or (deferred_fk_name(name, fk.columns) if deferred else None),
+                    use_alter=deferred,
+                    deferrable=True if deferred and together else None,
+                    initially="DEFERRED" if deferred and together else None,
                 )
             )
         for key in table.unique:
@@ -68,3 +90,8 @@ def build_metadata(spec: Spec) -> sa.MetaData:
                     sa.CheckConstraint(sa_table.c[column_name].in_(column.choice.values))
                 )
     return metadata
+
+
+def deferred_fk_name(table: str, columns: list[str]) -> str:
+    """A name for a deferred FK the spec leaves unnamed: ALTER TABLE needs one to drop it."""
+    return f"fk_{table}_{'_'.join(columns)}"[:63]

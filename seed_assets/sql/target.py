@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from seed_assets.engine.frames import canonical_frame
 from seed_assets.engine.table import sort_key
 from seed_assets.errors import TargetError
-from seed_assets.spec.graph import descendants
+from seed_assets.spec.graph import linked_fks
 from seed_assets.spec.models import Spec
-from seed_assets.sql import registry
+from seed_assets.sql import links, registry
 from seed_assets.sql.convert import row_tuples
 from seed_assets.sql.ddl import build_metadata
 
@@ -92,7 +92,8 @@ class Target:
                 name,
                 spec_name=spec.name,
                 created_by_tool=created,
-                status="complete",
+                # A table whose deferred FKs a links step fills is not complete before it.
+                status="linking" if linked_fks(spec, name) else "complete",
                 row_count=written,
                 seed=seed,
                 scale=scale,
@@ -103,7 +104,7 @@ class Target:
         """Make `name` an empty table of the spec's shape; returns whether the tool created it."""
         inspector = sa.inspect(conn)
         if not inspector.has_table(name):
-            sa_table.create(conn)
+            links.create_tables(conn, spec, name, sa_table.metadata)
             return True
         owned = registry.entry(conn, name)
         if owned is None or owned.spec_name != spec.name:
@@ -117,28 +118,15 @@ class Target:
         self._clear_descendants(conn, spec, name)
         have = {c["name"] for c in inspector.get_columns(name)}
         if owned.created_by_tool and have != set(sa_table.c.keys()):
-            sa_table.drop(conn)  # the spec changed shape since the last run
-            sa_table.create(conn)
+            links.recreate_table(conn, spec, name, sa_table.metadata)  # the spec changed shape
         else:
             conn.execute(sa.delete(sa_table))
         return bool(owned.created_by_tool)
 
     def _clear_descendants(self, conn: sa.Connection, spec: Spec, name: str) -> None:
-        """Children of replaced rows would be orphans: empty them (deepest first) and say so."""
-        inspector = sa.inspect(conn)
-        for child in reversed(descendants(spec, name)):
-            if not inspector.has_table(child):
-                continue
-            owned = registry.entry(conn, child)
-            if owned is None or owned.spec_name != spec.name:
-                if self._count(conn, child):
-                    raise TargetError(
-                        f"replacing '{name}' would orphan the rows of '{child}', which this spec "
-                        "did not write; refusing"
-                    )
-                continue
-            conn.execute(sa.text(f"DELETE FROM {self._quote(child)}"))
-            registry.record(conn, child, status="cleared", row_count=0)
+        """Children of replaced rows would be orphans: empty them (deepest first) and say so;
+        deferred FKs pointing at them go back to NULL (see ``links.clear_for``)."""
+        links.clear_for(self, conn, spec, name)
 
     def _insert(self, conn: sa.Connection, sa_table: sa.Table, frame: pd.DataFrame, table) -> None:
         columns = ", ".join(self._quote(c) for c in frame.columns)
