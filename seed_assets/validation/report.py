@@ -225,14 +225,23 @@ def update_report(
     """Replace `table`'s section (and, when it was written, drop its descendants', whose rows
     the writer cleared, and the links steps it undid); rewrite both files. Safe against
     concurrent steps. `table` may also be a links step (``<table>_links``)."""
+    return update_sections(paths, spec, database, {table: section})
+
+
+def update_sections(
+    paths: ReportPaths, spec: Spec, database: str, new: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """``update_report`` for several sections written together (the tables of a NOT NULL
+    cycle, which clear each other)."""
     with _locked(paths):
         old = load_report(paths)
         sections: dict[str, dict[str, Any]] = {}
         if old and old.get("spec") == spec.name and old.get("database") == database:
             units = set(report_units(spec))
             sections = {t: s for t, s in old.get("tables", {}).items() if t in units}
-        sections[table] = section
-        if section["written"] and table in spec.tables:
+        for table, section in new.items():
+            if not (section["written"] and table in spec.tables):
+                continue
             replacement = replaced_with(spec, table)
             for child in replacement.deleted:
                 sections.pop(child, None)
@@ -240,6 +249,7 @@ def update_report(
             for owner, _ in replacement.unlinked:
                 sections.pop(links_name(owner), None)
             sections.pop(links_name(table), None)
+        sections.update(new)
         report = assemble(spec, database, sections)
         write_report(report, paths)
     return report
