@@ -140,7 +140,7 @@ def _hard_reason(spec: Spec, name: str, fk: ForeignKeySpec) -> str | None:
     """Why `fk` must be filled while its table is generated (so it cannot close a cycle)."""
     table = spec.tables[name]
     if fk.cardinality is not None:
-        return "it drives the row count (cardinality)"
+        return "it drives the row count: `cardinality`"
     if fk.via is not None:
         return f"it is copied through `via: {fk.via}`"
     for other in table.foreign_keys:
@@ -283,7 +283,7 @@ def _impossible(spec: Spec, tables: list[str], hard: list[Edge]) -> SpecError:
             break
         loop.append(edge)
         path.append(edge.parent)
-    parts = [f"{e.describe(spec)} ({e.hard})" for e in loop]
+    parts = [f"{e.describe(spec)} [{e.hard}]" for e in loop]
     cycle = " -> ".join([loop[0].child, *(e.parent for e in loop)])
     first = loop[0]
     return SpecError(

@@ -153,9 +153,9 @@ def deferred_checks(
 ) -> Iterator[None]:
     """FK checks deferred to commit for the statements inside (this transaction).
 
-    MySQL/MariaDB cannot defer: checks are off inside, and (unless `check` is False, for pure
-    deletes of whole FK closures) an orphan query over every FK of `tables` runs at the end
-    and raises TargetError naming table, column and values, so the transaction rolls back.
+    MySQL/MariaDB cannot defer: checks are off inside. So, on every dialect (unless `check` is
+    False, for deletes of whole FK closures), an orphan query over every FK of `tables` runs at
+    the end and raises TargetError naming table, column and values: the transaction rolls back.
     """
     tables = list(tables)
     dialect = conn.dialect.name
@@ -177,24 +177,24 @@ _DEFERRED = "seed_assets_deferred_checks"
 def _deferring(
     conn: sa.Connection, spec: Spec, tables: list[str], dialect: str, *, check: bool
 ) -> Iterator[None]:
+    mysql = _is_mysql(conn)
     if dialect == "sqlite":
-        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-        yield
-        return
-    if dialect == "postgresql":
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # until this transaction ends
+    elif dialect == "postgresql":
         _require_deferrable(conn, spec, tables)
-        conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
-        yield
-        return
-    if not _is_mysql(conn):
+        conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")  # until this transaction ends
+    elif mysql:
+        conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")  # the session's: restored below
+    else:
         raise TargetError(f"{dialect}: writing an FK cycle is not supported on this database")
-    conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
     try:
         yield
+        # The commit would check too (except on MySQL), but this names table, column, values.
         if check:
             raise_orphans(conn, spec, tables)
     finally:
-        conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
+        if mysql:
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
 
 
 def _require_deferrable(conn: sa.Connection, spec: Spec, tables: list[str]) -> None:
