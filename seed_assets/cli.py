@@ -62,8 +62,23 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(2)
 
 
+IF_EXISTS_OPTION = typer.Option(
+    "fail",
+    "--if-exists",
+    help="When a table already holds rows: fail; replace (only what this spec wrote; its "
+    "descendants are emptied); append.",
+)
+ON_ERROR_OPTION = typer.Option(
+    "fail",
+    "--on-error",
+    help="When the database refuses rows: fail (roll the table back and list them); continue "
+    "(load the rest and list them).",
+)
+
+
 @app.command(
-    epilog="Example: seed-assets generate seed_assets/examples/banking.yaml --scale 10 --seed 7"
+    epilog="Example: seed-assets generate seed_assets/examples/banking.yaml --scale 10 --seed 7 "
+    "--target postgresql+psycopg://postgres@127.0.0.1:5432/test --if-exists replace"
 )
 def generate(
     spec_path: Path = SPEC_ARG,
@@ -72,77 +87,111 @@ def generate(
     ),
     seed: int = typer.Option(None, "--seed", help="Root seed. Default: the spec's `seed`."),
     scale: float = typer.Option(1.0, "--scale", min=0.0, help="Multiply root tables' rows."),
+    if_exists: str = IF_EXISTS_OPTION,
+    on_error: str = ON_ERROR_OPTION,
 ) -> None:
-    """Generate every table of SPEC, parents first, into a database."""
-    from seed_assets.engine.run import ComponentStep, LinksStep, iter_plan
+    """Generate every table of SPEC, parents first, into a database.
+
+    Each table is one transaction (a NOT NULL FK cycle: all its tables in one; a nullable one:
+    its deferred FK columns filled by a last UPDATE). Ctrl+C stops after the current batch and
+    rolls that table back; a second Ctrl+C exits at once (the database still rolls the open
+    transaction back).
+    """
+    from seed_assets.engine.run import iter_plan
     from seed_assets.resources.target import default_url
     from seed_assets.spec.loader import load_spec
-    from seed_assets.sql import links
-    from seed_assets.sql.target import Target
+    from seed_assets.sql.cancel import CancelToken, first_interrupt_cancels
+    from seed_assets.sql.load_report import LoadCancelled, summarise
+    from seed_assets.sql.target import IF_EXISTS, ON_ERROR, Target
 
     try:
+        if if_exists not in IF_EXISTS or on_error not in ON_ERROR:
+            raise SeedAssetsError(
+                f"--if-exists takes {'/'.join(IF_EXISTS)} and --on-error {'/'.join(ON_ERROR)}"
+            )
         spec = load_spec(spec_path)
         db = Target.for_url(target or default_url(spec))
     except SeedAssetsError as exc:
         raise _fail(exc) from None
     run_seed = spec.seed if seed is None else seed
     summary: list[tuple[str, int, float]] = []
+    rejected: list = []
     started = time.perf_counter()
     console.print(
         f"Generating [bold]{spec.name}[/] into {db.display_url} (seed {run_seed}, scale {scale:g})"
     )
+    token = CancelToken()
+    warn = lambda text: errors.print(f"[yellow]{text}[/]")  # noqa: E731
     try:
-        with _progress() as progress:
+        with first_interrupt_cancels(token, warn), _progress() as progress:
             for step in iter_plan(spec, seed=run_seed, scale=scale):
                 step_start = time.perf_counter()
-                if isinstance(step, LinksStep):
-                    # A nullable cycle: fill the FK columns written NULL, now that their
-                    # targets exist.
-                    task = progress.add_task(step.name, total=len(step.frame))
-                    rows = links.update_links(
-                        db, spec, step.table, step.frame, seed=run_seed, scale=scale
-                    )
-                    progress.update(task, completed=len(step.frame))
-                    summary.append((step.name, rows, time.perf_counter() - step_start))
-                elif isinstance(step, ComponentStep):
-                    # A NOT NULL cycle: all its tables in one transaction.
-                    tasks = {
-                        name: progress.add_task(name, total=len(frame))
-                        for name, frame in step.frames.items()
-                    }
-                    counts = links.write_component(
-                        db,
-                        spec,
-                        {name: [frame] for name, frame in step.frames.items()},
-                        seed=run_seed,
-                        scale=scale,
-                        on_rows=lambda name, n, tasks=tasks: progress.advance(tasks[name], n),
-                    )
-                    took = time.perf_counter() - step_start
-                    summary += [(name, n, took) for name, n in counts.items()]
-                else:
-                    generator = step.generator
-                    task = progress.add_task(generator.name, total=generator.total_rows)
-                    rows = db.write_table(
-                        spec,
-                        generator.name,
-                        step.chunks,
-                        seed=run_seed,
-                        scale=scale,
-                        on_rows=lambda n, task=task: progress.advance(task, n),
-                    )
-                    summary.append((generator.name, rows, time.perf_counter() - step_start))
-    except SeedAssetsError as exc:
-        raise _fail(exc) from None
-    except KeyboardInterrupt:
+                results = _write_step(
+                    db, spec, step, progress, run_seed, scale, if_exists, on_error, token
+                )
+                took = time.perf_counter() - step_start
+                summary += [(r.table, r.rows, took) for r in results]
+                rejected += [r for r in results if r.rejected_count]
+    except (LoadCancelled, KeyboardInterrupt) as exc:
+        name = getattr(exc, "table", "the table being written")
         errors.print(
-            "[yellow]cancelled:[/] the table being written was rolled back; "
-            f"complete tables: {', '.join(s[0] for s in summary) or 'none'}"
+            f"[yellow]cancelled:[/] {name} was rolled back; complete tables: "
+            f"{', '.join(f'{s[0]} ({s[1]:,} rows)' for s in summary) or 'none'}"
         )
         raise typer.Exit(130) from None
+    except SeedAssetsError as exc:
+        raise _fail(exc) from None
     finally:
         db.dispose()
     _print_summary(summary, time.perf_counter() - started)
+    for result in rejected:
+        errors.print(
+            f"[bold yellow]{result.rejected_count} row(s) of {result.table} were refused and "
+            "skipped (--on-error continue):[/]\n"
+            + summarise(result.rejected, result.rejected_count),
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _write_step(db, spec, step, progress, seed, scale, if_exists, on_error, token) -> list:
+    """Write one step of ``iter_plan``; the WriteResult of each table it wrote."""
+    from seed_assets.engine.run import ComponentStep, LinksStep
+    from seed_assets.sql import links
+    from seed_assets.sql.load_report import WriteResult
+
+    if isinstance(step, LinksStep):  # a nullable cycle: fill the FKs written NULL
+        task = progress.add_task(step.name, total=len(step.frame))
+        rows = links.update_links(db, spec, step.table, step.frame, seed=seed, scale=scale)
+        progress.update(task, completed=len(step.frame))
+        return [WriteResult(step.name, rows=rows, committed=True)]
+    if isinstance(step, ComponentStep):  # a NOT NULL cycle: its tables in one transaction
+        tasks = {name: progress.add_task(name, total=len(f)) for name, f in step.frames.items()}
+        results = links.write_component(
+            db,
+            spec,
+            {name: [frame] for name, frame in step.frames.items()},
+            seed=seed,
+            scale=scale,
+            on_rows=lambda name, n: progress.advance(tasks[name], n),
+            if_exists=if_exists,
+            on_error=on_error,
+            cancel=token,
+        )
+        return list(results.values())
+    task = progress.add_task(step.name, total=step.generator.total_rows)
+    result = db.write_table(
+        spec,
+        step.name,
+        step.chunks,
+        seed=seed,
+        scale=scale,
+        on_rows=lambda n: progress.advance(task, n),
+        if_exists=if_exists,
+        on_error=on_error,
+        cancel=token,
+    )
+    return [result]
 
 
 def _print_summary(rows: list[tuple[str, int, float]], seconds: float) -> None:

@@ -173,9 +173,15 @@ def component_asset(
                     yield check_result(result, table_key(spec, name))
             rows = dict.fromkeys(tables, 0)
             if not failed:
-                rows = write_component(
-                    db, spec, {n: [f] for n, f in frames.items()}, seed=seed, scale=scale
+                written = write_component(
+                    db,
+                    spec,
+                    {n: [f] for n, f in frames.items()},
+                    seed=seed,
+                    scale=scale,
+                    if_exists=target.if_exists,
                 )
+                rows = {n: r.rows for n, r in written.items()}
             paths = report_paths(url)
             sections = {
                 name: table_section(

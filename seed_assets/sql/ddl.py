@@ -8,6 +8,8 @@ is left out there (they defer by switching FK checks off, see ``sql/links.py``).
 
 from __future__ import annotations
 
+import hashlib
+
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 
@@ -50,6 +52,21 @@ def column_type(column: ColumnSpec) -> sa.types.TypeEngine:
     raise ValueError(f"unknown column type {column.type}")
 
 
+MAX_NAME = 60  # PostgreSQL keeps 63 bytes of a name, MySQL 64: stay under both
+
+
+def constraint_name(kind: str, table: str, columns: list[str]) -> str:
+    """``<kind>_<table>_<columns>``, shortened with a hash when too long for the dialects.
+
+    Named constraints let a load error be traced back to the columns of the spec.
+    """
+    name = "_".join([kind, table, *columns])
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{name[: MAX_NAME - 9]}_{digest}"
+
+
 def build_metadata(spec: Spec) -> sa.MetaData:
     """Every table of the spec, parents first."""
     metadata = sa.MetaData()
@@ -60,14 +77,17 @@ def build_metadata(spec: Spec) -> sa.MetaData:
                 column_name,
                 column_type(column),
                 nullable=column.is_nullable,
-                unique=column.unique and [column_name] != table.primary_key,
                 comment=column.description,
             )
             for column_name, column in table.columns.items()
         ]
         constraints: list[sa.schema.SchemaItem] = []
         if table.primary_key:
-            constraints.append(sa.PrimaryKeyConstraint(*table.primary_key))
+            constraints.append(
+                sa.PrimaryKeyConstraint(
+                    *table.primary_key, name=constraint_name("pk", name, table.primary_key)
+                )
+            )
         together = component_of(spec, name).together
         for fk in table.foreign_keys:
             deferred = is_deferred(spec, name, fk)
@@ -75,23 +95,23 @@ def build_metadata(spec: Spec) -> sa.MetaData:
                 sa.ForeignKeyConstraint(
                     fk.columns,
                     [f"{fk.references.table}.{c}" for c in fk.references.columns],
-                    name=fk.name or (deferred_fk_name(name, fk.columns) if deferred else None),
+                    name=fk.name or constraint_name("fk", name, fk.columns),
                     use_alter=deferred,
                     deferrable=True if deferred and together else None,
                     initially="DEFERRED" if deferred and together else None,
                 )
             )
-        for key in table.unique:
-            constraints.append(sa.UniqueConstraint(*key))
+        unique_keys = [[c] for c, col in table.columns.items() if col.unique] + table.unique
+        for i, key in enumerate(unique_keys):
+            if key != table.primary_key and key not in unique_keys[:i]:
+                constraints.append(sa.UniqueConstraint(*key, name=constraint_name("uq", name, key)))
         sa_table = sa.Table(name, metadata, *columns, *constraints, comment=table.description)
         for column_name, column in table.columns.items():
             if column.choice is not None and column.type != "boolean":
                 sa_table.append_constraint(
-                    sa.CheckConstraint(sa_table.c[column_name].in_(column.choice.values))
+                    sa.CheckConstraint(
+                        sa_table.c[column_name].in_(column.choice.values),
+                        name=constraint_name("ck", name, [column_name]),
+                    )
                 )
     return metadata
-
-
-def deferred_fk_name(table: str, columns: list[str]) -> str:
-    """A name for a deferred FK the spec leaves unnamed: ALTER TABLE needs one to drop it."""
-    return f"fk_{table}_{'_'.join(columns)}"[:63]

@@ -26,8 +26,10 @@ from seed_assets.spec.graph import (
 )
 from seed_assets.spec.models import ForeignKeySpec, Spec
 from seed_assets.sql import registry
+from seed_assets.sql.cancel import CancelToken
 from seed_assets.sql.convert import row_tuples
 from seed_assets.sql.ddl import build_metadata, column_type
+from seed_assets.sql.load_report import LoadCancelled, LoadError, WriteResult
 
 if TYPE_CHECKING:
     from seed_assets.sql.target import Target
@@ -40,6 +42,7 @@ def _quote(conn: sa.Connection, name: str) -> str:
 
 
 def _marks(conn: sa.Connection, n: int) -> str:
+    """Driver placeholders: ``?`` for sqlite3, ``%s`` for psycopg and pymysql."""
     mark = "?" if conn.dialect.paramstyle in ("qmark", "numeric") else "%s"
     return ", ".join([mark] * n)
 
@@ -133,15 +136,13 @@ def clear_for(target: Target, conn: sa.Connection, spec: Spec, name: str) -> Non
                 f"replacing '{name}' would orphan the rows of '{child}', which this spec "
                 "did not write; refusing"
             )
-    together = any(component_of(spec, t).together for t in deleted)
-    deferring = deferred_checks(conn, spec, deleted, check=False)
+    cleared = [t for t in deleted if (e := registry.entry(conn, t)) and e.spec_name == spec.name]
+    together = any(component_of(spec, t).together for t in cleared)
+    deferring = deferred_checks(conn, spec, cleared, check=False)
     with deferring if together else contextlib.nullcontext():
-        for child in reversed(deleted):
-            owned = registry.entry(conn, child)
-            if owned is None or owned.spec_name != spec.name:
-                continue
-            conn.exec_driver_sql(f"DELETE FROM {_quote(conn, child)}")
-            registry.record(conn, child, status="cleared", row_count=0)
+        target._empty(conn, list(reversed(cleared)))  # deepest first
+    for child in cleared:
+        registry.record(conn, child, status="cleared", row_count=0)
 
 
 # -- deferred constraint checks --------------------------------------------------------------------
@@ -192,9 +193,19 @@ def _deferring(
         # The commit would check too (except on MySQL), but this names table, column, values.
         if check:
             raise_orphans(conn, spec, tables)
+        if dialect == "postgresql":  # check what is pending now; later DDL needs none pending
+            conn.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
     finally:
         if mysql:
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
+
+
+def settle(conn: sa.Connection) -> None:
+    """PostgreSQL: run the deferred checks queued so far (ALTER TABLE refuses a table with
+    pending ones), then keep deferring."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
+        conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _require_deferrable(conn: sa.Connection, spec: Spec, tables: list[str]) -> None:
@@ -279,8 +290,11 @@ def update_links(
     key = sort_key(table)
     columns = [c for fk in fks for c in fk.columns]
     metadata = build_metadata(spec)
+    target._ensure_registry()
+    if not target.transactional_ddl:  # MySQL: ALTER TABLE commits by itself, so it comes first
+        with target.engine.begin() as conn:
+            _ensure_foreign_keys(conn, metadata, name, fks)
     with target.engine.begin() as conn:
-        registry.ensure(conn)
         entry = registry.entry(conn, name)
         held = target._count(conn, name) if sa.inspect(conn).has_table(name) else None
         if entry is None or entry.status not in ("linking", "complete") or held != len(links):
@@ -377,26 +391,52 @@ def write_component(
     seed: int,
     scale: float,
     on_rows: Callable[[str, int], None] | None = None,
-) -> dict[str, int]:
-    """Replace the rows of every table of a NOT NULL cycle in ONE transaction, FK checks
-    deferred to its end (see ``deferred_checks``). Returns rows written per table."""
+    if_exists: str = "fail",
+    on_error: str = "fail",
+    cancel: CancelToken | None = None,
+) -> dict[str, WriteResult]:
+    """Write every table of a NOT NULL cycle in ONE transaction, FK checks deferred to its end
+    (see ``deferred_checks``): the same preparation, batches and refused-row reports as
+    ``Target.write_table``, for all of them at once. Returns each table's result."""
     names = list(frames)
     metadata = build_metadata(spec)
-    written = dict.fromkeys(names, 0)
+    results = {name: WriteResult(name) for name in names}
+    target._ensure_registry()
+    if not target.transactional_ddl:  # MySQL: DDL commits by itself, so it comes first
+        with target.engine.begin() as conn, deferred_checks(conn, spec, names, check=False):
+            for name in names:
+                target._create_or_reshape(conn, spec, name, metadata.tables[name], if_exists)
     with target.engine.begin() as conn:
-        registry.ensure(conn)
         with deferred_checks(conn, spec, names):
             created = {
-                name: target._prepare(conn, spec, name, metadata.tables[name]) for name in names
+                name: target._prepare(conn, spec, name, metadata.tables[name], if_exists)
+                for name in names
+            }
+            settle(conn)  # the rows they held are gone; bulk mode alters the tables next
+            bulk = {
+                name: target._start_bulk(conn, metadata.tables[name], created[name])
+                for name in names
             }
             for name in names:
-                for frame in frames[name]:
-                    for start in range(0, len(frame), target.batch_rows):
-                        part = frame.iloc[start : start + target.batch_rows]
-                        target._insert(conn, metadata.tables[name], part, spec.tables[name])
-                        written[name] += len(part)
-                        if on_rows:
-                            on_rows(name, len(part))
+                sa_table, table, result = metadata.tables[name], spec.tables[name], results[name]
+                position = 0
+                for frame, encoded in target._batches(frames[name], table):
+                    if cancel is not None and cancel.requested:
+                        raise LoadCancelled(name)
+                    target._load(conn, sa_table, table, frame, encoded, position, result, on_error)
+                    position += len(frame)
+                    if on_rows:
+                        on_rows(name, len(frame))
+            for name in names:  # every table is loaded: the FKs between them can be checked
+                if bulk[name]:
+                    target._finish_bulk(
+                        conn, metadata.tables[name], spec.tables[name], results[name], on_error
+                    )
+            for name, result in results.items():
+                if result.rejected_count and on_error == "fail":
+                    raise LoadError(
+                        name, target.display_url, result.rejected, result.rejected_count
+                    )
         for name in names:
             registry.record(
                 conn,
@@ -404,8 +444,10 @@ def write_component(
                 spec_name=spec.name,
                 created_by_tool=created[name],
                 status="complete",
-                row_count=written[name],
+                row_count=results[name].rows,
                 seed=seed,
                 scale=scale,
             )
-    return written
+    for result in results.values():
+        result.committed = True
+    return results
