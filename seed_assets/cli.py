@@ -341,8 +341,9 @@ def _print_report(report: dict) -> None:
 
 @app.command(epilog="Example: seed-assets check seed_assets/examples/banking.yaml")
 def check(spec_path: Path = SPEC_ARG) -> None:
-    """Validate SPEC and print its tables in generation order, with their parents."""
-    from seed_assets.spec.graph import parents, topological_order
+    """Validate SPEC and print its tables in generation order, with their parents, and the
+    FK cycles it found (each with the FK filled last)."""
+    from seed_assets.spec.graph import components, parents, topological_order
     from seed_assets.spec.loader import load_spec
 
     try:
@@ -364,6 +365,19 @@ def check(spec_path: Path = SPEC_ARG) -> None:
         )
         table.add_row(name, ", ".join(parents(spec, name)) or "-", rows)
     console.print(table)
+    for component in components(spec):
+        if not component.is_cycle:
+            continue
+        deferred = "; ".join(edge.describe(spec) for edge in component.deferred)
+        how = (
+            "NOT NULL: written in one transaction, FK checks deferred"
+            if component.together
+            else "filled after by a links step (UPDATE)"
+        )
+        console.print(
+            f"cycle {' -> '.join(component.tables)}: {deferred} deferred, {how}",
+            highlight=False,
+        )
 
 
 def main() -> None:

@@ -409,3 +409,13 @@ def test_budgets_refuse_departments_waiting_for_links(tmp_path, hr):
     with sqlite3.connect(tmp_path / "hr.sqlite") as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert "budgets" not in tables
+
+
+def test_check_lists_cycles_and_their_deferred_fks():
+    result = runner.invoke(app, ["check", str(HR)])
+    assert result.exit_code == 0, result.output
+    assert "departments.manager_id -> employees deferred" in result.output
+    assert "links step" in result.output
+    result = runner.invoke(app, ["check", str(LEAGUE)])
+    assert "teams.captain_id -> players deferred" in result.output
+    assert "one transaction" in result.output
