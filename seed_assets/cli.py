@@ -98,10 +98,12 @@ def generate(
 ) -> None:
     """Generate every table of SPEC, parents first, into a database.
 
-    Each table is one transaction. Ctrl+C stops after the current batch and rolls that table
-    back; a second Ctrl+C exits at once (the database still rolls the open transaction back).
+    Each table is one transaction (a NOT NULL FK cycle: all its tables in one; a nullable one:
+    its deferred FK columns filled by a last UPDATE). Ctrl+C stops after the current batch and
+    rolls that table back; a second Ctrl+C exits at once (the database still rolls the open
+    transaction back).
     """
-    from seed_assets.engine.run import iter_spec
+    from seed_assets.engine.run import iter_plan
     from seed_assets.resources.target import default_url
     from seed_assets.spec.loader import load_spec
     from seed_assets.sql.cancel import CancelToken, first_interrupt_cancels
@@ -131,25 +133,14 @@ def generate(
     warn = lambda text: errors.print(f"[yellow]{text}[/]")  # noqa: E731
     try:
         with first_interrupt_cancels(token, warn), _progress() as progress:
-            for generator, chunks in iter_spec(
-                spec, seed=run_seed, scale=scale, row_filter=row_filter
-            ):
-                task = progress.add_task(generator.name, total=generator.total_rows)
-                table_start = time.perf_counter()
-                result = db.write_table(
-                    spec,
-                    generator.name,
-                    chunks,
-                    seed=run_seed,
-                    scale=scale,
-                    on_rows=lambda n, task=task: progress.advance(task, n),
-                    if_exists=if_exists,
-                    on_error=on_error,
-                    cancel=token,
+            for step in iter_plan(spec, seed=run_seed, scale=scale, row_filter=row_filter):
+                step_start = time.perf_counter()
+                results = _write_step(
+                    db, spec, step, progress, run_seed, scale, if_exists, on_error, token
                 )
-                summary.append((generator.name, result.rows, time.perf_counter() - table_start))
-                if result.rejected_count:
-                    rejected.append(result)
+                took = time.perf_counter() - step_start
+                summary += [(r.table, r.rows, took) for r in results]
+                rejected += [r for r in results if r.rejected_count]
     except (LoadCancelled, KeyboardInterrupt) as exc:
         name = getattr(exc, "table", "the table being written")
         errors.print(
@@ -172,6 +163,46 @@ def generate(
             highlight=False,
             soft_wrap=True,
         )
+
+
+def _write_step(db, spec, step, progress, seed, scale, if_exists, on_error, token) -> list:
+    """Write one step of ``iter_plan``; the WriteResult of each table it wrote."""
+    from seed_assets.engine.run import ComponentStep, LinksStep
+    from seed_assets.sql import links
+    from seed_assets.sql.load_report import WriteResult
+
+    if isinstance(step, LinksStep):  # a nullable cycle: fill the FKs written NULL
+        task = progress.add_task(step.name, total=len(step.frame))
+        rows = links.update_links(db, spec, step.table, step.frame, seed=seed, scale=scale)
+        progress.update(task, completed=len(step.frame))
+        return [WriteResult(step.name, rows=rows, committed=True)]
+    if isinstance(step, ComponentStep):  # a NOT NULL cycle: its tables in one transaction
+        tasks = {name: progress.add_task(name, total=len(f)) for name, f in step.frames.items()}
+        results = links.write_component(
+            db,
+            spec,
+            {name: [frame] for name, frame in step.frames.items()},
+            seed=seed,
+            scale=scale,
+            on_rows=lambda name, n: progress.advance(tasks[name], n),
+            if_exists=if_exists,
+            on_error=on_error,
+            cancel=token,
+        )
+        return list(results.values())
+    task = progress.add_task(step.name, total=step.generator.total_rows)
+    result = db.write_table(
+        spec,
+        step.name,
+        step.chunks,
+        seed=seed,
+        scale=scale,
+        on_rows=lambda n: progress.advance(task, n),
+        if_exists=if_exists,
+        on_error=on_error,
+        cancel=token,
+    )
+    return [result]
 
 
 def _print_summary(rows: list[tuple[str, int, float]], seconds: float) -> None:
@@ -321,8 +352,9 @@ def _print_report(report: dict) -> None:
 
 @app.command(epilog="Example: seed-assets check seed_assets/examples/banking.yaml")
 def check(spec_path: Path = SPEC_ARG) -> None:
-    """Validate SPEC and print its tables in generation order, with their parents."""
-    from seed_assets.spec.graph import parents, topological_order
+    """Validate SPEC and print its tables in generation order, with their parents, and the
+    FK cycles it found (each with the FK filled last)."""
+    from seed_assets.spec.graph import components, parents, topological_order
     from seed_assets.spec.loader import load_spec
 
     try:
@@ -344,6 +376,19 @@ def check(spec_path: Path = SPEC_ARG) -> None:
         )
         table.add_row(name, ", ".join(parents(spec, name)) or "-", rows)
     console.print(table)
+    for component in components(spec):
+        if not component.is_cycle:
+            continue
+        deferred = "; ".join(edge.describe(spec) for edge in component.deferred)
+        how = (
+            "NOT NULL: written in one transaction, FK checks deferred"
+            if component.together
+            else "filled after by a links step (UPDATE)"
+        )
+        console.print(
+            f"cycle {' -> '.join(component.tables)}: {deferred} deferred, {how}",
+            highlight=False,
+        )
 
 
 @app.command(

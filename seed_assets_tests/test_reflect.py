@@ -22,7 +22,6 @@ from seed_assets.sql.ddl import build_metadata
 
 SCHEMAS = Path(__file__).parent / "schemas"
 runner = CliRunner()
-CYCLES_PENDING = "FK cycles (departments.manager_id <-> employees.dept_no) are not generated yet"
 
 
 def load_ddl(url: str, schema: str) -> None:
@@ -210,7 +209,6 @@ def test_mysql_hr_without_its_cycle_reflects_and_generates_back(mysql_hr_acyclic
     assert _scalar(url, "SELECT MIN(`rank`) FROM titles") >= 1
 
 
-@pytest.mark.xfail(reason=CYCLES_PENDING, strict=True)
 def test_mysql_hr_reflects_and_generates_back(mysql_hr, tmp_path):
     spec_path = reflect_and_generate(mysql_hr, tmp_path)
     assert_loaded_whole(mysql_hr, spec_path)
@@ -346,7 +344,6 @@ def test_mysql_round_trip_without_the_cycle(mysql_hr_acyclic):
     assert before["employees"]["columns"]["gender"][0]["enum"] is True
 
 
-@pytest.mark.xfail(reason=CYCLES_PENDING, strict=True)
 def test_mysql_round_trip(mysql_hr):
     from seed_assets_tests.servers import reset_database
 

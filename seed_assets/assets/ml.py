@@ -28,7 +28,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from seed_assets.assets.tables import table_key
+from seed_assets.assets.tables import spec_keys, table_key
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.models import Spec
 from seed_assets.sql import registry
@@ -171,7 +171,7 @@ def _features_asset(spec: Spec) -> AssetsDefinition:
     @asset(
         key=ml_key(spec, FEATURES),
         group_name=ML_GROUP,
-        deps=[table_key(spec, t) for t in spec.tables],
+        deps=spec_keys(spec),
         kinds={"table", "sql"},
         description="Per customer: number of accounts, total transactions, mean amount, fraud "
         "count and account age in days, computed in the database (the tutorial's feature query). "

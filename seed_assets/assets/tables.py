@@ -1,5 +1,9 @@
 """One asset per spec table; its upstream deps are exactly the tables its FKs reference.
 
+FK cycles (see ``assets/cycles.py``): a deferred FK of a nullable cycle is no dep of its table;
+a ``<table>_links`` asset fills it, and tables outside the cycle that read such a table depend
+on its links asset too, so they only ever see it complete. A NOT NULL cycle is one multi-asset.
+
 Each table asset is gated by its blocking checks (``checks.py``): it generates the table in
 memory, runs every check on those rows and its parents' committed rows, yields the check
 results, and writes (one transaction) only when all of them passed. When any fails, nothing is
@@ -27,7 +31,14 @@ from dagster import (
 from seed_assets.assets.checks import build_check_specs, check_result
 from seed_assets.engine.table import TableGenerator
 from seed_assets.resources import GenerationResource, TargetResource
-from seed_assets.spec.graph import parents
+from seed_assets.spec.graph import (
+    component_of,
+    components,
+    linked_fks,
+    links_name,
+    links_tables,
+    parents,
+)
 from seed_assets.spec.models import Spec
 from seed_assets.sql.check_filter import check_filter
 from seed_assets.validation.inputs import check_parent_columns
@@ -42,15 +53,82 @@ def build_table_assets(
 ) -> list[AssetsDefinition]:
     """The spec's tables as assets in group ``spec.name``, keyed by table name.
 
-    `frame_hook(table, frame)` is applied to each generated frame before its checks run; the
-    tests use it to break data on purpose. The definitions never set it.
+    `frame_hook(table, frame)` is applied to each generated frame before its checks run (and
+    `frame_hook("<table>_links", frame)` to a links step's); the tests use it to break data on
+    purpose. The definitions never set it.
     """
-    return [_table_asset(spec, name, frame_hook) for name in spec.tables]
+    from seed_assets.assets.cycles import component_asset, links_asset
+
+    assets = []
+    for component in components(spec):
+        if component.together:
+            assets.append(component_asset(spec, component, frame_hook))
+            continue
+        assets += [_table_asset(spec, name, frame_hook) for name in component.tables]
+        assets += [
+            links_asset(spec, name, frame_hook)
+            for name in component.tables
+            if linked_fks(spec, name)
+        ]
+    return assets
 
 
 def table_key(spec: Spec, table: str) -> AssetKey:
-    """The asset key of a table: its name, under the spec's `asset_prefix` when it has one."""
+    """The asset key of a table (or of a links step, ``<table>_links``): its name, under the
+    spec's `asset_prefix` when it has one."""
     return AssetKey([spec.asset_prefix, table] if spec.asset_prefix else [table])
+
+
+def spec_keys(spec: Spec) -> list[AssetKey]:
+    """Every asset key of the spec's data: its tables and their links steps."""
+    keys = [table_key(spec, name) for name in spec.tables]
+    return keys + [table_key(spec, links_name(name)) for name in links_tables(spec)]
+
+
+def table_deps(spec: Spec, name: str) -> list[AssetKey]:
+    """The tables `name`'s non-deferred FKs reference, and the links step of each of those
+    that has one and lies outside `name`'s cycle: read only once complete."""
+    inside = component_of(spec, name).tables
+    deps = []
+    for parent in parents(spec, name):
+        deps.append(table_key(spec, parent))
+        if parent not in inside and linked_fks(spec, parent):
+            deps.append(table_key(spec, links_name(parent)))
+    return deps
+
+
+def require_rows(db, spec: Spec, reader: str, tables) -> None:
+    """Raise Failure unless `db` holds each of `tables` complete (tables of `reader`'s cycle
+    may still wait for their links: their keys are final)."""
+    status = db.status()
+    inside = component_of(spec, reader).tables if reader in spec.tables else ()
+    for parent in tables:
+        entry = status.get(parent)
+        ok = entry is not None and (
+            entry.status == "complete" or (entry.status == "linking" and parent in inside)
+        )
+        if not ok:
+            step = links_name(parent) if entry is not None and entry.status == "linking" else parent
+            raise Failure(
+                f"{reader} needs the rows of {parent}, which {db.display_url} does not hold "
+                f"complete; materialise {step} first"
+            )
+
+
+def gate_failure(what: str, failed, db, paths) -> Failure:
+    """The step's failure when blocking checks failed: nothing was written."""
+    lines = [line for r in failed for line in r.failures()]
+    return Failure(
+        f"{what} was not written: {len(failed)} blocking check(s) failed: "
+        f"{', '.join(r.name for r in failed)}. {db.display_url} keeps the rows it held "
+        "before; everything downstream is skipped.",
+        metadata={
+            "failed_checks": ", ".join(r.name for r in failed),
+            "failures": MetadataValue.md("\n".join(f"- {line}" for line in lines)),
+            "report": MetadataValue.path(str(paths.markdown)),
+        },
+        allow_retries=False,
+    )
 
 
 def table_schema(spec: Spec, name: str) -> TableSchema:
@@ -75,9 +153,9 @@ def table_schema(spec: Spec, name: str) -> TableSchema:
     return TableSchema(columns=columns)
 
 
-def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDefinition:
+def table_description(spec: Spec, name: str) -> str:
+    """What the asset page says: the table, how many rows, how cycles are filled."""
     table = spec.tables[name]
-    needs = check_parent_columns(spec, name)
     driving = table.driving_fk
     how_many = (
         f"{table.rows} rows (times the run's scale)"
@@ -85,18 +163,38 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
         else f"children per {driving.references.table}: {driving.cardinality.kind} "
         f"(mean {driving.cardinality.expected_mean():.2f})"
     )
+    text = f"{table.description or f'Table {name}.'}\n\n{how_many}. Written only when every "
+    text += "blocking check passes."
+    linked = linked_fks(spec, name)
+    if linked:
+        columns = ", ".join(c for fk in linked for c in fk.columns)
+        text += (
+            f" {columns} (closing an FK cycle) is written NULL here and filled by "
+            f"{links_name(name)}."
+        )
+    elif component_of(spec, name).together:
+        others = ", ".join(t for t in component_of(spec, name).tables if t != name)
+        text += f" Written in one transaction with {others} (a NOT NULL FK cycle)."
+    return text
+
+
+def table_metadata(spec: Spec, name: str) -> dict:
+    return {
+        "dagster/column_schema": table_schema(spec, name),
+        "spec": MetadataValue.path(spec.source or spec.name),
+        "primary_key": ", ".join(spec.tables[name].primary_key),
+    }
+
+
+def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDefinition:
+    needs = check_parent_columns(spec, name)
 
     @asset(
         key=table_key(spec, name),
         group_name=spec.name,
-        deps=[table_key(spec, parent) for parent in parents(spec, name)],
-        description=f"{table.description or f'Table {name}.'}\n\n{how_many}. Written only "
-        "when every blocking check passes.",
-        metadata={
-            "dagster/column_schema": table_schema(spec, name),
-            "spec": MetadataValue.path(spec.source or spec.name),
-            "primary_key": ", ".join(table.primary_key),
-        },
+        deps=table_deps(spec, name),
+        description=table_description(spec, name),
+        metadata=table_metadata(spec, name),
         kinds={"table"},
         check_specs=build_check_specs(spec, name, table_key(spec, name)),
     )
@@ -108,14 +206,7 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
         url = target.url_for(spec)
         db = target.target_for(spec)
         try:
-            status = db.status()
-            for parent in needs:
-                entry = status.get(parent)
-                if entry is None or entry.status != "complete":
-                    raise Failure(
-                        f"{name} needs the rows of {parent}, which {db.display_url} does not hold "
-                        f"complete; materialise {parent} first"
-                    )
+            require_rows(db, spec, name, needs)
             parent_frames = {p: db.read_columns(spec, p, cols) for p, cols in needs.items()}
             row_filter = check_filter(spec, url)  # CHECKs only the database can judge
             generator = TableGenerator(
@@ -150,18 +241,7 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
         finally:
             db.dispose()
         if failed:
-            lines = [line for r in failed for line in r.failures()]
-            raise Failure(
-                f"{name} was not written: {len(failed)} blocking check(s) failed: "
-                f"{', '.join(r.name for r in failed)}. {db.display_url} keeps the rows it held "
-                "before; everything downstream is skipped.",
-                metadata={
-                    "failed_checks": ", ".join(r.name for r in failed),
-                    "failures": MetadataValue.md("\n".join(f"- {line}" for line in lines)),
-                    "report": MetadataValue.path(str(paths.markdown)),
-                },
-                allow_retries=False,
-            )
+            raise gate_failure(name, failed, db, paths)
         seconds = time.perf_counter() - started
         yield MaterializeResult(
             metadata={

@@ -21,7 +21,7 @@ from seed_assets.engine.frames import as_series as _as_series
 from seed_assets.engine.keys import sorts_as_numbers, within_parent_positions
 from seed_assets.engine.rng import stream, table_seed
 from seed_assets.errors import SpecError
-from seed_assets.spec.graph import resolve_after, resolve_via
+from seed_assets.spec.graph import deferred_of, is_deferred, resolve_after, resolve_via
 from seed_assets.spec.models import (
     SELF_FILLING_TYPES,
     ColumnSpec,
@@ -36,7 +36,10 @@ RowFilter = Callable[[str, pd.DataFrame], np.ndarray]
 
 
 def parent_columns(spec: Spec, table_name: str) -> dict[str, list[str]]:
-    """For each parent table, the columns generating `table_name` reads (its key first)."""
+    """For each parent table, the columns generating `table_name` reads (its key first).
+
+    Deferred FKs (closing a cycle) are filled later, from the rows ``link_columns`` names.
+    """
     table = spec.tables[table_name]
     needed: dict[str, list[str]] = {}
 
@@ -46,7 +49,7 @@ def parent_columns(spec: Spec, table_name: str) -> dict[str, list[str]]:
 
     for fk in table.foreign_keys:
         target = fk.references.table
-        if target == table_name:
+        if target == table_name or is_deferred(spec, table_name, fk):
             continue
         if fk.via is None:
             need(target, fk.references.columns)
@@ -128,6 +131,7 @@ class TableGenerator:
         self.parents = self._prepare_parents(parents or {}, ordered_parents)
         self._parent_arrays: dict[tuple[str, str, str | None], np.ndarray] = {}
         self.driving = self.table.driving_fk
+        self.deferred = deferred_of(spec, table_name)
         self.counts = self._draw_counts()
         self.chunks = self._plan_chunks()
         self.total_rows = sum(c.rows for c in self.chunks)
@@ -368,6 +372,10 @@ class TableGenerator:
         for fk in self.table.foreign_keys:
             target = fk.references.table
             if fk.via is not None:
+                continue
+            if any(fk is d for d in self.deferred):  # filled once its target exists
+                for column in fk.columns:
+                    cols[column] = np.full(n, None, dtype=object)
                 continue
             if target == self.name:
                 self._self_reference(fk, chunk, cols)

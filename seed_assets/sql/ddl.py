@@ -4,6 +4,11 @@ Types are each dialect's own: a PostgreSQL ENUM type, uuid, jsonb and timestampt
 UNSIGNED integers and TINYINT; plain portable types elsewhere (``with_variant``). CHECKs the
 generator understands are rendered per dialect (so a spec reflected from MySQL still creates on
 PostgreSQL); the others are emitted verbatim.
+
+An FK that closes a cycle (``graph.deferred_fks``) is created with ALTER TABLE once both tables
+exist (``use_alter``); in a NOT NULL cycle it is also DEFERRABLE INITIALLY DEFERRED, so the
+cycle's tables can be filled in one transaction. MySQL/MariaDB know no DEFERRABLE: the clause
+is left out there (they defer by switching FK checks off, see ``sql/links.py``).
 """
 
 from __future__ import annotations
@@ -16,8 +21,19 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import UserDefinedType
 
 from seed_assets.spec import checks as ck
-from seed_assets.spec.graph import topological_order
+from seed_assets.spec.graph import component_of, is_deferred, topological_order
 from seed_assets.spec.models import ColumnSpec, Spec, TableSpec
+
+
+@compiles(sa.ForeignKeyConstraint, "mysql", "mariadb")
+def _without_deferrable(element, compiler, **kw):
+    saved = element.deferrable, element.initially
+    element.deferrable = element.initially = None
+    try:
+        return compiler.visit_foreign_key_constraint(element, **kw)
+    finally:
+        element.deferrable, element.initially = saved
+
 
 _MYSQL = ("mysql", "mariadb")
 MAX_NAME = 60  # PostgreSQL keeps 63 bytes of a name, MySQL 64: stay under both
@@ -200,12 +216,17 @@ def build_metadata(spec: Spec) -> sa.MetaData:
                     *table.primary_key, name=constraint_name("pk", name, table.primary_key)
                 )
             )
+        together = component_of(spec, name).together
         for fk in table.foreign_keys:
+            deferred = is_deferred(spec, name, fk)
             constraints.append(
                 sa.ForeignKeyConstraint(
                     fk.columns,
                     [f"{fk.references.table}.{c}" for c in fk.references.columns],
                     name=fk.name or constraint_name("fk", name, fk.columns),
+                    use_alter=deferred,
+                    deferrable=True if deferred and together else None,
+                    initially="DEFERRED" if deferred and together else None,
                 )
             )
         unique_keys = [[c] for c, col in table.columns.items() if col.unique] + table.unique

@@ -24,9 +24,9 @@ import sqlalchemy as sa
 from seed_assets.engine.frames import canonical_frame
 from seed_assets.engine.table import sort_key
 from seed_assets.errors import TargetError
-from seed_assets.spec.graph import descendants
+from seed_assets.spec.graph import linked_fks
 from seed_assets.spec.models import Spec, TableSpec
-from seed_assets.sql import registry
+from seed_assets.sql import links, registry
 from seed_assets.sql.cancel import CancelToken
 from seed_assets.sql.convert import row_tuples
 from seed_assets.sql.ddl import build_metadata
@@ -173,7 +173,8 @@ class Target:
                     name,
                     spec_name=spec.name,
                     created_by_tool=created,
-                    status="complete",
+                    # Deferred FKs a links step fills (nullable cycles): not complete before.
+                    status="linking" if linked_fks(spec, name) else "complete",
                     row_count=result.rows,
                     seed=seed,
                     scale=scale,
@@ -204,7 +205,7 @@ class Target:
         """
         inspector = sa.inspect(conn)
         if not inspector.has_table(name):
-            sa_table.create(conn)
+            links.create_tables(conn, spec, name, sa_table.metadata)  # with its cycle's
             registry.record(
                 conn, name, spec_name=spec.name, created_by_tool=True, status="cleared",
                 row_count=0, seed=spec.seed, scale=1.0,
@@ -219,8 +220,7 @@ class Target:
             and (if_exists == "replace" or not self._count(conn, name))
         ):
             self._clear_descendants(conn, spec, name)
-            sa_table.drop(conn)
-            sa_table.create(conn)
+            links.recreate_table(conn, spec, name, sa_table.metadata)
 
     def _prepare(
         self, conn: sa.Connection, spec: Spec, name: str, sa_table: sa.Table, if_exists: str
@@ -228,7 +228,7 @@ class Target:
         """Make `name` ready to receive rows; returns whether the tool created it."""
         inspector = sa.inspect(conn)
         if not inspector.has_table(name):
-            sa_table.create(conn)
+            links.create_tables(conn, spec, name, sa_table.metadata)  # with its cycle's
             return True
         owned = registry.entry(conn, name)
         ours = owned is not None and owned.spec_name == spec.name
@@ -257,8 +257,8 @@ class Target:
         if ours:
             self._clear_descendants(conn, spec, name)
             if created and self._shape_changed(inspector, name, sa_table):
-                sa_table.drop(conn)  # the spec changed shape since the last run
-                sa_table.create(conn)
+                # The spec changed shape since the last run.
+                links.recreate_table(conn, spec, name, sa_table.metadata)
             elif held:
                 self._empty(conn, [name])
         return created
@@ -272,25 +272,9 @@ class Target:
         return bool(wanted - found)  # e.g. dropped with a parent that was re-created
 
     def _clear_descendants(self, conn: sa.Connection, spec: Spec, name: str) -> None:
-        """Children of replaced rows would be orphans: empty them (deepest first) and say so."""
-        inspector = sa.inspect(conn)
-        cleared = []
-        for child in reversed(descendants(spec, name)):
-            if not inspector.has_table(child):
-                continue
-            owned = registry.entry(conn, child)
-            if owned is None or owned.spec_name != spec.name:
-                if self._count(conn, child):
-                    raise TargetError(
-                        f"replacing '{name}' would orphan the rows of '{child}', which this spec "
-                        "did not write; refusing"
-                    )
-                continue
-            cleared.append(child)
-        if cleared:
-            self._empty(conn, cleared)
-            for child in cleared:
-                registry.record(conn, child, status="cleared", row_count=0)
+        """Children of replaced rows would be orphans: empty them (deepest first) and say so;
+        deferred FKs pointing at replaced rows go back to NULL (``links.clear_for``)."""
+        links.clear_for(self, conn, spec, name)
 
     def _empty(self, conn: sa.Connection, names: list[str]) -> None:
         """Delete every row of `names` (children before parents)."""

@@ -13,14 +13,15 @@ import pandas as pd
 import sqlalchemy as sa
 
 from seed_assets.engine.frames import as_series
+from seed_assets.engine.links import link_columns
 from seed_assets.engine.table import sort_key
 from seed_assets.errors import TargetError
-from seed_assets.spec.graph import topological_order
+from seed_assets.spec.graph import linked_fks, links_name, topological_order
 from seed_assets.spec.models import Spec
 from seed_assets.sql import registry
 from seed_assets.sql.target import Target, mask_url
 from seed_assets.validation.report import assemble, table_section
-from seed_assets.validation.rules import check_table
+from seed_assets.validation.rules import check_links, check_table
 
 
 def tolerant_frame(frame: pd.DataFrame, spec: Spec, table_name: str) -> pd.DataFrame:
@@ -86,12 +87,19 @@ def validate_database(spec: Spec, url: str) -> dict:
                 f"'{spec.name}'; generate them first"
             )
         scale = run_scale(target, spec)
-        frames: dict[str, pd.DataFrame] = {}
+        # Every table first: a deferred FK (closing a cycle) points at a later table.
+        frames = {name: read_table(target, spec, name) for name in topological_order(spec)}
         sections = {}
         for name in topological_order(spec):
-            frames[name] = read_table(target, spec, name)
             results = check_table(spec, name, frames[name], frames, scale=scale)
             sections[name] = table_section(results, rows=len(frames[name]), written=True)
+            fks = linked_fks(spec, name)
+            if fks:
+                columns = link_columns(spec, name, fks)[name]
+                columns += [c for fk in fks for c in fk.columns if c not in columns]
+                links = frames[name][columns]
+                results = check_links(spec, name, links, frames, scale=scale)
+                sections[links_name(name)] = table_section(results, rows=len(links), written=True)
         return assemble(spec, target.display_url, sections)
     finally:
         target.dispose()

@@ -16,6 +16,7 @@ is imported inside ``gx_suite``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,10 +50,19 @@ def _through(spec: Spec, table_name: str, fk: ForeignKeySpec) -> tuple[ForeignKe
     return through, list(copied.columns)
 
 
-def _joined_needs(spec: Spec, table_name: str) -> dict[int, tuple[ForeignKeySpec, list[str]]]:
-    """For each FK, the parent columns to bring in: its key, `after` dates, `via` sources."""
+def _joined_needs(
+    spec: Spec, table_name: str, pending: Collection[str] = ()
+) -> dict[int, tuple[ForeignKeySpec, list[str]]]:
+    """For each FK, the parent columns to bring in: its key, `after` dates, `via` sources.
+
+    FKs in `pending` (labels; filled later by a links step) are left out.
+    """
     table = spec.tables[table_name]
-    needs = {id(fk): (fk, list(fk.references.columns)) for fk in table.foreign_keys}
+    needs = {
+        id(fk): (fk, list(fk.references.columns))
+        for fk in table.foreign_keys
+        if fk.label not in pending
+    }
     for column in table.columns.values():
         if column.after and "." in column.after:
             fk, ref = resolve_after(spec, table_name, column.after)
@@ -80,7 +90,7 @@ def relational_frame(data: TableData) -> pd.DataFrame:
     """The table's rows with its parents' columns left-joined in (NaN/None where none match)."""
     frame = data.frame.reset_index(drop=True)
     out = {c: _for_gx(frame[c]) for c in frame.columns}
-    for fk, columns in _joined_needs(data.spec, data.name).values():
+    for fk, columns in _joined_needs(data.spec, data.name, data.pending).values():
         parent = data.rows_of(fk.references.table)
         right = parent[columns].drop_duplicates(subset=fk.references.columns)
         right = right.rename(columns={c: joined_column(fk, c) for c in columns})
@@ -98,8 +108,13 @@ def _datetime(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=None)
 
 
-def build_expectations(spec: Spec, table_name: str, *, scale: float | None = None) -> list:
-    """The table's expectations, each with ``meta`` naming its subject and bound for the report."""
+def build_expectations(
+    spec: Spec, table_name: str, *, scale: float | None = None, pending: Collection[str] = ()
+) -> list:
+    """The table's expectations, each with ``meta`` naming its subject and bound for the report.
+
+    FKs in `pending` (labels; filled later by a links step) get no expectations here.
+    """
     import great_expectations.expectations as gxe
 
     table = spec.tables[table_name]
@@ -188,6 +203,8 @@ def build_expectations(spec: Spec, table_name: str, *, scale: float | None = Non
                 f"[{low:g}, {high:g}]",
             )
     for fk in table.foreign_keys:
+        if fk.label in pending:
+            continue
         target = f"{fk.references.table}({', '.join(fk.references.columns)})"
         for column, ref in zip(fk.columns, fk.references.columns, strict=True):
             add(
@@ -247,14 +264,21 @@ def _range(column) -> tuple[Any, Any]:
     return low, high
 
 
-def build_suite(spec: Spec, table_name: str, *, scale: float | None = None, context=None):
+def build_suite(
+    spec: Spec,
+    table_name: str,
+    *,
+    scale: float | None = None,
+    context=None,
+    pending: Collection[str] = (),
+):
     """The table's ``ExpectationSuite``, in `context` (a new ephemeral one when not given)."""
     import great_expectations as gx
 
     if context is None:
         context = ephemeral_context()
     suite = gx.ExpectationSuite(name=f"{spec.name}.{table_name}")
-    for expectation in build_expectations(spec, table_name, scale=scale):
+    for expectation in build_expectations(spec, table_name, scale=scale, pending=pending):
         suite.add_expectation(expectation)
     return suite
 
@@ -333,7 +357,9 @@ def gx_suite(data: TableData) -> CheckResult:
     )
     frame = relational_frame(data)
     context = ephemeral_context()
-    suite = build_suite(data.spec, data.name, scale=data.scale, context=context)
+    suite = build_suite(
+        data.spec, data.name, scale=data.scale, context=context, pending=data.pending
+    )
     validation = run_suite(frame, suite, context)
     errors: list[str] = []
     measured: list[tuple[int, Measurement]] = []

@@ -53,7 +53,7 @@ def _key_columns(table: TableSpec) -> list[str]:
 def orphan_fks(data: TableData) -> CheckResult:
     """Every non-null FK value (single or composite) names an existing parent row."""
     result = _result(data, "orphan_fks", "FK values with no parent row (single and composite).")
-    for fk in data.table.foreign_keys:
+    for fk in data.foreign_keys:
         positions, null = data.lookup(fk)
         orphans = np.flatnonzero((positions < 0) & ~null)
         target = f"{fk.references.table}({', '.join(fk.references.columns)})"
@@ -293,7 +293,7 @@ def cardinality(data: TableData) -> CheckResult:
     spec = data.spec
     tolerance = spec.expectations.cardinality_tolerance
     driving = data.table.driving_fk
-    if driving is not None:
+    if driving is not None and any(fk is driving for fk in data.foreign_keys):
         parent = driving.references.table
         counts = _children_per_parent(data, driving)
         dist = driving.cardinality
@@ -349,6 +349,8 @@ def cardinality(data: TableData) -> CheckResult:
         if rule.table != data.name:
             continue
         fk = next(f for f in data.table.foreign_keys if f.references.table == rule.parent)
+        if not any(fk is f for f in data.foreign_keys):
+            continue  # not filled yet, or not this step's
         counts = _children_per_parent(data, fk)
         mean = float(counts.mean()) if len(counts) else float("nan")
         low, high = rule.mean
@@ -482,9 +484,10 @@ def null_rates(data: TableData) -> CheckResult:
     """NOT NULL columns hold no nulls; columns with a null_fraction hold about that share."""
     result = _result(data, "null_rates", "Nulls in NOT NULL columns; null shares vs null_fraction.")
     table, n = data.table, len(data.frame)
-    required = [c for c, col in table.columns.items() if not col.is_nullable]
-    null_counts = {c: data.null_count(c) for c in table.columns if c in data.frame.columns}
-    missing = [c for c in table.columns if c not in data.frame.columns]
+    checked = data.columns
+    required = [c for c in checked if not table.columns[c].is_nullable]
+    null_counts = {c: data.null_count(c) for c in checked if c in data.frame.columns}
+    missing = [c for c in checked if c not in data.frame.columns]
     if missing:
         raise KeyError(f"{data.name} has no column(s) {', '.join(missing)}")
     total = sum(null_counts[c] for c in required)
@@ -503,7 +506,8 @@ def null_rates(data: TableData) -> CheckResult:
             if len(result.samples) < SAMPLE_ROWS:
                 rows = np.flatnonzero(data.frame[name].isna().to_numpy())
                 result.samples += sample_rows(data.frame, rows)
-    for name, column in table.columns.items():
+    for name in checked:
+        column = table.columns[name]
         if column.null_fraction <= 0 or _inherited_nulls(table, name):
             continue
         share = null_counts[name] / n if n else float("nan")
