@@ -36,7 +36,8 @@ EXTRA_KINDS = ("binary",)
 # column, once per character, is far faster than a regex character class.)
 _NEEDS_ESCAPE = {
     "postgresql": ("'", "\x00"),
-    "sqlite": ("'", "\x00"),
+    # sqlite3 drops a CR before a line end as it reads a script, so CRs are spliced in too.
+    "sqlite": ("'", "\x00", "\r"),
     # MySQL reads backslash escapes in strings; NUL, CR, LF and Ctrl-Z are escaped the way
     # mysql_real_escape_string does, so a script survives any client and transfer.
     "mysql": ("'", "\\", "\x00", "\n", "\r", "\x1a"),
@@ -119,7 +120,9 @@ def _array(values) -> tuple[np.ndarray, bool]:
     if isinstance(values, pd.Series):
         if isinstance(values.dtype, pd.DatetimeTZDtype):
             return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(), True
-        if values.dtype == object or isinstance(values.dtype, pd.api.extensions.ExtensionDtype):
+        if values.dtype == object:
+            return values.to_numpy(), False  # as given: a NaN there may be a value
+        if isinstance(values.dtype, pd.api.extensions.ExtensionDtype):  # Int64, boolean, string
             return values.to_numpy(dtype=object, na_value=None), False
         return values.to_numpy(), False
     if isinstance(values, np.ndarray):
@@ -170,11 +173,12 @@ def _pg_string(value: str, where: _Where) -> str:
 
 
 def _sqlite_string(value: str, _where: _Where) -> str:
-    if "\x00" not in value:
-        return "'" + value.replace("'", "''") + "'"
-    # A NUL ends a C string inside a literal, so it is spliced in as char(0).
-    parts = (part.replace("'", "''") for part in value.split("\x00"))
-    return "('" + "' || char(0) || '".join(parts) + "')"
+    quoted = value.replace("'", "''")
+    if "\x00" not in value and "\r" not in value:
+        return f"'{quoted}'"
+    # A NUL would end the literal, and the shell eats a CR before a newline: splice them in.
+    spliced = quoted.replace("\x00", "' || char(0) || '").replace("\r", "' || char(13) || '")
+    return f"('{spliced}')"
 
 
 def _mysql_string(value: str, _where: _Where) -> str:
@@ -214,15 +218,23 @@ def _exact_int(value) -> int:
 
 
 def _floats(dialect: str, array: np.ndarray, where: _Where) -> list[str]:
-    values = array.astype(np.float64).tolist() if array.dtype != object else array.tolist()
-    if array.dtype != object and np.isfinite(array).all():
-        return list(map(repr, values))  # the shortest text that reads back as the same float
-    return [_float(dialect, float(v), where) for v in values]
+    if array.dtype == object:
+        return [_float(dialect, float(v), where) for v in array.tolist()]
+    floats = array.astype(np.float64, copy=False)
+    finite = np.isfinite(floats)
+    if dialect == "sqlite":
+        texts = _sqlite_reals(np.where(finite, floats, 0.0))
+    else:  # both parse decimal text correctly rounded: the shortest round-trip text will do
+        texts = list(map(repr, floats.tolist()))
+    if not finite.all():
+        for i in np.flatnonzero(~finite).tolist():
+            texts[i] = _float(dialect, float(floats[i]), where)
+    return texts
 
 
 def _float(dialect: str, value: float, where: _Where) -> str:
     if math.isfinite(value):
-        return repr(value)
+        return _sqlite_reals(np.array([value]))[0] if dialect == "sqlite" else repr(value)
     if dialect == "postgresql":
         text = "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
         return f"'{text}'::float8"
@@ -235,15 +247,63 @@ def _float(dialect: str, value: float, where: _Where) -> str:
     )
 
 
+def _sqlite_reals(floats: np.ndarray) -> list[str]:
+    """Finite floats as text SQLite reads back bit for bit.
+
+    SQLite's own text-to-REAL conversion is not correctly rounded in general (before 3.43 it
+    misreads about 1 in 400 arbitrary doubles). It is exact when the value is an integer of at
+    most 15 digits over 10^k, k <= 22: both are exact doubles, and one division rounds once.
+    Such values (money, measurements, anything rounded) get their shortest text; the rest get
+    an exact product of an integer and powers of two.
+    """
+    texts = list(map(repr, floats.tolist()))
+    safe = np.zeros(len(floats), dtype=bool)
+    todo = np.flatnonzero(np.abs(floats) < 1e15)
+    for k in range(23):
+        if not len(todo):
+            break
+        scale = 10.0**k
+        values = floats[todo]
+        digits = np.rint(values * scale)
+        ok = (np.abs(digits) < 1e15) & (digits / scale == values)
+        safe[todo[ok]] = True
+        todo = todo[~ok]
+    if not safe.all():
+        for i in np.flatnonzero(~safe).tolist():
+            texts[i] = _exact_real(float(floats[i]))
+    return texts
+
+
+def _exact_real(value: float) -> str:
+    """``(M * 1.0 * 2^a ...)`` or ``/ 2^a``: integer times powers of two, each step exact."""
+    mantissa, exponent = math.frexp(value)
+    digits, power = int(mantissa * 2**53), exponent - 53
+    while digits % 2 == 0:
+        digits //= 2
+        power += 1
+    if power >= 0 and abs(digits << power) < 9 * 10**17:
+        return f"{digits << power}.0"  # an integer SQLite holds exactly as int64, then as REAL
+    operator = "*" if power > 0 else "/"
+    steps = []
+    remaining = abs(power)
+    while remaining:
+        step = min(remaining, 62)
+        steps.append(f" {operator} {1 << step}")
+        remaining -= step
+    return f"({digits} * 1.0{''.join(steps)})"
+
+
 _DISPLAY = {"postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB", "sqlite": "SQLite"}
 
 
-def _decimals(_dialect: str, array: np.ndarray, where: _Where) -> list[str]:
+def _decimals(dialect: str, array: np.ndarray, where: _Where) -> list[str]:
     """Exact decimal text: Decimals as they are, floats as their shortest round-trip digits."""
     if array.dtype != object:
         if not np.isfinite(array).all():
             raise where.fail("a decimal column holds an infinite value; decimals must be finite")
         floats = array.astype(np.float64)
+        if dialect == "sqlite":  # NUMERIC affinity keeps them as REAL: the same float exactly
+            return _sqlite_reals(floats)
         texts = list(map(repr, floats.tolist()))
         size = np.abs(floats)
         if ((size >= 1e15) | ((size < 1e-3) & (size > 0))).any():  # repr may say 1e+16, 5e-05

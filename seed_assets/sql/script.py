@@ -51,9 +51,10 @@ _PREAMBLE = {
     ],
     "mysql": [
         "SET NAMES utf8mb4",  # emoji and every other astral-plane character
-        # Backslash escapes on (the literals use them), strict mode on (refuse, never truncate).
+        # Backslash escapes on (the literals use them); strict mode on (refuse, never
+        # truncate); a 0 in an AUTO_INCREMENT key stays 0 instead of taking the next number.
         "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(REPLACE(@@SESSION.sql_mode, "
-        "'NO_BACKSLASH_ESCAPES', ''), ''), 'STRICT_ALL_TABLES')",
+        "'NO_BACKSLASH_ESCAPES', ''), ''), 'STRICT_ALL_TABLES', 'NO_AUTO_VALUE_ON_ZERO')",
     ],
     "sqlite": ["PRAGMA foreign_keys = ON"],  # outside the transaction, or it does nothing
 }
