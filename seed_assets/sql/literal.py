@@ -457,11 +457,24 @@ def insert_statements(
     step = rows_per_statement * max(1, 50_000 // rows_per_statement)
     for start in range(0, len(frame), step):
         part = frame.iloc[start : start + step]
-        columns = [
-            render_column(dialect, part[n], kinds[n], table=table_name, column=n) for n in names
-        ]
-        rows = list(map(", ".join, zip(*columns, strict=True)))
+        pieces = [_column_piece(dialect, part[n], kinds[n], table_name, n) for n in names]
+        # One format call per row; clean text columns are quoted by the template itself.
+        template = ", ".join(placeholder for placeholder, _ in pieces)
+        rows = list(map(template.format, *(values for _, values in pieces)))
         yield from _statements(head, rows, rows_per_statement, max_statement_chars)
+
+
+def _column_piece(dialect: str, series: pd.Series, kind: str, table: str, column: str):
+    """A placeholder for the row template and the column's values to fill it with."""
+    if kind in STRING_TYPES and series.dtype == object:
+        values = series.tolist()
+        try:
+            joined = "".join(values)  # TypeError on a None, NaN or non-string: the long way
+        except TypeError:
+            joined = None
+        if joined is not None and not any(char in joined for char in _NEEDS_ESCAPE[dialect]):
+            return "'{}'", values
+    return "{}", render_column(dialect, series, kind, table=table, column=column)
 
 
 def _statements(head: str, rows: list[str], per: int, max_chars: int) -> Iterator[str]:
