@@ -131,7 +131,9 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
                 yield check_result(result, table_key(spec, name))
             rows = 0
             if not failed:
-                rows = db.write_table(spec, name, [frame], seed=seed, scale=scale)
+                rows = db.write_table(
+                    spec, name, [frame], seed=seed, scale=scale, if_exists=target.if_exists
+                ).rows
             paths = report_paths(url)
             section = table_section(
                 results, rows=len(frame), written=not failed, run_id=context.run.run_id
