@@ -58,13 +58,33 @@ def test_sqlite_script_equals_generate(banking, tmp_path):
         assert mine.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
+def schema(spec, url: str) -> dict:
+    """Columns (name, type, nullability) and named keys of every spec table."""
+    engine = sa.create_engine(url)
+    try:
+        inspector = sa.inspect(engine)
+        return {
+            name: (
+                [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(name)],
+                inspector.get_pk_constraint(name)["constrained_columns"],
+                sorted(fk["name"] for fk in inspector.get_foreign_keys(name)),
+                sorted(u["name"] for u in inspector.get_unique_constraints(name)),
+            )
+            for name in spec.tables
+        }
+    finally:
+        engine.dispose()
+
+
 def same_as_generate_on_server(banking, url: str, tmp_path, dialect: str) -> None:
     script = write_script(tmp_path, dialect)
     loaded(url, script)
-    from_script = read_all(banking, url)
+    from_script, script_schema = read_all(banking, url), schema(banking, url)
     reset_database(url)
     generate(url)
     assert_same_tables(from_script, read_all(banking, url))
+    assert script_schema == schema(banking, url)
+    assert script_schema["transactions"][2]  # the FKs are there, named
 
 
 def test_postgresql_script_equals_generate(banking, pg_url, tmp_path):

@@ -55,6 +55,7 @@ _PREAMBLE = {
         # truncate); a 0 in an AUTO_INCREMENT key stays 0 instead of taking the next number.
         "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(REPLACE(@@SESSION.sql_mode, "
         "'NO_BACKSLASH_ESCAPES', ''), ''), 'STRICT_ALL_TABLES', 'NO_AUTO_VALUE_ON_ZERO')",
+        "SET time_zone = '+00:00'",  # as the writer: TIMESTAMP columns, if any, mean UTC
     ],
     "sqlite": ["PRAGMA foreign_keys = ON"],  # outside the transaction, or it does nothing
 }
