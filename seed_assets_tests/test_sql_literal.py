@@ -225,6 +225,7 @@ def round_trip(dialect: str, url: str, tmp_path, data: dict[str, list]) -> None:
             assert same(want, got), (name, row["n"], want, got)
 
 
+# 30 examples per dialect keep the suite fast; SQL_LITERAL_EXAMPLES=300 for a deeper search.
 HYPOTHESIS = settings(
     max_examples=int(os.environ.get("SQL_LITERAL_EXAMPLES", "30")),
     deadline=None,

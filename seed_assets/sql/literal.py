@@ -29,8 +29,6 @@ from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, TableSpec
 DIALECTS = ("postgresql", "mysql", "sqlite")
 _ALIASES = {"postgres": "postgresql", "pg": "postgresql", "mariadb": "mysql"}
 
-# Kinds beyond the spec's column types, for callers with other data.
-EXTRA_KINDS = ("binary",)
 
 # A string needs more than quote-doubling when it holds one of these. (`in` over the joined
 # column, once per character, is far faster than a regex character class.)
