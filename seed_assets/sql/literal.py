@@ -24,7 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from seed_assets.errors import TargetError
-from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, TableSpec
+from seed_assets.spec.models import INTEGER_TYPES, TEXT_TYPES, TableSpec
 
 DIALECTS = ("postgresql", "mysql", "sqlite")
 _ALIASES = {"postgres": "postgresql", "pg": "postgresql", "mariadb": "mysql"}
@@ -394,8 +394,15 @@ def _binary(dialect: str, array: np.ndarray, _where: _Where) -> list[str]:
     return [f"X'{bytes(v).hex()}'" for v in array.tolist()]
 
 
+def _utc_timestamps(dialect: str, array: np.ndarray, where: _Where) -> list[str]:
+    """timestamptz: the engine holds UTC wall times; PostgreSQL is told so, SQLite and MySQL
+    store them as they are (as ``generate`` does)."""
+    return _timestamps(dialect, array, where, suffix="+00:00" if dialect == "postgresql" else "")
+
+
 _RENDERERS = {
-    **dict.fromkeys(STRING_TYPES, _strings),
+    **dict.fromkeys(TEXT_TYPES, _strings),  # uuid and json are text in their literal form
+    "timestamptz": _utc_timestamps,
     **dict.fromkeys(INTEGER_TYPES, _integers),
     "float": _floats,
     "decimal": _decimals,
@@ -447,9 +454,14 @@ def insert_statements(
         else dict(table)
     )
     names = list(frame.columns)
+    # The generator fills identity columns (children reference the keys), also ALWAYS ones.
+    always = isinstance(table, TableSpec) and any(
+        c.identity == "always" for n, c in table.columns.items() if n in names
+    )
+    overriding = " OVERRIDING SYSTEM VALUE" if always and dialect == "postgresql" else ""
     head = (
         f"INSERT INTO {quote_identifier(dialect, table_name)} "
-        f"({', '.join(quote_identifier(dialect, n) for n in names)}) VALUES\n"
+        f"({', '.join(quote_identifier(dialect, n) for n in names)}){overriding} VALUES\n"
     )
     # Render a slice of rows at a time: vectorised enough, and memory stays bounded.
     step = rows_per_statement * max(1, 50_000 // rows_per_statement)
@@ -464,7 +476,7 @@ def insert_statements(
 
 def _column_piece(dialect: str, series: pd.Series, kind: str, table: str, column: str):
     """A placeholder for the row template and the column's values to fill it with."""
-    if kind in STRING_TYPES and series.dtype == object:
+    if kind in TEXT_TYPES and series.dtype == object:
         values = series.tolist()
         try:
             joined = "".join(values)  # TypeError on a None, NaN or non-string: the long way

@@ -12,12 +12,17 @@ from typing import TextIO
 
 import sqlalchemy as sa
 
-from seed_assets.engine.run import iter_spec
-from seed_assets.engine.table import TableGenerator
-from seed_assets.spec.graph import topological_order
+from seed_assets.engine.run import ComponentStep, LinksStep, iter_plan
+from seed_assets.engine.table import TableGenerator, sort_key
 from seed_assets.spec.models import Spec
 from seed_assets.sql.ddl import build_metadata
-from seed_assets.sql.literal import check_dialect, insert_statements, sa_dialect
+from seed_assets.sql.literal import (
+    check_dialect,
+    insert_statements,
+    quote_identifier,
+    render_column,
+    sa_dialect,
+)
 
 MARKER = "-- seed-assets SQL script"
 
@@ -81,11 +86,10 @@ def ddl_statements(spec: Spec, dialect: str) -> list[str]:
     def collect(element, *_multiparams, **_params) -> None:
         statements.append(str(element.compile(dialect=compiler)).strip())
 
-    # SQLAlchemy's own sequence of DDL for a table, as `generate` runs it, but kept as text.
+    # SQLAlchemy's own sequence of DDL, kept as text: tables parents first, then the FKs that
+    # close a cycle (ALTER TABLE; SQLite declares them inline).
     mock = sa.create_mock_engine(_MOCK_URLS[dialect], collect)
-    metadata = build_metadata(spec)
-    for name in topological_order(spec):
-        metadata.tables[name].create(mock, checkfirst=False)
+    build_metadata(spec).create_all(mock, checkfirst=False)
     return statements
 
 
@@ -115,18 +119,61 @@ def script_statements(
     else:
         yield f"{_BEGIN[dialect]};\n"
         yield from (f"{s};\n" for s in tables)
-    for generator, chunks in iter_spec(spec, seed=run_seed, scale=scale):
+    for step in iter_plan(spec, seed=run_seed, scale=scale):
+        if isinstance(step, LinksStep):  # a nullable cycle: the FKs inserted NULL, now set
+            yield from _link_updates(dialect, spec, step)
+            continue
+        if isinstance(step, ComponentStep):  # a NOT NULL cycle: FK checks deferred
+            yield from (f"{s};\n" for s in _DEFER.get(dialect, ()))
+            for name, frame in step.frames.items():
+                if on_table:
+                    on_table(step.generators[name])
+                yield from _inserts(dialect, name, [frame], spec, rows_per_statement, on_rows)
+            yield from (f"{s};\n" for s in _UNDEFER.get(dialect, ()))
+            continue
         if on_table:
-            on_table(generator)
-        table = spec.tables[generator.name]
-        for frame in chunks:
-            for statement in insert_statements(
-                dialect, generator.name, frame, table, rows_per_statement
-            ):
-                yield statement + ";\n"
-            if on_rows:
-                on_rows(len(frame))
+            on_table(step.generator)
+        yield from _inserts(dialect, step.name, step.chunks, spec, rows_per_statement, on_rows)
     yield "COMMIT;\n"
+
+
+# PostgreSQL's cycle FKs are DEFERRABLE INITIALLY DEFERRED in the DDL; SQLite defers until
+# COMMIT on request; MySQL cannot defer, so its checks are off while the cycle is inserted.
+_DEFER = {"sqlite": ["PRAGMA defer_foreign_keys = ON"], "mysql": ["SET FOREIGN_KEY_CHECKS = 0"]}
+_UNDEFER = {"mysql": ["SET FOREIGN_KEY_CHECKS = 1"]}
+
+
+def _inserts(dialect, name, frames, spec, rows_per_statement, on_rows) -> Iterator[str]:
+    table = spec.tables[name]
+    for frame in frames:
+        for statement in insert_statements(dialect, name, frame, table, rows_per_statement):
+            yield statement + ";\n"
+        if on_rows:
+            on_rows(len(frame))
+    if dialect == "postgresql":  # the generator filled identity columns: move their sequences
+        for column_name, column in table.columns.items():
+            if column.identity is not None:
+                t, c = quote_identifier(dialect, name), quote_identifier(dialect, column_name)
+                yield (
+                    f"SELECT setval(pg_get_serial_sequence('{t}', '{column_name}'), "
+                    f"COALESCE(MAX({c}), 1), MAX({c}) IS NOT NULL) FROM {t};\n"
+                )
+
+
+def _link_updates(dialect: str, spec: Spec, step: LinksStep) -> Iterator[str]:
+    """One UPDATE per row for the FK columns a links step fills (by primary key)."""
+    table = spec.tables[step.table]
+    key = sort_key(table)
+    columns = [c for c in step.frame.columns if c not in key]
+    rendered = {
+        c: render_column(dialect, step.frame[c], table.columns[c].type, table=step.table, column=c)
+        for c in step.frame.columns
+    }
+    target = quote_identifier(dialect, step.table)
+    for i in range(len(step.frame)):
+        sets = ", ".join(f"{quote_identifier(dialect, c)} = {rendered[c][i]}" for c in columns)
+        where = " AND ".join(f"{quote_identifier(dialect, c)} = {rendered[c][i]}" for c in key)
+        yield f"UPDATE {target} SET {sets} WHERE {where};\n"
 
 
 def write_script(spec: Spec, dialect: str, stream: TextIO, **options) -> None:
