@@ -420,7 +420,7 @@ def write_component(
             for name in names:
                 sa_table, table, result = metadata.tables[name], spec.tables[name], results[name]
                 position = 0
-                for frame, encoded in target._batches(frames[name], table):
+                for frame, encoded in target._batches(frames[name], table, name):
                     if cancel is not None and cancel.requested:
                         raise LoadCancelled(name)
                     target._load(conn, sa_table, table, frame, encoded, position, result, on_error)

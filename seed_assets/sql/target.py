@@ -154,7 +154,7 @@ class Target:
                 created = self._prepare(conn, spec, name, sa_table, if_exists)
                 bulk = self._start_bulk(conn, sa_table, created)
                 position = 0
-                for frame, encoded in self._prefetch(self._batches(frames, table)):
+                for frame, encoded in self._prefetch(self._batches(frames, table, name)):
                     if cancel is not None and cancel.requested:
                         raise LoadCancelled(name)
                     self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
@@ -283,11 +283,11 @@ class Target:
 
     # -- batches -------------------------------------------------------------------------------
 
-    def _batches(self, frames: Iterable[pd.DataFrame], table: TableSpec):
+    def _batches(self, frames: Iterable[pd.DataFrame], table: TableSpec, name: str):
         for frame in frames:
             for start in range(0, len(frame), self.batch_rows):
                 part = frame.iloc[start : start + self.batch_rows]
-                yield part, self._encode(part, table)
+                yield part, self._encode(part, table, name)
 
     def _prefetch(self, batches: Iterator, depth: int = 2) -> Iterator:
         """Run `batches` (generation + encoding) in a thread, `depth` batches ahead of the load.
@@ -332,7 +332,7 @@ class Target:
                 except queue.Empty:
                     worker.join(0.05)
 
-    def _encode(self, frame: pd.DataFrame, table: TableSpec):
+    def _encode(self, frame: pd.DataFrame, table: TableSpec, name: str):
         """A batch in the form `_send` takes: DB-API row tuples by default."""
         return row_tuples(frame, table)
 
@@ -373,7 +373,7 @@ class Target:
                 return
         middle = len(frame) // 2
         for offset, part in ((0, frame.iloc[:middle]), (middle, frame.iloc[middle:])):
-            encoded_part = self._encode(part, table)
+            encoded_part = self._encode(part, table, sa_table.name)
             self._load(
                 conn, sa_table, table, part, encoded_part, first_row + offset, result, on_error
             )

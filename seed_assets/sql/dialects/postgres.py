@@ -53,7 +53,7 @@ class PostgresTarget(Target):
         psycopg.errors.DataError,
     )
 
-    def _encode(self, frame: pd.DataFrame, table: TableSpec) -> bytes:
+    def _encode(self, frame: pd.DataFrame, table: TableSpec, name: str) -> bytes:
         return csv_bytes(frame, table)
 
     def _send(self, conn: sa.Connection, sa_table: sa.Table, frame: pd.DataFrame, encoded) -> None:
