@@ -76,11 +76,12 @@ def generate(
     """Generate every table of SPEC, parents first, into a database."""
     from seed_assets.engine.run import iter_spec
     from seed_assets.resources.target import default_url
-    from seed_assets.spec.loader import load_spec
+    from seed_assets.spec.loader import check_scale, load_spec
     from seed_assets.sql.target import Target
 
     try:
         spec = load_spec(spec_path)
+        check_scale(spec, scale)
         db = Target.for_url(target or default_url(spec))
     except SeedAssetsError as exc:
         raise _fail(exc) from None

@@ -66,11 +66,13 @@ def topological_order(spec: Spec) -> list[str]:
 def _cycle_error(spec: Spec, remaining: dict[str, set[str]]) -> SpecError:
     cycle = _find_cycle(remaining)
     edges = []
+    first_column = None
     all_not_null = True
     for child, parent in itertools.pairwise(cycle):
         for fk in spec.tables[child].foreign_keys:
             if fk.references.table == parent:
                 edges.append(f"{child}.{','.join(fk.columns)} -> {parent}")
+                first_column = first_column or fk.columns[0]
                 table = spec.tables[child]
                 if any(table.columns[c].is_nullable for c in fk.columns if c in table.columns):
                     all_not_null = False
@@ -81,11 +83,13 @@ def _cycle_error(spec: Spec, remaining: dict[str, set[str]]) -> SpecError:
             "table can be written first. Make one of these FK columns nullable "
             "(null_fraction > 0 or nullable: true)",
             table=cycle[0],
+            column=first_column,
         )
     return SpecError(
         f"the foreign keys {'; '.join(edges)} form a cycle ({path}); cycles across tables are not "
         "generated yet. Drop one of these FKs from the spec (keep the column as a plain value)",
         table=cycle[0],
+        column=first_column,
     )
 
 
@@ -151,8 +155,8 @@ def _check_fk(spec: Spec, name: str, table: TableSpec, fk: ForeignKeySpec) -> No
     target = fk.references.table
     if target not in spec.tables:
         raise SpecError(
-            f"foreign key {','.join(fk.columns)} references unknown table '{target}' "
-            f"(tables: {', '.join(spec.tables)})",
+            f"foreign key {','.join(fk.columns)} references unknown table '{target}'; "
+            f"change `references:` to one of the spec's tables: {', '.join(spec.tables)}",
             table=name,
             column=fk.columns[0],
         )
@@ -160,8 +164,8 @@ def _check_fk(spec: Spec, name: str, table: TableSpec, fk: ForeignKeySpec) -> No
     for column, ref in zip(fk.columns, fk.references.columns, strict=True):
         if ref not in parent.columns:
             raise SpecError(
-                f"foreign key references {target}.{ref}, which does not exist "
-                f"(columns of {target}: {', '.join(parent.columns)})",
+                f"foreign key references {target}.{ref}, which does not exist; change "
+                f"`references:` to a column of {target}: {', '.join(parent.columns)}",
                 table=name,
                 column=column,
             )

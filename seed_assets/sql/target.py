@@ -21,6 +21,7 @@ from seed_assets.spec.models import Spec
 from seed_assets.sql import registry
 from seed_assets.sql.convert import row_tuples
 from seed_assets.sql.ddl import build_metadata
+from seed_assets.sql.drivers import check_driver
 
 
 def mask_url(url: str) -> str:
@@ -46,6 +47,7 @@ class Target:
             backend = sa.make_url(url).get_backend_name()
         except sa.exc.ArgumentError as exc:
             raise TargetError(f"cannot read target URL {mask_url(url)!r}: {exc}") from None
+        check_driver(url)
         if backend == "sqlite":
             return SQLiteTarget(url)
         raise TargetError(
