@@ -290,6 +290,19 @@ def check(spec_path: Path = SPEC_ARG) -> None:
     console.print(table)
 
 
+@app.command(
+    epilog="Example: seed-assets schema > spec.schema.json   (then, first line of a spec: "
+    "# yaml-language-server: $schema=./spec.schema.json)"
+)
+def schema() -> None:
+    """Print the spec's JSON Schema, so editors can complete and validate YAML specs."""
+    import json
+
+    from seed_assets.spec.schema import spec_json_schema
+
+    sys.stdout.write(json.dumps(spec_json_schema(), indent=2, ensure_ascii=False) + "\n")
+
+
 def main() -> None:
     try:
         app()
