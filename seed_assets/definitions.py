@@ -108,4 +108,5 @@ def build_definitions(specs: list[Spec]) -> Definitions:
     )
 
 
-defs = build_definitions([load_spec(p) for p in spec_paths(os.environ.get(SPECS_ENV))])
+specs = [load_spec(p) for p in spec_paths(os.environ.get(SPECS_ENV))]
+defs = build_definitions(specs)

@@ -29,7 +29,8 @@ from seed_assets.engine.table import TableGenerator
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.graph import parents
 from seed_assets.spec.models import Spec
-from seed_assets.validation.inputs import check_parent_columns
+from seed_assets.validation.inputs import TableData, check_parent_columns
+from seed_assets.validation.profile import profile_table
 from seed_assets.validation.report import report_paths, table_section, update_report
 from seed_assets.validation.rules import check_table
 
@@ -122,7 +123,8 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
             if frame_hook is not None:
                 frame = frame_hook(name, frame)
             generated = time.perf_counter()
-            results = check_table(spec, name, frame, parent_frames, scale=scale)
+            data = TableData(spec, name, frame, parent_frames, scale=scale)
+            results = check_table(spec, name, frame, parent_frames, scale=scale, data=data)
             checked = time.perf_counter()
             failed = [r for r in results if not r.passed]
             for result in results:
@@ -133,8 +135,13 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
             if not failed:
                 rows = db.write_table(spec, name, [frame], seed=seed, scale=scale)
             paths = report_paths(url)
+            profile = profile_table(spec, name, frame, parent_frames, seed=seed, data=data)
             section = table_section(
-                results, rows=len(frame), written=not failed, run_id=context.run.run_id
+                results,
+                rows=len(frame),
+                written=not failed,
+                run_id=context.run.run_id,
+                profile=profile,
             )
             report = update_report(paths, spec, db.display_url, name, section)
         finally:
@@ -149,6 +156,7 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
                     "failed_checks": ", ".join(r.name for r in failed),
                     "failures": MetadataValue.md("\n".join(f"- {line}" for line in lines)),
                     "report": MetadataValue.path(str(paths.markdown)),
+                    "report_html": MetadataValue.path(str(paths.html.resolve())),
                 },
                 allow_retries=False,
             )
@@ -163,6 +171,7 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
                 "check_seconds": round(checked - generated, 3),
                 "rows_per_second": int(rows / seconds) if seconds else 0,
                 "report": MetadataValue.path(str(paths.markdown)),
+                "report_html": MetadataValue.path(str(paths.html.resolve())),
                 "database_verdict": report["verdict"],
             }
         )

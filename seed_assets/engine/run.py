@@ -68,3 +68,17 @@ def generate_all(
             pd.concat(parts, ignore_index=True) if parts else generator.empty_frame()
         )
     return result
+
+
+def expected_rows(spec: Spec, scale: float = 1.0) -> dict[str, float]:
+    """Rows each table should get on average: root rows times `scale`, children the parent's
+    expected rows times the driving FK's mean (for progress bars, before anything runs)."""
+    out: dict[str, float] = {}
+    for name in topological_order(spec):
+        table = spec.tables[name]
+        driving = table.driving_fk
+        if driving is None:
+            out[name] = float(round((table.rows or 0) * scale))
+        else:
+            out[name] = out[driving.references.table] * driving.cardinality.expected_mean()
+    return out

@@ -7,6 +7,7 @@ is kept as read, so the Pandera check reports the wrong dtype instead of the rea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,8 @@ from seed_assets.spec.graph import topological_order
 from seed_assets.spec.models import Spec
 from seed_assets.sql import registry
 from seed_assets.sql.target import Target, mask_url
+from seed_assets.validation.inputs import TableData
+from seed_assets.validation.profile import profile_table
 from seed_assets.validation.report import assemble, table_section
 from seed_assets.validation.rules import check_table
 
@@ -73,8 +76,14 @@ def run_scale(target: Target, spec: Spec) -> float | None:
     return scales.pop() if len(scales) == 1 else None
 
 
-def validate_database(spec: Spec, url: str) -> dict:
-    """Run every check of every table of `spec` over the database at `url`; the report."""
+def validate_database(
+    spec: Spec, url: str, *, on_table: Callable[[str, int | None], None] | None = None
+) -> dict:
+    """Run every check of every table of `spec` over the database at `url`; the report.
+
+    `on_table(name, rows)` is called as each table starts (rows None) and when its checks are
+    done (rows checked): the CLI's progress bars.
+    """
     target = open_existing(url)
     try:
         with target.engine.connect() as conn:
@@ -89,9 +98,17 @@ def validate_database(spec: Spec, url: str) -> dict:
         frames: dict[str, pd.DataFrame] = {}
         sections = {}
         for name in topological_order(spec):
+            if on_table:
+                on_table(name, None)
             frames[name] = read_table(target, spec, name)
-            results = check_table(spec, name, frames[name], frames, scale=scale)
-            sections[name] = table_section(results, rows=len(frames[name]), written=True)
+            data = TableData(spec, name, frames[name], frames, scale=scale)
+            results = check_table(spec, name, frames[name], frames, scale=scale, data=data)
+            profile = profile_table(spec, name, frames[name], frames, data=data)
+            sections[name] = table_section(
+                results, rows=len(frames[name]), written=True, profile=profile
+            )
+            if on_table:
+                on_table(name, len(frames[name]))
         return assemble(spec, target.display_url, sections)
     finally:
         target.dispose()

@@ -157,7 +157,12 @@ def check_table(
     *,
     scale: float | None = None,
     engines: Iterable[str] | None = None,
+    data: TableData | None = None,
 ) -> list[CheckResult]:
-    """Every applicable check of `table`, over its rows and its parents' rows."""
-    data = TableData(spec, table, frame, parents, scale=scale)
+    """Every applicable check of `table`, over its rows and its parents' rows.
+
+    Pass `data` (the same rows as a TableData) to share its FK lookups with the report's
+    profile (``profile.profile_table``).
+    """
+    data = data or TableData(spec, table, frame, parents, scale=scale)
     return [run_rule(rule, data) for rule in rules_for(spec, table, engines=engines)]
