@@ -120,11 +120,10 @@ def _gap_plot(table: str, gap: dict[str, Any]) -> str:
     rule = f"spec: gap {gap['spec_gap']}" if gap.get("spec_gap") else "spec: uniform"
     if gap.get("until"):
         rule += f", never after {gap['until'][:10]}"
-    expected_label = (
-        f"spec: {gap['spec_gap']} (before clipping to `until`)"
-        if gap.get("expected") is not None
-        else None
-    )
+    expected_label = None
+    if gap.get("expected") is not None:
+        clipped = " (before clipping to `until`)" if gap.get("until") else ""
+        expected_label = f"spec: {gap['spec_gap']}{clipped}"
     return (
         f'<div class="plot"><h3>{escape(title)}</h3>{chart}{_legend(expected_label)}'
         f"<p>{escape(facts)}</p><p>{escape(rule)}</p></div>"

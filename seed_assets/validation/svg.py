@@ -98,7 +98,7 @@ def histogram(
     step = max(1, math.ceil(n / 10))
     shown = list(range(0, n, step))
     if shown and shown[-1] != n - 1:  # the last bin ("k or more") is always labelled
-        if n - 1 - shown[-1] < step / 2:
+        if n - 1 - shown[-1] <= step / 2:
             shown.pop()
         shown.append(n - 1)
     for i in shown:
