@@ -20,11 +20,12 @@ _FONT = 'font-family="system-ui, sans-serif" font-size="11"'
 
 
 def nice_max(value: float) -> float:
-    """A round axis maximum at or above `value` (1, 2, 2.5 or 5 times a power of ten)."""
+    """A round axis maximum at or above `value`, close enough that bars fill the chart and
+    whose quarters (the grid lines) read well."""
     if value <= 0 or not math.isfinite(value):
         return 1.0
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 1.2, 1.6, 2, 2.4, 3.2, 4, 5, 6, 8, 10):
         if value <= step * power:
             return step * power
     return 10 * power
