@@ -180,15 +180,15 @@ def test_temporal_rule_on_a_non_date_column(tmp_path, monkeypatch):
     ("url", "words"),
     [
         (
-            "mysql+mysqldb://root:hunter2@127.0.0.1/db",
-            "the driver 'mysqldb' for mysql is not installed (no module named 'MySQLdb'); "
-            "name an installed one instead: mysql+pymysql://, or install it "
-            "(`uv add mysqlclient` or `pip install mysqlclient`)",
+            "sqlite+pysqlcipher://:hunter2@/encrypted.db",
+            "the driver 'pysqlcipher' for sqlite is not installed (no module named "
+            "'pysqlcipher3'); name an installed one instead: sqlite://, or install it "
+            "(`uv add pysqlcipher3` or `pip install pysqlcipher3`)",
         ),
         (
-            "postgresql+asyncpg://root:hunter2@127.0.0.1/db",
-            "'postgresql+asyncpg' is an asyncio driver, and seed-assets writes with a "
-            "synchronous one; name an installed one instead: postgresql+psycopg://",
+            "sqlite+aiosqlite:///async.db",
+            "'sqlite+aiosqlite' is an asyncio driver, and seed-assets writes with a "
+            "synchronous one; name an installed one instead: sqlite://",
         ),
     ],
     ids=["missing", "async"],
@@ -196,4 +196,25 @@ def test_temporal_rule_on_a_non_date_column(tmp_path, monkeypatch):
 def test_target_url_whose_driver_is_not_installed(tmp_path, monkeypatch, url, words):
     message = generate(tmp_path, monkeypatch, None, "--target", url)
     assert words in message
-    assert "hunter2" not in message and "root:***@" in message  # the password stays hidden
+    assert "hunter2" not in message  # a password stays hidden
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("mysql+mysqldb://root:hunter2@127.0.0.1/db", "the driver 'mysqldb' for mysql"),
+        ("postgresql+asyncpg://root:hunter2@127.0.0.1/db", "is an asyncio driver"),
+    ],
+    ids=["mysqldb", "asyncpg"],
+)
+def test_driver_check_names_the_installed_drivers(url, words):
+    """The same check for the server databases (their writers call it before connecting)."""
+    from seed_assets.errors import TargetError
+    from seed_assets.sql.drivers import check_driver
+
+    with pytest.raises(TargetError) as info:
+        check_driver(url)
+    message = str(info.value)
+    assert words in message and "hunter2" not in message and "root:***@" in message
+    installed = {"mysql": "mysql+pymysql://", "postgresql": "postgresql+psycopg://"}
+    assert f"name an installed one instead: {installed[url.split('+')[0]]}" in message

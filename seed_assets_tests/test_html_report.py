@@ -204,7 +204,8 @@ def test_text_from_the_data_is_escaped():
 
 
 @pytest.mark.parametrize(
-    ("value", "top"), [(0, 1), (7, 8), (23, 24), (180, 200), (0.013, 0.016), (4.1e6, 5e6), (10.2e3, 12e3)]
+    ("value", "top"),
+    [(0, 1), (7, 8), (23, 24), (180, 200), (0.013, 0.016), (4.1e6, 5e6), (10.2e3, 12e3)],
 )
 def test_axis_maximum_is_round(value, top):
     assert nice_max(value) == pytest.approx(top)

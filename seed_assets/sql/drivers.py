@@ -45,8 +45,10 @@ def _installed(backend: str, driver: str) -> bool:
 
 
 def _alternatives(backend: str, driver: str) -> list[str]:
+    """Installed synchronous drivers for `backend`, as URL schemes: named explicitly (SQLAlchemy
+    2.1 guesses differently from 2.0), but plain `sqlite://` for the standard library's."""
     return [
-        f"{backend}+{d}://"
+        "sqlite://" if (backend, d) == ("sqlite", "pysqlite") else f"{backend}+{d}://"
         for d in _SYNC_DRIVERS.get(backend, ())
         if d != driver and _installed(backend, d)
     ]
