@@ -1,11 +1,11 @@
 """The web UI as a person uses it: `dagster dev` on a free loopback port with its own
 DAGSTER_HOME, Debian's headless Chromium driven by Playwright (no browser is downloaded).
 
-It opens each asset's upstream lineage and finds the asset with exactly its dependencies,
-clicks "Materialize all", waits for the run to succeed, and finds every blocking check passed
-and the HTML report linked from the table's metadata. Screenshots go to
-``seed_assets_tests/artifacts/``. The server's whole process group is stopped at the end, and
-the test fails if any of its processes outlive it.
+It finds every table and ML asset in the asset graph, and each with exactly its dependencies
+(the "Upstream assets" of its page), clicks "Materialize all", waits for the run to succeed,
+and finds every blocking check passed and the HTML report linked from the table's metadata.
+Screenshots go to ``seed_assets_tests/artifacts/``. The server's whole process group is stopped
+at the end, and the test fails if any of its processes outlive it.
 """
 
 from __future__ import annotations
@@ -174,11 +174,18 @@ def _skip_welcome(page) -> None:
     )
 
 
-def _shown_assets(page, known: set[str]) -> set[str]:
-    names = page.locator("[data-tooltip]").evaluate_all(
-        "nodes => nodes.map(n => n.getAttribute('data-tooltip'))"
-    )
-    return {n for n in names if n in known}
+def _upstream(page, known: set[str], expected: int) -> set[str]:
+    """The assets listed under "Upstream assets" on an asset's page (waiting until as many as
+    `expected` have loaded, then reading the list whole)."""
+    page.get_by_text("Upstream assets").first.wait_for()
+    deadline = time.monotonic() + 30
+    while True:
+        text = page.inner_text("body")
+        section = text[text.find("Upstream assets") : text.find("Downstream assets")]
+        listed = {line.strip() for line in section.splitlines()} & known
+        if len(listed) >= expected or time.monotonic() > deadline:
+            return listed
+        time.sleep(0.5)
 
 
 def test_the_web_ui_shows_the_graph_materialises_it_and_the_checks_pass(tmp_path):
@@ -198,23 +205,24 @@ def test_the_web_ui_shows_the_graph_materialises_it_and_the_checks_pass(tmp_path
     with dagster_dev(tmp_path) as url, sync_playwright() as playwright:
         phase("server up")
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page = browser.new_page(viewport={"width": 1920, "height": 1200})
         page.set_default_timeout(60_000)
+        expect.set_options(timeout=60_000)  # the UI loads its data after the page
         _skip_welcome(page)
         try:
-            # Every table and ML asset, with exactly its dependencies upstream.
-            for asset, parents in graph.items():
-                page.goto(f"{url}/assets/{asset}?view=lineage&lineageScope=upstream&lineageDepth=1")
-                expected = {asset, *parents}
-                page.locator(f'[data-tooltip="{asset}"]').first.wait_for()
-                for parent in parents:
-                    page.locator(f'[data-tooltip="{parent}"]').first.wait_for()
-                assert _shown_assets(page, set(graph)) == expected, asset
-            page.goto(f"{url}/asset-groups")
+            # The asset graph holds every table and ML asset ...
+            page.goto(f"{url}/locations/seed_assets/asset-groups/banking")
+            for asset in graph:  # tables as nodes, the ML assets (group "ml") as links
+                expect(page.get_by_text(asset, exact=True).first).to_be_visible()
             page.screenshot(path=ARTIFACTS / "web_ui_graph.png")
+            # ... each with exactly its dependencies (the asset page's lineage section).
+            for asset, parents in graph.items():
+                page.goto(f"{url}/assets/{asset}")
+                assert _upstream(page, set(graph), len(parents)) == parents, asset
             phase("graph checked")
 
             # Materialise everything, as a person would, and follow the run.
+            page.goto(f"{url}/asset-groups")  # the global lineage: every group
             page.get_by_role("button", name="Materialize all").first.click()
             toast = page.get_by_text(re.compile(r"Launched run [0-9a-f]{8}"))
             run_id = re.search(r"[0-9a-f]{8}", toast.first.inner_text()).group(0)
