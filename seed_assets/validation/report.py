@@ -179,6 +179,7 @@ def _cell(text: Any) -> str:
 def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the report from the rest of the team
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
