@@ -24,7 +24,13 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 
-SPEC_ARG = typer.Argument(..., help="A YAML spec file.", show_default=False)
+SPEC_ARG = typer.Argument(
+    ..., help="A YAML spec file, or a JSON generation plan.", show_default=False
+)
+URL_ARG = typer.Argument(
+    ..., help="SQLAlchemy URL of the database, e.g. postgresql+psycopg://user@host/db.",
+    show_default=False,
+)  # fmt: skip
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -32,9 +38,23 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(2)
 
 
+IF_EXISTS_OPTION = typer.Option(
+    "fail",
+    "--if-exists",
+    help="When a table already holds rows: fail; replace (only what this spec wrote; its "
+    "descendants are emptied); append.",
+)
+ON_ERROR_OPTION = typer.Option(
+    "fail",
+    "--on-error",
+    help="When the database refuses rows: fail (roll the table back and list them); continue "
+    "(load the rest and list them).",
+)
+
+
 @app.command(
     epilog="Example: seed-assets generate seed_assets/examples/banking.yaml --scale 10 --seed 7 "
-    "--validate"
+    "--target postgresql+psycopg://postgres@127.0.0.1:5432/test --if-exists replace --validate"
 )
 def generate(
     spec_path: Path = SPEC_ARG,
@@ -43,6 +63,8 @@ def generate(
     ),
     seed: int = typer.Option(None, "--seed", help="Root seed. Default: the spec's `seed`."),
     scale: float = typer.Option(1.0, "--scale", min=0.0, help="Multiply root tables' rows."),
+    if_exists: str = IF_EXISTS_OPTION,
+    on_error: str = ON_ERROR_OPTION,
     check: bool = typer.Option(
         False,
         "--validate",
@@ -52,55 +74,86 @@ def generate(
 ) -> None:
     """Generate every table of SPEC, parents first, into a database.
 
+    Each table is one transaction. Ctrl+C stops after the current batch and rolls that table
+    back; a second Ctrl+C exits at once (the database still rolls the open transaction back).
     Without --validate no check runs: a report left by an earlier run forgets the tables
     rewritten (its verdict becomes "not approved" until they are validated again).
     """
     from seed_assets.engine.run import iter_spec
     from seed_assets.resources.target import default_url
     from seed_assets.spec.loader import check_scale, load_spec
-    from seed_assets.sql.target import Target
+    from seed_assets.sql.cancel import CancelToken, first_interrupt_cancels
+    from seed_assets.sql.check_filter import check_filter
+    from seed_assets.sql.load_report import LoadCancelled, summarise
+    from seed_assets.sql.target import IF_EXISTS, ON_ERROR, Target
     from seed_assets.validation.report import forget_tables, report_paths
 
     try:
-        spec = load_spec(spec_path)
+        if if_exists not in IF_EXISTS or on_error not in ON_ERROR:
+            raise SeedAssetsError(
+                f"--if-exists takes {'/'.join(IF_EXISTS)} and --on-error {'/'.join(ON_ERROR)}"
+            )
+        spec = load_spec(spec_path, target=target)
         check_scale(spec, scale)
         url = target or default_url(spec)
         db = Target.for_url(url)
+        row_filter = check_filter(spec, url)  # CHECKs only the database can judge
     except SeedAssetsError as exc:
         raise _fail(exc) from None
     run_seed = spec.seed if seed is None else seed
     summary: list[tuple[str, int, float]] = []
+    rejected: list = []
     started = time.perf_counter()
     console.print(
         f"Generating [bold]{spec.name}[/] into {db.display_url} (seed {run_seed}, scale {scale:g})"
     )
     paths = report_paths(url)
+    token = CancelToken()
+    warn = lambda text: errors.print(f"[yellow]{text}[/]")  # noqa: E731
     try:
-        with table_progress(console) as progress:
-            for generator, chunks in iter_spec(spec, seed=run_seed, scale=scale):
+        with first_interrupt_cancels(token, warn), table_progress(console) as progress:
+            for generator, chunks in iter_spec(
+                spec, seed=run_seed, scale=scale, row_filter=row_filter
+            ):
                 task = progress.add_task(generator.name, total=generator.total_rows)
                 table_start = time.perf_counter()
-                rows = db.write_table(
+                result = db.write_table(
                     spec,
                     generator.name,
                     chunks,
                     seed=run_seed,
                     scale=scale,
                     on_rows=lambda n, task=task: progress.advance(task, n),
+                    if_exists=if_exists,
+                    on_error=on_error,
+                    cancel=token,
                 )
-                summary.append((generator.name, rows, time.perf_counter() - table_start))
+                summary.append((generator.name, result.rows, time.perf_counter() - table_start))
                 forget_tables(paths, spec, db.display_url, [generator.name])
-    except SeedAssetsError as exc:
-        raise _fail(exc) from None
-    except KeyboardInterrupt:
+                if result.rejected_count:
+                    rejected.append(result)
+    except (LoadCancelled, KeyboardInterrupt) as exc:
+        name = getattr(exc, "table", "the table being written")
         errors.print(
-            "[yellow]cancelled:[/] the table being written was rolled back; "
-            f"complete tables: {', '.join(s[0] for s in summary) or 'none'}"
+            f"[yellow]cancelled:[/] {name} was rolled back; complete tables: "
+            f"{', '.join(f'{s[0]} ({s[1]:,} rows)' for s in summary) or 'none'}"
         )
         raise typer.Exit(130) from None
+    except SeedAssetsError as exc:
+        raise _fail(exc) from None
     finally:
         db.dispose()
+        if row_filter is not None:
+            row_filter.close()
     _print_summary(summary, time.perf_counter() - started)
+    for result in rejected:
+        errors.print(
+            f"[bold yellow]{result.rejected_count} row(s) of {result.table} were refused and "
+            "skipped (--on-error continue):[/]\n"
+            + summarise(result.rejected, result.rejected_count),
+            highlight=False,
+            soft_wrap=True,
+        )
     if check:
         report = _validate_with_progress(spec, url, paths)
         _print_verdict(report, paths)
@@ -222,7 +275,7 @@ def validate(
     from seed_assets.validation.report import report_paths
 
     try:
-        spec = load_spec(spec_path)
+        spec = load_spec(spec_path, target=target)
         url = target or default_url(spec)
         paths = report_paths(url)
         report = _validate_with_progress(spec, url, paths)
@@ -350,6 +403,83 @@ def schema() -> None:
     from seed_assets.spec.schema import spec_json_schema
 
     sys.stdout.write(json.dumps(spec_json_schema(), indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command(
+    epilog="Example: seed-assets reflect postgresql+psycopg://postgres@127.0.0.1/shop "
+    "--out shop.yaml && seed-assets generate shop.yaml --target "
+    "postgresql+psycopg://postgres@127.0.0.1/shop"
+)
+def reflect(
+    url: str = URL_ARG,
+    out: Path = typer.Option(None, "--out", help="Write the spec here (default: print it)."),
+    name: str = typer.Option(None, "--name", help="The spec's name. Default: the database's."),
+) -> None:
+    """Read the tables of a database into a spec, with inferred value sources to review.
+
+    Each column's comment says why its values are made that way; CHECKs the generator does not
+    understand are listed (the database judges the generated rows against them).
+    """
+    from seed_assets.spec.reflect import reflect as reflect_database
+    from seed_assets.spec.yaml_writer import reflection_yaml
+
+    try:
+        reflection = reflect_database(url, name=name)
+    except SeedAssetsError as exc:
+        raise _fail(exc) from None
+    text = reflection_yaml(reflection)
+    _write_or_print(text, out)
+    tables = len(reflection.data["tables"])
+    for note in reflection.notes:
+        errors.print(f"[yellow]review:[/] {note}", highlight=False, soft_wrap=True)
+    if out is not None:
+        console.print(f"Wrote {out}: {tables} table(s); review the commented choices")
+
+
+@app.command(
+    epilog="Example: seed-assets plan postgresql+psycopg://postgres@127.0.0.1/shop --out plan.json"
+)
+def plan(
+    url: str = URL_ARG,
+    out: Path = typer.Option(None, "--out", help="Write the plan here (default: print it)."),
+) -> None:
+    """Write a JSON generation plan for a database, for a person or an LLM to edit.
+
+    Generate from it with `seed-assets generate PLAN --target URL`: columns the plan leaves out
+    (keys, foreign keys, ordered dates) are filled from the database's schema.
+    """
+    import json
+
+    from seed_assets.spec.loader import spec_from_dict
+    from seed_assets.spec.plan import plan_from_spec
+    from seed_assets.spec.reflect import reflect as reflect_database
+
+    try:
+        reflection = reflect_database(url)
+        spec = spec_from_dict(reflection.data, source="<reflected>")
+    except SeedAssetsError as exc:
+        raise _fail(exc) from None
+    rationale = (
+        "Record counts: root tables get a default number of rows; child tables the expected "
+        "rows of their parent times their cardinality. Providers follow the column names and "
+        "types and the database's CHECKs. Keys, foreign keys, dates ordered after their "
+        "parent's, uuids and json are filled from the schema and are not listed."
+    )
+    text = json.dumps(plan_from_spec(spec, rationale), indent=2) + "\n"
+    _write_or_print(text, out)
+    if out is not None:
+        console.print(f"Wrote {out}: {len(spec.tables)} table(s)")
+
+
+def _write_or_print(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(SeedAssetsError(f"cannot write {out}: {exc.strerror}")) from None
 
 
 def main() -> None:

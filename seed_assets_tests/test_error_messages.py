@@ -187,8 +187,8 @@ def test_temporal_rule_on_a_non_date_column(tmp_path, monkeypatch):
         ),
         (
             "sqlite+aiosqlite:///async.db",
-            "'sqlite+aiosqlite' is an asyncio driver, and seed-assets writes with a "
-            "synchronous one; name an installed one instead: sqlite://",
+            "the driver 'aiosqlite' for sqlite is an asyncio driver, and seed-assets writes "
+            "with a synchronous one; name an installed one instead: sqlite://",
         ),
     ],
     ids=["missing", "async"],

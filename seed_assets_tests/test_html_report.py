@@ -175,7 +175,9 @@ def test_generate_validate_writes_the_report_and_a_plain_rerun_forgets_it(tmp_pa
     assert "PASS: approved for ML use" in result.output
     assert json.loads((tmp_path / "bank.report.json").read_text())["approved"] is True
     # Rewritten without checks: the report no longer vouches for the rows.
-    result = runner.invoke(app, ["generate", str(GATE), "--target", url, "--seed", "3"])
+    result = runner.invoke(
+        app, ["generate", str(GATE), "--target", url, "--seed", "3", "--if-exists", "replace"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "bank.report.json").read_text())
     assert not report["approved"] and report["tables"] == {}

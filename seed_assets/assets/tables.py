@@ -29,6 +29,7 @@ from seed_assets.engine.table import TableGenerator
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.graph import parents
 from seed_assets.spec.models import Spec
+from seed_assets.sql.check_filter import check_filter
 from seed_assets.validation.inputs import TableData, check_parent_columns
 from seed_assets.validation.profile import profile_table
 from seed_assets.validation.report import report_paths, table_section, update_report
@@ -117,9 +118,16 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
                         f"complete; materialise {parent} first"
                     )
             parent_frames = {p: db.read_columns(spec, p, cols) for p, cols in needs.items()}
-            generator = TableGenerator(spec, name, parent_frames, seed=seed, scale=scale)
+            row_filter = check_filter(spec, url)  # CHECKs only the database can judge
+            generator = TableGenerator(
+                spec, name, parent_frames, seed=seed, scale=scale, row_filter=row_filter
+            )
             context.log.info(f"generating {generator.total_rows:,} rows of {name}")
-            frame = generator.frame()
+            try:
+                frame = generator.frame()
+            finally:
+                if row_filter is not None:
+                    row_filter.close()
             if frame_hook is not None:
                 frame = frame_hook(name, frame)
             generated = time.perf_counter()
@@ -133,7 +141,9 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
                 yield check_result(result, table_key(spec, name))
             rows = 0
             if not failed:
-                rows = db.write_table(spec, name, [frame], seed=seed, scale=scale)
+                rows = db.write_table(
+                    spec, name, [frame], seed=seed, scale=scale, if_exists=target.if_exists
+                ).rows
             paths = report_paths(url)
             profile = profile_table(spec, name, frame, parent_frames, seed=seed, data=data)
             section = table_section(

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from seed_assets.engine.table import TableGenerator, parent_columns
+from seed_assets.engine.table import RowFilter, TableGenerator, parent_columns
 from seed_assets.spec.graph import topological_order
 from seed_assets.spec.models import Spec
 
@@ -22,18 +22,29 @@ def kept_columns(spec: Spec) -> dict[str, list[str]]:
 
 
 def iter_spec(
-    spec: Spec, *, seed: int | None = None, scale: float = 1.0
+    spec: Spec,
+    *,
+    seed: int | None = None,
+    scale: float = 1.0,
+    row_filter: RowFilter | None = None,
 ) -> Iterator[tuple[TableGenerator, Iterator[pd.DataFrame]]]:
     """Each table's generator and its chunks, parents first.
 
     Consume each table's chunks before asking for the next table: its children read them.
+    `row_filter` (see ``TableGenerator``) drops rows before children see them.
     """
     kept = kept_columns(spec)
     memory: dict[str, pd.DataFrame] = {}
     ordered: set[str] = set()  # tables kept in memory that are in key order by construction
     for name in topological_order(spec):
         generator = TableGenerator(
-            spec, name, memory, seed=seed, scale=scale, ordered_parents=ordered
+            spec,
+            name,
+            memory,
+            seed=seed,
+            scale=scale,
+            ordered_parents=ordered,
+            row_filter=row_filter,
         )
         yield generator, _keeping(generator, kept.get(name), memory, ordered)
 
@@ -58,11 +69,15 @@ def _keeping(
 
 
 def generate_all(
-    spec: Spec, *, seed: int | None = None, scale: float = 1.0
+    spec: Spec,
+    *,
+    seed: int | None = None,
+    scale: float = 1.0,
+    row_filter: RowFilter | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every table as one DataFrame (for tests and small specs)."""
     result = {}
-    for generator, chunks in iter_spec(spec, seed=seed, scale=scale):
+    for generator, chunks in iter_spec(spec, seed=seed, scale=scale, row_filter=row_filter):
         parts = list(chunks)
         result[generator.name] = (
             pd.concat(parts, ignore_index=True) if parts else generator.empty_frame()

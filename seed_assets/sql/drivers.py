@@ -72,8 +72,9 @@ def check_driver(url: str | sa.URL) -> None:
     instead = f"name an installed one instead: {', '.join(others)}" if others else ""
     if getattr(dialect, "is_async", False):
         raise TargetError(
-            f"target {_mask(parsed)}: '{name}' is an asyncio driver, and seed-assets writes "
-            f"with a synchronous one; {instead or f'install a synchronous {backend} driver'}"
+            f"target {_mask(parsed)}: the driver '{dialect.driver}' for {backend} is an asyncio "
+            "driver, and seed-assets writes with a synchronous one; "
+            f"{instead or f'install a synchronous {backend} driver'}"
         )
     try:
         dialect.import_dbapi()
