@@ -385,15 +385,6 @@ class ColumnSpec(_Model):
             raise ValueError(f"max ({self.max}) is below min ({self.min})")
         if self.unique and source in ("constant", "rate", "between", "after"):
             raise ValueError(f"`unique: true` cannot be kept by a `{source}` source")
-        if self.length is not None and kind in STRING_TYPES:
-            given = [*(self.choice.values if self.choice else [])]
-            given += [self.constant] if source == "constant" else []
-            too_long = [v for v in given if isinstance(v, str) and len(v) > self.length]
-            if too_long:
-                raise ValueError(
-                    f"value {too_long[0]!r} has {len(too_long[0])} characters, more than "
-                    f"`length: {self.length}`; raise the length or shorten the value"
-                )
         scale, precision = self.scale, self.precision
         if kind == "decimal" and scale is not None and precision is not None and scale > precision:
             raise ValueError(f"scale ({scale}) exceeds precision ({precision})")
@@ -543,7 +534,10 @@ class ForeignKeySpec(_Model):
 
 def _fits(value: str, length: int, what: str) -> None:
     if len(value) > length:
-        raise ValueError(f"{what} {value!r} is longer than the column (length {length})")
+        raise ValueError(
+            f"{what} {value!r} is longer than the column (length {length}); raise `length` or "
+            "shorten the value"
+        )
 
 
 class TableSpec(_Model):
