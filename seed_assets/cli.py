@@ -6,24 +6,15 @@ from __future__ import annotations
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
-from rich.text import Text
 
 from seed_assets.errors import SeedAssetsError
+from seed_assets.progress import RunProgress, table_progress
 
 app = typer.Typer(
     add_completion=False,
@@ -40,27 +31,6 @@ URL_ARG = typer.Argument(
     ..., help="SQLAlchemy URL of the database, e.g. postgresql+psycopg://user@host/db.",
     show_default=False,
 )  # fmt: skip
-
-
-class RowsPerSecond(ProgressColumn):
-    def render(self, task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.0f} rows/s" if speed else "", style="progress.data.speed")
-
-
-def _progress() -> Progress:
-    # Bars only on a terminal: CI logs and pipes get the summary table alone.
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description:<14}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        RowsPerSecond(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        disable=not console.is_terminal,
-    )
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -84,7 +54,7 @@ ON_ERROR_OPTION = typer.Option(
 
 @app.command(
     epilog="Example: seed-assets generate seed_assets/examples/banking.yaml --scale 10 --seed 7 "
-    "--target postgresql+psycopg://postgres@127.0.0.1:5432/test --if-exists replace"
+    "--target postgresql+psycopg://postgres@127.0.0.1:5432/test --if-exists replace --validate"
 )
 def generate(
     spec_path: Path = SPEC_ARG,
@@ -95,21 +65,30 @@ def generate(
     scale: float = typer.Option(1.0, "--scale", min=0.0, help="Multiply root tables' rows."),
     if_exists: str = IF_EXISTS_OPTION,
     on_error: str = ON_ERROR_OPTION,
+    check: bool = typer.Option(
+        False,
+        "--validate",
+        help="Then run every check on the database and write the report (JSON, Markdown, "
+        "HTML with plots) beside it; exit 1 if it is not approved.",
+    ),
 ) -> None:
     """Generate every table of SPEC, parents first, into a database.
 
     Each table is one transaction (a NOT NULL FK cycle: all its tables in one; a nullable one:
     its deferred FK columns filled by a last UPDATE). Ctrl+C stops after the current batch and
     rolls that table back; a second Ctrl+C exits at once (the database still rolls the open
-    transaction back).
+    transaction back). Without --validate no check runs: a report left by an earlier run
+    forgets the tables rewritten (its verdict becomes "not approved" until they are validated
+    again).
     """
     from seed_assets.engine.run import iter_plan
     from seed_assets.resources.target import default_url
-    from seed_assets.spec.loader import load_spec
+    from seed_assets.spec.loader import check_scale, load_spec
     from seed_assets.sql.cancel import CancelToken, first_interrupt_cancels
     from seed_assets.sql.check_filter import check_filter
     from seed_assets.sql.load_report import LoadCancelled, summarise
     from seed_assets.sql.target import IF_EXISTS, ON_ERROR, Target
+    from seed_assets.validation.report import forget_tables, report_paths
 
     try:
         if if_exists not in IF_EXISTS or on_error not in ON_ERROR:
@@ -117,6 +96,7 @@ def generate(
                 f"--if-exists takes {'/'.join(IF_EXISTS)} and --on-error {'/'.join(ON_ERROR)}"
             )
         spec = load_spec(spec_path, target=target)
+        check_scale(spec, scale)
         url = target or default_url(spec)
         db = Target.for_url(url)
         row_filter = check_filter(spec, url)  # CHECKs only the database can judge
@@ -129,10 +109,11 @@ def generate(
     console.print(
         f"Generating [bold]{spec.name}[/] into {db.display_url} (seed {run_seed}, scale {scale:g})"
     )
+    paths = report_paths(url)
     token = CancelToken()
     warn = lambda text: errors.print(f"[yellow]{text}[/]")  # noqa: E731
     try:
-        with first_interrupt_cancels(token, warn), _progress() as progress:
+        with first_interrupt_cancels(token, warn), table_progress(console) as progress:
             for step in iter_plan(spec, seed=run_seed, scale=scale, row_filter=row_filter):
                 step_start = time.perf_counter()
                 results = _write_step(
@@ -140,6 +121,7 @@ def generate(
                 )
                 took = time.perf_counter() - step_start
                 summary += [(r.table, r.rows, took) for r in results]
+                forget_tables(paths, spec, db.display_url, [r.table for r in results])
                 rejected += [r for r in results if r.rejected_count]
     except (LoadCancelled, KeyboardInterrupt) as exc:
         name = getattr(exc, "table", "the table being written")
@@ -163,6 +145,10 @@ def generate(
             highlight=False,
             soft_wrap=True,
         )
+    if check:
+        report = _validate_with_progress(spec, url, paths)
+        _print_verdict(report, paths)
+        raise typer.Exit(0 if report["approved"] else 1)
 
 
 def _write_step(db, spec, step, progress, seed, scale, if_exists, on_error, token) -> list:
@@ -281,16 +267,7 @@ def sql(
         stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
     started = time.perf_counter()
     rows_written: dict[str, int] = {}
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description:<14}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        RowsPerSecond(),
-        TimeElapsedColumn(),
-        console=talk,
-        disable=not talk.is_terminal,
-    )
+    progress = table_progress(talk)
 
     def on_table(generator) -> None:
         progress.add_task(generator.name, total=generator.total_rows)
@@ -349,7 +326,7 @@ def demo() -> None:
     from dagster import DagsterInstance
 
     try:
-        from seed_assets.definitions import defs
+        from seed_assets.definitions import defs, specs
     except SeedAssetsError as exc:
         raise _fail(exc) from None
     instance = (
@@ -357,9 +334,15 @@ def demo() -> None:
     )
     started = time.perf_counter()
     job = defs.resolve_implicit_global_asset_job_def()
-    # INFO, not Dagster's default DEBUG event stream: the summary below is what a user reads.
-    quiet = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-    result = job.execute_in_process(run_config=quiet, instance=instance, raise_on_error=False)
+    # Warnings and errors only, not Dagster's DEBUG event stream: the bars and the summary
+    # below are what a user reads (the run's full log is in the UI).
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    run_id = str(uuid.uuid4())
+    with table_progress(console) as progress:
+        instance.add_event_listener(run_id, RunProgress(progress, _demo_steps(defs, specs)))
+        result = job.execute_in_process(
+            run_config=quiet, instance=instance, raise_on_error=False, run_id=run_id
+        )
     seconds = time.perf_counter() - started
     rows, targets, reports, others = [], set(), set(), []
     for event in result.get_asset_materialization_events():
@@ -371,7 +354,10 @@ def demo() -> None:
         else:  # the ML assets
             others.append((name, meta))
         if "report" in meta:
-            reports.add(str(meta["report"].value))
+            html = meta.get("report_html")
+            reports.add(
+                f"{html.value} (plots), {meta['report'].value}" if html else meta["report"].value
+            )
     _print_summary(rows, seconds)
     for name, meta in others:
         if "auc" in meta:
@@ -382,11 +368,31 @@ def demo() -> None:
     for evaluation in failed_checks:
         errors.print(f"[bold red]check failed:[/] {evaluation.asset_check_key.name}")
     if reports:
-        console.print(f"Validation report: {', '.join(sorted(reports))}")
+        console.print(
+            f"Validation report: {'; '.join(sorted(reports))}", highlight=False, soft_wrap=True
+        )
     console.print(f"Written to {', '.join(sorted(targets))}; Dagster run {result.run_id}")
     if not result.success:
         errors.print("[bold red]the run failed[/]; see the Dagster logs above")
         raise typer.Exit(1)
+
+
+def _demo_steps(defs, specs) -> dict[str, tuple[str, float | None]]:
+    """Op name -> (asset label, expected rows, None for the ML assets) of every asset."""
+    from seed_assets.assets import table_key
+    from seed_assets.engine.run import expected_rows
+    from seed_assets.resources import GenerationResource
+
+    scale = GenerationResource().scale
+    guesses = {
+        table_key(spec, table): rows
+        for spec in specs
+        for table, rows in expected_rows(spec, scale).items()
+    }
+    return {
+        assets_def.op.name: (assets_def.key.to_user_string(), guesses.get(assets_def.key))
+        for assets_def in defs.assets or []
+    }
 
 
 @app.command(
@@ -405,21 +411,58 @@ def validate(
     """
     from seed_assets.resources.target import default_url
     from seed_assets.spec.loader import load_spec
-    from seed_assets.validation.database import validate_database
-    from seed_assets.validation.report import report_paths, write_report
+    from seed_assets.validation.report import report_paths
 
     try:
         spec = load_spec(spec_path, target=target)
         url = target or default_url(spec)
         paths = report_paths(url)
-        with console.status(f"Checking {spec.name}", spinner="dots"):
-            report = validate_database(spec, url)
+        report = _validate_with_progress(spec, url, paths)
     except SeedAssetsError as exc:
         raise _fail(exc) from None
-    write_report(report, paths)
     _print_report(report)
-    console.print(f"Report: {paths.markdown} and {paths.json.name}")
+    _print_verdict(report, paths)
     raise typer.Exit(0 if report["approved"] else 1)
+
+
+def _validate_with_progress(spec, url: str, paths) -> dict:
+    """Every check over the database, a bar per table; writes the report files."""
+    from seed_assets.engine.run import expected_rows
+    from seed_assets.sql.target import mask_url
+    from seed_assets.validation.database import validate_database
+    from seed_assets.validation.report import write_report
+
+    console.print(f"Checking [bold]{spec.name}[/] in {mask_url(url)}")
+    guesses = expected_rows(spec)
+    with table_progress(console) as progress:
+        tasks = {
+            t: progress.add_task(t, total=max(round(guesses[t]), 1), start=False) for t in guesses
+        }
+
+        def on_table(name: str, rows: int | None) -> None:
+            if rows is None:
+                progress.start_task(tasks[name])
+            else:
+                progress.update(tasks[name], total=max(rows, 1), completed=max(rows, 1))
+                progress.stop_task(tasks[name])
+
+        report = validate_database(spec, url, on_table=on_table)
+    write_report(report, paths)
+    return report
+
+
+def _print_verdict(report: dict, paths) -> None:
+    if report["approved"]:
+        console.print("[bold green]PASS[/]: approved for ML use")
+    else:
+        console.print(f"[bold red]FAIL[/]: not approved, {len(report['failures'])} failure(s):")
+        for failure in report["failures"]:
+            console.print(f"  - {failure}", highlight=False, soft_wrap=True)
+    console.print(
+        f"Report: {paths.html} (plots), {paths.markdown.name}, {paths.json.name}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _print_report(report: dict) -> None:
@@ -459,12 +502,6 @@ def _print_report(report: dict) -> None:
                 )
         table.add_section()
     console.print(table)
-    if report["approved"]:
-        console.print("[bold green]PASS[/]: approved for ML use")
-    else:
-        console.print(f"[bold red]FAIL[/]: not approved, {len(report['failures'])} failure(s):")
-        for failure in report["failures"]:
-            console.print(f"  - {failure}", highlight=False, soft_wrap=True)
 
 
 @app.command(epilog="Example: seed-assets check seed_assets/examples/banking.yaml")
@@ -506,6 +543,19 @@ def check(spec_path: Path = SPEC_ARG) -> None:
             f"cycle {' -> '.join(component.tables)}: {deferred} deferred, {how}",
             highlight=False,
         )
+
+
+@app.command(
+    epilog="Example: seed-assets schema > spec.schema.json   (then, first line of a spec: "
+    "# yaml-language-server: $schema=./spec.schema.json)"
+)
+def schema() -> None:
+    """Print the spec's JSON Schema, so editors can complete and validate YAML specs."""
+    import json
+
+    from seed_assets.spec.schema import spec_json_schema
+
+    sys.stdout.write(json.dumps(spec_json_schema(), indent=2, ensure_ascii=False) + "\n")
 
 
 @app.command(

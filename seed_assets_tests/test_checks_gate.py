@@ -273,6 +273,14 @@ def test_healthy_data_passes_every_check_and_trains_the_model(gate, healthy):
         "statement_lines",
     ]
     assert "**Verdict: PASS, approved for ML use.**" in (folder / "bank.report.md").read_text()
+    html = folder / "bank.report.html"
+    linked = {
+        e.asset_key.to_user_string(): e.materialization.metadata["report_html"].value
+        for e in result.get_asset_materialization_events()
+        if "report_html" in e.materialization.metadata
+    }
+    assert set(linked) == set(gate.tables) and set(linked.values()) == {str(html.resolve())}
+    assert "PASS: approved for ML use" in html.read_text()
     db = folder / "bank.sqlite"
     assert _count(db, "customer_features") == _count(db, "customers") == 200
     assert (folder / "bank.fraud_model.joblib").stat().st_size > 0

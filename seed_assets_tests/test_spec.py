@@ -144,7 +144,7 @@ MISTAKES = {
     ),
     "negative row count": (
         _set(["tables", "customers", "rows"], -5),
-        ("customers", None, "greater than or equal to 0"),
+        ("customers", None, "`rows` is -5; it must be >= 0"),
     ),
     "temporal rule on a non-date column": (
         _set(

@@ -41,7 +41,8 @@ from seed_assets.spec.graph import (
 )
 from seed_assets.spec.models import Spec
 from seed_assets.sql.check_filter import check_filter
-from seed_assets.validation.inputs import check_parent_columns
+from seed_assets.validation.inputs import TableData, check_parent_columns
+from seed_assets.validation.profile import profile_table
 from seed_assets.validation.report import report_paths, table_section, update_report
 from seed_assets.validation.rules import check_table
 
@@ -126,6 +127,7 @@ def gate_failure(what: str, failed, db, paths) -> Failure:
             "failed_checks": ", ".join(r.name for r in failed),
             "failures": MetadataValue.md("\n".join(f"- {line}" for line in lines)),
             "report": MetadataValue.path(str(paths.markdown)),
+            "report_html": MetadataValue.path(str(paths.html.resolve())),
         },
         allow_retries=False,
     )
@@ -221,7 +223,9 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
             if frame_hook is not None:
                 frame = frame_hook(name, frame)
             generated = time.perf_counter()
-            results = check_table(spec, name, frame, parent_frames, scale=scale)
+            pending = frozenset(fk.label for fk in linked_fks(spec, name))
+            data = TableData(spec, name, frame, parent_frames, scale=scale, pending=pending)
+            results = check_table(spec, name, frame, parent_frames, scale=scale, data=data)
             checked = time.perf_counter()
             failed = [r for r in results if not r.passed]
             for result in results:
@@ -234,8 +238,13 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
                     spec, name, [frame], seed=seed, scale=scale, if_exists=target.if_exists
                 ).rows
             paths = report_paths(url)
+            profile = profile_table(spec, name, frame, parent_frames, seed=seed, data=data)
             section = table_section(
-                results, rows=len(frame), written=not failed, run_id=context.run.run_id
+                results,
+                rows=len(frame),
+                written=not failed,
+                run_id=context.run.run_id,
+                profile=profile,
             )
             report = update_report(paths, spec, db.display_url, name, section)
         finally:
@@ -253,6 +262,7 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
                 "check_seconds": round(checked - generated, 3),
                 "rows_per_second": int(rows / seconds) if seconds else 0,
                 "report": MetadataValue.path(str(paths.markdown)),
+                "report_html": MetadataValue.path(str(paths.html.resolve())),
                 "database_verdict": report["verdict"],
             }
         )

@@ -90,9 +90,10 @@ def check_provider(name: str, params: dict[str, Any], locale: str) -> None:
         hints = ", ".join(
             f"{p!r} (did you mean {c[0]!r}?)" if c else repr(p) for p, c in close.items()
         )
+        takes = f"it takes: {', '.join(accepted)}" if accepted else "it takes no params"
         raise ValueError(
-            f"provider {name!r} does not take {hints or 'these params'}; "
-            f"it takes: {', '.join(accepted) or 'no params'}"
+            f"provider {name!r} does not take {hints or 'these params'}; remove "
+            f"{'it' if len(unknown) == 1 else 'them'} from `params` ({takes})"
         ) from None
 
 

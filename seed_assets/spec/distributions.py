@@ -10,7 +10,13 @@ import math
 import re
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 _CALL = re.compile(r"^\s*([A-Za-z_]\w*)\s*\((.*)\)\s*$")
 
@@ -47,6 +53,13 @@ def _shorthand(positional_by_kind: dict[str, tuple[str, ...]]):
     return parse
 
 
+def _call_pattern(positional_by_kind: dict[str, tuple[str, ...]]) -> Any:
+    """The shorthand ``kind(args)`` as a string type for the JSON Schema."""
+    kinds = "|".join(sorted(positional_by_kind))
+    pattern = rf"^\s*({kinds})\s*\(.*\)\s*$"
+    return Annotated[str, Field(pattern=pattern, title="kind(arguments)")]
+
+
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     positional: ClassVar[tuple[str, ...]] = ()
@@ -56,8 +69,12 @@ class _Dist(BaseModel):
 
 
 class _Counts(_Dist):
-    min: int = Field(0, ge=0)
-    max: int | None = Field(None, ge=0)
+    min: int = Field(
+        0, ge=0, description="The fewest children: draws below are raised to it.", examples=[1]
+    )
+    max: int | None = Field(
+        None, ge=0, description="The most children: draws above are lowered to it.", examples=[50]
+    )
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -96,7 +113,7 @@ class PoissonCount(_Counts):
     """Poisson(mean) children, clipped to [min, max] (``max(min, X)`` as the tutorial draws)."""
 
     kind: Literal["poisson"] = "poisson"
-    mean: float = Field(gt=0)
+    mean: float = Field(gt=0, description="The mean before clipping.", examples=[15])
     positional: ClassVar = ("mean", "min", "max")
 
     def pmf(self, upto: int) -> list[float]:
@@ -110,7 +127,7 @@ class UniformCount(_Counts):
     """Uniformly min..max children (inclusive)."""
 
     kind: Literal["uniform"] = "uniform"
-    max: int = Field(ge=0)  # type: ignore[assignment]
+    max: int = Field(ge=0, description="The most children.", examples=[6])  # type: ignore[assignment]
     positional: ClassVar = ("min", "max")
 
     def pmf(self, upto: int) -> list[float]:
@@ -122,7 +139,7 @@ class FixedCount(_Counts):
     """Exactly n children per parent. Legal, but the cardinality check will call it drift."""
 
     kind: Literal["fixed"] = "fixed"
-    n: int = Field(ge=0)
+    n: int = Field(ge=0, description="The children of every parent.", examples=[3])
     positional: ClassVar = ("n",)
 
     def pmf(self, upto: int) -> list[float]:
@@ -136,8 +153,10 @@ class NegBinomialCount(_Counts):
     """Heavy-tailed counts: negative binomial, this mean and dispersion k (var = m + m²/k)."""
 
     kind: Literal["negbinom"] = "negbinom"
-    mean: float = Field(gt=0)
-    dispersion: float = Field(gt=0)
+    mean: float = Field(gt=0, description="The mean before clipping.", examples=[4])
+    dispersion: float = Field(
+        gt=0, description="k: smaller is more heavy-tailed (variance m + m²/k).", examples=[1.5]
+    )
     positional: ClassVar = ("mean", "dispersion", "min", "max")
 
     def pmf(self, upto: int) -> list[float]:
@@ -158,8 +177,10 @@ class ZipfCount(_Counts):
     """Power-law counts on 1..max (Zipf with exponent a): most parents few, some very many."""
 
     kind: Literal["zipf"] = "zipf"
-    a: float = Field(gt=1)
-    max: int = Field(1000, ge=1)  # type: ignore[assignment]
+    a: float = Field(
+        gt=1, description="The exponent: larger means fewer big families.", examples=[2.5]
+    )
+    max: int = Field(1000, ge=1, description="The most children.", examples=[40])  # type: ignore[assignment]
     positional: ClassVar = ("a", "min", "max")
 
     def pmf(self, upto: int) -> list[float]:
@@ -172,15 +193,15 @@ class BernoulliCount(_Counts):
     """Zero or one child, with probability p of one (an optional child such as an invoice)."""
 
     kind: Literal["bernoulli"] = "bernoulli"
-    p: float = Field(ge=0, le=1)
-    max: int | None = Field(1, ge=0)
+    p: float = Field(ge=0, le=1, description="The probability of one child.", examples=[0.3])
+    max: int | None = Field(1, ge=0, description="The most children.", examples=[1])
     positional: ClassVar = ("p",)
 
     def pmf(self, upto: int) -> list[float]:
         return ([1 - self.p, self.p] + [0.0] * upto)[: upto + 1]
 
 
-_COUNT_KINDS = (
+COUNT_KINDS = (
     PoissonCount,
     UniformCount,
     FixedCount,
@@ -188,12 +209,18 @@ _COUNT_KINDS = (
     ZipfCount,
     BernoulliCount,
 )
-COUNT_POSITIONAL = {cls.model_fields["kind"].default: cls.positional for cls in _COUNT_KINDS}
+COUNT_POSITIONAL = {cls.model_fields["kind"].default: cls.positional for cls in COUNT_KINDS}
 
+_CountKinds = (
+    PoissonCount | UniformCount | FixedCount | NegBinomialCount | ZipfCount | BernoulliCount
+)
 Cardinality = Annotated[
-    PoissonCount | UniformCount | FixedCount | NegBinomialCount | ZipfCount | BernoulliCount,
+    _CountKinds,
     Field(discriminator="kind"),
-    BeforeValidator(_shorthand(COUNT_POSITIONAL)),
+    BeforeValidator(
+        _shorthand(COUNT_POSITIONAL),
+        json_schema_input_type=_call_pattern(COUNT_POSITIONAL) | _CountKinds,
+    ),
 ]
 
 
@@ -201,9 +228,11 @@ Cardinality = Annotated[
 
 
 class UniformValue(_Dist):
+    """Uniform between low and high."""
+
     kind: Literal["uniform"] = "uniform"
-    low: float
-    high: float
+    low: float = Field(description="The lowest value.", examples=[1])
+    high: float = Field(description="The highest value.", examples=[5])
     positional: ClassVar = ("low", "high")
 
     @model_validator(mode="after")
@@ -214,9 +243,11 @@ class UniformValue(_Dist):
 
 
 class NormalValue(_Dist):
+    """Normal (Gaussian) with this mean and standard deviation."""
+
     kind: Literal["normal"] = "normal"
-    mean: float
-    sd: float = Field(gt=0)
+    mean: float = Field(description="The mean.", examples=[0])
+    sd: float = Field(gt=0, description="The standard deviation.", examples=[100])
     positional: ClassVar = ("mean", "sd")
 
 
@@ -224,28 +255,36 @@ class LognormalValue(_Dist):
     """exp(Normal(mean, sigma)): the usual shape of money amounts and balances."""
 
     kind: Literal["lognormal"] = "lognormal"
-    mean: float
-    sigma: float = Field(gt=0)
+    mean: float = Field(description="The mean of the underlying normal (log scale).", examples=[6])
+    sigma: float = Field(gt=0, description="Its standard deviation (log scale).", examples=[1.5])
     positional: ClassVar = ("mean", "sigma")
 
 
 class ExponentialValue(_Dist):
+    """Exponential with this mean (scale): waiting times, gaps in days."""
+
     kind: Literal["exponential"] = "exponential"
-    scale: float = Field(gt=0)
+    scale: float = Field(gt=0, description="The mean.", examples=[10])
     positional: ClassVar = ("scale",)
 
 
 class PoissonValue(_Dist):
+    """Poisson counts with this mean (stock levels, visits)."""
+
     kind: Literal["poisson"] = "poisson"
-    mean: float = Field(gt=0)
+    mean: float = Field(gt=0, description="The mean.", examples=[20])
     positional: ClassVar = ("mean",)
 
 
-_VALUE_KINDS = (UniformValue, NormalValue, LognormalValue, ExponentialValue, PoissonValue)
-VALUE_POSITIONAL = {cls.model_fields["kind"].default: cls.positional for cls in _VALUE_KINDS}
+VALUE_KINDS = (UniformValue, NormalValue, LognormalValue, ExponentialValue, PoissonValue)
+VALUE_POSITIONAL = {cls.model_fields["kind"].default: cls.positional for cls in VALUE_KINDS}
 
+_ValueKinds = UniformValue | NormalValue | LognormalValue | ExponentialValue | PoissonValue
 ValueDistribution = Annotated[
-    UniformValue | NormalValue | LognormalValue | ExponentialValue | PoissonValue,
+    _ValueKinds,
     Field(discriminator="kind"),
-    BeforeValidator(_shorthand(VALUE_POSITIONAL)),
+    BeforeValidator(
+        _shorthand(VALUE_POSITIONAL),
+        json_schema_input_type=_call_pattern(VALUE_POSITIONAL) | _ValueKinds,
+    ),
 ]

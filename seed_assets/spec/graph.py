@@ -194,8 +194,8 @@ def _check_fk(spec: Spec, name: str, table: TableSpec, fk: ForeignKeySpec) -> No
     target = fk.references.table
     if target not in spec.tables:
         raise SpecError(
-            f"foreign key {','.join(fk.columns)} references unknown table '{target}' "
-            f"(tables: {', '.join(spec.tables)})",
+            f"foreign key {','.join(fk.columns)} references unknown table '{target}'; "
+            f"change `references:` to one of the spec's tables: {', '.join(spec.tables)}",
             table=name,
             column=fk.columns[0],
         )
@@ -203,8 +203,8 @@ def _check_fk(spec: Spec, name: str, table: TableSpec, fk: ForeignKeySpec) -> No
     for column, ref in zip(fk.columns, fk.references.columns, strict=True):
         if ref not in parent.columns:
             raise SpecError(
-                f"foreign key references {target}.{ref}, which does not exist "
-                f"(columns of {target}: {', '.join(parent.columns)})",
+                f"foreign key references {target}.{ref}, which does not exist; change "
+                f"`references:` to a column of {target}: {', '.join(parent.columns)}",
                 table=name,
                 column=column,
             )

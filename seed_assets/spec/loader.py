@@ -48,7 +48,7 @@ def spec_from_dict(data: dict[str, Any], *, source: str = "<spec>") -> Spec:
     try:
         spec = Spec.model_validate({**data, "source": source})
     except ValidationError as exc:
-        raise _first_error(exc, source) from None
+        raise _first_error(exc, source, data) from None
     try:
         validate(spec)
     except SpecError as exc:
@@ -71,10 +71,22 @@ def validate(spec: Spec) -> None:
                 check_provider(column.faker, column.params, column.locale or spec.locale)
             except ValueError as exc:
                 raise SpecError(str(exc), table=table_name, column=column_name) from None
-        _check_unique_feasible(table_name, table)
+        _check_unique_feasible(table_name, table, table.rows)
 
 
-def _check_unique_feasible(table_name: str, table) -> None:
+def check_scale(spec: Spec, scale: float) -> None:
+    """Root tables at `scale` rows: can their unique columns still be kept? Checked before a
+    run writes anything, so a scale too large fails up front rather than halfway."""
+    for table_name, table in spec.tables.items():
+        if table.rows is None:
+            continue
+        try:
+            _check_unique_feasible(table_name, table, round(table.rows * scale), scale=scale)
+        except SpecError as exc:
+            raise exc.located(spec.source or spec.name) from None
+
+
+def _check_unique_feasible(table_name: str, table, rows: int | None, scale: float = 1) -> None:
     for column_name, column in table.columns.items():
         if not column.unique:
             continue
@@ -88,7 +100,6 @@ def _check_unique_feasible(table_name: str, table) -> None:
                 table=table_name,
                 column=column_name,
             )
-        rows = table.rows
         if rows is None:
             continue
         distinct = None
@@ -97,9 +108,10 @@ def _check_unique_feasible(table_name: str, table) -> None:
         elif dist is not None:
             distinct = int(dist.high) - int(dist.low) + 1  # type: ignore[union-attr]
         if distinct is not None and distinct < rows:
+            at_scale = f" (rows {table.rows} at scale {scale:g})" if scale != 1 else ""
             raise SpecError(
-                f"`unique: true` needs {rows} distinct values, but the source has only {distinct}; "
-                "widen it or lower `rows`",
+                f"`unique: true` needs {rows} distinct values{at_scale}, but the source has only "
+                f"{distinct}; widen it, or lower `rows`{' or the scale' if at_scale else ''}",
                 table=table_name,
                 column=column_name,
             )
@@ -110,7 +122,7 @@ def _identifier(stem: str) -> str:
     return cleaned if cleaned and not cleaned[0].isdigit() else f"spec_{cleaned}"
 
 
-def _first_error(exc: ValidationError, source: str) -> SpecError:
+def _first_error(exc: ValidationError, source: str, data: dict[str, Any]) -> SpecError:
     error = exc.errors()[0]
     loc = list(error["loc"])
     table = column = None
@@ -120,6 +132,10 @@ def _first_error(exc: ValidationError, source: str) -> SpecError:
         if len(rest) >= 2 and rest[0] == "columns":
             column = str(rest[1])
             rest = rest[2:]
+        elif len(rest) >= 2 and rest[0] == "foreign_keys" and isinstance(rest[1], int):
+            column = _fk_column(data, table, rest[1])
+            if column is not None:  # the error names the FK's column; `foreign_keys.0` is noise
+                rest = rest[2:]
     else:
         rest = loc
     # Drop pydantic's union-branch names (e.g. 'poisson') that the user never wrote.
@@ -131,8 +147,34 @@ def _first_error(exc: ValidationError, source: str) -> SpecError:
     elif error["type"] == "missing":
         message = f"missing required key `{rest[-1] if rest else loc[-1]}`"
         field = ".".join(str(p) for p in rest[:-1])
+    elif error["type"] in _BOUNDS:
+        # "Input should be greater than 0" does not say what was written, nor what to write.
+        op, limit = _BOUNDS[error["type"]], next(iter(error.get("ctx", {}).values()), "?")
+        shown = f"{limit:g}" if isinstance(limit, (int, float)) else str(limit)
+        message = f"`{field or 'value'}` is {error.get('input')!r}; it must be {op} {shown}" + (
+            " (a count cannot be negative)" if op == ">=" and limit == 0 else ""
+        )
+        field = ""
     prefix = f"{field}: " if field else ""
     return SpecError(f"{prefix}{message}", source=source, table=table, column=column)
+
+
+_BOUNDS = {
+    "greater_than": ">",
+    "greater_than_equal": ">=",
+    "less_than": "<",
+    "less_than_equal": "<=",
+}
+
+
+def _fk_column(data: dict[str, Any], table: str, index: int) -> str | None:
+    """The first column of the `index`-th FK of `table` as written, to point the error at it."""
+    try:
+        columns = data["tables"][table]["foreign_keys"][index]["columns"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    first = columns if isinstance(columns, str) else (columns or [None])[0]
+    return str(first) if first is not None else None
 
 
 def _is_union_tag(part: Any, error: dict[str, Any]) -> bool:

@@ -9,9 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from seed_assets.spec.distributions import Cardinality, ValueDistribution
 
@@ -60,6 +68,22 @@ SOURCES = ("faker", "choice", "distribution", "sequence", "constant", "between",
 
 _FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
 
+# A date (2020-01-01) or a timestamp (2020-01-01T08:00:00) in YAML; validated as a datetime.
+# (A pattern, not format: date-time, which demands a time zone that specs never give.)
+DateOrTime = Annotated[
+    dt.datetime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "title": "date or timestamp",
+            "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+            r"(Z|[+-]\d{2}:?\d{2})?$",
+        }
+    ),
+]
+# One column name or a list of them (``primary_key: id``).
+_NAMES_INPUT = list[str] | str
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -68,11 +92,17 @@ class _Model(BaseModel):
 class SequenceSpec(_Model):
     """Consecutive numbers, optionally formatted (``CUST{:06d}``) and restarted per parent."""
 
-    start: int = 1
-    step: int = Field(1, ge=1)
-    format: str | None = None
+    start: int = Field(1, description="The first number.", examples=[100])
+    step: int = Field(1, ge=1, description="The increment between numbers.", examples=[10])
+    format: str | None = Field(
+        None,
+        description="A Python format with one integer field; makes string ids.",
+        examples=["CUST{:06d}"],
+    )
     per_parent: bool = Field(
-        False, description="Restart at `start` for each parent (line numbers in a composite key)."
+        False,
+        description="Restart at `start` for each parent (line numbers in a composite key).",
+        examples=[True],
     )
 
     @field_validator("format")
@@ -93,8 +123,15 @@ class SequenceSpec(_Model):
 class ChoiceSpec(_Model):
     """Values drawn with given probabilities (equal when `weights` is omitted)."""
 
-    values: list[Any] = Field(min_length=1)
-    weights: list[float] | None = None
+    values: list[Any] = Field(
+        min_length=1, description="The values to draw from.", examples=[["savings", "current"]]
+    )
+    weights: list[float] | None = Field(
+        None,
+        description="The probability of each value, in order; they must sum to 1. "
+        "Omitted: equal chances.",
+        examples=[[0.7, 0.3]],
+    )
 
     @model_validator(mode="after")
     def _weights_fit(self) -> ChoiceSpec:
@@ -117,6 +154,10 @@ class ChoiceSpec(_Model):
         return self.weights or [1.0 / len(self.values)] * len(self.values)
 
 
+# What a user may write for `choice` (see _choice_shorthand): the JSON Schema offers all of it.
+_CHOICE_INPUT = ChoiceSpec | dict[str, float] | list[Any]
+
+
 def _choice_shorthand(value: Any) -> Any:
     """``{retail: .6, sme: .3}`` and ``[a, b]`` are shorthands for ChoiceSpec."""
     if isinstance(value, dict) and not ({"values", "weights"} & set(value)):
@@ -124,6 +165,9 @@ def _choice_shorthand(value: Any) -> Any:
     if isinstance(value, list):
         return {"values": value}
     return value
+
+
+_SEQUENCE_INPUT = SequenceSpec | str | Literal[True]
 
 
 def _sequence_shorthand(value: Any) -> Any:
@@ -137,73 +181,149 @@ def _sequence_shorthand(value: Any) -> Any:
 class ColumnSpec(_Model):
     """One column: its SQL type and where its values come from."""
 
-    type: ColumnType
-    description: str | None = None
-    length: int | None = Field(None, ge=1, description="Maximum length of a string column.")
-    precision: int | None = Field(None, ge=1, le=65)
-    scale: int | None = Field(None, ge=0)
-    nullable: bool | None = Field(
-        None, description="Defaults to true when null_fraction > 0, else false."
+    type: ColumnType = Field(description="The column's SQL type.", examples=["string"])
+    description: str | None = Field(
+        None,
+        description="Free text, shown in the column schema in the Dagster UI.",
+        examples=["When the customer registered."],
     )
-    null_fraction: float = Field(0.0, ge=0, lt=1)
-    unique: bool = False
+    length: int | None = Field(
+        None, ge=1, description="Maximum length of a string column.", examples=[120]
+    )
+    precision: int | None = Field(
+        None, ge=1, le=65, description="Total digits of a decimal column.", examples=[14]
+    )
+    scale: int | None = Field(
+        None, ge=0, description="Digits after the point of a decimal column.", examples=[2]
+    )
+    nullable: bool | None = Field(
+        None, description="Defaults to true when null_fraction > 0, else false.", examples=[True]
+    )
+    null_fraction: float = Field(
+        0.0, ge=0, lt=1, description="The share of rows left NULL (drawn per row).", examples=[0.2]
+    )
+    unique: bool = Field(
+        False,
+        description="Every value distinct: a sequence, a Faker provider (values past its pool "
+        "get a suffix), a uniform integer range or a choice with enough values.",
+        examples=[True],
+    )
 
     # Value sources (at most one).
-    faker: str | None = Field(None, description="A Faker provider name, e.g. `email`.")
-    params: dict[str, Any] = Field(default_factory=dict)
-    locale: str | None = None
-    pool_size: int | None = Field(None, ge=1)
-    choice: ChoiceSpec | None = None
-    distribution: ValueDistribution | None = None
-    round: int | None = Field(None, ge=0)
-    min: float | None = None
-    max: float | None = None
-    sequence: SequenceSpec | None = None
-    constant: Any = None
-    between: tuple[dt.datetime, dt.datetime] | None = Field(
-        None, description="Global bounds of a date/timestamp column; values uniform inside."
+    faker: str | None = Field(
+        None,
+        description="A Faker provider name; checked at load, with suggestions.",
+        examples=["email"],
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Keyword arguments of the Faker provider; checked against its signature.",
+        examples=[{"min": 1, "max": 9}],
+    )
+    locale: str | None = Field(
+        None,
+        description="The Faker locale of this column (default: the spec's `locale`).",
+        examples=["de_DE"],
+    )
+    pool_size: int | None = Field(
+        None,
+        ge=1,
+        description="Distinct Faker values drawn per table, then sampled (default 10,000).",
+        examples=[500],
+    )
+    choice: ChoiceSpec | None = Field(
+        None,
+        description="Values drawn with probabilities: `{value: probability, ...}`, a list "
+        "(equal chances), or `{values: [...], weights: [...]}`.",
+        examples=[{"retail": 0.6, "sme": 0.3, "enterprise": 0.1}],
+    )
+    distribution: ValueDistribution | None = Field(
+        None,
+        description="A numeric distribution, as `kind(args)` or a mapping with `kind`.",
+        examples=["lognormal(10, 1.2)"],
+    )
+    round: int | None = Field(
+        None,
+        ge=0,
+        description="Decimal places a distribution is rounded to (default: the column's scale).",
+        examples=[2],
+    )
+    min: float | None = Field(None, description="Clip a distribution below.", examples=[0.01])
+    max: float | None = Field(None, description="Clip a distribution above.", examples=[50000])
+    sequence: SequenceSpec | None = Field(
+        None,
+        description="Consecutive numbers: `true`, a format such as `CUST{:06d}`, or a mapping "
+        "(start, step, format, per_parent).",
+        examples=["CUST{:06d}"],
+    )
+    constant: Any = Field(None, description="The same value in every row.", examples=["EUR"])
+    between: tuple[DateOrTime, DateOrTime] | None = Field(
+        None,
+        description="Global bounds of a date/timestamp column; values uniform inside, both "
+        "ends included.",
+        examples=[[dt.date(2020, 1, 1), dt.date(2026, 1, 1)]],
     )
     after: str | None = Field(
         None,
         description="`parent.column` (through an FK) or a column of this table that this "
         "date/timestamp must not precede.",
+        examples=["customers.registration_date"],
     )
     gap: ValueDistribution | None = Field(
-        None, description="Days after `after`; without it, uniform up to `until`."
+        None,
+        description="Days after `after`, a distribution; without it, uniform up to `until`.",
+        examples=["exponential(10)"],
     )
-    until: dt.datetime | None = Field(None, description="Upper bound for an `after` column.")
+    until: DateOrTime | None = Field(
+        None, description="Upper bound for an `after` column.", examples=[dt.date(2026, 3, 1)]
+    )
     rate: float | None = Field(
-        None, ge=0, le=1, description="A rare event: true in this fraction of rows."
+        None,
+        ge=0,
+        le=1,
+        description="A rare event: a boolean true in this fraction of rows.",
+        examples=[0.008],
     )
 
     # What the database declares beyond the type (reflection writes these; DDL emits them).
-    unsigned: bool = Field(False, description="An UNSIGNED integer (MySQL/MariaDB).")
+    unsigned: bool = Field(
+        False, description="An UNSIGNED integer (MySQL/MariaDB).", examples=[True]
+    )
     enum: str | bool | None = Field(
         None,
         description="Declare the `choice` values as an ENUM: a PostgreSQL enum type of this "
         "name, or `true` for an inline ENUM (MySQL) / a generated type name (PostgreSQL).",
+        examples=["account_type"],
     )
     identity: Literal["always", "by_default", "auto_increment"] | None = Field(
         None,
         description="An identity / auto-increment column. Its values still come from its "
         "`sequence` (so children can reference them); the database's counter is moved past them.",
+        examples=["always"],
     )
     server_default: str | None = Field(
-        None, description="The column's DEFAULT, SQL text kept verbatim (DDL only)."
+        None,
+        description="The column's DEFAULT, SQL text kept verbatim (DDL only).",
+        examples=["CURRENT_TIMESTAMP"],
     )
     sql_type: str | None = Field(
         None,
         description="The exact database type for DDL when `type` alone would emit another one "
         "(e.g. TEXT for dates SQLite stores as text).",
+        examples=["TEXT"],
     )
-    domain: DomainSpec | None = None
+    domain: DomainSpec | None = Field(
+        None,
+        description="A PostgreSQL domain the column is declared with.",
+        examples=[{"name": "positive_amount", "check": "VALUE > 0"}],
+    )
 
-    @field_validator("choice", mode="before")
+    @field_validator("choice", mode="before", json_schema_input_type=_CHOICE_INPUT)
     @classmethod
     def _choice(cls, value: Any) -> Any:
         return _choice_shorthand(value)
 
-    @field_validator("sequence", mode="before")
+    @field_validator("sequence", mode="before", json_schema_input_type=_SEQUENCE_INPUT)
     @classmethod
     def _sequence(cls, value: Any) -> Any:
         return _sequence_shorthand(value)
@@ -308,16 +428,22 @@ class ColumnSpec(_Model):
 class DomainSpec(_Model):
     """A PostgreSQL domain a column is declared with: its name and CHECK (on ``VALUE``)."""
 
-    name: str
-    check: str | None = None
+    name: str = Field(description="The domain's name.", examples=["positive_amount"])
+    check: str | None = Field(
+        None, description="Its CHECK, SQL on `VALUE`.", examples=["VALUE > 0"]
+    )
 
 
 class CheckSpec(_Model):
     """A table CHECK constraint, SQL kept verbatim; the forms ``spec/checks.py`` understands
     are also honoured while generating."""
 
-    sql: str = Field(min_length=1)
-    name: str | None = None
+    sql: str = Field(
+        min_length=1, description="The CHECK's condition, SQL.", examples=["amount >= 0"]
+    )
+    name: str | None = Field(
+        None, description="The constraint's name.", examples=["amount_not_negative"]
+    )
 
 
 def _check_shorthand(value: Any) -> Any:
@@ -325,11 +451,20 @@ def _check_shorthand(value: Any) -> Any:
 
 
 class ReferenceSpec(_Model):
-    table: str
-    columns: list[str] = Field(min_length=1)
+    """What a foreign key references, when written as a mapping instead of `table(column)`."""
+
+    table: str = Field(description="The referenced table.", examples=["customers"])
+    columns: list[str] = Field(
+        min_length=1,
+        description="The referenced columns: the table's primary key or a unique key.",
+        examples=[["customer_id"]],
+    )
 
 
 _REFERENCE = re.compile(r"^\s*([\w$]+)\s*\(\s*([\w$\s,]+)\)\s*$")
+_REFERENCE_INPUT = (
+    ReferenceSpec | Annotated[str, Field(pattern=_REFERENCE.pattern, title="table(column, ...)")]
+)
 
 
 class ForeignKeySpec(_Model):
@@ -340,20 +475,37 @@ class ForeignKeySpec(_Model):
     - otherwise each row references a parent chosen uniformly (or none, by null_fraction).
     """
 
-    columns: list[str] = Field(min_length=1)
-    references: ReferenceSpec
-    cardinality: Cardinality | None = None
-    via: str | None = Field(
-        None, description="The first column of another FK of this table to copy this one through."
+    columns: list[str] = Field(
+        min_length=1,
+        description="This table's FK column, or a list of them for a composite key.",
+        examples=["customer_id", ["order_id", "line_no"]],
     )
-    name: str | None = None
+    references: ReferenceSpec = Field(
+        description="`table(column, ...)`: the parent's primary key or a unique key.",
+        examples=["customers(customer_id)"],
+    )
+    cardinality: Cardinality | None = Field(
+        None,
+        description="Children per parent row, a distribution; makes this FK drive the table's "
+        "row count.",
+        examples=["poisson(1.8, min=1)"],
+    )
+    via: str | None = Field(
+        None,
+        description="The first column of another FK of this table to copy this one through "
+        "(a denormalised key).",
+        examples=["account_id"],
+    )
+    name: str | None = Field(
+        None, description="A label for this FK in messages and checks.", examples=["owner"]
+    )
 
-    @field_validator("columns", mode="before")
+    @field_validator("columns", mode="before", json_schema_input_type=_NAMES_INPUT)
     @classmethod
     def _one_column(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
 
-    @field_validator("references", mode="before")
+    @field_validator("references", mode="before", json_schema_input_type=_REFERENCE_INPUT)
     @classmethod
     def _reference_shorthand(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -382,28 +534,67 @@ class ForeignKeySpec(_Model):
 
 def _fits(value: str, length: int, what: str) -> None:
     if len(value) > length:
-        raise ValueError(f"{what} {value!r} is longer than the column (length {length})")
+        raise ValueError(
+            f"{what} {value!r} is longer than the column (length {length}); raise `length` or "
+            "shorten the value"
+        )
 
 
 class TableSpec(_Model):
     """A table: its rows (or the FK that drives its count), columns, keys."""
 
-    description: str | None = None
-    rows: int | None = Field(None, ge=0, description="Rows of a table no FK drives.")
-    primary_key: list[str] = Field(default_factory=list)
-    columns: dict[str, ColumnSpec] = Field(min_length=1)
-    foreign_keys: list[ForeignKeySpec] = Field(default_factory=list)
-    unique: list[list[str]] = Field(default_factory=list, description="Composite unique keys.")
+    description: str | None = Field(
+        None,
+        description="Free text, shown on the table's asset in the Dagster UI.",
+        examples=["Bank customers, by segment."],
+    )
+    rows: int | None = Field(
+        None,
+        ge=0,
+        description="Rows of a table no FK drives (multiplied by the run's scale).",
+        examples=[1000],
+    )
+    primary_key: list[str] = Field(
+        default_factory=list,
+        description="The primary key column, or a list of them.",
+        examples=["customer_id", ["order_id", "line_no"]],
+    )
+    columns: dict[str, ColumnSpec] = Field(
+        min_length=1,
+        description="The columns by name, in table order.",
+        examples=[{"customer_id": {"type": "string", "sequence": "CUST{:06d}"}}],
+    )
+    foreign_keys: list[ForeignKeySpec] = Field(
+        default_factory=list,
+        description="Foreign keys to other tables, or to this one (a tree).",
+        examples=[
+            [
+                {
+                    "columns": "customer_id",
+                    "references": "customers(customer_id)",
+                    "cardinality": "poisson(1.8, min=1)",
+                }
+            ]
+        ],
+    )
+    unique: list[list[str]] = Field(
+        default_factory=list,
+        description="Composite unique keys (a single column takes `unique: true`).",
+        examples=[[["account_id", "statement_no"]]],
+    )
     checks: list[CheckSpec] = Field(
-        default_factory=list, description="CHECK constraints (SQL), as the database declares them."
+        default_factory=list,
+        description="CHECK constraints (SQL), as the database declares them: text, or "
+        "`{sql, name}`.",
+        examples=[["amount >= 0", {"sql": "closed_at >= opened_at", "name": "closed_after"}]],
     )
 
-    @field_validator("checks", mode="before")
+    @field_validator("checks", mode="before", json_schema_input_type=list[CheckSpec | str])
     @classmethod
     def _checks(cls, value: Any) -> Any:
         return [_check_shorthand(v) for v in value] if isinstance(value, list) else value
 
-    @field_validator("primary_key", mode="before")
+    @field_validator("primary_key", mode="before", json_schema_input_type=_NAMES_INPUT)
     @classmethod
     def _one_key(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
@@ -417,31 +608,61 @@ class TableSpec(_Model):
 
 
 class ChildrenPerParent(_Model):
-    table: str
-    parent: str
-    mean: tuple[float, float]
+    """Bounds on the mean number of children per parent, through the FK between them."""
+
+    table: str = Field(description="The child table.", examples=["transactions"])
+    parent: str = Field(description="The parent table.", examples=["accounts"])
+    mean: tuple[float, float] = Field(
+        description="[low, high] bounds of the mean children per parent.", examples=[[10, 25]]
+    )
 
 
 class RateBound(_Model):
-    table: str
-    column: str
-    between: tuple[float, float]
+    """Bounds on the share of true rows of a boolean column (a rare event)."""
+
+    table: str = Field(description="The table.", examples=["transactions"])
+    column: str = Field(description="A boolean column.", examples=["is_fraud"])
+    between: tuple[float, float] = Field(
+        description="[low, high] bounds of the rate.", examples=[[0.005, 0.02]]
+    )
 
 
 class RowCountBound(_Model):
-    table: str
-    between: tuple[int, int]
+    """Bounds on a table's row count."""
+
+    table: str = Field(description="The table.", examples=["customers"])
+    between: tuple[int, int] = Field(
+        description="[low, high] bounds of its rows.", examples=[[900, 1100]]
+    )
 
 
 class ExpectationsSpec(_Model):
     """Bounds the data must meet, kept apart from how it is generated."""
 
     cardinality_tolerance: float = Field(
-        0.2, gt=0, lt=1, description="Every driving FK: mean children within this of its target."
+        0.2,
+        gt=0,
+        lt=1,
+        description="Every driving FK: the mean children per parent within this share of the "
+        "distribution's mean.",
+        examples=[0.2],
     )
-    children_per_parent: list[ChildrenPerParent] = Field(default_factory=list)
-    rates: list[RateBound] = Field(default_factory=list)
-    row_counts: list[RowCountBound] = Field(default_factory=list)
+    children_per_parent: list[ChildrenPerParent] = Field(
+        default_factory=list,
+        description="Bounds on mean children per parent.",
+        examples=[[{"table": "transactions", "parent": "accounts", "mean": [10, 25]}]],
+    )
+    rates: list[RateBound] = Field(
+        default_factory=list,
+        description="Bounds on rare-event rates (without one, a `rate` column is held to its "
+        "rate ± 5 standard errors).",
+        examples=[[{"table": "transactions", "column": "is_fraud", "between": [0.005, 0.02]}]],
+    )
+    row_counts: list[RowCountBound] = Field(
+        default_factory=list,
+        description="Bounds on row counts.",
+        examples=[[{"table": "orders", "between": [500, 5000]}]],
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> ExpectationsSpec:
@@ -455,24 +676,47 @@ class ExpectationsSpec(_Model):
 class Spec(_Model):
     """A whole generation spec."""
 
-    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    description: str | None = None
-    seed: int = 0
-    locale: str = "en_US"
+    name: str = Field(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="The spec's identifier: its Dagster asset group and job `generate_<name>`. "
+        "Default: the file name.",
+        examples=["banking"],
+    )
+    description: str | None = Field(
+        None, description="Free text about the spec.", examples=["Retail bank customers."]
+    )
+    seed: int = Field(
+        0, description="The root seed: the same spec and seed give the same rows.", examples=[42]
+    )
+    locale: str = Field("en_US", description="The default Faker locale.", examples=["en_IN"])
     asset_prefix: str | None = Field(
         None,
         pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
         description="Prefix of this spec's asset keys (`prefix/table`), so two specs may share "
         "table names in one code location.",
+        examples=["shop"],
     )
     chunk_rows: int = Field(
         100_000,
         ge=1,
         description="Parent rows per generation chunk; fixed so output never depends on workers.",
+        examples=[100000],
     )
-    tables: dict[str, TableSpec] = Field(min_length=1)
-    expectations: ExpectationsSpec = Field(default_factory=ExpectationsSpec)
-    source: str | None = Field(None, exclude=True, description="The file it was loaded from.")
+    tables: dict[str, TableSpec] = Field(
+        min_length=1,
+        description="The tables by name; order does not matter (FKs decide it).",
+        examples=[
+            {"customers": {"rows": 1000, "columns": {"id": {"type": "integer", "sequence": True}}}}
+        ],
+    )
+    expectations: ExpectationsSpec = Field(
+        default_factory=ExpectationsSpec,
+        description="Bounds the data must meet, checked before each table is written.",
+        examples=[{"cardinality_tolerance": 0.2}],
+    )
+    source: SkipJsonSchema[str | None] = Field(
+        None, exclude=True, description="The file it was loaded from."
+    )
 
     @property
     def source_stem(self) -> str:

@@ -30,6 +30,7 @@ from seed_assets.sql import links, registry
 from seed_assets.sql.cancel import CancelToken
 from seed_assets.sql.convert import row_tuples
 from seed_assets.sql.ddl import build_metadata
+from seed_assets.sql.drivers import check_driver
 from seed_assets.sql.identity import advance_identities
 from seed_assets.sql.load_report import (
     KEPT_ERRORS,
@@ -90,6 +91,7 @@ class Target:
             )
         from seed_assets.sql.dialects import TARGETS
 
+        check_driver(url)  # names what to install, or the installed driver to name instead
         try:
             return TARGETS[backend](url)
         except (ImportError, sa.exc.NoSuchModuleError) as exc:

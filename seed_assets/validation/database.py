@@ -7,6 +7,7 @@ is kept as read, so the Pandera check reports the wrong dtype instead of the rea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +21,8 @@ from seed_assets.spec.graph import linked_fks, links_name, topological_order
 from seed_assets.spec.models import Spec
 from seed_assets.sql import registry
 from seed_assets.sql.target import Target, mask_url
+from seed_assets.validation.inputs import TableData
+from seed_assets.validation.profile import profile_table
 from seed_assets.validation.report import assemble, table_section
 from seed_assets.validation.rules import check_links, check_table
 
@@ -74,8 +77,14 @@ def run_scale(target: Target, spec: Spec) -> float | None:
     return scales.pop() if len(scales) == 1 else None
 
 
-def validate_database(spec: Spec, url: str) -> dict:
-    """Run every check of every table of `spec` over the database at `url`; the report."""
+def validate_database(
+    spec: Spec, url: str, *, on_table: Callable[[str, int | None], None] | None = None
+) -> dict:
+    """Run every check of every table of `spec` over the database at `url`; the report.
+
+    `on_table(name, rows)` is called as each table starts (rows None) and when its checks are
+    done (rows checked): the CLI's progress bars.
+    """
     target = open_existing(url)
     try:
         with target.engine.connect() as conn:
@@ -91,8 +100,15 @@ def validate_database(spec: Spec, url: str) -> dict:
         frames = {name: read_table(target, spec, name) for name in topological_order(spec)}
         sections = {}
         for name in topological_order(spec):
-            results = check_table(spec, name, frames[name], frames, scale=scale)
-            sections[name] = table_section(results, rows=len(frames[name]), written=True)
+            if on_table:
+                on_table(name, None)
+            pending = frozenset(fk.label for fk in linked_fks(spec, name))
+            data = TableData(spec, name, frames[name], frames, scale=scale, pending=pending)
+            results = check_table(spec, name, frames[name], frames, scale=scale, data=data)
+            profile = profile_table(spec, name, frames[name], frames, data=data)
+            sections[name] = table_section(
+                results, rows=len(frames[name]), written=True, profile=profile
+            )
             fks = linked_fks(spec, name)
             if fks:
                 columns = link_columns(spec, name, fks)[name]
@@ -100,6 +116,8 @@ def validate_database(spec: Spec, url: str) -> dict:
                 links = frames[name][columns]
                 results = check_links(spec, name, links, frames, scale=scale)
                 sections[links_name(name)] = table_section(results, rows=len(links), written=True)
+            if on_table:
+                on_table(name, len(frames[name]))
         return assemble(spec, target.display_url, sections)
     finally:
         target.dispose()

@@ -217,7 +217,7 @@ def clipped_pmf(dist, upto: int) -> np.ndarray:
     return out / out.sum()
 
 
-def _support_bound(dist, observed_max: int) -> int:
+def support_bound(dist, observed_max: int) -> int:
     """A count past which the distribution has (almost) no mass, and past every observation."""
     if dist.max is not None:
         return max(int(dist.max), observed_max)
@@ -238,7 +238,7 @@ def distribution_fit(counts: np.ndarray, dist) -> dict[str, float]:
     """
     n = len(counts)
     observed_max = int(counts.max()) if n else 0
-    upto = _support_bound(dist, observed_max)
+    upto = support_bound(dist, observed_max)
     probs = clipped_pmf(dist, upto)
     observed = np.bincount(counts, minlength=upto + 1)[: upto + 1].astype(np.float64)
     possible = probs > 0
@@ -417,6 +417,8 @@ def rare_events(data: TableData) -> CheckResult:
                 f"[{low:.4%}, {high:.4%}] ({source})",
                 ok,
                 None if math.isnan(rate) else rate,
+                low=float(low),
+                high=float(high),
             )
         )
         result.counts[f"events: {name}"] = int(present.sum())

@@ -1,5 +1,6 @@
-"""The validation report: ``<db stem>.report.json`` and ``<db stem>.report.md`` beside the
-database, each check with its figure, bound and PASS/FAIL/ERROR, and the verdict.
+"""The validation report: ``<db stem>.report.json``, ``.report.md`` and ``.report.html`` (with
+plots) beside the database, each check with its figure, bound and PASS/FAIL/ERROR, and the
+verdict.
 
 The report describes the database as it stands. A Dagster run updates it table by table (under
 a file lock, so parallel steps do not lose each other's sections); replacing a table drops its
@@ -25,6 +26,7 @@ import sqlalchemy as sa
 
 from seed_assets.spec.graph import components, linked_fks, links_name, replaced_with
 from seed_assets.spec.models import Spec
+from seed_assets.validation.html_report import render_html
 from seed_assets.validation.results import CheckResult
 
 APPROVED = "approved for ML use"
@@ -35,6 +37,7 @@ FORMAT_VERSION = 1
 class ReportPaths:
     json: Path
     markdown: Path
+    html: Path
 
     @property
     def lock(self) -> Path:
@@ -53,7 +56,9 @@ def report_paths(url: str) -> ReportPaths:
     else:
         stem = Path("data") / (Path(database).name or parsed.get_backend_name())
     return ReportPaths(
-        stem.with_name(stem.name + ".report.json"), stem.with_name(stem.name + ".report.md")
+        stem.with_name(stem.name + ".report.json"),
+        stem.with_name(stem.name + ".report.md"),
+        stem.with_name(stem.name + ".report.html"),
     )
 
 
@@ -67,10 +72,12 @@ def table_section(
     rows: int,
     written: bool,
     run_id: str | None = None,
+    profile: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One table's part of the report."""
+    """One table's part of the report; `profile` holds what the HTML report plots
+    (``profile.profile_table``)."""
     checks = [r.to_dict() for r in results]
-    return {
+    section = {
         "rows": rows,
         "written": written,
         "checked_at": _now(),
@@ -78,6 +85,9 @@ def table_section(
         "passed": all(c["passed"] for c in checks),
         "checks": checks,
     }
+    if profile is not None:
+        section["profile"] = profile
+    return section
 
 
 def report_units(spec: Spec) -> list[str]:
@@ -181,6 +191,7 @@ def _cell(text: Any) -> str:
 def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the report from the rest of the team
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -192,8 +203,10 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def write_report(report: dict[str, Any], paths: ReportPaths) -> None:
+    """The JSON (for tools), the Markdown and the HTML with plots (for people)."""
     _write_atomic(paths.json, json.dumps(report, indent=2, default=str) + "\n")
     _write_atomic(paths.markdown, render_markdown(report))
+    _write_atomic(paths.html, render_html(report))
 
 
 def load_report(paths: ReportPaths) -> dict[str, Any] | None:
@@ -251,6 +264,29 @@ def update_sections(
                 sections.pop(links_name(owner), None)
             sections.pop(links_name(table), None)
         sections.update(new)
+        report = assemble(spec, database, sections)
+        write_report(report, paths)
+    return report
+
+
+def forget_tables(
+    paths: ReportPaths, spec: Spec, database: str, tables: Iterable[str]
+) -> dict[str, Any] | None:
+    """Drop the sections of `tables` (rewritten without checks) and of their descendants
+    (emptied by the writer), so the report never vouches for rows it has not seen. Does
+    nothing when there is no report of this spec and database."""
+    with _locked(paths):
+        old = load_report(paths)
+        if not old or old.get("spec") != spec.name or old.get("database") != database:
+            return None
+        sections = dict(old.get("tables", {}))
+        for table in tables:
+            if table not in spec.tables:  # a links step: its section goes with its table's
+                sections.pop(table, None)
+                continue
+            replaced = replaced_with(spec, table)
+            for stale in (table, *replaced.deleted, *(links_name(t) for t, _ in replaced.unlinked)):
+                sections.pop(stale, None)
         report = assemble(spec, database, sections)
         write_report(report, paths)
     return report

@@ -26,15 +26,21 @@ class Measurement:
     bound: str
     passed: bool
     value: float | int | None = None
+    # The bound as numbers, where it is an interval (the HTML report plots value against it).
+    low: float | None = None
+    high: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "subject": self.subject,
             "figure": self.figure,
             "bound": self.bound,
             "status": "PASS" if self.passed else "FAIL",
             "value": self.value,
         }
+        if self.low is not None or self.high is not None:
+            out.update(low=self.low, high=self.high)
+        return out
 
 
 @dataclass

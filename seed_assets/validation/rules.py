@@ -158,13 +158,16 @@ def check_table(
     *,
     scale: float | None = None,
     engines: Iterable[str] | None = None,
+    data: TableData | None = None,
 ) -> list[CheckResult]:
     """Every applicable check of `table`, over its rows and its parents' rows.
 
-    FKs a links step fills (nullable cycles) are left to ``check_links``.
+    FKs a links step fills (nullable cycles) are left to ``check_links``. Pass `data` (the
+    same rows as a TableData) to share its FK lookups with the report's profile
+    (``profile.profile_table``).
     """
     pending = frozenset(fk.label for fk in linked_fks(spec, table))
-    data = TableData(spec, table, frame, parents, scale=scale, pending=pending)
+    data = data or TableData(spec, table, frame, parents, scale=scale, pending=pending)
     return [run_rule(rule, data) for rule in rules_for(spec, table, engines=engines)]
 
 

@@ -1,0 +1,270 @@
+"""The web UI as a person uses it: `dagster dev` on a free loopback port with its own
+DAGSTER_HOME, Debian's headless Chromium driven by Playwright (no browser is downloaded).
+
+It finds every table and ML asset in the asset graph, and each with exactly its dependencies
+(the "Upstream assets" of its page), clicks "Materialize all", waits for the run to succeed,
+and finds every blocking check passed and the HTML report linked from the table's metadata.
+Screenshots go to ``seed_assets_tests/artifacts/``. The server's whole process group is stopped
+at the end, and the test fails if any of its processes outlive it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from seed_assets_tests.conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+STARTUP_SECONDS = 120
+RUN_SECONDS = 300
+
+
+def _require_browser() -> None:
+    """Skip with a reason where there is no Chromium or Playwright; under CI that is a failure."""
+    missing = None
+    if not CHROMIUM.exists():
+        missing = f"{CHROMIUM} is not installed (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "the playwright package is not installed (uv sync --group dev)"
+    if missing:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but {missing}")
+        pytest.skip(missing)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _processes_of(pgid: int, marker: str) -> list[str]:
+    """Processes still in the server's group, or naming its DAGSTER_HOME (a run worker that
+    left the group would)."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="ignore")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        state, group = fields[0], int(fields[2])
+        if state != "Z" and (group == pgid or marker in cmdline):
+            alive.append(f"{entry.name}: {cmdline[:120]}")
+    return alive
+
+
+@contextlib.contextmanager
+def dagster_dev(tmp_path: Path) -> Iterator[str]:
+    """`dagster dev` (the webserver, the daemon, the code server) in its own process group."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "SEED_ASSETS_TARGET_URL": f"sqlite:///{tmp_path / 'bank.sqlite'}",
+    }
+    env.pop("SEED_ASSETS_SPECS", None)
+    port = _free_port()
+    log = (tmp_path / "dagster_dev.log").open("w")
+    dagster = Path(sys.executable).parent / "dagster"
+    server = subprocess.Popen(
+        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            assert server.poll() is None, (tmp_path / "dagster_dev.log").read_text()[-3000:]
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"{url}/server_info", timeout=2) as response,
+            ):
+                if response.status == 200:
+                    break
+            assert time.monotonic() < deadline, "dagster dev did not start"
+            time.sleep(1)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)  # dagster dev shuts its services down
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        deadline = time.monotonic() + 30
+        while _processes_of(server.pid, str(home)) and time.monotonic() < deadline:
+            time.sleep(0.5)  # children finish their own shutdown after the parent exits
+        leaked = _processes_of(server.pid, str(home))
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+        assert leaked == [], f"dagster processes outlived the server: {leaked}"
+
+
+def _expected_graph() -> dict[str, set[str]]:
+    """Each asset of the shipped definitions and the assets it depends on."""
+    from seed_assets.definitions import build_definitions, spec_paths
+    from seed_assets.spec.loader import load_spec
+
+    defs = build_definitions([load_spec(p) for p in spec_paths(None)])
+    graph = defs.resolve_asset_graph()
+    return {
+        key.to_user_string(): {p.to_user_string() for p in graph.get(key).parent_keys}
+        for key in graph.get_all_asset_keys()
+    }
+
+
+def _check_names() -> dict[str, list[str]]:
+    from seed_assets.assets.checks import build_check_specs
+    from seed_assets.assets.tables import table_key
+    from seed_assets.definitions import EXAMPLE
+    from seed_assets.spec.loader import load_spec
+
+    spec = load_spec(EXAMPLE)
+    return {
+        table: [s.name for s in build_check_specs(spec, table, table_key(spec, table))]
+        for table in spec.tables
+    }
+
+
+def _skip_welcome(page) -> None:
+    """The first visit asks to join the Dagster community, a moment after the page loads:
+    whenever that dialog is up, skip it before the next click."""
+    page.add_locator_handler(
+        page.get_by_text("Join the Dagster community"),
+        lambda: page.get_by_role("button", name="Skip").click(),
+    )
+
+
+def _upstream(page, known: set[str], expected: int) -> set[str]:
+    """The assets listed under "Upstream assets" on an asset's page (waiting until as many as
+    `expected` have loaded, then reading the list whole)."""
+    page.get_by_text("Upstream assets").first.wait_for()
+    deadline = time.monotonic() + 30
+    while True:
+        text = page.inner_text("body")
+        section = text[text.find("Upstream assets") : text.find("Downstream assets")]
+        listed = {line.strip() for line in section.splitlines()} & known
+        if len(listed) >= expected or time.monotonic() > deadline:
+            return listed
+        time.sleep(0.5)
+
+
+def test_the_web_ui_shows_the_graph_materialises_it_and_the_checks_pass(tmp_path):
+    _require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    graph = _expected_graph()
+    checks = _check_names()
+    assert {"customers", "transactions", "customer_features", "fraud_model"} <= set(graph)
+    ARTIFACTS.mkdir(exist_ok=True)
+    started = time.monotonic()
+    phases: dict[str, float] = {}
+
+    def phase(name: str) -> None:
+        phases[name] = round(time.monotonic() - started - sum(phases.values()), 1)
+
+    with dagster_dev(tmp_path) as url, sync_playwright() as playwright:
+        phase("server up")
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1920, "height": 1200})
+        page.set_default_timeout(60_000)
+        expect.set_options(timeout=60_000)  # the UI loads its data after the page
+        _skip_welcome(page)
+        try:
+            # The asset graph holds every table and ML asset ...
+            page.goto(f"{url}/locations/seed_assets/asset-groups/banking")
+            for asset in graph:  # tables as nodes, the ML assets (group "ml") as links
+                expect(page.get_by_text(asset, exact=True).first).to_be_visible()
+            page.screenshot(path=ARTIFACTS / "web_ui_graph.png")
+            # ... each with exactly its dependencies (the asset page's lineage section).
+            for asset, parents in graph.items():
+                page.goto(f"{url}/assets/{asset}")
+                assert _upstream(page, set(graph), len(parents)) == parents, asset
+            phase("graph checked")
+
+            # Materialise everything, as a person would, and follow the run.
+            page.goto(f"{url}/asset-groups")  # the global lineage: every group
+            page.get_by_role("button", name="Materialize all").first.click()
+            toast = page.get_by_text(re.compile(r"Launched run [0-9a-f]{8}"))
+            run_id = re.search(r"[0-9a-f]{8}", toast.first.inner_text()).group(0)
+            page.goto(f"{url}/runs")
+            page.get_by_role("link", name=run_id).first.click()
+            page.wait_for_url(f"**/runs/{run_id}*")
+            status = page.get_by_text("Success", exact=True).or_(
+                page.get_by_text("Failure", exact=True)
+            )
+            status.first.wait_for(timeout=RUN_SECONDS * 1000)
+            page.screenshot(path=ARTIFACTS / "web_ui_run.png")
+            phase("run")
+            assert page.get_by_text("Success", exact=True).count(), "the run failed"
+
+            # Every blocking check of every table passed.
+            for table, names in checks.items():
+                page.goto(f"{url}/assets/{table}?view=checks")
+                for name in names:
+                    entry = page.get_by_text(name, exact=True).first
+                    expect(entry).to_be_visible()
+                body = page.inner_text("body")
+                for name in names:
+                    assert f"{name}\nSucceeded" in body, f"{name} not shown as succeeded"
+                assert "Failed" not in body
+            page.screenshot(path=ARTIFACTS / "web_ui_checks.png")
+
+            # The table's metadata links the HTML report, which exists.
+            page.goto(f"{url}/assets/transactions")
+            report = tmp_path / "bank.report.html"
+            expect(page.get_by_text(str(report)).first).to_be_visible()
+            assert "PASS: approved for ML use" in report.read_text()
+            page.goto(f"{url}/locations/seed_assets/asset-groups/banking")
+            for table, names in checks.items():
+                expect(
+                    page.get_by_text(f"{len(names)} / {len(names)} Passed").first
+                ).to_be_visible()
+                page.locator(f'[data-tooltip="{table}"]').first.wait_for()
+            page.screenshot(path=ARTIFACTS / "web_ui.png")
+        except Exception:
+            page.screenshot(path=ARTIFACTS / "web_ui_failure.png")
+            raise
+        finally:
+            browser.close()
+    phase("checks and stop")
+    print(f"screenshots: {ARTIFACTS}; seconds: {phases}")
