@@ -19,9 +19,11 @@ from dagster import (
     ScheduleDefinition,
     define_asset_job,
 )
+from dagster_celery import celery_executor
 
 from seed_assets.assets import build_ml_assets, build_table_assets
 from seed_assets.assets.tables import spec_keys
+from seed_assets.distributed import CELERY_BROKER_ENV, CELERY_EXECUTION, CELERY_JOB
 from seed_assets.errors import SpecError
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.loader import load_spec
@@ -91,6 +93,17 @@ def build_definitions(specs: list[Spec]) -> Definitions:
         "all of them pass.",
     )
     jobs.append(everything)
+    jobs.append(
+        define_asset_job(
+            CELERY_JOB,
+            selection=AssetSelection.all(),
+            executor_def=celery_executor,
+            config={"execution": {"config": CELERY_EXECUTION}},
+            description=f"What {ALL_JOB} does, each step on a dagster-celery worker: needs "
+            f"{CELERY_BROKER_ENV}, running workers and PostgreSQL instance storage "
+            "(docs/deploy.md).",
+        )
+    )
     nightly = ScheduleDefinition(
         name=f"{ALL_JOB}_nightly",
         job=everything,

@@ -40,6 +40,7 @@ from seed_assets.spec.graph import (
     parents,
 )
 from seed_assets.spec.models import Spec
+from seed_assets.sql.check_filter import check_filter
 from seed_assets.validation.inputs import check_parent_columns
 from seed_assets.validation.report import report_paths, table_section, update_report
 from seed_assets.validation.rules import check_table
@@ -207,9 +208,16 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
         try:
             require_rows(db, spec, name, needs)
             parent_frames = {p: db.read_columns(spec, p, cols) for p, cols in needs.items()}
-            generator = TableGenerator(spec, name, parent_frames, seed=seed, scale=scale)
+            row_filter = check_filter(spec, url)  # CHECKs only the database can judge
+            generator = TableGenerator(
+                spec, name, parent_frames, seed=seed, scale=scale, row_filter=row_filter
+            )
             context.log.info(f"generating {generator.total_rows:,} rows of {name}")
-            frame = generator.frame()
+            try:
+                frame = generator.frame()
+            finally:
+                if row_filter is not None:
+                    row_filter.close()
             if frame_hook is not None:
                 frame = frame_hook(name, frame)
             generated = time.perf_counter()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from seed_assets.engine.links import apply_links, generate_component, link_columns, link_frame
-from seed_assets.engine.table import TableGenerator, parent_columns
+from seed_assets.engine.table import RowFilter, TableGenerator, parent_columns
 from seed_assets.spec.graph import components, linked_fks, links_name
 from seed_assets.spec.models import Spec
 
@@ -78,8 +78,16 @@ def kept_columns(spec: Spec) -> dict[str, list[str]]:
     return kept
 
 
-def iter_plan(spec: Spec, *, seed: int | None = None, scale: float = 1.0) -> Iterator[Step]:
+def iter_plan(
+    spec: Spec,
+    *,
+    seed: int | None = None,
+    scale: float = 1.0,
+    row_filter: RowFilter | None = None,
+) -> Iterator[Step]:
     """Every step of generating `spec`, parents first.
+
+    `row_filter` (see ``TableGenerator``) drops rows before children see them.
 
     Consume each TableStep's chunks before asking for the next step: later steps read them.
     """
@@ -101,7 +109,13 @@ def iter_plan(spec: Spec, *, seed: int | None = None, scale: float = 1.0) -> Ite
             continue
         for name in component.tables:
             generator = TableGenerator(
-                spec, name, memory, seed=seed, scale=scale, ordered_parents=ordered
+                spec,
+                name,
+                memory,
+                seed=seed,
+                scale=scale,
+                ordered_parents=ordered,
+                row_filter=row_filter,
             )
             chunks = _keeping(generator, kept.get(name), memory, ordered)
             yield TableStep(generator, chunks, linking=bool(linked_fks(spec, name)))
@@ -112,19 +126,24 @@ def iter_plan(spec: Spec, *, seed: int | None = None, scale: float = 1.0) -> Ite
 
 
 def iter_spec(
-    spec: Spec, *, seed: int | None = None, scale: float = 1.0
+    spec: Spec,
+    *,
+    seed: int | None = None,
+    scale: float = 1.0,
+    row_filter: RowFilter | None = None,
 ) -> Iterator[tuple[TableGenerator, Iterator[pd.DataFrame]]]:
     """Each table's generator and its chunks, parents first (specs without FK cycles; for
     those, use ``iter_plan``).
 
     Consume each table's chunks before asking for the next table: its children read them.
+    `row_filter` (see ``TableGenerator``) drops rows before children see them.
     """
     cycles = [" + ".join(c.tables) for c in components(spec) if c.is_cycle]
     if cycles:
         raise ValueError(
             f"spec '{spec.name}' has FK cycles ({'; '.join(cycles)}); generate it with iter_plan"
         )
-    for step in iter_plan(spec, seed=seed, scale=scale):
+    for step in iter_plan(spec, seed=seed, scale=scale, row_filter=row_filter):
         yield step.generator, step.chunks
 
 
@@ -148,11 +167,15 @@ def _keeping(
 
 
 def generate_all(
-    spec: Spec, *, seed: int | None = None, scale: float = 1.0
+    spec: Spec,
+    *,
+    seed: int | None = None,
+    scale: float = 1.0,
+    row_filter: RowFilter | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every table as one DataFrame (for tests and small specs); cycles' tables complete."""
     result: dict[str, pd.DataFrame] = {}
-    for step in iter_plan(spec, seed=seed, scale=scale):
+    for step in iter_plan(spec, seed=seed, scale=scale, row_filter=row_filter):
         if isinstance(step, TableStep):
             parts = list(step.chunks)
             result[step.name] = (

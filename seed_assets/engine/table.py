@@ -8,13 +8,13 @@ drives) and each chunk draws from its own streams: any chunk can be made alone, 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from seed_assets.engine import dates, values
+from seed_assets.engine import constraints, dates, values
 from seed_assets.engine.cardinality import draw_counts
 from seed_assets.engine.frames import DATE_UNIT
 from seed_assets.engine.frames import as_series as _as_series
@@ -23,11 +23,16 @@ from seed_assets.engine.rng import stream, table_seed
 from seed_assets.errors import SpecError
 from seed_assets.spec.graph import deferred_of, is_deferred, resolve_after, resolve_via
 from seed_assets.spec.models import (
+    SELF_FILLING_TYPES,
     ColumnSpec,
     ForeignKeySpec,
     Spec,
     TableSpec,
 )
+
+# Given a table name and a chunk's rows, which rows to keep: how a caller with a database lets it
+# judge the CHECKs the engine does not understand (``sql/check_filter.py``).
+RowFilter = Callable[[str, pd.DataFrame], np.ndarray]
 
 
 def parent_columns(spec: Spec, table_name: str) -> dict[str, list[str]]:
@@ -113,9 +118,11 @@ class TableGenerator:
         seed: int | None = None,
         scale: float = 1.0,
         ordered_parents: Collection[str] = (),
+        row_filter: RowFilter | None = None,
     ) -> None:
         """`ordered_parents` names parents whose frames are known to be in primary-key order
-        already (made by this engine, see ``in_key_order``), so their order is not checked."""
+        already (made by this engine, see ``in_key_order``), so their order is not checked.
+        `row_filter` drops rows a database would refuse (CHECKs only it can evaluate)."""
         self.spec = spec
         self.name = table_name
         self.table = spec.tables[table_name]
@@ -130,6 +137,20 @@ class TableGenerator:
         self.total_rows = sum(c.rows for c in self.chunks)
         self._fakers: dict[str, values.FakerColumn] = {}
         self._unique_ints: dict[str, np.ndarray] = {}
+        self.row_filter = row_filter
+        self._constrained = constraints.may_drop_rows(self.table)
+        if self._constrained and len(self.chunks) > 1:
+            self._keys_stay_unique()
+
+    def _keys_stay_unique(self) -> None:
+        for key in constraints.composite_keys(self.table):
+            if not constraints.chunk_local(self.table, key):
+                raise SpecError(
+                    f"the key ({', '.join(key)}) spans {len(self.chunks)} chunks and can repeat "
+                    "across them: include the driving FK's columns in it, make one of its "
+                    "columns unique, or raise `chunk_rows` above the row count",
+                    table=self.name,
+                )
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -237,7 +258,7 @@ class TableGenerator:
                 np.arange(chunk.parent_start, chunk.parent_stop), counts
             )
 
-        plain = [c for c, col in self.table.columns.items() if col.source not in (None, "after")]
+        plain = [c for c, col in self.table.columns.items() if self._is_plain(c, col)]
         for name in plain:
             column = self.table.columns[name]
             cols[name] = self._plain(name, column, chunk, rows, counts)
@@ -248,7 +269,46 @@ class TableGenerator:
             if column.null_fraction and self.table.fk_for_column(name) is None:
                 mask = stream(self.seed, self.name, chunk.index, f"null:{name}").random(n)
                 cols[name] = _with_nulls(cols[name], mask < column.null_fraction)
-        return _chunk_frame(cols, self.table)
+        keep = None
+        if self._constrained and n:
+            rng = stream(self.seed, self.name, chunk.index, "checks")
+            keep = constraints.enforce(cols, self.table, rng)
+        frame = _chunk_frame(cols, self.table)
+        if self.row_filter is not None and len(frame):
+            allowed = np.asarray(self.row_filter(self.name, frame), dtype=bool)
+            keep = allowed if keep is None else keep & allowed
+        if keep is not None and not keep.all():
+            if not keep.any():
+                raise SpecError(
+                    f"every one of the {len(frame):,} rows generated for chunk {chunk.index} "
+                    "breaks a CHECK of the table or repeats its key; change the value sources "
+                    "so that the CHECKs can hold",
+                    table=self.name,
+                )
+            frame = self._drop(frame, keep)
+        return frame
+
+    def _drop(self, frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+        """The kept rows; a self-reference to a dropped row becomes a root (NULL)."""
+        frame = frame[keep].reset_index(drop=True)
+        for fk in self.table.foreign_keys:
+            if fk.references.table != self.name or not len(frame):
+                continue
+            keys = pd.MultiIndex.from_frame(frame[fk.references.columns])
+            refs = pd.MultiIndex.from_frame(frame[fk.columns])
+            dangling = ~refs.isin(keys) & frame[fk.columns].notna().all(axis=1).to_numpy()
+            if dangling.any():
+                for column in fk.columns:
+                    spec = self.table.columns[column]
+                    frame[column] = _as_series(
+                        _with_nulls(frame[column].to_numpy(), dangling), spec
+                    )
+        return frame
+
+    def _is_plain(self, name: str, column: ColumnSpec) -> bool:
+        if column.source is None:  # a FK column, or a type that fills itself (uuid, json)
+            return column.type in SELF_FILLING_TYPES and self.table.fk_for_column(name) is None
+        return column.source != "after"
 
     def _plain(self, name, column: ColumnSpec, chunk: Chunk, rows, counts) -> np.ndarray:
         n = len(rows)
@@ -276,6 +336,10 @@ class TableGenerator:
                     return dates.between_values(column, n, rng)
                 case "rate":
                     return values.rate_values(column, n, rng)
+                case None if column.type == "uuid":
+                    return values.uuid_values(n, rng)
+                case None if column.type == "json":
+                    return values.json_values(n, rng)
         except SpecError as exc:
             raise SpecError(exc.message, table=self.name, column=name) from None
         raise AssertionError(f"unhandled source {column.source}")

@@ -15,6 +15,7 @@ from seed_assets.errors import SpecError
 from seed_assets.spec.cycles import Component, analyse
 from seed_assets.spec.models import (
     INTEGER_TYPES,
+    SELF_FILLING_TYPES,
     STRING_TYPES,
     TEMPORAL_TYPES,
     ColumnSpec,
@@ -303,7 +304,7 @@ def _check_counts(name: str, table: TableSpec) -> None:
 
 def _check_column(spec: Spec, name: str, table: TableSpec, column_name: str, column: ColumnSpec):
     fk = table.fk_for_column(column_name)
-    if column.source is None and fk is None:
+    if column.source is None and fk is None and column.type not in SELF_FILLING_TYPES:
         raise SpecError(
             "no value source: give one of faker, choice, distribution, sequence, constant, "
             "between, after or rate, or make it part of a foreign key",

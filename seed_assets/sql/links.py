@@ -357,7 +357,7 @@ def _update_from_temporary(
         frame = links[[*key, *columns]]
         for start in range(0, len(frame), batch_rows):  # the target's bulk path (COPY on PG)
             part = frame.iloc[start : start + batch_rows]
-            target._send(conn, sa_temp, part, target._encode(part, table))
+            target._send(conn, sa_temp, part, target._encode(part, table, temp))
         if conn.dialect.name == "postgresql":  # temporary tables get no automatic statistics
             conn.exec_driver_sql(f"ANALYZE {q(temp)}")
         t, s = q(name), q(temp)
@@ -418,7 +418,7 @@ def write_component(
             for name in names:
                 sa_table, table, result = metadata.tables[name], spec.tables[name], results[name]
                 position = 0
-                for frame, encoded in target._batches(frames[name], table):
+                for frame, encoded in target._batches(frames[name], table, name):
                     if cancel is not None and cancel.requested:
                         raise LoadCancelled(name)
                     target._load(conn, sa_table, table, frame, encoded, position, result, on_error)

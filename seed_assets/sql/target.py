@@ -30,6 +30,7 @@ from seed_assets.sql import links, registry
 from seed_assets.sql.cancel import CancelToken
 from seed_assets.sql.convert import row_tuples
 from seed_assets.sql.ddl import build_metadata
+from seed_assets.sql.identity import advance_identities
 from seed_assets.sql.load_report import (
     KEPT_ERRORS,
     LoadCancelled,
@@ -143,6 +144,7 @@ class Target:
         sa_table = build_metadata(spec).tables[name]
         table = spec.tables[name]
         result = WriteResult(name)
+        self.__dict__.pop("_constraints_seen", None)  # a user may have changed them since
         self._ensure_registry()
         if not self.transactional_ddl:
             with self.engine.begin() as conn:
@@ -152,7 +154,7 @@ class Target:
                 created = self._prepare(conn, spec, name, sa_table, if_exists)
                 bulk = self._start_bulk(conn, sa_table, created)
                 position = 0
-                for frame, encoded in self._prefetch(self._batches(frames, table)):
+                for frame, encoded in self._prefetch(self._batches(frames, table, name)):
                     if cancel is not None and cancel.requested:
                         raise LoadCancelled(name)
                     self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
@@ -165,6 +167,7 @@ class Target:
                     raise LoadError(name, self.display_url, result.rejected, result.rejected_count)
                 if approve is not None and not approve():
                     raise NotApproved
+                advance_identities(conn, name, table)
                 registry.record(
                     conn,
                     name,
@@ -280,11 +283,11 @@ class Target:
 
     # -- batches -------------------------------------------------------------------------------
 
-    def _batches(self, frames: Iterable[pd.DataFrame], table: TableSpec):
+    def _batches(self, frames: Iterable[pd.DataFrame], table: TableSpec, name: str):
         for frame in frames:
             for start in range(0, len(frame), self.batch_rows):
                 part = frame.iloc[start : start + self.batch_rows]
-                yield part, self._encode(part, table)
+                yield part, self._encode(part, table, name)
 
     def _prefetch(self, batches: Iterator, depth: int = 2) -> Iterator:
         """Run `batches` (generation + encoding) in a thread, `depth` batches ahead of the load.
@@ -329,7 +332,7 @@ class Target:
                 except queue.Empty:
                     worker.join(0.05)
 
-    def _encode(self, frame: pd.DataFrame, table: TableSpec):
+    def _encode(self, frame: pd.DataFrame, table: TableSpec, name: str):
         """A batch in the form `_send` takes: DB-API row tuples by default."""
         return row_tuples(frame, table)
 
@@ -370,7 +373,7 @@ class Target:
                 return
         middle = len(frame) // 2
         for offset, part in ((0, frame.iloc[:middle]), (middle, frame.iloc[middle:])):
-            encoded_part = self._encode(part, table)
+            encoded_part = self._encode(part, table, sa_table.name)
             self._load(
                 conn, sa_table, table, part, encoded_part, first_row + offset, result, on_error
             )
@@ -429,6 +432,12 @@ class Target:
 
     def _user_constraints(self, conn: sa.Connection, name: str) -> dict[str, list[str]]:
         """Named constraints of the table as it exists (a user's may have its own CHECKs)."""
+        cache = self.__dict__.setdefault("_constraints_seen", {})
+        if name not in cache:
+            cache[name] = self._read_constraints(conn, name)
+        return cache[name]
+
+    def _read_constraints(self, conn: sa.Connection, name: str) -> dict[str, list[str]]:
         inspector = sa.inspect(conn)
         found: dict[str, list[str]] = {}
         try:

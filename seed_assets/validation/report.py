@@ -43,14 +43,15 @@ class ReportPaths:
 
 def report_paths(url: str) -> ReportPaths:
     """Beside a SQLite file (``data/banking.sqlite`` -> ``data/banking.report.json``); for other
-    databases, ``<database name>.report.json`` in the working directory."""
+    databases, ``data/<database name>.report.json`` under the working directory (git-ignored,
+    like the SQLite files)."""
     parsed = sa.make_url(url)
     database = parsed.database or ""
     if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":
         path = Path(database)
         stem = path.with_suffix("") if path.suffix else path
     else:
-        stem = Path(Path(database).name or parsed.get_backend_name())
+        stem = Path("data") / (Path(database).name or parsed.get_backend_name())
     return ReportPaths(
         stem.with_name(stem.name + ".report.json"), stem.with_name(stem.name + ".report.md")
     )
