@@ -8,6 +8,9 @@ Two specs of two tables each, `rows` parents and one child each (fixed(1)):
 - ``not_null``: the same FK NOT NULL: both tables in one transaction, FK checks deferred;
 - ``baseline``: the same two tables without the cycle FK (plain ``write_table`` each).
 
+Each case is written twice: into an empty database, then again with ``--if-exists replace``
+(emptying and unlinking first).
+
 Run: ``.venv/bin/python benchmarks/bench_cycles.py [--rows 200000] [--targets sqlite,postgresql,
 mysql]``. A fresh database per target and case (see ``bench_targets.py``).
 """
@@ -66,21 +69,24 @@ def run_case(url: str, rows: int, case: str) -> dict[str, tuple[int, float]]:
     target = Target.for_url(url)
     steps: dict[str, tuple[int, float]] = {}
     try:
-        for step in iter_plan(spec):
-            started = time.perf_counter()
-            if isinstance(step, LinksStep):
-                done = links.update_links(
-                    target, spec, step.table, step.frame, seed=spec.seed, scale=1.0
-                )
-            elif isinstance(step, ComponentStep):
-                frames = {n: [f] for n, f in step.frames.items()}
-                results = links.write_component(target, spec, frames, seed=spec.seed, scale=1.0)
-                done = sum(r.rows for r in results.values())
-            else:
-                done = target.write_table(
-                    spec, step.name, step.chunks, seed=spec.seed, scale=1.0
-                ).rows
-            steps[step.name] = (done, time.perf_counter() - started)
+        for run, if_exists in (("write", "fail"), ("replace", "replace")):
+            for step in iter_plan(spec):
+                started = time.perf_counter()
+                if isinstance(step, LinksStep):
+                    done = links.update_links(
+                        target, spec, step.table, step.frame, seed=spec.seed, scale=1.0
+                    )
+                elif isinstance(step, ComponentStep):
+                    frames = {n: [f] for n, f in step.frames.items()}
+                    results = links.write_component(
+                        target, spec, frames, seed=spec.seed, scale=1.0, if_exists=if_exists
+                    )
+                    done = sum(r.rows for r in results.values())
+                else:
+                    done = target.write_table(
+                        spec, step.name, step.chunks, seed=spec.seed, scale=1.0, if_exists=if_exists
+                    ).rows
+                steps[f"{run}: {step.name}"] = (done, time.perf_counter() - started)
     finally:
         target.dispose()
     return steps

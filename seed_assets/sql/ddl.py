@@ -7,7 +7,8 @@ PostgreSQL); the others are emitted verbatim.
 
 An FK that closes a cycle (``graph.deferred_fks``) is created with ALTER TABLE once both tables
 exist (``use_alter``); in a NOT NULL cycle it is also DEFERRABLE INITIALLY DEFERRED, so the
-cycle's tables can be filled in one transaction. MySQL/MariaDB know no DEFERRABLE: the clause
+cycle's tables can be filled in one transaction. Its columns, and a self-reference's, are
+indexed. MySQL/MariaDB know no DEFERRABLE: the clause
 is left out there (they defer by switching FK checks off, see ``sql/links.py``).
 """
 
@@ -248,6 +249,14 @@ def build_metadata(spec: Spec) -> sa.MetaData:
                         sa_table.c[column_name].in_(column.choice.values),
                         name=constraint_name("ck", name, [column_name]),
                     )
+                )
+        for fk in table.foreign_keys:
+            # Rows of the referenced table come and go while these rows exist (a cycle's
+            # deferred FK, a self-reference): each such change looks the FK up, so index it,
+            # or SQLite and PostgreSQL scan this whole table per row.
+            if fk.references.table == name or is_deferred(spec, name, fk):
+                sa.Index(
+                    constraint_name("ix", name, fk.columns), *(sa_table.c[c] for c in fk.columns)
                 )
         if enums or domains:
             sa.event.listen(sa_table, "before_create", _create_types(enums, domains))

@@ -27,7 +27,6 @@ from seed_assets.spec.graph import (
 from seed_assets.spec.models import ForeignKeySpec, Spec
 from seed_assets.sql import registry
 from seed_assets.sql.cancel import CancelToken
-from seed_assets.sql.convert import row_tuples
 from seed_assets.sql.ddl import build_metadata, column_type
 from seed_assets.sql.load_report import LoadCancelled, LoadError, WriteResult
 
@@ -39,12 +38,6 @@ ORPHAN_SAMPLES = 5
 
 def _quote(conn: sa.Connection, name: str) -> str:
     return conn.dialect.identifier_preparer.quote(name)
-
-
-def _marks(conn: sa.Connection, n: int) -> str:
-    """Driver placeholders: ``?`` for sqlite3, ``%s`` for psycopg and pymysql."""
-    mark = "?" if conn.dialect.paramstyle in ("qmark", "numeric") else "%s"
-    return ", ".join([mark] * n)
 
 
 def _is_mysql(conn: sa.Connection) -> bool:
@@ -139,8 +132,14 @@ def clear_for(target: Target, conn: sa.Connection, spec: Spec, name: str) -> Non
     cleared = [t for t in deleted if (e := registry.entry(conn, t)) and e.spec_name == spec.name]
     together = any(component_of(spec, t).together for t in cleared)
     deferring = deferred_checks(conn, spec, cleared, check=False)
+    emptied = list(reversed(cleared))  # deepest first
+    if component_of(spec, name).is_cycle:
+        # Its rows go too (the caller empties or re-creates it next): in one call, so that
+        # PostgreSQL can TRUNCATE tables that reference each other, instead of DELETE leaving
+        # dead rows that every FK check of the next DELETE scans.
+        emptied.append(name)
     with deferring if together else contextlib.nullcontext():
-        target._empty(conn, list(reversed(cleared)))  # deepest first
+        target._empty(conn, emptied)
     for child in cleared:
         registry.record(conn, child, status="cleared", row_count=0)
 
@@ -305,7 +304,7 @@ def update_links(
                 f"{len(links):,} rows): materialise {name} first"
             )
         _ensure_foreign_keys(conn, metadata, name, fks)
-        updated = _update_from_temporary(conn, spec, name, key, columns, links)
+        updated = _update_from_temporary(conn, target, spec, name, key, columns, links)
         registry.record(conn, name, status="complete", seed=seed, scale=scale)
     return updated
 
@@ -328,6 +327,7 @@ def _ensure_foreign_keys(
 
 def _update_from_temporary(
     conn: sa.Connection,
+    target: Target,
     spec: Spec,
     name: str,
     key: list[str],
@@ -355,13 +355,11 @@ def _update_from_temporary(
     sa_temp.create(conn)
     try:
         frame = links[[*key, *columns]]
-        insert = (
-            f"INSERT INTO {q(temp)} ({', '.join(q(c) for c in frame.columns)}) "
-            f"VALUES ({_marks(conn, len(frame.columns))})"
-        )
-        for start in range(0, len(frame), batch_rows):
+        for start in range(0, len(frame), batch_rows):  # the target's bulk path (COPY on PG)
             part = frame.iloc[start : start + batch_rows]
-            conn.exec_driver_sql(insert, row_tuples(part, table))
+            target._send(conn, sa_temp, part, target._encode(part, table, temp))
+        if conn.dialect.name == "postgresql":  # temporary tables get no automatic statistics
+            conn.exec_driver_sql(f"ANALYZE {q(temp)}")
         t, s = q(name), q(temp)
         on = " AND ".join(f"{t}.{q(k)} = s.{q(k)}" for k in key)
         if _is_mysql(conn):
