@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -221,17 +222,25 @@ def test_ctrl_c_rolls_back_the_table_being_written(tmp_path):
 
 
 def test_a_second_ctrl_c_exits_at_once(tmp_path):
+    import queue
     import signal
-    import time
+    import threading
 
     process, path = _generate_in_background(tmp_path, "40")
     _wait_for_complete(path, "customers", process)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in process.stderr], daemon=True).start()
     process.send_signal(signal.SIGINT)
-    time.sleep(0.05)
+    seen = []
+    while not any("stopping after the current batch" in line for line in seen):
+        seen.append(lines.get(timeout=30))  # the first Ctrl+C was handled: now the second
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
-    assert process.returncode == 130, (out, err)
-    assert "second Ctrl+C: exiting now" in " ".join(err.split())
+    process.wait(timeout=60)
+    time.sleep(0.2)  # the reader thread drains what was printed last
+    while not lines.empty():
+        seen.append(lines.get())
+    assert process.returncode == 130, seen
+    assert "second Ctrl+C: exiting now" in " ".join(" ".join(seen).split())
     with sqlite3.connect(path) as db:  # the open transaction did not survive
         status = dict(db.execute("SELECT table_name, status FROM seed_assets_tables"))
         assert status == {"customers": "complete"}
