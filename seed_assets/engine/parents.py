@@ -82,13 +82,41 @@ def as_array(series: pd.Series) -> np.ndarray:
     return array
 
 
-def locate_in(frame: pd.DataFrame, columns: list[str], found: list[np.ndarray]) -> np.ndarray:
-    """Positions in `frame` of each key tuple in `found` (-1: not there)."""
+def key_index(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.Index, np.ndarray | None]:
+    """An index over a frame's key columns, and (when keys repeat) the row of each entry: the
+    first row holding that key. Its hash table is built once, on first use."""
     if len(columns) == 1:
         index = pd.Index(frame[columns[0]].to_numpy(dtype=object))
-        return index.get_indexer(pd.Index(np.asarray(found[0], dtype=object)))
-    keys = pd.MultiIndex.from_frame(frame[columns])
-    return keys.get_indexer(pd.MultiIndex.from_arrays(found))
+    else:
+        index = pd.MultiIndex.from_frame(frame[columns])
+    if index.is_unique:
+        return index, None
+    first = ~index.duplicated()
+    return index[first], np.flatnonzero(first)
+
+
+def locate_in(frame: pd.DataFrame, columns: list[str], found: list[np.ndarray]) -> np.ndarray:
+    """Positions in `frame` of each key tuple in `found` (-1: not there)."""
+    return _find(key_index(frame, columns), found)
+
+
+def _find(indexed: tuple[pd.Index, np.ndarray | None], found: list[np.ndarray]) -> np.ndarray:
+    index, rows = indexed
+    if isinstance(index, pd.MultiIndex):
+        wanted = pd.MultiIndex.from_arrays([np.asarray(f, dtype=object) for f in found])
+    else:
+        wanted = pd.Index(np.asarray(found[0], dtype=object))
+    positions = np.asarray(index.get_indexer(wanted), dtype=np.int64)
+    if rows is not None:
+        positions = np.where(positions >= 0, rows[np.maximum(positions, 0)], -1)
+    return positions
+
+
+def _indexed(cache: dict, table: str, columns: list[str], frame, found) -> np.ndarray:
+    key = (table, tuple(columns))
+    if key not in cache:
+        cache[key] = key_index(frame(), columns)
+    return _find(cache[key], found)
 
 
 # -- frames in memory --------------------------------------------------------------------------
@@ -147,6 +175,7 @@ class FrameParents:
                 else canonical_parent(frame[columns], spec.tables[parent])
             )
         self._arrays: dict[tuple[str, str], np.ndarray] = {}
+        self._indexes: dict[tuple, tuple] = {}
 
     def row_count(self, table: str) -> int:
         return len(self.frames[table])
@@ -165,7 +194,7 @@ class FrameParents:
         return self.column(table, column)[positions]
 
     def locate(self, table: str, columns: list[str], values: list[np.ndarray]) -> np.ndarray:
-        return locate_in(self.frames[table], columns, values)
+        return _indexed(self._indexes, table, columns, lambda: self.frames[table], values)
 
 
 # -- parents made again from the spec ------------------------------------------------------------
@@ -192,6 +221,7 @@ class RegeneratedParents:
         self._whole: dict[tuple[str, str], np.ndarray] = {}
         self._sorted: dict[str, pd.DataFrame] = {}
         self._owners: dict[tuple[str, str], str | None] = {}
+        self._indexes: dict[tuple, tuple] = {}
 
     def generator(self, table: str) -> TableGenerator:
         """The table's generator over this source (made once; parents' made as needed)."""

@@ -284,18 +284,28 @@ def _children_per_parent(data: TableData, fk: ForeignKeySpec) -> np.ndarray:
 
 def cardinality(data: TableData) -> CheckResult:
     """Children per parent: mean within tolerance of the spec's, and the spec's distribution."""
-    result = _result(
-        data,
+    return cardinality_from_counts(data.spec, data.name, lambda fk: _children_per_parent(data, fk))
+
+
+def cardinality_from_counts(
+    spec, name: str, children_per_parent, *, only_driving: bool = False
+) -> CheckResult:
+    """``cardinality`` from children-per-parent counts given by `children_per_parent(fk)`
+    (counted chunk by chunk when streaming). `only_driving` leaves out the
+    ``expectations.children_per_parent`` rules (a partition's parents are not all there)."""
+    result = CheckResult(
+        name,
         "cardinality",
+        ENGINE,
         "Children per parent against the spec: the mean within tolerance, and the distribution "
         "(chi-square against the pmf, so Poisson(15) data may not come out as exactly 15).",
     )
-    spec = data.spec
+    table = spec.tables[name]
     tolerance = spec.expectations.cardinality_tolerance
-    driving = data.table.driving_fk
+    driving = table.driving_fk
     if driving is not None:
         parent = driving.references.table
-        counts = _children_per_parent(data, driving)
+        counts = children_per_parent(driving)
         dist = driving.cardinality
         label = distribution_label(dist)
         target = dist.expected_mean()
@@ -346,10 +356,12 @@ def cardinality(data: TableData) -> CheckResult:
             if not (ok and fits):
                 result.samples += _histogram_samples(fit)
     for rule in spec.expectations.children_per_parent:
-        if rule.table != data.name:
+        if rule.table != name:
             continue
-        fk = next(f for f in data.table.foreign_keys if f.references.table == rule.parent)
-        counts = _children_per_parent(data, fk)
+        fk = next(f for f in table.foreign_keys if f.references.table == rule.parent)
+        if only_driving and fk is not driving:
+            continue
+        counts = children_per_parent(fk)
         mean = float(counts.mean()) if len(counts) else float("nan")
         low, high = rule.mean
         ok = len(counts) == 0 or low <= mean <= high
