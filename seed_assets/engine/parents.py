@@ -97,10 +97,10 @@ def key_index(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.Index, np.nda
 
 def locate_in(frame: pd.DataFrame, columns: list[str], found: list[np.ndarray]) -> np.ndarray:
     """Positions in `frame` of each key tuple in `found` (-1: not there)."""
-    return _find(key_index(frame, columns), found)
+    return find_keys(key_index(frame, columns), found)
 
 
-def _find(indexed: tuple[pd.Index, np.ndarray | None], found: list[np.ndarray]) -> np.ndarray:
+def find_keys(indexed: tuple[pd.Index, np.ndarray | None], found: list[np.ndarray]) -> np.ndarray:
     index, rows = indexed
     if isinstance(index, pd.MultiIndex):
         wanted = pd.MultiIndex.from_arrays([np.asarray(f, dtype=object) for f in found])
@@ -116,7 +116,56 @@ def _indexed(cache: dict, table: str, columns: list[str], frame, found) -> np.nd
     key = (table, tuple(columns))
     if key not in cache:
         cache[key] = key_index(frame(), columns)
-    return _find(cache[key], found)
+    return find_keys(cache[key], found)
+
+
+def gather(
+    source: ParentSource, table: str, columns: list[str], positions: np.ndarray
+) -> dict[str, np.ndarray]:
+    """`columns` of `table` at `positions` (-1: none, giving null).
+
+    Positions close together (the children of a chunk of parents) are served from one slice of
+    rows around them; scattered ones (a reference FK) from the source's whole columns.
+    """
+    valid = positions >= 0
+    out: dict[str, np.ndarray] = {}
+    if not valid.any():
+        return {c: np.full(len(positions), None, dtype=object) for c in columns}
+    found = positions[valid]
+    lo, hi = int(found.min()), int(found.max())
+    if hi - lo < max(4 * len(found), 200_000):
+        frame = source.rows(table, columns, lo, hi + 1)
+        arrays = {c: _array(frame[c]) for c in columns}
+        local = np.where(valid, positions - lo, 0)
+        for column in columns:
+            out[column] = arrays[column][local]
+    else:
+        safe = np.where(valid, positions, 0)
+        for column in columns:
+            out[column] = np.asarray(source.take(table, column, safe))
+    if not valid.all():
+        for column in columns:
+            out[column] = _with_missing(out[column], ~valid)
+    return out
+
+
+def _array(series: pd.Series) -> np.ndarray:
+    array = series.to_numpy()
+    if array.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+        return series.to_numpy(dtype=object)
+    if isinstance(series.dtype, pd.api.extensions.ExtensionDtype):
+        return series.to_numpy(dtype=object, na_value=None)
+    return array
+
+
+def _with_missing(array: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    if array.dtype.kind == "M":
+        out = array.copy()
+        out[missing] = np.datetime64("NaT")
+        return out
+    out = array.astype(object)
+    out[missing] = None
+    return out
 
 
 # -- frames in memory --------------------------------------------------------------------------

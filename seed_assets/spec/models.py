@@ -283,6 +283,14 @@ class TableSpec(_Model):
     columns: dict[str, ColumnSpec] = Field(min_length=1)
     foreign_keys: list[ForeignKeySpec] = Field(default_factory=list)
     unique: list[list[str]] = Field(default_factory=list, description="Composite unique keys.")
+    partitions: int | None = Field(
+        None,
+        ge=1,
+        le=10_000,
+        description="Materialise this table in Dagster as this many partitions: ranges of its "
+        "parent chunks (of its own chunks for a table no FK drives), each generated, checked and "
+        "written alone. Needs a sequence primary key, or a driving FK to a table with one.",
+    )
 
     @field_validator("primary_key", mode="before")
     @classmethod

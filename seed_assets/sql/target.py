@@ -42,6 +42,10 @@ class Target:
 
     @staticmethod
     def for_url(url: str) -> Target:
+        from seed_assets.output.parquet import ParquetTarget, is_parquet_url
+
+        if is_parquet_url(url):  # a directory of Parquet files, same writer interface
+            return ParquetTarget(url)
         try:
             backend = sa.make_url(url).get_backend_name()
         except sa.exc.ArgumentError as exc:

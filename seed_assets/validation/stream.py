@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from seed_assets.engine.parents import ParentSource, sort_key
+from seed_assets.engine.parents import ParentSource, gather, sort_key
 from seed_assets.spec.graph import resolve_after, resolve_via
 from seed_assets.spec.models import ForeignKeySpec, Spec
 from seed_assets.validation import gx_suite, integrity, pandera_schema
@@ -55,55 +55,6 @@ def sample_every(total_rows: int, limit: int = SAMPLE_ROWS) -> int:
 
 
 # -- parent access ------------------------------------------------------------------------------
-
-
-def gather(
-    source: ParentSource, table: str, columns: list[str], positions: np.ndarray
-) -> dict[str, np.ndarray]:
-    """`columns` of `table` at `positions` (-1: none, giving null).
-
-    Positions close together (the children of a chunk of parents) are served from one slice of
-    rows around them; scattered ones (a reference FK) from the source's whole columns.
-    """
-    valid = positions >= 0
-    out: dict[str, np.ndarray] = {}
-    if not valid.any():
-        return {c: np.full(len(positions), None, dtype=object) for c in columns}
-    found = positions[valid]
-    lo, hi = int(found.min()), int(found.max())
-    if hi - lo < max(4 * len(found), 200_000):
-        frame = source.rows(table, columns, lo, hi + 1)
-        arrays = {c: _array(frame[c]) for c in columns}
-        local = np.where(valid, positions - lo, 0)
-        for column in columns:
-            out[column] = arrays[column][local]
-    else:
-        safe = np.where(valid, positions, 0)
-        for column in columns:
-            out[column] = np.asarray(source.take(table, column, safe))
-    if not valid.all():
-        for column in columns:
-            out[column] = _with_missing(out[column], ~valid)
-    return out
-
-
-def _array(series: pd.Series) -> np.ndarray:
-    array = series.to_numpy()
-    if array.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-        return series.to_numpy(dtype=object)
-    if isinstance(series.dtype, pd.api.extensions.ExtensionDtype):
-        return series.to_numpy(dtype=object, na_value=None)
-    return array
-
-
-def _with_missing(array: np.ndarray, missing: np.ndarray) -> np.ndarray:
-    if array.dtype.kind == "M":
-        out = array.copy()
-        out[missing] = np.datetime64("NaT")
-        return out
-    out = array.astype(object)
-    out[missing] = None
-    return out
 
 
 def _null(array: np.ndarray) -> np.ndarray:
