@@ -28,7 +28,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from seed_assets.assets.tables import table_key
+from seed_assets.assets.tables import upstream_deps
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.models import Spec
 from seed_assets.sql import registry
@@ -151,7 +151,7 @@ def _features_asset(spec: Spec) -> AssetsDefinition:
     @asset(
         key=ml_key(spec, FEATURES),
         group_name=ML_GROUP,
-        deps=[table_key(spec, t) for t in spec.tables],
+        deps=[dep for t in spec.tables for dep in upstream_deps(spec, t)],
         kinds={"table", "sql"},
         description="Per customer: number of accounts, total transactions, mean amount, fraud "
         "count and account age in days, computed in the database (the tutorial's feature query). "
@@ -272,8 +272,8 @@ def _model_asset(spec: Spec) -> AssetsDefinition:
         group_name=ML_GROUP,
         deps=[
             ml_key(spec, FEATURES),
-            table_key(spec, "transactions"),
-            table_key(spec, "accounts"),
+            *upstream_deps(spec, "transactions"),
+            *upstream_deps(spec, "accounts"),
         ],
         kinds={"scikitlearn"},
         description="Logistic regression (scikit-learn) predicting is_fraud per transaction from "

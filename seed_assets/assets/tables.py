@@ -1,23 +1,34 @@
 """One asset per spec table; its upstream deps are exactly the tables its FKs reference.
 
-Each table asset is gated by its blocking checks (``checks.py``): it generates the table in
-memory, runs every check on those rows and its parents' committed rows, yields the check
-results, and writes (one transaction) only when all of them passed. When any fails, nothing is
-written: the table keeps what it held before, the step fails without a materialisation, and
-Dagster skips everything downstream. Either way the report beside the database is updated.
+Each table asset is gated by its blocking checks (``checks.py``). It streams: chunk by chunk it
+generates rows from its parents' committed rows (read in slices, ``output/reading.py``), feeds
+them to the checks' accumulators (``validation/stream.py``) and to the writer, inside one
+transaction. After the last row the checks conclude, before commit: when any fails, the writer
+rolls everything back, the table keeps what it held before, the step fails without a
+materialisation, and Dagster skips everything downstream. Either way the report beside the
+database is updated.
+
+A table with ``partitions: N`` is a partitioned asset instead: each partition (a range of its
+parent chunks, ``engine/partitions.py``) is generated from its own streams, checked and written
+in its own transaction, alone, on any worker. A non-partitioned asset ``<table>_checked`` then
+checks the whole table (all partitions) with the table's blocking checks; children and the ML
+assets depend on it, so they see the whole table, checked.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pandas as pd
 from dagster import (
+    AllPartitionMapping,
+    AssetDep,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
     Failure,
     MaterializeResult,
     MetadataValue,
+    StaticPartitionsDefinition,
     TableColumn,
     TableColumnConstraints,
     TableSchema,
@@ -25,31 +36,69 @@ from dagster import (
 )
 
 from seed_assets.assets.checks import build_check_specs, check_result
+from seed_assets.engine.partitions import partition_keys, plan_partition
+from seed_assets.engine.run import FRAME_ROWS
 from seed_assets.engine.table import TableGenerator
+from seed_assets.output.reading import TableReader, TargetParents
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.graph import parents
 from seed_assets.spec.models import Spec
 from seed_assets.validation.inputs import check_parent_columns
-from seed_assets.validation.report import report_paths, table_section, update_report
-from seed_assets.validation.rules import check_table
+from seed_assets.validation.report import (
+    forget_tables,
+    report_paths,
+    table_section,
+    update_report,
+)
+from seed_assets.validation.results import CheckResult
+from seed_assets.validation.stream import SAMPLE_ROWS, TableChecker, check_frames
 
 FrameHook = Callable[[str, pd.DataFrame], pd.DataFrame]
+CHECKED_SUFFIX = "_checked"
 
 
 def build_table_assets(
     spec: Spec, *, frame_hook: FrameHook | None = None
 ) -> list[AssetsDefinition]:
-    """The spec's tables as assets in group ``spec.name``, keyed by table name.
+    """The spec's tables as assets in group ``spec.name``, keyed by table name; a partitioned
+    table also gets its ``<table>_checked`` asset.
 
-    `frame_hook(table, frame)` is applied to each generated frame before its checks run; the
+    `frame_hook(table, frame)` is applied to each generated chunk before its checks run; the
     tests use it to break data on purpose. The definitions never set it.
     """
-    return [_table_asset(spec, name, frame_hook) for name in spec.tables]
+    assets = []
+    for name, table in spec.tables.items():
+        if table.partitions:
+            assets.append(_partitioned_asset(spec, name, frame_hook))
+            assets.append(_whole_table_asset(spec, name))
+        else:
+            assets.append(_table_asset(spec, name, frame_hook))
+    return assets
 
 
 def table_key(spec: Spec, table: str) -> AssetKey:
     """The asset key of a table: its name, under the spec's `asset_prefix` when it has one."""
     return AssetKey([spec.asset_prefix, table] if spec.asset_prefix else [table])
+
+
+def checked_key(spec: Spec, table: str) -> AssetKey:
+    """The whole-table check asset of a partitioned table: ``<table>_checked``."""
+    return AssetKey(
+        [spec.asset_prefix, table + CHECKED_SUFFIX]
+        if spec.asset_prefix
+        else [table + CHECKED_SUFFIX]
+    )
+
+
+def upstream_deps(spec: Spec, table: str) -> list[AssetDep]:
+    """What an asset reading `table` depends on: the table; for a partitioned one, all its
+    partitions and its whole-table check (so it runs only once the whole table passed)."""
+    if not spec.tables[table].partitions:
+        return [AssetDep(table_key(spec, table))]
+    return [
+        AssetDep(table_key(spec, table), partition_mapping=AllPartitionMapping()),
+        AssetDep(checked_key(spec, table)),
+    ]
 
 
 def table_schema(spec: Spec, name: str) -> TableSchema:
@@ -74,28 +123,108 @@ def table_schema(spec: Spec, name: str) -> TableSchema:
     return TableSchema(columns=columns)
 
 
-def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDefinition:
+def _how_many(spec: Spec, name: str) -> str:
     table = spec.tables[name]
-    needs = check_parent_columns(spec, name)
     driving = table.driving_fk
-    how_many = (
-        f"{table.rows} rows (times the run's scale)"
-        if driving is None
-        else f"children per {driving.references.table}: {driving.cardinality.kind} "
+    if driving is None:
+        return f"{table.rows} rows (times the run's scale)"
+    return (
+        f"children per {driving.references.table}: {driving.cardinality.kind} "
         f"(mean {driving.cardinality.expected_mean():.2f})"
     )
+
+
+def _metadata(spec: Spec, name: str) -> dict:
+    return {
+        "dagster/column_schema": table_schema(spec, name),
+        "spec": MetadataValue.path(spec.source or spec.name),
+        "primary_key": ", ".join(spec.tables[name].primary_key),
+    }
+
+
+def _deps(spec: Spec, name: str) -> list[AssetDep]:
+    return [dep for parent in parents(spec, name) for dep in upstream_deps(spec, parent)]
+
+
+# -- shared steps ---------------------------------------------------------------------------------
+
+
+def _require_parents(spec: Spec, name: str, db) -> None:
+    status = db.status()
+    for parent in check_parent_columns(spec, name):
+        entry = status.get(parent)
+        if entry is None or entry.status != "complete":
+            raise Failure(
+                f"{name} needs the rows of {parent}, which {db.display_url} does not hold "
+                f"complete; materialise {parent} first"
+            )
+
+
+def _checked_frames(
+    frames: Iterator[pd.DataFrame], checker: TableChecker, name: str, hook: FrameHook | None
+) -> Iterator[pd.DataFrame]:
+    """Each frame through the test hook and the checks' accumulators, on its way to the writer."""
+    for frame in frames:
+        if hook is not None:
+            frame = hook(name, frame)
+        checker.add(frame)
+        yield frame
+
+
+def _gated_write(write: Callable, checker: TableChecker) -> tuple[int, list[CheckResult], bool]:
+    """Write with the checks concluding inside the transaction, before commit (`approve`).
+
+    Returns rows written, the results, and whether they were committed. A writer that is told
+    no rolls back; however it signals that (an exception, or a return), nothing was kept.
+    """
+    outcome: dict = {}
+
+    def approve() -> bool:
+        outcome["results"] = checker.conclude()
+        outcome["approved"] = all(r.passed for r in outcome["results"])
+        return outcome["approved"]
+
+    try:
+        rows = write(approve)
+    except Exception:
+        if outcome.get("approved") is False:
+            return 0, outcome["results"], False
+        raise
+    if "results" not in outcome:  # the writer never asked: check now, and say so if it kept rows
+        approve()
+        if not outcome["approved"]:
+            raise Failure("the writer committed rows without asking the checks; report this")
+    return rows, outcome["results"], outcome["approved"]
+
+
+def _fail_unwritten(name: str, failed: list[CheckResult], db, paths, what: str) -> Failure:
+    lines = [line for r in failed for line in r.failures()]
+    return Failure(
+        f"{what} was not written: {len(failed)} blocking check(s) failed: "
+        f"{', '.join(r.name for r in failed)}. {db.display_url} keeps the rows it held "
+        "before; everything downstream is skipped.",
+        metadata={
+            "failed_checks": ", ".join(r.name for r in failed),
+            "failures": MetadataValue.md("\n".join(f"- {line}" for line in lines)),
+            "report": MetadataValue.path(str(paths.markdown)),
+        },
+        allow_retries=False,
+    )
+
+
+# -- an unpartitioned table -----------------------------------------------------------------------
+
+
+def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDefinition:
+    table = spec.tables[name]
 
     @asset(
         key=table_key(spec, name),
         group_name=spec.name,
-        deps=[table_key(spec, parent) for parent in parents(spec, name)],
-        description=f"{table.description or f'Table {name}.'}\n\n{how_many}. Written only "
-        "when every blocking check passes.",
-        metadata={
-            "dagster/column_schema": table_schema(spec, name),
-            "spec": MetadataValue.path(spec.source or spec.name),
-            "primary_key": ", ".join(table.primary_key),
-        },
+        deps=_deps(spec, name),
+        description=f"{table.description or f'Table {name}.'}\n\n{_how_many(spec, name)}. "
+        "Written only when every blocking check passes.",
+        metadata=_metadata(spec, name),
         kinds={"table"},
         check_specs=build_check_specs(spec, name, table_key(spec, name)),
     )
@@ -107,51 +236,36 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
         url = target.url_for(spec)
         db = target.target_for(spec)
         try:
-            status = db.status()
-            for parent in needs:
-                entry = status.get(parent)
-                if entry is None or entry.status != "complete":
-                    raise Failure(
-                        f"{name} needs the rows of {parent}, which {db.display_url} does not hold "
-                        f"complete; materialise {parent} first"
-                    )
-            parent_frames = {p: db.read_columns(spec, p, cols) for p, cols in needs.items()}
-            generator = TableGenerator(spec, name, parent_frames, seed=seed, scale=scale)
+            _require_parents(spec, name, db)
+            source = TargetParents(TableReader(db, spec))
+            generator = TableGenerator(spec, name, source, seed=seed, scale=scale)
             context.log.info(f"generating {generator.total_rows:,} rows of {name}")
-            frame = generator.frame()
-            if frame_hook is not None:
-                frame = frame_hook(name, frame)
-            generated = time.perf_counter()
-            results = check_table(spec, name, frame, parent_frames, scale=scale)
-            checked = time.perf_counter()
+            checker = TableChecker(
+                spec, name, source, scale=scale, expected_rows=generator.total_rows
+            )
+            frames = _checked_frames(
+                generator.frames(max_rows=FRAME_ROWS), checker, name, frame_hook
+            )
+            rows, results, written = _gated_write(
+                lambda approve: db.write_table(
+                    spec, name, frames, seed=seed, scale=scale, approve=approve
+                ),
+                checker,
+            )
             failed = [r for r in results if not r.passed]
             for result in results:
                 if result.error is not None:
                     context.log.error(f"{result.name} could not run: {result.error}")
                 yield check_result(result, table_key(spec, name))
-            rows = 0
-            if not failed:
-                rows = db.write_table(spec, name, [frame], seed=seed, scale=scale)
             paths = report_paths(url)
             section = table_section(
-                results, rows=len(frame), written=not failed, run_id=context.run.run_id
+                results, rows=checker.rows, written=written, run_id=context.run.run_id
             )
             report = update_report(paths, spec, db.display_url, name, section)
         finally:
             db.dispose()
         if failed:
-            lines = [line for r in failed for line in r.failures()]
-            raise Failure(
-                f"{name} was not written: {len(failed)} blocking check(s) failed: "
-                f"{', '.join(r.name for r in failed)}. {db.display_url} keeps the rows it held "
-                "before; everything downstream is skipped.",
-                metadata={
-                    "failed_checks": ", ".join(r.name for r in failed),
-                    "failures": MetadataValue.md("\n".join(f"- {line}" for line in lines)),
-                    "report": MetadataValue.path(str(paths.markdown)),
-                },
-                allow_retries=False,
-            )
+            raise _fail_unwritten(name, failed, db, paths, name)
         seconds = time.perf_counter() - started
         yield MaterializeResult(
             metadata={
@@ -160,11 +274,204 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
                 "seed": seed,
                 "scale": scale,
                 "seconds": round(seconds, 3),
-                "check_seconds": round(checked - generated, 3),
                 "rows_per_second": int(rows / seconds) if seconds else 0,
+                "pandera_gx_sample": f"up to {SAMPLE_ROWS:,} rows (every k-th row)",
                 "report": MetadataValue.path(str(paths.markdown)),
                 "database_verdict": report["verdict"],
             }
         )
 
     return _generate
+
+
+# -- a partitioned table --------------------------------------------------------------------------
+
+
+def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDefinition:
+    table = spec.tables[name]
+    count = table.partitions
+    keys = partition_keys(count)
+
+    @asset(
+        key=table_key(spec, name),
+        group_name=spec.name,
+        deps=_deps(spec, name),
+        partitions_def=StaticPartitionsDefinition(keys),
+        description=f"{table.description or f'Table {name}.'}\n\n{_how_many(spec, name)}. "
+        f"In {count} partitions (ranges of its parent chunks), each checked and written in its "
+        f"own transaction; `{name}{CHECKED_SUFFIX}` checks the whole table.",
+        metadata={**_metadata(spec, name), "partitions": count},
+        kinds={"table"},
+    )
+    def _generate_partition(
+        context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
+    ):
+        started = time.perf_counter()
+        seed, scale = generation.seed_for(spec), generation.scale
+        index = keys.index(context.partition_key)
+        url = target.url_for(spec)
+        db = target.target_for(spec)
+        try:
+            _require_parents(spec, name, db)
+            source = TargetParents(TableReader(db, spec))
+            generator = TableGenerator(spec, name, source, seed=seed, scale=scale)
+            part = plan_partition(generator, count, index)
+            context.log.info(
+                f"generating partition {part.key} of {name}: rows {part.row_start:,} to "
+                f"{part.row_stop:,} of {generator.total_rows:,}"
+            )
+            checker = TableChecker(
+                spec,
+                name,
+                source,
+                scale=scale,
+                expected_rows=part.rows,
+                parent_range=(part.parent_start, part.parent_stop)
+                if table.driving_fk is not None
+                else None,
+                partial=True,
+                first_row=part.row_start,
+            )
+            frames = _checked_frames(
+                generator.frames(max_rows=FRAME_ROWS, chunks=part.chunks),
+                checker,
+                name,
+                frame_hook,
+            )
+            rows, results, written = _gated_write(
+                lambda approve: db.write_partition(
+                    spec,
+                    name,
+                    frames,
+                    partition=index,
+                    partitions=count,
+                    key_range=part.key_range,
+                    seed=seed,
+                    scale=scale,
+                    approve=approve,
+                ),
+                checker,
+            )
+            paths = report_paths(url)
+            if written:
+                forget_tables(paths, spec, db.display_url, name)
+        finally:
+            db.dispose()
+        failed = [r for r in results if not r.passed]
+        for result in results:
+            if result.error is not None:
+                context.log.error(f"{result.name} could not run: {result.error}")
+        if failed:
+            raise _fail_unwritten(name, failed, db, paths, f"partition {part.key} of {name}")
+        seconds = time.perf_counter() - started
+        return MaterializeResult(
+            metadata={
+                "dagster/row_count": rows,
+                "partition": part.key,
+                "rows": MetadataValue.text(f"{part.row_start:,} to {part.row_stop:,}"),
+                "key_range": MetadataValue.text(
+                    f"{part.key_range.column} in [{part.key_range.low}, {part.key_range.high}]"
+                    if part.key_range
+                    else "(empty)"
+                ),
+                "checks": MetadataValue.md(
+                    "\n".join(f"- {r.name}: {r.status}" for r in results)
+                    + f"\n\nPandera and GX: up to {SAMPLE_ROWS:,} rows (every k-th row)."
+                ),
+                "target": db.display_url,
+                "seed": seed,
+                "scale": scale,
+                "seconds": round(seconds, 3),
+                "rows_per_second": int(rows / seconds) if seconds else 0,
+            }
+        )
+
+    return _generate_partition
+
+
+def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
+    """All partitions of `name`, checked as one table (streamed from the target)."""
+    key = checked_key(spec, name)
+    count = spec.tables[name].partitions
+
+    @asset(
+        key=key,
+        group_name=spec.name,
+        deps=[AssetDep(table_key(spec, name), partition_mapping=AllPartitionMapping())],
+        description=f"All {count} partitions of {name}, checked as one table with its blocking "
+        "checks (read back in chunks). Its children and the ML assets depend on this.",
+        kinds={"table"},
+        check_specs=build_check_specs(spec, name, key),
+    )
+    def _check_whole(
+        context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
+    ):
+        started = time.perf_counter()
+        seed, scale = generation.seed_for(spec), generation.scale
+        url = target.url_for(spec)
+        db = target.target_for(spec)
+        try:
+            _require_parents(spec, name, db)
+            written = db.partition_entries(spec, name)
+            missing = [k for i, k in enumerate(partition_keys(count)) if i not in written]
+            stale = [
+                partition_keys(count)[i]
+                for i, p in written.items()
+                if i < count and (p["seed"] != seed or p["scale"] != scale)
+            ]
+            if missing or stale:
+                raise Failure(
+                    f"{name} is not whole for seed {seed}, scale {scale:g}: "
+                    + (f"partitions {', '.join(missing)} not written; " if missing else "")
+                    + (
+                        f"partitions {', '.join(stale)} written with another seed or scale; "
+                        if stale
+                        else ""
+                    )
+                    + "materialise them (all partitions, same seed and scale) first"
+                )
+            reader = TableReader(db, spec)
+            source = TargetParents(reader)
+            expected = TableGenerator(spec, name, source, seed=seed, scale=scale).total_rows
+            results = check_frames(
+                spec, name, reader.frames(name), source, scale=scale, expected_rows=expected
+            )
+            rows = reader.count(name)
+            failed = [r for r in results if not r.passed]
+            for result in results:
+                yield check_result(result, key)
+            if not failed and rows == expected:
+                db.complete_partitions(spec, name, rows=rows)
+            paths = report_paths(url)
+            section = table_section(results, rows=rows, written=True, run_id=context.run.run_id)
+            report = update_report(paths, spec, db.display_url, name, section)
+        finally:
+            db.dispose()
+        if rows != expected:
+            raise Failure(
+                f"{name} holds {rows:,} rows, but seed {seed} and scale {scale:g} make "
+                f"{expected:,}: rows of another run remain; materialise every partition again"
+            )
+        if failed:
+            lines = [line for r in failed for line in r.failures()]
+            raise Failure(
+                f"{name} failed {len(failed)} blocking check(s) as a whole: "
+                f"{', '.join(r.name for r in failed)}; everything downstream is skipped.",
+                metadata={"failures": MetadataValue.md("\n".join(f"- {x}" for x in lines))},
+                allow_retries=False,
+            )
+        seconds = time.perf_counter() - started
+        yield MaterializeResult(
+            metadata={
+                "dagster/row_count": rows,
+                "partitions": count,
+                "target": db.display_url,
+                "seed": seed,
+                "scale": scale,
+                "seconds": round(seconds, 3),
+                "report": MetadataValue.path(str(paths.markdown)),
+                "database_verdict": report["verdict"],
+            }
+        )
+
+    return _check_whole

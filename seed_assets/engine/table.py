@@ -10,7 +10,7 @@ reference FK, parent keys at the positions it picks, so no table is ever needed 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -233,7 +233,11 @@ class TableGenerator:
     # -- generation ----------------------------------------------------------------------------
 
     def frames(
-        self, columns: Collection[str] | None = None, *, max_rows: int | None = None
+        self,
+        columns: Collection[str] | None = None,
+        *,
+        max_rows: int | None = None,
+        chunks: Iterable[Chunk] | None = None,
     ) -> Iterator[pd.DataFrame]:
         """The table in order, one DataFrame per chunk (only `columns`, when given).
 
@@ -245,7 +249,7 @@ class TableGenerator:
         names = list(self.table.columns) if columns is None else list(columns)
         # Only the table's own key: FK columns gather their parents' strings, shared by siblings.
         lazy = [c for c in names if self.key_owner(c) == self.name] if max_rows else []
-        for chunk in self.chunks:
+        for chunk in self.chunks if chunks is None else chunks:
             if max_rows is None or chunk.rows <= max_rows:
                 yield self.chunk_frame(chunk, columns=columns)
                 continue

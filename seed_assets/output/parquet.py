@@ -238,10 +238,14 @@ class ParquetTarget:
         partitions: int,
         seed: int,
         scale: float,
+        key_range=None,
         on_rows: Callable[[int], None] | None = None,
         approve: Callable[[], bool] | None = None,
     ) -> int:
-        """Replace one partition's file; the table is `partial` until ``complete_partitions``."""
+        """Replace one partition's file; the table is `partial` until ``complete_partitions``.
+
+        A partition is its own file, so `key_range` (what a SQL target deletes) is not needed.
+        """
         self._refuse_foreign(spec, name, [self.table_path(spec, name)])
         final = self.partition_path(spec, name, partition)
         written = self._write_file(spec, name, frames, final, on_rows, approve)
@@ -258,6 +262,13 @@ class ParquetTarget:
             entry["partition_count"] = partitions
             manifest["tables"][name] = entry
         return written
+
+    def partition_entries(self, spec: Spec, name: str) -> dict[int, dict]:
+        """The partitions written of `name`: number -> rows, seed, scale."""
+        entry = self._entries(spec.name).get(name)
+        if entry is None or entry.status == "cleared":
+            return {}
+        return {int(k): v for k, v in entry.partitions.items()}
 
     def complete_partitions(self, spec: Spec, name: str, *, rows: int) -> None:
         """Record a table written by partitions as complete (after its whole-table checks)."""

@@ -23,6 +23,10 @@ from seed_assets.sql.convert import row_tuples
 from seed_assets.sql.ddl import build_metadata
 
 
+class PartitionRejected(TargetError):
+    """``approve()`` said no: the partition's transaction was rolled back."""
+
+
 def mask_url(url: str) -> str:
     """The URL with its password hidden, for logs, metadata and reports."""
     try:
@@ -103,6 +107,109 @@ class Target:
             )
         return written
 
+    def write_partition(
+        self,
+        spec: Spec,
+        name: str,
+        frames: Iterable[pd.DataFrame],
+        *,
+        partition: int,
+        partitions: int,
+        seed: int,
+        scale: float,
+        key_range=None,
+        on_rows: Callable[[int], None] | None = None,
+        approve: Callable[[], bool] | None = None,
+    ) -> int:
+        """Replace one partition of `name` in its own transaction: its rows (`key_range`: rows
+        whose column lies in [low, high]) are deleted, `frames` inserted, and the partition
+        recorded; `approve()` after the last row returning False rolls all of it back.
+
+        The table stays `partial` until its whole-table check calls ``complete_partitions``.
+        Rows below it would lose their parents: those tables are emptied, as a whole-table
+        write empties them.
+        """
+        sa_table = build_metadata(spec).tables[name]
+        table = spec.tables[name]
+        created = self._ensure_table(spec, name, sa_table)
+        with self.engine.begin() as conn:
+            owned = registry.entry(conn, name)
+            if owned is not None and owned.spec_name != spec.name and self._count(conn, name):
+                raise TargetError(
+                    f"table '{name}' in {self.display_url} holds rows written by spec "
+                    f"'{owned.spec_name}'; refusing to overwrite them"
+                )
+            if owned is None and not created and self._count(conn, name):
+                raise TargetError(
+                    f"table '{name}' in {self.display_url} already holds rows written by someone "
+                    "else (not this tool); refusing to overwrite them. Empty it, or use another "
+                    "target"
+                )
+            self._clear_descendants(conn, spec, name)
+            if key_range is not None:
+                column = sa_table.c[key_range.column]
+                conn.execute(
+                    sa.delete(sa_table).where(column.between(key_range.low, key_range.high))
+                )
+            written = 0
+            for frame in frames:
+                for start in range(0, len(frame), self.batch_rows):
+                    part = frame.iloc[start : start + self.batch_rows]
+                    self._insert(conn, sa_table, part, table)
+                    written += len(part)
+                    if on_rows:
+                        on_rows(len(part))
+            if approve is not None and not approve():
+                raise PartitionRejected(f"partition {partition} of {name}: its checks failed")
+            registry.record_partition(
+                conn,
+                name,
+                partition,
+                partitions=partitions,
+                row_count=written,
+                seed=seed,
+                scale=scale,
+            )
+            rows = sum(p["rows"] for p in registry.partitions_of(conn, name).values())
+            registry.record(
+                conn,
+                name,
+                spec_name=spec.name,
+                created_by_tool=bool(owned.created_by_tool) if owned else created,
+                status="partial",
+                row_count=rows,
+                seed=seed,
+                scale=scale,
+            )
+        return written
+
+    def _ensure_table(self, spec: Spec, name: str, sa_table: sa.Table) -> bool:
+        """Create `name` and the registry tables when missing (own transaction: partitions of
+        one table may be written by parallel steps). Returns whether it created the table."""
+        for attempt in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    registry.ensure(conn)
+                    registry.ensure_partitions(conn)
+                    if sa.inspect(conn).has_table(name):
+                        return False
+                    sa_table.create(conn)
+                    return True
+            except sa.exc.DBAPIError:  # another step created it first: look again
+                if attempt == 2:
+                    raise
+        return False
+
+    def partition_entries(self, spec: Spec, name: str) -> dict[int, dict]:
+        """The partitions written of `name`: number -> rows, seed, scale."""
+        with self.engine.connect() as conn:
+            return registry.partitions_of(conn, name)
+
+    def complete_partitions(self, spec: Spec, name: str, *, rows: int) -> None:
+        """Record a table written by partitions as complete (after its whole-table checks)."""
+        with self.engine.begin() as conn:
+            registry.record(conn, name, status="complete", row_count=rows)
+
     def _prepare(self, conn: sa.Connection, spec: Spec, name: str, sa_table: sa.Table) -> bool:
         """Make `name` an empty table of the spec's shape; returns whether the tool created it."""
         inspector = sa.inspect(conn)
@@ -119,6 +226,7 @@ class Target:
                 )
             return False  # an empty table of the user's: fill it, never drop it
         self._clear_descendants(conn, spec, name)
+        registry.forget_partitions(conn, name)  # replaced whole: no partition of it stands
         have = {c["name"] for c in inspector.get_columns(name)}
         if owned.created_by_tool and have != set(sa_table.c.keys()):
             sa_table.drop(conn)  # the spec changed shape since the last run
@@ -143,6 +251,7 @@ class Target:
                 continue
             conn.execute(sa.text(f"DELETE FROM {self._quote(child)}"))
             registry.record(conn, child, status="cleared", row_count=0)
+            registry.forget_partitions(conn, child)
 
     def _insert(self, conn: sa.Connection, sa_table: sa.Table, frame: pd.DataFrame, table) -> None:
         columns = ", ".join(self._quote(c) for c in frame.columns)

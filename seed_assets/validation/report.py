@@ -231,3 +231,18 @@ def update_report(
         report = assemble(spec, database, sections)
         write_report(report, paths)
     return report
+
+
+def forget_tables(paths: ReportPaths, spec: Spec, database: str, table: str) -> dict[str, Any]:
+    """Drop `table`'s section and its descendants' (a partition of it was rewritten: it is not
+    validated as a whole until its whole-table checks run again)."""
+    with _locked(paths):
+        old = load_report(paths)
+        sections: dict[str, dict[str, Any]] = {}
+        if old and old.get("spec") == spec.name and old.get("database") == database:
+            sections = {t: s for t, s in old.get("tables", {}).items() if t in spec.tables}
+        for name in [table, *descendants(spec, table)]:
+            sections.pop(name, None)
+        report = assemble(spec, database, sections)
+        write_report(report, paths)
+    return report

@@ -254,12 +254,16 @@ class TableChecker:
         sample_limit: int = SAMPLE_ROWS,
         engines: Iterable[str] | None = None,
         parent_range: tuple[int, int] | None = None,
+        partial: bool = False,
+        first_row: int = 0,
     ) -> None:
-        """`parent_range`: the rows are one partition, the children of those driving-parent
-        rows: cardinality counts those parents only, and whole-table rules (row counts, the
+        """`partial`: the rows are one partition of the table (its row numbers start at
+        `first_row`; for a driving FK, the children of driving-parent rows `parent_range`):
+        cardinality counts those parents only, and whole-table rules (row counts, the
         children_per_parent expectations) are left to the check of the whole table."""
         self.spec = spec
         self.parent_range = parent_range
+        self.partial = partial or parent_range is not None
         self.name = name
         self.table = spec.tables[name]
         self.source = source
@@ -268,6 +272,7 @@ class TableChecker:
         self.active = {rule.name for rule in self.rules}
         self.errors: dict[str, str] = {}
         self.rows = 0
+        self.first_row = first_row
         self.every = sample_every(expected_rows or 0, sample_limit) if sample_limit else 1
         self.sample_limit = sample_limit
         self._sample_parts: list[pd.DataFrame] = []
@@ -289,7 +294,7 @@ class TableChecker:
     def add(self, frame: pd.DataFrame) -> None:
         """One chunk's rows, in table order after the chunks before it."""
         frame = frame.reset_index(drop=True)
-        offset = self.rows
+        offset = self.first_row + self.rows
         if self._frame_columns is None:
             self._frame_columns = set(frame.columns)
         lookups: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -391,7 +396,7 @@ class TableChecker:
         fks = []
         if self.table.driving_fk is not None:
             fks.append(self.table.driving_fk)
-        if self.parent_range is not None:
+        if self.partial:
             return fks
         for rule in self.spec.expectations.children_per_parent:
             if rule.table == self.name:
@@ -449,7 +454,7 @@ class TableChecker:
     def _keep_sample(self, frame: pd.DataFrame, offset: int, lookups) -> None:
         if not ({"pandera_schema", "gx_suite"} & self.active) or not len(frame):
             return
-        first = (-offset) % self.every
+        first = (-(offset - self.first_row)) % self.every
         local = np.arange(first, len(frame), self.every)
         if not len(local):
             return
@@ -518,7 +523,7 @@ class TableChecker:
 
     def _sampled_result(self, run, sampled: bool) -> CheckResult:
         data = self._sample_data()
-        partial = self.parent_range is not None
+        partial = self.partial
         if run is gx_suite.gx_suite and (sampled or partial):
             # A sample's row count says nothing of the table's: counted on every row instead.
             result = gx_suite.gx_suite(data, whole_rows=self.rows, partial=partial)
@@ -630,7 +635,7 @@ class TableChecker:
 
     def _conclude_cardinality(self) -> CheckResult:
         return integrity.cardinality_from_counts(
-            self.spec, self.name, self._children, only_driving=self.parent_range is not None
+            self.spec, self.name, self._children, only_driving=self.partial
         )
 
     def _conclude_rare_events(self) -> CheckResult:
@@ -756,6 +761,8 @@ def check_frames(
     sample_limit: int = SAMPLE_ROWS,
     engines: Iterable[str] | None = None,
     parent_range: tuple[int, int] | None = None,
+    partial: bool = False,
+    first_row: int = 0,
 ) -> list[CheckResult]:
     """Check a table given chunk by chunk (see ``TableChecker``)."""
     checker = TableChecker(
@@ -767,6 +774,8 @@ def check_frames(
         sample_limit=sample_limit,
         engines=engines,
         parent_range=parent_range,
+        partial=partial,
+        first_row=first_row,
     )
     for frame in frames:
         checker.add(frame)
