@@ -47,6 +47,16 @@ class TableReader:
         self.spec = spec
         self._cursors: dict[str, _SqlCursor] = {}
         self._counts: dict[str, int] = {}
+        self.engine = None
+        if not isinstance(target, ParquetTarget):
+            self.engine = target.engine
+            if self.engine.dialect.name == "sqlite":
+                # The target's SQLite connections BEGIN IMMEDIATE (they write); reads run while
+                # the same step holds the write transaction, so they get plain connections.
+                self.engine = sa.create_engine(target.url, poolclass=sa.pool.NullPool)
+
+    def _quote(self, name: str) -> str:
+        return self.engine.dialect.identifier_preparer.quote(name)
 
     @property
     def is_parquet(self) -> bool:
@@ -57,15 +67,23 @@ class TableReader:
             if self.is_parquet:
                 self._counts[table] = self.target.count(self.spec, table)
             else:
-                quote = self.target.engine.dialect.identifier_preparer.quote
-                with self.target.engine.connect() as conn:
-                    query = sa.text(f"SELECT COUNT(*) FROM {quote(table)}")
+                with self.engine.connect() as conn:
+                    query = sa.text(f"SELECT COUNT(*) FROM {self._quote(table)}")
                     self._counts[table] = int(conn.execute(query).scalar_one())
         return self._counts[table]
 
     def columns(self, table: str, columns: list[str]) -> pd.DataFrame:
         """Whole columns, in primary-key order."""
-        return self.target.read_columns(self.spec, table, columns)
+        if self.is_parquet:
+            return self.target.read_columns(self.spec, table, columns)
+        spec_table = self.spec.tables[table]
+        order = sort_key(spec_table)
+        query = f"SELECT {', '.join(self._quote(c) for c in columns)} FROM {self._quote(table)}"
+        if order:
+            query += f" ORDER BY {', '.join(self._quote(c) for c in order)}"
+        with self.engine.connect() as conn:
+            frame = pd.read_sql_query(sa.text(query), conn)
+        return canonical_frame(frame, spec_table)
 
     def read_range(self, table: str, columns: list[str], start: int, stop: int) -> pd.DataFrame:
         """Rows [start, stop) in primary-key order."""
@@ -81,7 +99,7 @@ class TableReader:
     def _sql_range(self, table: str, columns: list[str], start: int, stop: int) -> pd.DataFrame:
         spec_table = self.spec.tables[table]
         order = sort_key(spec_table)
-        quote = self.target.engine.dialect.identifier_preparer.quote
+        quote = self._quote
         selected = list(dict.fromkeys([*columns, *order]))
         query = f"SELECT {', '.join(quote(c) for c in selected)} FROM {quote(table)}"
         params: dict = {}
@@ -105,7 +123,7 @@ class TableReader:
         query += f" LIMIT {stop - start}"
         if offset:
             query += f" OFFSET {offset}"
-        with self.target.engine.connect() as conn:
+        with self.engine.connect() as conn:
             frame = pd.read_sql_query(sa.text(query), conn, params=params)
         if order and len(frame):
             last = frame.iloc[-1]

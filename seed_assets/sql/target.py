@@ -81,8 +81,10 @@ class Target:
         seed: int,
         scale: float,
         on_rows: Callable[[int], None] | None = None,
+        approve: Callable[[], bool] | None = None,
     ) -> int:
-        """Replace what an earlier run wrote to `name` with `frames`, all in one transaction."""
+        """Replace what an earlier run wrote to `name` with `frames`, all in one transaction;
+        `approve()`, called after the last row, returning False rolls it all back."""
         sa_table = build_metadata(spec).tables[name]
         with self.engine.begin() as conn:
             registry.ensure(conn)
@@ -95,6 +97,8 @@ class Target:
                     written += len(part)
                     if on_rows:
                         on_rows(len(part))
+            if approve is not None and not approve():
+                raise PartitionRejected(f"{name} was not written: its checks failed")
             registry.record(
                 conn,
                 name,
