@@ -160,26 +160,46 @@ def _require_parents(spec: Spec, name: str, db) -> None:
             )
 
 
-def _checked_frames(
-    frames: Iterator[pd.DataFrame], checker: TableChecker, name: str, hook: FrameHook | None
-) -> Iterator[pd.DataFrame]:
-    """Each frame through the test hook and the checks' accumulators, on its way to the writer."""
-    for frame in frames:
-        if hook is not None:
-            frame = hook(name, frame)
-        checker.add(frame)
-        yield frame
+class _CheckedStream:
+    """Frames on their way to the writer, each first through the test hook and the checks'
+    accumulators. ``drain()`` feeds the checks whatever the writer did not take (it stopped on a
+    database error), so the checks always see every row."""
+
+    def __init__(self, frames: Iterator[pd.DataFrame], checker, name, hook) -> None:
+        self.frames = frames
+        self.checker = checker
+        self.name = name
+        self.hook = hook
+
+    def _next_frames(self) -> Iterator[pd.DataFrame]:
+        for frame in self.frames:
+            if self.hook is not None:
+                frame = self.hook(self.name, frame)
+            self.checker.add(frame)
+            yield frame
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        self._iterator = self._next_frames()
+        return self._iterator
+
+    def drain(self) -> None:
+        for _ in getattr(self, "_iterator", None) or self._next_frames():
+            pass
 
 
-def _gated_write(write: Callable, checker: TableChecker) -> tuple[int, list[CheckResult], bool]:
+def _gated_write(write: Callable, stream: _CheckedStream) -> tuple[int, list[CheckResult], bool]:
     """Write with the checks concluding inside the transaction, before commit (`approve`).
 
     Returns rows written, the results, and whether they were committed. A writer that is told
-    no rolls back; however it signals that (an exception, or a return), nothing was kept.
+    no rolls back; however it signals that (an exception, or a return), nothing was kept. When
+    the database refuses a row first (an orphan against its FK constraint, a repeated key), the
+    checks still see every row and say why; a database error no check explains is raised.
     """
     outcome: dict = {}
+    checker = stream.checker
 
     def approve() -> bool:
+        stream.drain()
         outcome["results"] = checker.conclude()
         outcome["approved"] = all(r.passed for r in outcome["results"])
         return outcome["approved"]
@@ -187,7 +207,9 @@ def _gated_write(write: Callable, checker: TableChecker) -> tuple[int, list[Chec
     try:
         rows = write(approve)
     except Exception:
-        if outcome.get("approved") is False:
+        if "results" not in outcome:  # the database stopped the write: check every row anyway
+            approve()
+        if outcome["approved"] is False:
             return 0, outcome["results"], False
         raise
     if "results" not in outcome:  # the writer never asked: check now, and say so if it kept rows
@@ -243,14 +265,14 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
             checker = TableChecker(
                 spec, name, source, scale=scale, expected_rows=generator.total_rows
             )
-            frames = _checked_frames(
+            stream = _CheckedStream(
                 generator.frames(max_rows=FRAME_ROWS), checker, name, frame_hook
             )
             rows, results, written = _gated_write(
                 lambda approve: db.write_table(
-                    spec, name, frames, seed=seed, scale=scale, approve=approve
+                    spec, name, stream, seed=seed, scale=scale, approve=approve
                 ),
-                checker,
+                stream,
             )
             failed = [r for r in results if not r.passed]
             for result in results:
@@ -332,7 +354,7 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
                 partial=True,
                 first_row=part.row_start,
             )
-            frames = _checked_frames(
+            stream = _CheckedStream(
                 generator.frames(max_rows=FRAME_ROWS, chunks=part.chunks),
                 checker,
                 name,
@@ -342,7 +364,7 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
                 lambda approve: db.write_partition(
                     spec,
                     name,
-                    frames,
+                    stream,
                     partition=index,
                     partitions=count,
                     key_range=part.key_range,
@@ -350,7 +372,7 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
                     scale=scale,
                     approve=approve,
                 ),
-                checker,
+                stream,
             )
             paths = report_paths(url)
             if written:
