@@ -92,7 +92,9 @@ def phase_sqlite(args) -> dict:
     try:
         mark = started
         for generator, chunks in iter_spec(spec, seed=spec.seed, scale=args.scale):
-            rows = db.write_table(spec, generator.name, chunks, seed=spec.seed, scale=args.scale)
+            rows = db.write_table(
+                spec, generator.name, chunks, seed=spec.seed, scale=args.scale
+            ).rows
             now = time.perf_counter()
             tables[generator.name] = {"rows": rows, "seconds": now - mark}
             mark = now

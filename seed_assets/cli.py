@@ -62,8 +62,23 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(2)
 
 
+IF_EXISTS_OPTION = typer.Option(
+    "fail",
+    "--if-exists",
+    help="When a table already holds rows: fail; replace (only what this spec wrote; its "
+    "descendants are emptied); append.",
+)
+ON_ERROR_OPTION = typer.Option(
+    "fail",
+    "--on-error",
+    help="When the database refuses rows: fail (roll the table back and list them); continue "
+    "(load the rest and list them).",
+)
+
+
 @app.command(
-    epilog="Example: seed-assets generate seed_assets/examples/banking.yaml --scale 10 --seed 7"
+    epilog="Example: seed-assets generate seed_assets/examples/banking.yaml --scale 10 --seed 7 "
+    "--target postgresql+psycopg://postgres@127.0.0.1:5432/test --if-exists replace"
 )
 def generate(
     spec_path: Path = SPEC_ARG,
@@ -72,49 +87,78 @@ def generate(
     ),
     seed: int = typer.Option(None, "--seed", help="Root seed. Default: the spec's `seed`."),
     scale: float = typer.Option(1.0, "--scale", min=0.0, help="Multiply root tables' rows."),
+    if_exists: str = IF_EXISTS_OPTION,
+    on_error: str = ON_ERROR_OPTION,
 ) -> None:
-    """Generate every table of SPEC, parents first, into a database."""
+    """Generate every table of SPEC, parents first, into a database.
+
+    Each table is one transaction. Ctrl+C stops after the current batch and rolls that table
+    back; a second Ctrl+C exits at once (the database still rolls the open transaction back).
+    """
     from seed_assets.engine.run import iter_spec
     from seed_assets.resources.target import default_url
     from seed_assets.spec.loader import load_spec
-    from seed_assets.sql.target import Target
+    from seed_assets.sql.cancel import CancelToken, first_interrupt_cancels
+    from seed_assets.sql.load_report import LoadCancelled, summarise
+    from seed_assets.sql.target import IF_EXISTS, ON_ERROR, Target
 
     try:
+        if if_exists not in IF_EXISTS or on_error not in ON_ERROR:
+            raise SeedAssetsError(
+                f"--if-exists takes {'/'.join(IF_EXISTS)} and --on-error {'/'.join(ON_ERROR)}"
+            )
         spec = load_spec(spec_path)
         db = Target.for_url(target or default_url(spec))
     except SeedAssetsError as exc:
         raise _fail(exc) from None
     run_seed = spec.seed if seed is None else seed
     summary: list[tuple[str, int, float]] = []
+    rejected: list = []
     started = time.perf_counter()
     console.print(
         f"Generating [bold]{spec.name}[/] into {db.display_url} (seed {run_seed}, scale {scale:g})"
     )
+    token = CancelToken()
+    warn = lambda text: errors.print(f"[yellow]{text}[/]")  # noqa: E731
     try:
-        with _progress() as progress:
+        with first_interrupt_cancels(token, warn), _progress() as progress:
             for generator, chunks in iter_spec(spec, seed=run_seed, scale=scale):
                 task = progress.add_task(generator.name, total=generator.total_rows)
                 table_start = time.perf_counter()
-                rows = db.write_table(
+                result = db.write_table(
                     spec,
                     generator.name,
                     chunks,
                     seed=run_seed,
                     scale=scale,
                     on_rows=lambda n, task=task: progress.advance(task, n),
+                    if_exists=if_exists,
+                    on_error=on_error,
+                    cancel=token,
                 )
-                summary.append((generator.name, rows, time.perf_counter() - table_start))
-    except SeedAssetsError as exc:
-        raise _fail(exc) from None
-    except KeyboardInterrupt:
+                summary.append((generator.name, result.rows, time.perf_counter() - table_start))
+                if result.rejected_count:
+                    rejected.append(result)
+    except (LoadCancelled, KeyboardInterrupt) as exc:
+        name = getattr(exc, "table", "the table being written")
         errors.print(
-            "[yellow]cancelled:[/] the table being written was rolled back; "
-            f"complete tables: {', '.join(s[0] for s in summary) or 'none'}"
+            f"[yellow]cancelled:[/] {name} was rolled back; complete tables: "
+            f"{', '.join(f'{s[0]} ({s[1]:,} rows)' for s in summary) or 'none'}"
         )
         raise typer.Exit(130) from None
+    except SeedAssetsError as exc:
+        raise _fail(exc) from None
     finally:
         db.dispose()
     _print_summary(summary, time.perf_counter() - started)
+    for result in rejected:
+        errors.print(
+            f"[bold yellow]{result.rejected_count} row(s) of {result.table} were refused and "
+            "skipped (--on-error continue):[/]\n"
+            + summarise(result.rejected, result.rejected_count),
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _print_summary(rows: list[tuple[str, int, float]], seconds: float) -> None:

@@ -77,9 +77,52 @@ def test_refusing_a_users_data_exits_2_and_keeps_it(tmp_path):
         db.execute("INSERT INTO customers VALUES ('precious')")
     result = runner.invoke(app, ["generate", str(BANKING), "--target", f"sqlite:///{path}"])
     assert result.exit_code == 2
-    assert "refusing to overwrite" in " ".join(result.stderr.split())
+    assert "not this tool" in " ".join(result.stderr.split())
+    result = runner.invoke(
+        app,
+        ["generate", str(BANKING), "--target", f"sqlite:///{path}", "--if-exists", "replace"],
+    )
+    assert result.exit_code == 2
+    assert "replace only replaces what this spec wrote" in " ".join(result.stderr.split())
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT * FROM customers").fetchall() == [("precious",)]
+
+
+def test_a_second_run_needs_if_exists_replace(tmp_path):
+    url = f"sqlite:///{tmp_path / 'bank.sqlite'}"
+    args = ["generate", str(BANKING), "--target", url, "--scale", "0.2"]
+    assert runner.invoke(app, args).exit_code == 0
+    again = runner.invoke(app, [*args, "--seed", "9"])
+    assert again.exit_code == 2
+    assert "--if-exists replace" in " ".join(again.stderr.split())
+    replaced = runner.invoke(app, [*args, "--seed", "9", "--if-exists", "replace"])
+    assert replaced.exit_code == 0, replaced.output
+    with sqlite3.connect(tmp_path / "bank.sqlite") as db:
+        assert db.execute("SELECT MIN(seed), MAX(seed) FROM seed_assets_tables").fetchone() == (
+            9,
+            9,
+        )
+
+
+def test_on_error_continue_lists_the_refused_rows(tmp_path):
+    path = tmp_path / "checked.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE customers (customer_id TEXT PRIMARY KEY, name TEXT, email TEXT, "
+            "registration_date TEXT, segment TEXT CONSTRAINT no_sme CHECK (segment <> 'sme'))"
+        )
+    args = ["generate", str(BANKING), "--target", f"sqlite:///{path}", "--scale", "0.1"]
+    failed = runner.invoke(app, args)
+    assert failed.exit_code == 2
+    assert "constraint no_sme, column segment='sme'" in " ".join(failed.stderr.split())
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(*) FROM customers").fetchone() == (0,)
+    loaded = runner.invoke(app, [*args, "--on-error", "continue"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "were refused and skipped" in " ".join(loaded.stderr.split())
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(*) FROM customers WHERE segment = 'sme'").fetchone() == (0,)
+        assert db.execute("SELECT COUNT(*) FROM customers").fetchone()[0] > 50
 
 
 def test_check_prints_the_generation_order():
@@ -116,3 +159,80 @@ def test_demo_materialises_the_definitions(tmp_path):
     assert "29,658" in result.stdout and "total" in result.stdout
     with sqlite3.connect(tmp_path / "data" / "banking.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM invoices").fetchone() == (9012,)
+
+
+def _generate_in_background(tmp_path, scale: str) -> tuple[subprocess.Popen, Path]:
+    path = tmp_path / "big.sqlite"
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "seed-assets"),
+            *("generate", str(BANKING), "--target", f"sqlite:///{path}", "--scale", scale),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return process, path
+
+
+def _wait_for_complete(path: Path, table: str, process: subprocess.Popen) -> None:
+    """Until `table` is recorded complete, i.e. the next table is being written."""
+    import time
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if path.exists():
+            try:
+                with sqlite3.connect(path, timeout=0.1) as db:
+                    found = db.execute(
+                        "SELECT status FROM seed_assets_tables WHERE table_name = ?", (table,)
+                    ).fetchone()
+                if found == ("complete",):
+                    return
+            except sqlite3.OperationalError:
+                pass  # not created yet, or locked for a moment
+        time.sleep(0.05)
+    raise AssertionError(f"{table} never completed: {process.communicate()}")
+
+
+def test_ctrl_c_rolls_back_the_table_being_written(tmp_path):
+    import signal
+
+    process, path = _generate_in_background(tmp_path, "40")
+    _wait_for_complete(path, "accounts", process)  # transactions (1.2M rows) is under way
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, (out, err)
+    message = " ".join(err.split())
+    assert "stopping after the current batch" in message
+    assert "transactions was rolled back" in message
+    assert "complete tables: customers (40,000 rows), accounts" in message
+    with sqlite3.connect(path) as db:
+        status = dict(db.execute("SELECT table_name, status FROM seed_assets_tables"))
+        assert status == {"customers": "complete", "accounts": "complete"}
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        assert "transactions" not in tables  # its CREATE was in the rolled-back transaction
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_a_second_ctrl_c_exits_at_once(tmp_path):
+    import signal
+    import time
+
+    process, path = _generate_in_background(tmp_path, "40")
+    _wait_for_complete(path, "customers", process)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, (out, err)
+    assert "second Ctrl+C: exiting now" in " ".join(err.split())
+    with sqlite3.connect(path) as db:  # the open transaction did not survive
+        status = dict(db.execute("SELECT table_name, status FROM seed_assets_tables"))
+        assert status == {"customers": "complete"}
+        for table in ("accounts", "transactions"):
+            exists = db.execute(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = ?", (table,)
+            ).fetchone()
+            if exists[0]:
+                assert db.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,)

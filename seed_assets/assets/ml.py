@@ -102,9 +102,29 @@ class FeaturesConfig(Config):
     )
 
 
-def feature_query(spec: Spec) -> str:
+def days_between(dialect: str, later: str, earlier: str) -> str:
+    """SQL for the days (with fraction) from `earlier` to `later`, in the target's dialect."""
+    if dialect == "postgresql":
+        return (
+            f"(EXTRACT(EPOCH FROM (CAST({later} AS timestamp) - CAST({earlier} AS timestamp)))"
+            " / 86400.0)"
+        )
+    if dialect in ("mysql", "mariadb"):
+        return f"(TIMESTAMPDIFF(SECOND, {earlier}, {later}) / 86400.0)"
+    return f"(julianday({later}) - julianday({earlier}))"
+
+
+def whole_days(dialect: str, later: str, earlier: str) -> str:
+    """Completed days from `earlier` to `later` (truncated, as the tutorial's CAST did)."""
+    days = days_between(dialect, later, earlier)
+    if dialect == "sqlite":
+        return f"CAST({days} AS INTEGER)"
+    return f"CAST(FLOOR({days}) AS {'SIGNED' if dialect in ('mysql', 'mariadb') else 'INTEGER'})"
+
+
+def feature_query(spec: Spec, dialect: str = "sqlite") -> str:
     """The tutorial's feature query, per customer (customers without accounts included), as an
-    INSERT ... SELECT for SQLite."""
+    INSERT ... SELECT in the target's dialect."""
     segment = _has(spec, "customers", "segment")
     group = "c.customer_id, c.segment" if segment else "c.customer_id"
     return f"""
@@ -115,8 +135,8 @@ SELECT
     COUNT(DISTINCT a.account_id),
     COUNT(t.transaction_id),
     AVG(t.amount),
-    COALESCE(SUM(t.is_fraud), 0),
-    CAST(julianday(:as_of) - julianday(MIN(a.opened_date)) AS INTEGER)
+    COALESCE(SUM(CASE WHEN t.is_fraud THEN 1 ELSE 0 END), 0),
+    {whole_days(dialect, ":as_of", "MIN(a.opened_date)")}
 FROM customers c
 LEFT JOIN accounts a ON a.customer_id = c.customer_id
 LEFT JOIN transactions t ON t.account_id = a.account_id
@@ -181,7 +201,8 @@ def _features_asset(spec: Spec) -> AssetsDefinition:
                         "transactions is empty: there is nothing to compute features from"
                     )
                 _replace_own_table(conn, spec, sa_table, db.display_url)
-                conn.execute(sa.text(feature_query(spec)), {"as_of": str(as_of)})
+                query = feature_query(spec, db.dialect)
+                conn.execute(sa.text(query), {"as_of": str(as_of)})
                 rows = conn.execute(sa.text(f"SELECT COUNT(*) FROM {FEATURES}")).scalar_one()
                 registry.record(
                     conn,
@@ -228,7 +249,7 @@ def _replace_own_table(conn: sa.Connection, spec: Spec, sa_table: sa.Table, wher
     sa_table.create(conn)
 
 
-def training_query(spec: Spec) -> tuple[str, list[str], list[str]]:
+def training_query(spec: Spec, dialect: str = "sqlite") -> tuple[str, list[str], list[str]]:
     """One row per transaction: its features, its customer's features, and the label.
 
     ``fraud_count`` is left out: it is the label summed per customer.
@@ -244,7 +265,8 @@ def training_query(spec: Spec) -> tuple[str, list[str], list[str]]:
     categorical = []
     select = [
         "t.amount AS amount",
-        "julianday(t.transaction_date) - julianday(a.opened_date) AS account_age_at_transaction",
+        days_between(dialect, "t.transaction_date", "a.opened_date")
+        + " AS account_age_at_transaction",
         "f.num_accounts",
         "f.total_transactions",
         "f.avg_transaction_amount",
@@ -294,8 +316,8 @@ def _model_asset(spec: Spec) -> AssetsDefinition:
         started = time.perf_counter()
         url = target.url_for(spec)
         report = require_approved(url, spec)
-        query, numeric, categorical = training_query(spec)
         db = target.target_for(spec)
+        query, numeric, categorical = training_query(spec, db.dialect)
         try:
             with db.engine.connect() as conn:
                 data = pd.read_sql_query(sa.text(query), conn)

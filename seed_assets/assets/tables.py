@@ -36,14 +36,14 @@ from dagster import (
 )
 
 from seed_assets.assets.checks import build_check_specs, check_result
+from seed_assets.engine.parents import RegeneratedParents
 from seed_assets.engine.partitions import partition_keys, plan_partition
 from seed_assets.engine.run import FRAME_ROWS
 from seed_assets.engine.table import TableGenerator
 from seed_assets.output.reading import TableReader, TargetParents
 from seed_assets.resources import GenerationResource, TargetResource
-from seed_assets.spec.graph import parents
+from seed_assets.spec.graph import ancestors, parents
 from seed_assets.spec.models import Spec
-from seed_assets.validation.inputs import check_parent_columns
 from seed_assets.validation.report import (
     forget_tables,
     report_paths,
@@ -149,15 +149,38 @@ def _deps(spec: Spec, name: str) -> list[AssetDep]:
 # -- shared steps ---------------------------------------------------------------------------------
 
 
-def _require_parents(spec: Spec, name: str, db) -> None:
+def _parent_source(spec: Spec, name: str, db, seed: int, scale: float) -> RegeneratedParents:
+    """The parents' rows, regenerated slice by slice from the spec, once the target shows every
+    table above `name` complete and made with this run's seed and scale (so regenerating them
+    gives exactly their committed rows).
+
+    Regenerated, not read back: reading parent tables while this step's transaction loads (and,
+    on PostgreSQL, re-creates FKs pointing at them) would wait on its own locks, and it is
+    faster. The whole-table checks of a partitioned table do read what was committed.
+    """
     status = db.status()
-    for parent in check_parent_columns(spec, name):
-        entry = status.get(parent)
+    source = RegeneratedParents(spec, seed=seed, scale=scale)
+    for ancestor in ancestors(spec, name):
+        entry = status.get(ancestor)
         if entry is None or entry.status != "complete":
             raise Failure(
-                f"{name} needs the rows of {parent}, which {db.display_url} does not hold "
-                f"complete; materialise {parent} first"
+                f"{name} needs the rows of {ancestor}, which {db.display_url} does not hold "
+                f"complete; materialise {ancestor} first"
             )
+        if entry.seed != seed or entry.scale != scale:
+            raise Failure(
+                f"{name} is made from the rows of {ancestor}, which {db.display_url} holds for "
+                f"seed {entry.seed}, scale {entry.scale:g}; this run uses seed {seed}, scale "
+                f"{scale:g}. Materialise {ancestor} with this run's seed and scale first"
+            )
+        expected = source.row_count(ancestor)
+        if entry.row_count != expected:
+            raise Failure(
+                f"{ancestor} in {db.display_url} holds {entry.row_count:,} rows, but seed {seed} "
+                f"and scale {scale:g} make {expected:,} (rows appended, or changed by hand?); "
+                f"materialise {ancestor} again"
+            )
+    return source
 
 
 class _CheckedStream:
@@ -205,7 +228,7 @@ def _gated_write(write: Callable, stream: _CheckedStream) -> tuple[int, list[Che
         return outcome["approved"]
 
     try:
-        rows = write(approve)
+        result = write(approve)
     except Exception:
         if "results" not in outcome:  # the database stopped the write: check every row anyway
             approve()
@@ -216,7 +239,8 @@ def _gated_write(write: Callable, stream: _CheckedStream) -> tuple[int, list[Che
         approve()
         if not outcome["approved"]:
             raise Failure("the writer committed rows without asking the checks; report this")
-    return rows, outcome["results"], outcome["approved"]
+    committed = bool(result.committed) and outcome["approved"]
+    return (result.rows if committed else 0), outcome["results"], committed
 
 
 def _fail_unwritten(name: str, failed: list[CheckResult], db, paths, what: str) -> Failure:
@@ -258,9 +282,8 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
         url = target.url_for(spec)
         db = target.target_for(spec)
         try:
-            _require_parents(spec, name, db)
-            source = TargetParents(TableReader(db, spec))
-            generator = TableGenerator(spec, name, source, seed=seed, scale=scale)
+            source = _parent_source(spec, name, db, seed, scale)
+            generator = source.generator(name)
             context.log.info(f"generating {generator.total_rows:,} rows of {name}")
             checker = TableChecker(
                 spec, name, source, scale=scale, expected_rows=generator.total_rows
@@ -270,7 +293,13 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
             )
             rows, results, written = _gated_write(
                 lambda approve: db.write_table(
-                    spec, name, stream, seed=seed, scale=scale, approve=approve
+                    spec,
+                    name,
+                    stream,
+                    seed=seed,
+                    scale=scale,
+                    if_exists=target.if_exists,
+                    approve=approve,
                 ),
                 stream,
             )
@@ -334,9 +363,8 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
         url = target.url_for(spec)
         db = target.target_for(spec)
         try:
-            _require_parents(spec, name, db)
-            source = TargetParents(TableReader(db, spec))
-            generator = TableGenerator(spec, name, source, seed=seed, scale=scale)
+            source = _parent_source(spec, name, db, seed, scale)
+            generator = source.generator(name)
             part = plan_partition(generator, count, index)
             context.log.info(
                 f"generating partition {part.key} of {name}: rows {part.row_start:,} to "
@@ -433,7 +461,7 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
         url = target.url_for(spec)
         db = target.target_for(spec)
         try:
-            _require_parents(spec, name, db)
+            _parent_source(spec, name, db, seed, scale)
             written = db.partition_entries(spec, name)
             missing = [k for i, k in enumerate(partition_keys(count)) if i not in written]
             stale = [

@@ -31,14 +31,11 @@ from seed_assets.engine.frames import canonical_frame
 from seed_assets.errors import TargetError
 from seed_assets.spec.graph import descendants
 from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, ColumnSpec, Spec
+from seed_assets.sql.load_report import LoadCancelled, WriteResult
 
 SCHEME = "parquet"
 MANIFEST = "_seed_assets.json"
 ROW_GROUP_ROWS = 250_000  # row groups are what a range read skips by
-
-
-class WriteRejected(TargetError):
-    """``approve()`` said no: nothing was kept."""
 
 
 def is_parquet_url(url: str) -> bool:
@@ -211,22 +208,45 @@ class ParquetTarget:
         seed: int,
         scale: float,
         on_rows: Callable[[int], None] | None = None,
+        if_exists: str = "fail",
+        on_error: str = "fail",
         approve: Callable[[], bool] | None = None,
-        **_options,
-    ) -> int:
-        """Replace what an earlier run wrote to `name` with `frames`, as one file renamed into
-        place at the end; `approve()` (called after the last row) returning False keeps nothing.
+        cancel=None,
+    ) -> WriteResult:
+        """Write `frames` as `name`'s file, renamed into place after the last row.
+
+        `if_exists`: a table this spec wrote before is replaced only with ``replace`` (its
+        descendants' files removed, as the SQL writers empty them); ``append`` is not offered
+        (a Parquet file is written whole). `approve()`, asked after the last row, returning
+        False keeps nothing (``committed`` False). `on_error` has nothing to do: no constraint
+        refuses a row here; the checks do that.
         """
+        entry = self._entries(spec.name).get(name)
+        if if_exists == "append" and self.files(spec, name):
+            raise TargetError(
+                f"{self.display_url}: a Parquet table is written whole; --if-exists append is "
+                "not supported, use replace"
+            )
+        held = entry is not None and entry.status != "cleared" and entry.row_count
+        if held and if_exists == "fail":
+            raise TargetError(
+                f"{self.table_path(spec, name)} already holds {entry.row_count:,} rows "
+                "written by an earlier run of this spec. Pass --if-exists replace to "
+                "replace them"
+            )
         final = self.table_path(spec, name)
         self._refuse_foreign(spec, name, [final, self.partition_dir(spec, name)])
-        written = self._write_file(spec, name, frames, final, on_rows, approve)
+        result = WriteResult(name)
+        if not self._write_file(spec, name, frames, final, on_rows, approve, cancel, result):
+            return result
         with self._manifest(spec) as manifest:
             folder = self.partition_dir(spec, name)
             if folder.is_dir():
                 shutil.rmtree(folder)
             self._clear_descendants(spec, name, manifest)
-            manifest["tables"][name] = _entry(spec, "complete", written, seed, scale)
-        return written
+            manifest["tables"][name] = _entry(spec, "complete", result.rows, seed, scale)
+        result.committed = True
+        return result
 
     def write_partition(
         self,
@@ -240,28 +260,33 @@ class ParquetTarget:
         scale: float,
         key_range=None,
         on_rows: Callable[[int], None] | None = None,
+        on_error: str = "fail",
         approve: Callable[[], bool] | None = None,
-    ) -> int:
+        cancel=None,
+    ) -> WriteResult:
         """Replace one partition's file; the table is `partial` until ``complete_partitions``.
 
         A partition is its own file, so `key_range` (what a SQL target deletes) is not needed.
         """
         self._refuse_foreign(spec, name, [self.table_path(spec, name)])
         final = self.partition_path(spec, name, partition)
-        written = self._write_file(spec, name, frames, final, on_rows, approve)
+        result = WriteResult(name)
+        if not self._write_file(spec, name, frames, final, on_rows, approve, cancel, result):
+            return result
         with self._manifest(spec) as manifest:
             single = self.table_path(spec, name)
             if single.exists():  # was written whole before: now by partitions
                 single.unlink()
             old = manifest["tables"].get(name) or {}
             parts = dict(old.get("partitions", {})) if old.get("status") != "cleared" else {}
-            parts[str(partition)] = {"rows": written, "seed": seed, "scale": scale}
+            parts[str(partition)] = {"rows": result.rows, "seed": seed, "scale": scale}
             self._clear_descendants(spec, name, manifest)
             entry = _entry(spec, "partial", sum(p["rows"] for p in parts.values()), seed, scale)
             entry["partitions"] = parts
             entry["partition_count"] = partitions
             manifest["tables"][name] = entry
-        return written
+        result.committed = True
+        return result
 
     def partition_entries(self, spec: Spec, name: str) -> dict[int, dict]:
         """The partitions written of `name`: number -> rows, seed, scale."""
@@ -276,27 +301,28 @@ class ParquetTarget:
             manifest["tables"][name]["status"] = "complete"
             manifest["tables"][name]["row_count"] = rows
 
-    def _write_file(self, spec, name, frames, final: Path, on_rows, approve) -> int:
+    def _write_file(self, spec, name, frames, final: Path, on_rows, approve, cancel, result):
+        """Frames into a temporary file, renamed to `final` when approved; False if not."""
         final.parent.mkdir(parents=True, exist_ok=True)
         temp = final.with_name(f".{final.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
         schema = arrow_schema(spec, name)
-        written = 0
         try:
             with pq.ParquetWriter(temp, schema, compression="snappy") as writer:
                 for frame in frames:
+                    if cancel is not None and cancel.requested:
+                        raise LoadCancelled(name)
                     if len(frame):
                         writer.write_table(to_arrow_table(frame, schema), ROW_GROUP_ROWS)
-                    written += len(frame)
+                    result.rows += len(frame)
                     if on_rows:
                         on_rows(len(frame))
             if approve is not None and not approve():
-                raise WriteRejected(
-                    f"{name} was not written to {self.display_url}: its checks failed"
-                )
+                result.rows = 0
+                return False
             os.replace(temp, final)
         finally:
             temp.unlink(missing_ok=True)
-        return written
+        return True
 
     def _refuse_foreign(self, spec: Spec, name: str, paths: list[Path]) -> None:
         """Never overwrite files this tool did not write for this spec."""
@@ -385,4 +411,4 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(temp, path)
 
 
-__all__ = ["ParquetTarget", "WriteRejected", "arrow_schema", "is_parquet_url", "parquet_dir"]
+__all__ = ["ParquetTarget", "arrow_schema", "is_parquet_url", "parquet_dir"]

@@ -1,5 +1,7 @@
 """The database the table assets write to."""
 
+from typing import Literal
+
 from dagster import ConfigurableResource
 from pydantic import Field
 
@@ -17,6 +19,12 @@ class TargetResource(ConfigurableResource):
     spec writes to ``sqlite:///data/<spec file stem>.sqlite``."""
 
     url: str = Field("", description="SQLAlchemy URL naming its driver; empty for the default.")
+    if_exists: Literal["fail", "replace", "append"] = Field(
+        "replace",
+        description="A table that holds rows: `replace` what this spec wrote (re-materialising "
+        "an asset replaces it), `append`, or `fail`. Rows this tool did not write are never "
+        "replaced.",
+    )
 
     def url_for(self, spec: Spec) -> str:
         return self.url or default_url(spec)

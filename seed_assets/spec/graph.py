@@ -47,6 +47,18 @@ def descendants(spec: Spec, table: str) -> list[str]:
     return [name for name in topological_order(spec) if name in found]
 
 
+def ancestors(spec: Spec, table: str) -> list[str]:
+    """Every table `table` depends on, directly or not, in topological order."""
+    found: set[str] = set()
+    frontier = [table]
+    while frontier:
+        for parent in parents(spec, frontier.pop()):
+            if parent not in found:
+                found.add(parent)
+                frontier.append(parent)
+    return [name for name in topological_order(spec) if name in found]
+
+
 def topological_order(spec: Spec) -> list[str]:
     """Tables parents-first; ties keep the spec's order, so the order is stable."""
     remaining = {name: set(parents(spec, name)) for name in spec.tables}

@@ -1,14 +1,22 @@
 """A target database: one writer interface, one subclass per dialect for what differs.
 
-A table is written in one transaction: prepared (created, or emptied if this tool wrote it
-before), filled chunk by chunk, and recorded as complete. An error or Ctrl+C rolls all of it
-back, so no half-written table is ever left looking complete.
+A table is written in one transaction: prepared (created, or emptied if this spec wrote it),
+filled batch by batch, and recorded as complete. An error, a refused row or Ctrl+C rolls all of
+it back, so no half-written table is ever left looking complete.
+
+Batches are encoded (CSV for COPY, tuples for executemany) in a background thread while the
+database loads the previous one, and each batch runs in a savepoint: when the database refuses
+it, the batch is split in halves until the refused rows are found, each reported with the
+constraint, column and value it broke.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from pathlib import Path
+import queue
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Literal
 
 import pandas as pd
 import sqlalchemy as sa
@@ -17,14 +25,29 @@ from seed_assets.engine.frames import canonical_frame
 from seed_assets.engine.table import sort_key
 from seed_assets.errors import TargetError
 from seed_assets.spec.graph import descendants
-from seed_assets.spec.models import Spec
+from seed_assets.spec.models import Spec, TableSpec
 from seed_assets.sql import registry
+from seed_assets.sql.cancel import CancelToken
 from seed_assets.sql.convert import row_tuples
 from seed_assets.sql.ddl import build_metadata
+from seed_assets.sql.load_report import (
+    KEPT_ERRORS,
+    LoadCancelled,
+    LoadError,
+    RowError,
+    WriteResult,
+)
 
+IfExists = Literal["fail", "replace", "append"]
+OnError = Literal["fail", "continue"]
+IF_EXISTS = ("fail", "replace", "append")
+ON_ERROR = ("fail", "continue")
 
-class PartitionRejected(TargetError):
-    """``approve()`` said no: the partition's transaction was rolled back."""
+DRIVERS = {
+    "sqlite": "sqlite:///path/to/file.sqlite",
+    "postgresql": "postgresql+psycopg://user:password@host:5432/database",
+    "mysql": "mysql+pymysql://user:password@host:3306/database",
+}
 
 
 def mask_url(url: str) -> str:
@@ -35,10 +58,15 @@ def mask_url(url: str) -> str:
         return "<unparseable URL>"
 
 
+class NotApproved(Exception):
+    """Raised inside the transaction when `approve()` says no: rolls the table back."""
+
+
 class Target:
     """Writes spec tables into one database and reads their columns back."""
 
     batch_rows = 50_000
+    transactional_ddl = True  # False: CREATE/DROP commit on their own (MySQL)
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -46,19 +74,34 @@ class Target:
 
     @staticmethod
     def for_url(url: str) -> Target:
+        """The writer for a SQLAlchemy URL (its driver named and installed), or for a
+        ``parquet:///dir`` directory (``output/parquet.py``, same interface)."""
         from seed_assets.output.parquet import ParquetTarget, is_parquet_url
 
-        if is_parquet_url(url):  # a directory of Parquet files, same writer interface
+        if is_parquet_url(url):
             return ParquetTarget(url)
         try:
-            backend = sa.make_url(url).get_backend_name()
+            parsed = sa.make_url(url)
         except sa.exc.ArgumentError as exc:
             raise TargetError(f"cannot read target URL {mask_url(url)!r}: {exc}") from None
-        if backend == "sqlite":
-            return SQLiteTarget(url)
-        raise TargetError(
-            f"target {mask_url(url)}: the {backend} writer is not available yet; use sqlite:///FILE"
-        )
+        backend = parsed.get_backend_name()
+        if backend == "mariadb":
+            backend = "mysql"
+        if backend not in DRIVERS:
+            raise TargetError(
+                f"target {mask_url(url)}: {backend} is not a supported target; use one of "
+                + ", ".join(DRIVERS.values())
+            )
+        from seed_assets.sql.dialects import TARGETS
+
+        try:
+            return TARGETS[backend](url)
+        except (ImportError, sa.exc.NoSuchModuleError) as exc:
+            driver = parsed.get_driver_name()
+            raise TargetError(
+                f"target {mask_url(url)}: the driver '{driver}' is not installed or not known "
+                f"to SQLAlchemy ({exc}). Name an installed driver, e.g. {DRIVERS[backend]}"
+            ) from None
 
     def _create_engine(self, url: str) -> sa.Engine:
         return sa.create_engine(url)
@@ -66,6 +109,10 @@ class Target:
     @property
     def display_url(self) -> str:
         return mask_url(self.url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -81,35 +128,63 @@ class Target:
         seed: int,
         scale: float,
         on_rows: Callable[[int], None] | None = None,
+        if_exists: IfExists = "fail",
+        on_error: OnError = "fail",
         approve: Callable[[], bool] | None = None,
-    ) -> int:
-        """Replace what an earlier run wrote to `name` with `frames`, all in one transaction;
-        `approve()`, called after the last row, returning False rolls it all back."""
+        cancel: CancelToken | None = None,
+    ) -> WriteResult:
+        """Write `frames` to table `name` in one transaction.
+
+        `if_exists` decides what happens when the table already holds rows: ``fail``; ``replace``
+        (only rows this spec wrote, with its descendants emptied); ``append``. Refused rows fail
+        the load (``on_error="fail"``, nothing committed) or are skipped and reported
+        (``"continue"``). `approve()`, when given, is asked after the last row and before the
+        commit; False rolls the table back (``result.committed`` is then False).
+        """
+        if if_exists not in IF_EXISTS:
+            raise TargetError(f"if_exists must be one of {', '.join(IF_EXISTS)}, not {if_exists!r}")
+        if on_error not in ON_ERROR:
+            raise TargetError(f"on_error must be one of {', '.join(ON_ERROR)}, not {on_error!r}")
         sa_table = build_metadata(spec).tables[name]
-        with self.engine.begin() as conn:
-            registry.ensure(conn)
-            created = self._prepare(conn, spec, name, sa_table)
-            written = 0
-            for frame in frames:
-                for start in range(0, len(frame), self.batch_rows):
-                    part = frame.iloc[start : start + self.batch_rows]
-                    self._insert(conn, sa_table, part, spec.tables[name])
-                    written += len(part)
+        table = spec.tables[name]
+        result = WriteResult(name)
+        self._ensure_registry()
+        if not self.transactional_ddl:
+            with self.engine.begin() as conn:
+                self._create_or_reshape(conn, spec, name, sa_table, if_exists)
+        try:
+            with self.engine.begin() as conn:
+                created = self._prepare(conn, spec, name, sa_table, if_exists)
+                bulk = self._start_bulk(conn, sa_table, created)
+                position = 0
+                for frame, encoded in self._prefetch(self._batches(frames, table)):
+                    if cancel is not None and cancel.requested:
+                        raise LoadCancelled(name)
+                    self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
+                    position += len(frame)
                     if on_rows:
-                        on_rows(len(part))
-            if approve is not None and not approve():
-                raise PartitionRejected(f"{name} was not written: its checks failed")
-            registry.record(
-                conn,
-                name,
-                spec_name=spec.name,
-                created_by_tool=created,
-                status="complete",
-                row_count=written,
-                seed=seed,
-                scale=scale,
-            )
-        return written
+                        on_rows(len(frame))
+                if bulk:
+                    self._finish_bulk(conn, sa_table, table, result, on_error)
+                if result.rejected_count and on_error == "fail":
+                    raise LoadError(name, self.display_url, result.rejected, result.rejected_count)
+                if approve is not None and not approve():
+                    raise NotApproved
+                registry.record(
+                    conn,
+                    name,
+                    spec_name=spec.name,
+                    created_by_tool=created,
+                    status="complete",
+                    row_count=result.rows,
+                    seed=seed,
+                    scale=scale,
+                )
+        except NotApproved:
+            result.committed = False
+            return result
+        result.committed = True
+        return result
 
     def write_partition(
         self,
@@ -123,81 +198,93 @@ class Target:
         scale: float,
         key_range=None,
         on_rows: Callable[[int], None] | None = None,
+        on_error: OnError = "fail",
         approve: Callable[[], bool] | None = None,
-    ) -> int:
+        cancel: CancelToken | None = None,
+    ) -> WriteResult:
         """Replace one partition of `name` in its own transaction: its rows (`key_range`: rows
-        whose column lies in [low, high]) are deleted, `frames` inserted, and the partition
-        recorded; `approve()` after the last row returning False rolls all of it back.
+        whose column lies in [low, high]) deleted, `frames` loaded, the partition recorded.
+        `approve()` after the last row returning False rolls it all back (``committed`` False).
 
         The table stays `partial` until its whole-table check calls ``complete_partitions``.
-        Rows below it would lose their parents: those tables are emptied, as a whole-table
-        write empties them.
+        Tables below it would keep rows whose parents were deleted: they are emptied, as a
+        whole-table write empties them. Partitions of one table may load at the same time
+        (parallel steps), so FKs stay in place while they do.
         """
         sa_table = build_metadata(spec).tables[name]
         table = spec.tables[name]
+        result = WriteResult(name)
+        self._ensure_registry()
         created = self._ensure_table(spec, name, sa_table)
-        with self.engine.begin() as conn:
-            owned = registry.entry(conn, name)
-            if owned is not None and owned.spec_name != spec.name and self._count(conn, name):
-                raise TargetError(
-                    f"table '{name}' in {self.display_url} holds rows written by spec "
-                    f"'{owned.spec_name}'; refusing to overwrite them"
-                )
-            if owned is None and not created and self._count(conn, name):
-                raise TargetError(
-                    f"table '{name}' in {self.display_url} already holds rows written by someone "
-                    "else (not this tool); refusing to overwrite them. Empty it, or use another "
-                    "target"
-                )
-            self._clear_descendants(conn, spec, name)
-            if key_range is not None:
-                column = sa_table.c[key_range.column]
-                conn.execute(
-                    sa.delete(sa_table).where(column.between(key_range.low, key_range.high))
-                )
-            written = 0
-            for frame in frames:
-                for start in range(0, len(frame), self.batch_rows):
-                    part = frame.iloc[start : start + self.batch_rows]
-                    self._insert(conn, sa_table, part, table)
-                    written += len(part)
+        try:
+            with self.engine.begin() as conn:
+                owned = registry.entry(conn, name)
+                ours = owned is not None and owned.spec_name == spec.name
+                if not ours and not created and self._count(conn, name):
+                    whose = f"spec '{owned.spec_name}'" if owned else "someone else (not this tool)"
+                    raise TargetError(
+                        f"table '{name}' in {self.display_url} holds rows written by {whose}; "
+                        "refusing to write partitions into it. Empty it, or use another target"
+                    )
+                self._clear_descendants(conn, spec, name)
+                if key_range is not None:
+                    column = sa_table.c[key_range.column]
+                    conn.execute(
+                        sa.delete(sa_table).where(column.between(key_range.low, key_range.high))
+                    )
+                position = 0
+                for frame, encoded in self._prefetch(self._batches(frames, table)):
+                    if cancel is not None and cancel.requested:
+                        raise LoadCancelled(name)
+                    self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
+                    position += len(frame)
                     if on_rows:
-                        on_rows(len(part))
-            if approve is not None and not approve():
-                raise PartitionRejected(f"partition {partition} of {name}: its checks failed")
-            registry.record_partition(
-                conn,
-                name,
-                partition,
-                partitions=partitions,
-                row_count=written,
-                seed=seed,
-                scale=scale,
-            )
-            rows = sum(p["rows"] for p in registry.partitions_of(conn, name).values())
-            registry.record(
-                conn,
-                name,
-                spec_name=spec.name,
-                created_by_tool=bool(owned.created_by_tool) if owned else created,
-                status="partial",
-                row_count=rows,
-                seed=seed,
-                scale=scale,
-            )
-        return written
+                        on_rows(len(frame))
+                if result.rejected_count and on_error == "fail":
+                    raise LoadError(name, self.display_url, result.rejected, result.rejected_count)
+                if approve is not None and not approve():
+                    raise NotApproved
+                registry.record_partition(
+                    conn,
+                    name,
+                    partition,
+                    partitions=partitions,
+                    row_count=result.rows,
+                    seed=seed,
+                    scale=scale,
+                )
+                rows = sum(p["rows"] for p in registry.partitions_of(conn, name).values())
+                registry.record(
+                    conn,
+                    name,
+                    spec_name=spec.name,
+                    created_by_tool=bool(owned.created_by_tool) if ours else created,
+                    status="partial",
+                    row_count=rows,
+                    seed=seed,
+                    scale=scale,
+                )
+        except NotApproved:
+            result.committed = False
+            return result
+        result.committed = True
+        return result
 
     def _ensure_table(self, spec: Spec, name: str, sa_table: sa.Table) -> bool:
-        """Create `name` and the registry tables when missing (own transaction: partitions of
-        one table may be written by parallel steps). Returns whether it created the table."""
+        """Create `name` (registered, empty) and the partitions registry when missing, in their
+        own transaction: parallel steps may try at once. Returns whether it created the table."""
         for attempt in range(3):
             try:
                 with self.engine.begin() as conn:
-                    registry.ensure(conn)
                     registry.ensure_partitions(conn)
                     if sa.inspect(conn).has_table(name):
-                        return False
+                        entry = registry.entry(conn, name)
+                        return bool(entry is not None and entry.created_by_tool)
                     sa_table.create(conn)
+                    registry.record(
+                        conn, name, spec_name=spec.name, created_by_tool=True, status="cleared",
+                        row_count=0, seed=spec.seed, scale=1.0,
+                    )  # fmt: skip
                     return True
             except sa.exc.DBAPIError:  # another step created it first: look again
                 if attempt == 2:
@@ -214,34 +301,98 @@ class Target:
         with self.engine.begin() as conn:
             registry.record(conn, name, status="complete", row_count=rows)
 
-    def _prepare(self, conn: sa.Connection, spec: Spec, name: str, sa_table: sa.Table) -> bool:
-        """Make `name` an empty table of the spec's shape; returns whether the tool created it."""
+    def _ensure_registry(self) -> None:
+        # Sibling assets may create it at the same moment: a lost race is not an error.
+        try:
+            with self.engine.begin() as conn:
+                registry.ensure(conn)
+        except sa.exc.DatabaseError:
+            with self.engine.connect() as conn:
+                if not sa.inspect(conn).has_table(registry.REGISTRY):
+                    raise
+
+    def _create_or_reshape(
+        self, conn: sa.Connection, spec: Spec, name: str, sa_table: sa.Table, if_exists: str
+    ) -> None:
+        """DDL outside the data transaction, for dialects whose DDL commits by itself.
+
+        A table created here is registered at once (empty), so a failed load leaves an empty
+        table the tool still knows it owns.
+        """
+        inspector = sa.inspect(conn)
+        if not inspector.has_table(name):
+            sa_table.create(conn)
+            registry.record(
+                conn, name, spec_name=spec.name, created_by_tool=True, status="cleared",
+                row_count=0, seed=spec.seed, scale=1.0,
+            )  # fmt: skip
+            return
+        owned = registry.entry(conn, name)
+        if (
+            owned is not None
+            and owned.spec_name == spec.name
+            and owned.created_by_tool
+            and self._shape_changed(inspector, name, sa_table)
+            and (if_exists == "replace" or not self._count(conn, name))
+        ):
+            self._clear_descendants(conn, spec, name)
+            sa_table.drop(conn)
+            sa_table.create(conn)
+
+    def _prepare(
+        self, conn: sa.Connection, spec: Spec, name: str, sa_table: sa.Table, if_exists: str
+    ) -> bool:
+        """Make `name` ready to receive rows; returns whether the tool created it."""
         inspector = sa.inspect(conn)
         if not inspector.has_table(name):
             sa_table.create(conn)
             return True
         owned = registry.entry(conn, name)
-        if owned is None or owned.spec_name != spec.name:
-            if self._count(conn, name):
-                whose = f"spec '{owned.spec_name}'" if owned else "someone else (not this tool)"
-                raise TargetError(
-                    f"table '{name}' in {self.display_url} already holds rows written by "
-                    f"{whose}; refusing to overwrite them. Empty it, or use another target"
-                )
-            return False  # an empty table of the user's: fill it, never drop it
-        self._clear_descendants(conn, spec, name)
-        registry.forget_partitions(conn, name)  # replaced whole: no partition of it stands
+        ours = owned is not None and owned.spec_name == spec.name
+        created = bool(owned is not None and owned.created_by_tool)
+        held = self._count(conn, name)
+        if held and if_exists == "fail":
+            whose = (
+                f"an earlier run of spec '{owned.spec_name}'"
+                if owned
+                else "someone else (not this tool)"
+            )
+            raise TargetError(
+                f"table '{name}' in {self.display_url} already holds {held:,} rows written by "
+                f"{whose}. Pass --if-exists replace to replace what this spec wrote, or "
+                "--if-exists append to add to it"
+            )
+        if held and if_exists == "replace" and not ours:
+            whose = f"spec '{owned.spec_name}'" if owned else "someone else (not this tool)"
+            raise TargetError(
+                f"table '{name}' in {self.display_url} holds {held:,} rows written by {whose}; "
+                "replace only replaces what this spec wrote. Empty the table yourself, or pass "
+                "--if-exists append"
+            )
+        if if_exists == "append" and held:
+            return created
+        if ours:
+            self._clear_descendants(conn, spec, name)
+            registry.forget_partitions(conn, name)  # replaced whole: no partition of it stands
+            if created and self._shape_changed(inspector, name, sa_table):
+                sa_table.drop(conn)  # the spec changed shape since the last run
+                sa_table.create(conn)
+            elif held:
+                self._empty(conn, [name])
+        return created
+
+    def _shape_changed(self, inspector: sa.Inspector, name: str, sa_table: sa.Table) -> bool:
         have = {c["name"] for c in inspector.get_columns(name)}
-        if owned.created_by_tool and have != set(sa_table.c.keys()):
-            sa_table.drop(conn)  # the spec changed shape since the last run
-            sa_table.create(conn)
-        else:
-            conn.execute(sa.delete(sa_table))
-        return bool(owned.created_by_tool)
+        if have != set(sa_table.c.keys()):
+            return True
+        wanted = {fk.name for fk in sa_table.foreign_key_constraints}
+        found = {fk["name"] for fk in inspector.get_foreign_keys(name)}
+        return bool(wanted - found)  # e.g. dropped with a parent that was re-created
 
     def _clear_descendants(self, conn: sa.Connection, spec: Spec, name: str) -> None:
         """Children of replaced rows would be orphans: empty them (deepest first) and say so."""
         inspector = sa.inspect(conn)
+        cleared = []
         for child in reversed(descendants(spec, name)):
             if not inspector.has_table(child):
                 continue
@@ -253,15 +404,187 @@ class Target:
                         "did not write; refusing"
                     )
                 continue
-            conn.execute(sa.text(f"DELETE FROM {self._quote(child)}"))
-            registry.record(conn, child, status="cleared", row_count=0)
-            registry.forget_partitions(conn, child)
+            cleared.append(child)
+        if cleared:
+            self._empty(conn, cleared)
+            for child in cleared:
+                registry.record(conn, child, status="cleared", row_count=0)
+                registry.forget_partitions(conn, child)
 
-    def _insert(self, conn: sa.Connection, sa_table: sa.Table, frame: pd.DataFrame, table) -> None:
+    def _empty(self, conn: sa.Connection, names: list[str]) -> None:
+        """Delete every row of `names` (children before parents)."""
+        for name in names:
+            conn.execute(sa.text(f"DELETE FROM {self._quote(name)}"))
+
+    # -- batches -------------------------------------------------------------------------------
+
+    def _batches(self, frames: Iterable[pd.DataFrame], table: TableSpec):
+        for frame in frames:
+            for start in range(0, len(frame), self.batch_rows):
+                part = frame.iloc[start : start + self.batch_rows]
+                yield part, self._encode(part, table)
+
+    def _prefetch(self, batches: Iterator, depth: int = 2) -> Iterator:
+        """Run `batches` (generation + encoding) in a thread, `depth` batches ahead of the load.
+
+        NumPy, Arrow and the drivers release the GIL, so generating the next batch overlaps the
+        database loading this one.
+        """
+        done = object()
+        slots: queue.Queue = queue.Queue(maxsize=depth)
+        stop = threading.Event()
+
+        def produce() -> None:
+            try:
+                for item in batches:
+                    while not stop.is_set():
+                        try:
+                            slots.put(item, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
+                slots.put(done)
+            except BaseException as exc:  # handed to the consumer, raised there
+                slots.put(exc)
+
+        worker = threading.Thread(target=produce, name="seed-assets-encode", daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = slots.get()
+                if item is done:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            while worker.is_alive():  # unblock a producer waiting on a full queue
+                try:
+                    slots.get_nowait()
+                except queue.Empty:
+                    worker.join(0.05)
+
+    def _encode(self, frame: pd.DataFrame, table: TableSpec):
+        """A batch in the form `_send` takes: DB-API row tuples by default."""
+        return row_tuples(frame, table)
+
+    def _send(self, conn: sa.Connection, sa_table: sa.Table, frame: pd.DataFrame, encoded) -> None:
         columns = ", ".join(self._quote(c) for c in frame.columns)
-        marks = ", ".join(["?"] * len(frame.columns))
+        marks = ", ".join([self.paramstyle_mark] * len(frame.columns))
         statement = f"INSERT INTO {self._quote(sa_table.name)} ({columns}) VALUES ({marks})"
-        conn.exec_driver_sql(statement, row_tuples(frame, table))
+        conn.exec_driver_sql(statement, encoded)
+
+    paramstyle_mark = "?"
+
+    def _load(
+        self,
+        conn: sa.Connection,
+        sa_table: sa.Table,
+        table: TableSpec,
+        frame: pd.DataFrame,
+        encoded,
+        first_row: int,
+        result: WriteResult,
+        on_error: str,
+    ) -> None:
+        """Load a batch in a savepoint; when refused, halve it until the bad rows are found."""
+        try:
+            with conn.begin_nested():
+                self._send(conn, sa_table, frame, encoded)
+            result.rows += len(frame)
+            return
+        except Exception as exc:
+            if not self._is_row_error(exc):
+                raise
+            if len(frame) == 1:
+                result.reject(self._row_error(conn, sa_table, frame, first_row, exc))
+                if on_error == "fail" and result.rejected_count >= KEPT_ERRORS:
+                    raise LoadError(
+                        sa_table.name, self.display_url, result.rejected, result.rejected_count
+                    ) from None
+                return
+        middle = len(frame) // 2
+        for offset, part in ((0, frame.iloc[:middle]), (middle, frame.iloc[middle:])):
+            encoded_part = self._encode(part, table)
+            self._load(
+                conn, sa_table, table, part, encoded_part, first_row + offset, result, on_error
+            )
+
+    # -- bulk mode (dialects that load faster without some constraints, then re-check) ---------
+
+    def _start_bulk(self, conn: sa.Connection, sa_table: sa.Table, created: bool) -> bool:
+        return False
+
+    def _finish_bulk(
+        self,
+        conn: sa.Connection,
+        sa_table: sa.Table,
+        table: TableSpec,
+        result: WriteResult,
+        on_error: str,
+    ) -> None:
+        return None
+
+    # -- refused rows --------------------------------------------------------------------------
+
+    row_error_types: tuple[type[BaseException], ...] = (sa.exc.IntegrityError, sa.exc.DataError)
+
+    def _is_row_error(self, exc: BaseException) -> bool:
+        return isinstance(exc, self.row_error_types)
+
+    def _row_error(
+        self, conn: sa.Connection, sa_table: sa.Table, frame: pd.DataFrame, row: int, exc
+    ) -> RowError:
+        message = self._error_message(exc)
+        constraint, column = self._locate(conn, sa_table, frame, message)
+        value = frame.iloc[0][column] if column in frame.columns else None
+        if isinstance(value, float) and value != value:
+            value = None
+        return RowError(sa_table.name, row, constraint, column, _plain(value), message)
+
+    def _error_message(self, exc: BaseException) -> str:
+        orig = getattr(exc, "orig", exc)
+        return str(orig).strip().splitlines()[0]
+
+    def _locate(
+        self, conn: sa.Connection, sa_table: sa.Table, frame: pd.DataFrame, message: str
+    ) -> tuple[str | None, str | None]:
+        """Which constraint and column a driver message is about, from the names in it."""
+        for constraint in sa_table.constraints:
+            if constraint.name and re.search(rf"\b{re.escape(constraint.name)}\b", message):
+                columns = [c.name for c in constraint.columns]
+                return constraint.name, columns[0] if columns else None
+        for name, columns in self._user_constraints(conn, sa_table.name).items():
+            if re.search(rf"\b{re.escape(name)}\b", message):
+                return name, next((c for c in columns if c in frame.columns), None)
+        for column in sa_table.columns:
+            if re.search(rf"[`'\".]{re.escape(column.name)}\b", message):
+                return None, column.name
+        return None, None
+
+    def _user_constraints(self, conn: sa.Connection, name: str) -> dict[str, list[str]]:
+        """Named constraints of the table as it exists (a user's may have its own CHECKs)."""
+        inspector = sa.inspect(conn)
+        found: dict[str, list[str]] = {}
+        try:
+            for fk in inspector.get_foreign_keys(name):
+                found[fk["name"]] = fk["constrained_columns"]
+            for unique in inspector.get_unique_constraints(name):
+                found[unique["name"]] = unique["column_names"]
+            columns = [c["name"] for c in inspector.get_columns(name)]
+            for check in inspector.get_check_constraints(name):
+                text = check.get("sqltext") or ""
+                found[check["name"]] = [
+                    c for c in columns if re.search(rf"\b{re.escape(c)}\b", text)
+                ]
+        except (NotImplementedError, sa.exc.DBAPIError):
+            pass
+        return {k: v for k, v in found.items() if k}
+
+    # -- helpers -------------------------------------------------------------------------------
 
     def _quote(self, identifier: str) -> str:
         return self.engine.dialect.identifier_preparer.quote(identifier)
@@ -293,31 +616,10 @@ class Target:
             return registry.entries(conn)
 
 
-class SQLiteTarget(Target):
-    """SQLite: FKs enforced, WAL, and DDL inside the same transaction as the rows."""
-
-    def _create_engine(self, url: str) -> sa.Engine:
-        database = sa.make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url)
-
-        @sa.event.listens_for(engine, "connect")
-        def _connect(dbapi_connection, _record):
-            # Let SQLAlchemy, not the sqlite3 module, decide where transactions start.
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            for pragma in (
-                "foreign_keys = ON",
-                "journal_mode = WAL",
-                "synchronous = NORMAL",
-                "busy_timeout = 60000",  # sibling assets may write from other processes
-            ):
-                cursor.execute(f"PRAGMA {pragma}")
-            cursor.close()
-
-        @sa.event.listens_for(engine, "begin")
-        def _begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-        return engine
+def _plain(value):
+    """A cell as a plain Python value for reports (NumPy scalars and Timestamps converted)."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value

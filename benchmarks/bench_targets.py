@@ -1,0 +1,222 @@
+"""Rows per second per target, end to end, beside the bare load of the same rows in the same run.
+
+For each target (SQLite, PostgreSQL, MariaDB/MySQL) two phases, each in a fresh interpreter:
+
+- ``end_to_end``: what ``seed-assets generate --if-exists replace`` does: the engine, the writer
+  (batches, savepoints, COPY / executemany), every constraint present and valid at the end;
+- ``bare``: the physical limit: the same rows generated and serialised *before* the clock
+  starts, then loaded with nothing else: PostgreSQL COPY into tables without constraints, then
+  every constraint added (``ALTER TABLE``); SQLite and MySQL one ``executemany`` per table.
+
+The ratio end_to_end / bare is the price of generating while loading, batching and recovery.
+
+Run: ``.venv/bin/python benchmarks/bench_targets.py [--scale 100] [--targets sqlite,postgresql,
+mysql] [--pg URL] [--mysql URL]``. Server URLs name a server; a fresh database is created on it
+for the run and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "seed_assets" / "examples" / "banking.yaml"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# Issue 4's goal: end to end within 1.5x of the bare COPY of the same rows.
+TARGET_RATIO = 1.5
+SERVERS = {
+    "postgresql": "postgresql+psycopg://postgres@127.0.0.1:5432",
+    "mysql": "mysql+pymysql://root@127.0.0.1:3306",
+}
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _spec():
+    from seed_assets.spec.loader import load_spec
+
+    return load_spec(SPEC)
+
+
+def phase_end_to_end(url: str, scale: float) -> dict:
+    from seed_assets.engine.run import iter_spec
+    from seed_assets.sql.target import Target
+
+    spec = _spec()
+    target = Target.for_url(url)
+    tables, total = {}, 0
+    started = time.perf_counter()
+    try:
+        for generator, chunks in iter_spec(spec, seed=spec.seed, scale=scale):
+            mark = time.perf_counter()
+            result = target.write_table(
+                spec, generator.name, chunks, seed=spec.seed, scale=scale, if_exists="replace"
+            )
+            tables[generator.name] = {"rows": result.rows, "seconds": time.perf_counter() - mark}
+            total += result.rows
+    finally:
+        target.dispose()
+    return {"rows": total, "seconds": time.perf_counter() - started, "tables": tables}
+
+
+def phase_bare(url: str, scale: float) -> dict:
+    import sqlalchemy as sa
+
+    from seed_assets.engine.run import generate_all
+    from seed_assets.spec.graph import topological_order
+    from seed_assets.sql.convert import row_tuples
+    from seed_assets.sql.ddl import build_metadata
+    from seed_assets.sql.dialects.postgres import csv_bytes
+
+    spec = _spec()
+    frames = generate_all(spec, seed=spec.seed, scale=scale)
+    metadata = build_metadata(spec)
+    engine = sa.create_engine(url)
+    backend = engine.dialect.name
+    order = topological_order(spec)
+    if backend == "postgresql":
+        payload = {n: csv_bytes(frames[n], spec.tables[n]) for n in order}
+    else:
+        payload = {n: row_tuples(frames[n], spec.tables[n]) for n in order}
+    total = sum(len(f) for f in frames.values())
+    del frames
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        if backend == "postgresql":
+            raw = conn.connection.driver_connection
+            for name in order:
+                table = metadata.tables[name]
+                columns = ", ".join(f'"{c.name}" {c.type.compile(engine.dialect)}' for c in table.c)
+                conn.exec_driver_sql(f'CREATE TABLE "{name}" ({columns})')
+                with (
+                    raw.cursor() as cursor,
+                    cursor.copy(f'COPY "{name}" FROM STDIN (FORMAT csv)') as copy,
+                ):
+                    copy.write(payload[name])
+            for name in order:  # every constraint after the rows, FKs last
+                table = metadata.tables[name]
+                for constraint in table.constraints:
+                    if not isinstance(constraint, sa.ForeignKeyConstraint):
+                        conn.execute(sa.schema.AddConstraint(constraint))
+            for name in order:
+                for fk in metadata.tables[name].foreign_key_constraints:
+                    conn.execute(sa.schema.AddConstraint(fk))
+        else:
+            mark = "?" if backend == "sqlite" else "%s"
+            if backend == "sqlite":
+                conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+            for name in order:
+                table = metadata.tables[name]
+                table.create(conn)
+                columns = ", ".join(
+                    engine.dialect.identifier_preparer.quote(c.name) for c in table.c
+                )
+                marks = ", ".join([mark] * len(table.c))
+                conn.exec_driver_sql(
+                    f"INSERT INTO {engine.dialect.identifier_preparer.quote(name)} ({columns}) "
+                    f"VALUES ({marks})",
+                    payload[name],
+                )
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return {"rows": total, "seconds": seconds}
+
+
+PHASES = {"end_to_end": phase_end_to_end, "bare": phase_bare}
+
+
+def _run_phase(phase: str, url: str, scale: float) -> dict:
+    """One phase in a fresh interpreter, so peak memory is its own."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, "--url", url, "--scale", str(scale)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{phase} on {url} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _fresh(target: str, args) -> tuple[str, callable]:
+    """A URL to an empty database for `target`, and how to drop it."""
+    import sqlalchemy as sa
+
+    if target == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix="bench_targets_"))
+        return f"sqlite:///{folder / 'bench.sqlite'}", lambda: None
+    server = sa.make_url(getattr(args, "pg" if target == "postgresql" else "mysql"))
+    name = f"seed_assets_bench_{uuid.uuid4().hex[:8]}"
+    admin_url = server.set(database="postgres") if target == "postgresql" else server
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    quote = '"' if target == "postgresql" else "`"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {quote}{name}{quote}")
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE {quote}{name}{quote}")
+        admin.dispose()
+
+    return server.set(database=name).render_as_string(hide_password=False), drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=100.0)
+    parser.add_argument("--targets", default="sqlite,postgresql,mysql")
+    parser.add_argument("--pg", default=SERVERS["postgresql"])
+    parser.add_argument("--mysql", default=SERVERS["mysql"])
+    parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        result = PHASES[args.phase](args.url, args.scale)
+        result["peak_rss_mb"] = _peak_rss_mb()
+        print(json.dumps(result))
+        return
+
+    report = io.StringIO()
+    print(f"banking at scale {args.scale:g}; each phase in its own interpreter\n", file=report)
+    print(
+        f"{'target':<11} {'phase':<11} {'rows':>11} {'seconds':>8} {'rows/s':>10} {'peak MB':>8}",
+        file=report,
+    )
+    verdicts = []
+    for target in args.targets.split(","):
+        results = {}
+        for phase in ("bare", "end_to_end"):
+            url, drop = _fresh(target, args)
+            try:
+                results[phase] = _run_phase(phase, url, args.scale)
+            finally:
+                drop()
+            r = results[phase]
+            print(
+                f"{target:<11} {phase:<11} {r['rows']:>11,} {r['seconds']:>8.2f} "
+                f"{r['rows'] / r['seconds']:>10,.0f} {r['peak_rss_mb']:>8.0f}",
+                file=report,
+            )
+        ratio = results["end_to_end"]["seconds"] / results["bare"]["seconds"]
+        verdict = "within" if ratio <= TARGET_RATIO else "OVER"
+        verdicts.append(f"{target}: end to end = {ratio:.2f}x the bare load ({verdict} "
+                        f"{TARGET_RATIO}x)")  # fmt: skip
+    print(report.getvalue())
+    print("\n".join(verdicts))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""PostgreSQL: COPY in CSV from Arrow, FKs re-added after the load, refused rows via diag."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import sqlalchemy as sa
+
+from seed_assets.spec.models import STRING_TYPES, TableSpec
+from seed_assets.sql.load_report import RowError, WriteResult
+from seed_assets.sql.target import Target, _plain
+
+CSV_OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+ORPHANS_SHOWN = 1000
+
+
+def csv_bytes(frame: pd.DataFrame, table: TableSpec) -> bytes:
+    """A batch as COPY CSV: strings always quoted, so ``""`` is empty and a bare field NULL."""
+    arrays = []
+    for name in frame.columns:
+        kind = table.columns[name].type if name in table.columns else "string"
+        values = frame[name]
+        if kind in STRING_TYPES or values.dtype == object:
+            arrays.append(
+                pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+            )
+        elif kind == "date":
+            arrays.append(pa.array(values.to_numpy().astype("datetime64[D]"), from_pandas=True))
+        else:
+            arrays.append(pa.Array.from_pandas(values))
+    sink = io.BytesIO()
+    pacsv.write_csv(pa.Table.from_arrays(arrays, names=list(frame.columns)), sink, CSV_OPTIONS)
+    return sink.getvalue()
+
+
+class PostgresTarget(Target):
+    """COPY FROM STDIN. A table the tool created loads with its own FKs dropped and re-added
+    (one anti-join per FK instead of a trigger per row); a refused FK names its orphans."""
+
+    batch_rows = 200_000
+    row_error_types = (
+        sa.exc.IntegrityError,
+        sa.exc.DataError,
+        psycopg.errors.IntegrityError,
+        psycopg.errors.DataError,
+    )
+
+    def _encode(self, frame: pd.DataFrame, table: TableSpec) -> bytes:
+        return csv_bytes(frame, table)
+
+    def _send(self, conn: sa.Connection, sa_table: sa.Table, frame: pd.DataFrame, encoded) -> None:
+        columns = ", ".join(self._quote(c) for c in frame.columns)
+        statement = f"COPY {self._quote(sa_table.name)} ({columns}) FROM STDIN (FORMAT csv)"
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.write(encoded)
+
+    def _empty(self, conn: sa.Connection, names: list[str]) -> None:
+        # TRUNCATE is instant but needs every referencing table in the same statement.
+        try:
+            with conn.begin_nested():
+                conn.exec_driver_sql(f"TRUNCATE TABLE {', '.join(self._quote(n) for n in names)}")
+        except sa.exc.DBAPIError:
+            super()._empty(conn, names)
+
+    def _row_error(self, conn, sa_table, frame, row, exc) -> RowError:
+        orig = getattr(exc, "orig", exc)
+        diag = getattr(orig, "diag", None)
+        constraint = getattr(diag, "constraint_name", None)
+        column = getattr(diag, "column_name", None)
+        if constraint and not column:
+            found = next((c for c in sa_table.constraints if c.name == constraint), None)
+            if found is not None and len(found.columns):
+                column = found.columns.keys()[0]
+            else:
+                columns = self._user_constraints(conn, sa_table.name).get(constraint, [])
+                column = next((c for c in columns if c in frame.columns), None)
+        if not column:  # COPY names the column in its context: "COPY t, line 1, column c: ..."
+            found = re.search(r"column (\w+):", getattr(diag, "context", None) or "")
+            column = found.group(1) if found and found.group(1) in frame.columns else None
+        if not constraint and not column:
+            return super()._row_error(conn, sa_table, frame, row, exc)
+        detail = getattr(diag, "message_detail", None)
+        message = getattr(diag, "message_primary", None) or str(orig).splitlines()[0]
+        if detail:
+            message = f"{message} ({detail})"
+        value = frame.iloc[0][column] if column in frame.columns else None
+        if isinstance(value, float) and value != value:
+            value = None
+        return RowError(sa_table.name, row, constraint, column, _plain(value), message)
+
+    # -- FKs after the load --------------------------------------------------------------------
+
+    def _start_bulk(self, conn: sa.Connection, sa_table: sa.Table, created: bool) -> bool:
+        if not created or not sa_table.foreign_key_constraints:
+            return False  # never alter a table the tool did not create
+        for fk in sa_table.foreign_key_constraints:
+            conn.exec_driver_sql(
+                f"ALTER TABLE {self._quote(sa_table.name)} "
+                f"DROP CONSTRAINT IF EXISTS {self._quote(fk.name)}"
+            )
+        return True
+
+    def _finish_bulk(self, conn, sa_table, table, result: WriteResult, on_error: str) -> None:
+        # Rows just loaded have no statistics yet: without them the planner nests loops over
+        # the whole table to validate each FK.
+        analysed = {sa_table.name, *(fk.column.table.name for fk in sa_table.foreign_keys)}
+        conn.exec_driver_sql(f"ANALYZE {', '.join(self._quote(n) for n in sorted(analysed))}")
+        for fk in sa_table.foreign_key_constraints:
+            try:
+                with conn.begin_nested():
+                    conn.execute(sa.schema.AddConstraint(fk))
+                continue
+            except sa.exc.IntegrityError:
+                pass  # some rows have no parent: name them
+            for key, values in self._orphans(conn, fk):
+                result.reject(
+                    RowError(
+                        sa_table.name,
+                        None,
+                        fk.name,
+                        fk.columns.keys()[0],
+                        _plain(values[0]),
+                        f"no row of {fk.referred_table.name} has "
+                        f"({', '.join(e.column.name for e in fk.elements)}) = "
+                        f"({', '.join(map(repr, map(_plain, values)))}); key {key}",
+                    )
+                )
+            if on_error == "fail":
+                return
+            result.rows -= self._delete_orphans(conn, fk)
+            conn.execute(sa.schema.AddConstraint(fk))
+
+    def _orphan_condition(self, fk: sa.ForeignKeyConstraint) -> str:
+        child, parent = fk.parent, fk.referred_table
+        present = " AND ".join(f"c.{self._quote(c.name)} IS NOT NULL" for c in fk.columns)
+        match = " AND ".join(
+            f"p.{self._quote(e.column.name)} = c.{self._quote(e.parent.name)}" for e in fk.elements
+        )
+        return (
+            f"{present} AND NOT EXISTS (SELECT 1 FROM {self._quote(parent.name)} p WHERE {match})"
+        ), child
+
+    def _orphans(self, conn: sa.Connection, fk: sa.ForeignKeyConstraint) -> list:
+        condition, child = self._orphan_condition(fk)
+        key_columns = [c.name for c in child.primary_key.columns] or [fk.columns.keys()[0]]
+        columns = [*key_columns, *fk.columns.keys()]
+        query = (
+            f"SELECT {', '.join('c.' + self._quote(c) for c in columns)} "
+            f"FROM {self._quote(child.name)} c WHERE {condition} LIMIT {ORPHANS_SHOWN}"
+        )
+        found = []
+        for row in conn.exec_driver_sql(query):
+            key = dict(zip(key_columns, map(_plain, row[: len(key_columns)]), strict=True))
+            found.append((key, list(row[len(key_columns) :])))
+        return found
+
+    def _delete_orphans(self, conn: sa.Connection, fk: sa.ForeignKeyConstraint) -> int:
+        condition, child = self._orphan_condition(fk)
+        return conn.exec_driver_sql(
+            f"DELETE FROM {self._quote(child.name)} c WHERE {condition}"
+        ).rowcount

@@ -1,0 +1,57 @@
+"""SQLite: FKs enforced, WAL, DDL in the same transaction as the rows, executemany batches."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from seed_assets.sql.target import Target
+
+
+class SQLiteTarget(Target):
+    row_error_types = (sa.exc.IntegrityError, sa.exc.DataError, sqlite3.IntegrityError)
+
+    def _create_engine(self, url: str) -> sa.Engine:
+        database = sa.make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url)
+
+        @sa.event.listens_for(engine, "connect")
+        def _connect(dbapi_connection, _record):
+            # Let SQLAlchemy, not the sqlite3 module, decide where transactions start.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            for pragma in (
+                "foreign_keys = ON",
+                "journal_mode = WAL",
+                "synchronous = NORMAL",
+                "busy_timeout = 60000",  # sibling assets may write from other processes
+            ):
+                cursor.execute(f"PRAGMA {pragma}")
+            cursor.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+
+    def _locate(self, conn: sa.Connection, sa_table: sa.Table, frame: pd.DataFrame, message: str):
+        # SQLite names no constraint for a failed FK: find the FK whose parent row is missing.
+        if "FOREIGN KEY" in message:
+            row = frame.iloc[0]
+            for fk in sa_table.foreign_key_constraints:
+                values = [row[c.name] for c in fk.columns]
+                if any(pd.isna(v) for v in values):
+                    continue
+                parent = fk.referred_table
+                where = " AND ".join(f"{self._quote(e.column.name)} = ?" for e in fk.elements)
+                query = f"SELECT 1 FROM {self._quote(parent.name)} WHERE {where} LIMIT 1"
+                params = tuple(v.item() if hasattr(v, "item") else v for v in values)
+                if conn.exec_driver_sql(query, params).first() is None:
+                    return fk.name, fk.columns.keys()[0]
+        return super()._locate(conn, sa_table, frame, message)
