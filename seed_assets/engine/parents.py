@@ -269,6 +269,7 @@ class RegeneratedParents:
         self._chunks: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
         self._whole: dict[tuple[str, str], np.ndarray] = {}
         self._sorted: dict[str, pd.DataFrame] = {}
+        self._orders: dict[str, np.ndarray] = {}
         self._owners: dict[tuple[str, str], str | None] = {}
         self._indexes: dict[tuple, tuple] = {}
 
@@ -328,7 +329,9 @@ class RegeneratedParents:
         if not generator.in_key_order:
             if positions:
                 raise ValueError(f"{table} is not made in key order: no key positions")
-            return self._sorted_frame(table).iloc[start:stop][columns].reset_index(drop=True)
+            return (
+                self._sorted_frame(table, columns).iloc[start:stop][columns].reset_index(drop=True)
+            )
         starts = generator.chunk_starts
         first = int(np.searchsorted(starts, start, side="right")) - 1
         parts = []
@@ -364,12 +367,25 @@ class RegeneratedParents:
             self._chunks.popitem(last=False)
         return frame
 
-    def _sorted_frame(self, table: str) -> pd.DataFrame:
-        """A parent not in key order by construction: made whole, sorted once, kept."""
-        if table not in self._sorted:
-            generator = self.generator(table)
-            self._sorted[table] = canonical_parent(generator.frame(), generator.table)
-        return self._sorted[table]
+    def _sorted_frame(self, table: str, columns: list[str]) -> pd.DataFrame:
+        """A parent not in key order by construction: the columns asked for, made whole and put
+        in key order once (the order kept for columns asked for later), then kept."""
+        generator = self.generator(table)
+        have = self._sorted.get(table)
+        missing = [c for c in columns if have is None or c not in have.columns]
+        if missing:
+            key = sort_key(generator.table)
+            made = generator.frame([*dict.fromkeys([*key, *missing])])
+            if table not in self._orders:
+                ordered = canonical_parent(made.assign(_row=np.arange(len(made))), generator.table)
+                self._orders[table] = ordered["_row"].to_numpy()
+            part = made.iloc[self._orders[table]].reset_index(drop=True)
+            if have is None:
+                have = part
+            else:
+                have = pd.concat([have, part[[c for c in missing if c not in have]]], axis=1)
+            self._sorted[table] = have
+        return have
 
     def take(self, table: str, column: str, positions: np.ndarray) -> np.ndarray:
         generator = self.generator(table)
@@ -385,7 +401,7 @@ class RegeneratedParents:
                     else (generator.empty_frame([column]))
                 )
             else:
-                frame = self._sorted_frame(table)
+                frame = self._sorted_frame(table, [column])
             self._whole[key] = as_array(frame[column])
         return self._whole[key][positions]
 
