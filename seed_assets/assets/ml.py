@@ -102,6 +102,17 @@ class FeaturesConfig(Config):
     )
 
 
+def _sql_target(target: TargetResource, spec: Spec):
+    """The ML assets compute features in SQL: a Parquet directory is refused clearly."""
+    db = target.target_for(spec)
+    if not hasattr(db, "engine"):
+        raise Failure(
+            f"the ML assets compute features in a SQL database; {db.display_url} is a Parquet "
+            "directory. Point SEED_ASSETS_TARGET_URL at SQLite, PostgreSQL or MySQL to train"
+        )
+    return db
+
+
 def days_between(dialect: str, later: str, earlier: str) -> str:
     """SQL for the days (with fraction) from `earlier` to `later`, in the target's dialect."""
     if dialect == "postgresql":
@@ -185,7 +196,7 @@ def _features_asset(spec: Spec) -> AssetsDefinition:
     ) -> MaterializeResult:
         url = target.url_for(spec)
         report = require_approved(url, spec)
-        db = target.target_for(spec)
+        db = _sql_target(target, spec)
         sa_table = features_table(spec)
         try:
             with db.engine.begin() as conn:
@@ -316,7 +327,7 @@ def _model_asset(spec: Spec) -> AssetsDefinition:
         started = time.perf_counter()
         url = target.url_for(spec)
         report = require_approved(url, spec)
-        db = target.target_for(spec)
+        db = _sql_target(target, spec)
         query, numeric, categorical = training_query(spec, db.dialect)
         try:
             with db.engine.connect() as conn:

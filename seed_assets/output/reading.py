@@ -39,12 +39,35 @@ class _SqlCursor:
         self.last_key: tuple | None = None
 
 
-class TableReader:
-    """Row ranges, counts and whole columns of the tables of one spec in one target."""
+def tolerant_frame(frame: pd.DataFrame, spec: Spec, table_name: str) -> pd.DataFrame:
+    """Spec columns in the engine's dtypes where the values fit, as read where they do not
+    (text in a numeric column, which SQLite accepts): the Pandera check then names the dtype."""
+    from seed_assets.engine.frames import as_series
 
-    def __init__(self, target, spec: Spec) -> None:
+    table = spec.tables[table_name]
+    out = {}
+    for name in frame.columns:
+        series = frame[name]
+        if name in table.columns:
+            try:
+                series = as_series(series, table.columns[name])
+            except (TypeError, ValueError, OverflowError):
+                series = pd.Series(series.to_numpy(dtype=object), dtype=object)
+        out[name] = series.reset_index(drop=True)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+
+
+class TableReader:
+    """Row ranges, counts and whole columns of the tables of one spec in one target.
+
+    `tolerant`: values that do not fit a column's type are kept as read (for validating a
+    database someone else filled), instead of failing the read.
+    """
+
+    def __init__(self, target, spec: Spec, *, tolerant: bool = False) -> None:
         self.target = target
         self.spec = spec
+        self.tolerant = tolerant
         self._cursors: dict[str, _SqlCursor] = {}
         self._counts: dict[str, int] = {}
         self.engine = None
@@ -83,7 +106,7 @@ class TableReader:
             query += f" ORDER BY {', '.join(self._quote(c) for c in order)}"
         with self.engine.connect() as conn:
             frame = pd.read_sql_query(sa.text(query), conn)
-        return canonical_frame(frame, spec_table)
+        return self._typed(frame, table)
 
     def read_range(self, table: str, columns: list[str], start: int, stop: int) -> pd.DataFrame:
         """Rows [start, stop) in primary-key order."""
@@ -129,7 +152,12 @@ class TableReader:
             last = frame.iloc[-1]
             cursor.last_key = tuple(_plain(last[c]) for c in order)
             cursor.stop = start + len(frame)
-        return canonical_frame(frame[columns], spec_table)
+        return self._typed(frame[columns], table)
+
+    def _typed(self, frame: pd.DataFrame, table: str) -> pd.DataFrame:
+        if self.tolerant:
+            return tolerant_frame(frame, self.spec, table)
+        return canonical_frame(frame, self.spec.tables[table])
 
     def frames(self, table: str, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
         """The whole table in primary-key order, READ_ROWS rows at a time."""

@@ -1,6 +1,7 @@
 """The same checks over a database that already exists (``seed-assets validate``).
 
-Tables are read whole, in primary-key order. Each column is given the engine's dtype where its
+Tables are read in chunks, in primary-key order, and checked chunk by chunk (``stream.py``), so
+memory stays bounded whatever their size. Each column is given the engine's dtype where its
 values allow; a column whose values do not fit (text in a numeric column, which SQLite accepts)
 is kept as read, so the Pandera check reports the wrong dtype instead of the reader failing.
 """
@@ -9,33 +10,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import sqlalchemy as sa
 
-from seed_assets.engine.frames import as_series
-from seed_assets.engine.table import sort_key
 from seed_assets.errors import TargetError
+from seed_assets.output.reading import TableReader, TargetParents, tolerant_frame
 from seed_assets.spec.graph import topological_order
 from seed_assets.spec.models import Spec
 from seed_assets.sql import registry
 from seed_assets.sql.target import Target, mask_url
 from seed_assets.validation.report import assemble, table_section
-from seed_assets.validation.rules import check_table
+from seed_assets.validation.stream import check_frames
 
-
-def tolerant_frame(frame: pd.DataFrame, spec: Spec, table_name: str) -> pd.DataFrame:
-    """Spec columns in the engine's dtypes where the values fit, as read where they do not."""
-    table = spec.tables[table_name]
-    out = {}
-    for name in frame.columns:
-        series = frame[name]
-        if name in table.columns:
-            try:
-                series = as_series(series, table.columns[name])
-            except (TypeError, ValueError, OverflowError):
-                series = pd.Series(series.to_numpy(dtype=object), dtype=object)
-        out[name] = series.reset_index(drop=True)
-    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+__all__ = ["open_existing", "run_scale", "tolerant_frame", "validate_database"]
 
 
 def open_existing(url: str) -> Target:
@@ -46,19 +32,6 @@ def open_existing(url: str) -> Target:
         if not database or database == ":memory:" or not Path(database).is_file():
             raise TargetError(f"no SQLite database at {mask_url(url)}")
     return Target.for_url(url)
-
-
-def read_table(target: Target, spec: Spec, table_name: str) -> pd.DataFrame:
-    order = sort_key(spec.tables[table_name])
-    quote = target.engine.dialect.identifier_preparer.quote
-    with target.engine.connect() as conn:
-        have = [c["name"] for c in sa.inspect(conn).get_columns(table_name)]
-        query = f"SELECT * FROM {quote(table_name)}"
-        usable = [c for c in order if c in have]
-        if usable:
-            query += f" ORDER BY {', '.join(quote(c) for c in usable)}"
-        frame = pd.read_sql_query(sa.text(query), conn)
-    return tolerant_frame(frame, spec, table_name)
 
 
 def run_scale(target: Target, spec: Spec) -> float | None:
@@ -86,12 +59,18 @@ def validate_database(spec: Spec, url: str) -> dict:
                 f"'{spec.name}'; generate them first"
             )
         scale = run_scale(target, spec)
-        frames: dict[str, pd.DataFrame] = {}
+        reader = TableReader(target, spec, tolerant=True)
+        source = TargetParents(reader)
         sections = {}
         for name in topological_order(spec):
-            frames[name] = read_table(target, spec, name)
-            results = check_table(spec, name, frames[name], frames, scale=scale)
-            sections[name] = table_section(results, rows=len(frames[name]), written=True)
+            rows = reader.count(name)
+            with target.engine.connect() as conn:
+                have = {c["name"] for c in sa.inspect(conn).get_columns(name)}
+            columns = [c for c in spec.tables[name].columns if c in have]
+            results = check_frames(
+                spec, name, reader.frames(name, columns), source, scale=scale, expected_rows=rows
+            )
+            sections[name] = table_section(results, rows=rows, written=True)
         return assemble(spec, target.display_url, sections)
     finally:
         target.dispose()
