@@ -1,14 +1,27 @@
 # Two commands set everything up on a fresh machine with Python 3.11+:
 #   make demo   generate the banking example through Dagster into data/banking.sqlite
 #   make test   run the whole test suite
+# Dagster's own state (runs, event logs) goes to SQLite files in .dagster/ unless STORAGE=postgres:
+#   make dev STORAGE=postgres      deploy/dagster-postgres.yaml in .dagster-postgres/, which reads
+#                                  DAGSTER_PG_HOST/PORT/DB/USERNAME/PASSWORD (docs/deploy.md)
+#   make worker STORAGE=postgres   a dagster-celery worker for the job materialize_all_celery
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # The bootstrap uv is the one pinned in the lock's dev group, so `uv sync` keeps it.
 UV_VERSION := 0.13.9
+STORAGE ?= sqlite
+ifeq ($(STORAGE),postgres)
+DAGSTER_CONFIG := deploy/dagster-postgres.yaml
+export DAGSTER_HOME := $(CURDIR)/.dagster-postgres
+else ifeq ($(STORAGE),sqlite)
+DAGSTER_CONFIG := dagster.yaml
 export DAGSTER_HOME := $(CURDIR)/.dagster
+else
+$(error STORAGE=$(STORAGE): use sqlite (the default) or postgres)
+endif
 
-.PHONY: demo test dev lint format bench clean
+.PHONY: demo test dev worker lint format bench clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -20,15 +33,20 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(BIN)/uv
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --compile-bytecode --python $(BIN)/python
 	touch $@
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml: $(DAGSTER_CONFIG)
 	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+	cp $(DAGSTER_CONFIG) $@
 
 demo: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/seed-assets demo
 
 dev: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev
+
+# Imports the definitions and Great Expectations once, before the pool forks, not in every step.
+worker: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster-celery worker start -A dagster_celery.app \
+		-y deploy/celery-worker.yaml -i seed_assets.definitions -i great_expectations
 
 test: $(VENV)/.synced
 	$(BIN)/ruff check seed_assets seed_assets_tests benchmarks
@@ -43,4 +61,4 @@ bench: $(VENV)/.synced
 	$(BIN)/python benchmarks/bench_banking.py
 
 clean:
-	rm -rf $(VENV) data .dagster
+	rm -rf $(VENV) data .dagster .dagster-postgres

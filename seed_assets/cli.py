@@ -33,7 +33,13 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 
-SPEC_ARG = typer.Argument(..., help="A YAML spec file.", show_default=False)
+SPEC_ARG = typer.Argument(
+    ..., help="A YAML spec file, or a JSON generation plan.", show_default=False
+)
+URL_ARG = typer.Argument(
+    ..., help="SQLAlchemy URL of the database, e.g. postgresql+psycopg://user@host/db.",
+    show_default=False,
+)  # fmt: skip
 
 
 class RowsPerSecond(ProgressColumn):
@@ -92,13 +98,16 @@ def generate(
 ) -> None:
     """Generate every table of SPEC, parents first, into a database.
 
-    Each table is one transaction. Ctrl+C stops after the current batch and rolls that table
-    back; a second Ctrl+C exits at once (the database still rolls the open transaction back).
+    Each table is one transaction (a NOT NULL FK cycle: all its tables in one; a nullable one:
+    its deferred FK columns filled by a last UPDATE). Ctrl+C stops after the current batch and
+    rolls that table back; a second Ctrl+C exits at once (the database still rolls the open
+    transaction back).
     """
-    from seed_assets.engine.run import iter_spec
+    from seed_assets.engine.run import iter_plan
     from seed_assets.resources.target import default_url
     from seed_assets.spec.loader import load_spec
     from seed_assets.sql.cancel import CancelToken, first_interrupt_cancels
+    from seed_assets.sql.check_filter import check_filter
     from seed_assets.sql.load_report import LoadCancelled, summarise
     from seed_assets.sql.target import IF_EXISTS, ON_ERROR, Target
 
@@ -107,8 +116,10 @@ def generate(
             raise SeedAssetsError(
                 f"--if-exists takes {'/'.join(IF_EXISTS)} and --on-error {'/'.join(ON_ERROR)}"
             )
-        spec = load_spec(spec_path)
-        db = Target.for_url(target or default_url(spec))
+        spec = load_spec(spec_path, target=target)
+        url = target or default_url(spec)
+        db = Target.for_url(url)
+        row_filter = check_filter(spec, url)  # CHECKs only the database can judge
     except SeedAssetsError as exc:
         raise _fail(exc) from None
     run_seed = spec.seed if seed is None else seed
@@ -122,23 +133,14 @@ def generate(
     warn = lambda text: errors.print(f"[yellow]{text}[/]")  # noqa: E731
     try:
         with first_interrupt_cancels(token, warn), _progress() as progress:
-            for generator, chunks in iter_spec(spec, seed=run_seed, scale=scale):
-                task = progress.add_task(generator.name, total=generator.total_rows)
-                table_start = time.perf_counter()
-                result = db.write_table(
-                    spec,
-                    generator.name,
-                    chunks,
-                    seed=run_seed,
-                    scale=scale,
-                    on_rows=lambda n, task=task: progress.advance(task, n),
-                    if_exists=if_exists,
-                    on_error=on_error,
-                    cancel=token,
+            for step in iter_plan(spec, seed=run_seed, scale=scale, row_filter=row_filter):
+                step_start = time.perf_counter()
+                results = _write_step(
+                    db, spec, step, progress, run_seed, scale, if_exists, on_error, token
                 )
-                summary.append((generator.name, result.rows, time.perf_counter() - table_start))
-                if result.rejected_count:
-                    rejected.append(result)
+                took = time.perf_counter() - step_start
+                summary += [(r.table, r.rows, took) for r in results]
+                rejected += [r for r in results if r.rejected_count]
     except (LoadCancelled, KeyboardInterrupt) as exc:
         name = getattr(exc, "table", "the table being written")
         errors.print(
@@ -150,6 +152,8 @@ def generate(
         raise _fail(exc) from None
     finally:
         db.dispose()
+        if row_filter is not None:
+            row_filter.close()
     _print_summary(summary, time.perf_counter() - started)
     for result in rejected:
         errors.print(
@@ -159,6 +163,46 @@ def generate(
             highlight=False,
             soft_wrap=True,
         )
+
+
+def _write_step(db, spec, step, progress, seed, scale, if_exists, on_error, token) -> list:
+    """Write one step of ``iter_plan``; the WriteResult of each table it wrote."""
+    from seed_assets.engine.run import ComponentStep, LinksStep
+    from seed_assets.sql import links
+    from seed_assets.sql.load_report import WriteResult
+
+    if isinstance(step, LinksStep):  # a nullable cycle: fill the FKs written NULL
+        task = progress.add_task(step.name, total=len(step.frame))
+        rows = links.update_links(db, spec, step.table, step.frame, seed=seed, scale=scale)
+        progress.update(task, completed=len(step.frame))
+        return [WriteResult(step.name, rows=rows, committed=True)]
+    if isinstance(step, ComponentStep):  # a NOT NULL cycle: its tables in one transaction
+        tasks = {name: progress.add_task(name, total=len(f)) for name, f in step.frames.items()}
+        results = links.write_component(
+            db,
+            spec,
+            {name: [frame] for name, frame in step.frames.items()},
+            seed=seed,
+            scale=scale,
+            on_rows=lambda name, n: progress.advance(tasks[name], n),
+            if_exists=if_exists,
+            on_error=on_error,
+            cancel=token,
+        )
+        return list(results.values())
+    task = progress.add_task(step.name, total=step.generator.total_rows)
+    result = db.write_table(
+        spec,
+        step.name,
+        step.chunks,
+        seed=seed,
+        scale=scale,
+        on_rows=lambda n: progress.advance(task, n),
+        if_exists=if_exists,
+        on_error=on_error,
+        cancel=token,
+    )
+    return [result]
 
 
 def _print_summary(rows: list[tuple[str, int, float]], seconds: float) -> None:
@@ -177,6 +221,123 @@ def _print_summary(rows: list[tuple[str, int, float]], seconds: float) -> None:
         f"{total / seconds:,.0f}" if seconds else "",
     )
     console.print(table)
+
+
+@app.command(
+    epilog="Example: seed-assets sql seed_assets/examples/banking.yaml --dialect postgresql "
+    "--out banking.sql   (then: psql -v ON_ERROR_STOP=1 -d mydb -f banking.sql)"
+)
+def sql(
+    spec_path: Path = SPEC_ARG,
+    dialect: str = typer.Option(
+        ..., "--dialect", help="postgresql, mysql (also for MariaDB) or sqlite.", show_default=False
+    ),
+    out: Path = typer.Option(
+        None, "--out", help="Write the script to this file (default: standard output)."
+    ),
+    seed: int = typer.Option(None, "--seed", help="Root seed. Default: the spec's `seed`."),
+    scale: float = typer.Option(1.0, "--scale", min=0.0, help="Multiply root tables' rows."),
+    no_ddl: bool = typer.Option(
+        False, "--no-ddl", help="Leave out CREATE TABLE: fill tables that already exist."
+    ),
+    rows_per_insert: int = typer.Option(
+        500, "--rows-per-insert", min=1, max=10_000, help="Rows per INSERT statement."
+    ),
+) -> None:
+    """Write SPEC as a SQL script: CREATE TABLEs, then INSERTs of literal values, in one
+    transaction.
+
+    Loaded into an empty database it gives the same tables and rows as `generate` with the same
+    seed and scale. An existing --out file is replaced only if this command wrote it.
+    """
+    import io
+
+    from seed_assets.spec.loader import load_spec
+    from seed_assets.sql.literal import check_dialect
+    from seed_assets.sql.script import is_script, script_statements
+
+    try:
+        spec = load_spec(spec_path)
+        dialect = check_dialect(dialect)
+    except SeedAssetsError as exc:
+        raise _fail(exc) from None
+    if out is not None and out.exists():
+        with open(out, encoding="utf-8", errors="replace") as existing:
+            if not is_script(existing.readline()):
+                raise _fail(
+                    ValueError(
+                        f"{out} exists and is not a script this tool wrote; refusing to "
+                        "overwrite it. Delete it or choose another --out"
+                    )
+                )
+    run_seed = spec.seed if seed is None else seed
+    # The script may be going to stdout: everything else goes to stderr then.
+    talk = console if out is not None else errors
+    partial = out.with_name(out.name + ".partial") if out is not None else None
+    if partial is not None:
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        stream = open(partial, "w", encoding="utf-8", newline="", buffering=1 << 20)  # noqa: SIM115
+    else:
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+    started = time.perf_counter()
+    rows_written: dict[str, int] = {}
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description:<14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RowsPerSecond(),
+        TimeElapsedColumn(),
+        console=talk,
+        disable=not talk.is_terminal,
+    )
+
+    def on_table(generator) -> None:
+        progress.add_task(generator.name, total=generator.total_rows)
+        rows_written[generator.name] = 0
+
+    def on_rows(n: int) -> None:
+        progress.advance(progress.task_ids[-1], n)
+        rows_written[next(reversed(rows_written))] += n
+
+    ok = False
+    try:
+        with progress:
+            for piece in script_statements(
+                spec,
+                dialect,
+                seed=run_seed,
+                scale=scale,
+                ddl=not no_ddl,
+                rows_per_statement=rows_per_insert,
+                on_table=on_table,
+                on_rows=on_rows,
+            ):
+                stream.write(piece)
+        ok = True
+    except SeedAssetsError as exc:
+        raise _fail(exc) from None
+    except KeyboardInterrupt:
+        errors.print("[yellow]cancelled:[/] no script written")
+        raise typer.Exit(130) from None
+    finally:
+        if partial is not None:
+            stream.close()
+            if ok:
+                os.replace(partial, out)
+            else:
+                partial.unlink(missing_ok=True)
+        else:
+            stream.flush()
+            stream.detach()
+    seconds = time.perf_counter() - started
+    where = out if out is not None else "standard output"
+    talk.print(
+        f"Wrote a {dialect} script of [bold]{spec.name}[/] (seed {run_seed}, scale {scale:g}): "
+        f"{len(rows_written)} tables, {sum(rows_written.values()):,} rows in {seconds:.2f} s "
+        f"to {where}",
+        highlight=False,
+    )
 
 
 @app.command(epilog="Example: make demo   (or: DAGSTER_HOME=$PWD/.dagster seed-assets demo)")
@@ -248,7 +409,7 @@ def validate(
     from seed_assets.validation.report import report_paths, write_report
 
     try:
-        spec = load_spec(spec_path)
+        spec = load_spec(spec_path, target=target)
         url = target or default_url(spec)
         paths = report_paths(url)
         with console.status(f"Checking {spec.name}", spinner="dots"):
@@ -308,8 +469,9 @@ def _print_report(report: dict) -> None:
 
 @app.command(epilog="Example: seed-assets check seed_assets/examples/banking.yaml")
 def check(spec_path: Path = SPEC_ARG) -> None:
-    """Validate SPEC and print its tables in generation order, with their parents."""
-    from seed_assets.spec.graph import parents, topological_order
+    """Validate SPEC and print its tables in generation order, with their parents, and the
+    FK cycles it found (each with the FK filled last)."""
+    from seed_assets.spec.graph import components, parents, topological_order
     from seed_assets.spec.loader import load_spec
 
     try:
@@ -331,6 +493,96 @@ def check(spec_path: Path = SPEC_ARG) -> None:
         )
         table.add_row(name, ", ".join(parents(spec, name)) or "-", rows)
     console.print(table)
+    for component in components(spec):
+        if not component.is_cycle:
+            continue
+        deferred = "; ".join(edge.describe(spec) for edge in component.deferred)
+        how = (
+            "NOT NULL: written in one transaction, FK checks deferred"
+            if component.together
+            else "filled after by a links step (UPDATE)"
+        )
+        console.print(
+            f"cycle {' -> '.join(component.tables)}: {deferred} deferred, {how}",
+            highlight=False,
+        )
+
+
+@app.command(
+    epilog="Example: seed-assets reflect postgresql+psycopg://postgres@127.0.0.1/shop "
+    "--out shop.yaml && seed-assets generate shop.yaml --target "
+    "postgresql+psycopg://postgres@127.0.0.1/shop"
+)
+def reflect(
+    url: str = URL_ARG,
+    out: Path = typer.Option(None, "--out", help="Write the spec here (default: print it)."),
+    name: str = typer.Option(None, "--name", help="The spec's name. Default: the database's."),
+) -> None:
+    """Read the tables of a database into a spec, with inferred value sources to review.
+
+    Each column's comment says why its values are made that way; CHECKs the generator does not
+    understand are listed (the database judges the generated rows against them).
+    """
+    from seed_assets.spec.reflect import reflect as reflect_database
+    from seed_assets.spec.yaml_writer import reflection_yaml
+
+    try:
+        reflection = reflect_database(url, name=name)
+    except SeedAssetsError as exc:
+        raise _fail(exc) from None
+    text = reflection_yaml(reflection)
+    _write_or_print(text, out)
+    tables = len(reflection.data["tables"])
+    for note in reflection.notes:
+        errors.print(f"[yellow]review:[/] {note}", highlight=False, soft_wrap=True)
+    if out is not None:
+        console.print(f"Wrote {out}: {tables} table(s); review the commented choices")
+
+
+@app.command(
+    epilog="Example: seed-assets plan postgresql+psycopg://postgres@127.0.0.1/shop --out plan.json"
+)
+def plan(
+    url: str = URL_ARG,
+    out: Path = typer.Option(None, "--out", help="Write the plan here (default: print it)."),
+) -> None:
+    """Write a JSON generation plan for a database, for a person or an LLM to edit.
+
+    Generate from it with `seed-assets generate PLAN --target URL`: columns the plan leaves out
+    (keys, foreign keys, ordered dates) are filled from the database's schema.
+    """
+    import json
+
+    from seed_assets.spec.loader import spec_from_dict
+    from seed_assets.spec.plan import plan_from_spec
+    from seed_assets.spec.reflect import reflect as reflect_database
+
+    try:
+        reflection = reflect_database(url)
+        spec = spec_from_dict(reflection.data, source="<reflected>")
+    except SeedAssetsError as exc:
+        raise _fail(exc) from None
+    rationale = (
+        "Record counts: root tables get a default number of rows; child tables the expected "
+        "rows of their parent times their cardinality. Providers follow the column names and "
+        "types and the database's CHECKs. Keys, foreign keys, dates ordered after their "
+        "parent's, uuids and json are filled from the schema and are not listed."
+    )
+    text = json.dumps(plan_from_spec(spec, rationale), indent=2) + "\n"
+    _write_or_print(text, out)
+    if out is not None:
+        console.print(f"Wrote {out}: {len(spec.tables)} table(s)")
+
+
+def _write_or_print(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(SeedAssetsError(f"cannot write {out}: {exc.strerror}")) from None
 
 
 def main() -> None:

@@ -19,8 +19,11 @@ from dagster import (
     ScheduleDefinition,
     define_asset_job,
 )
+from dagster_celery import celery_executor
 
-from seed_assets.assets import build_ml_assets, build_table_assets, table_key
+from seed_assets.assets import build_ml_assets, build_table_assets
+from seed_assets.assets.tables import spec_keys, table_key
+from seed_assets.distributed import CELERY_BROKER_ENV, CELERY_EXECUTION, CELERY_JOB
 from seed_assets.errors import SpecError
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.loader import load_spec
@@ -53,13 +56,15 @@ def spec_paths(setting: str | None) -> list[Path]:
 def build_definitions(specs: list[Spec]) -> Definitions:
     owners: dict[AssetKey, str] = {}
     for spec in specs:
-        for table in spec.tables:
-            key = table_key(spec, table)
+        for key in spec_keys(spec):
+            table = key.path[-1]
             if key in owners:
+                what = "table" if table in spec.tables else "asset"
                 raise SpecError(
-                    f"table '{table}' is defined by both {owners[key]} and {spec.source}; asset "
-                    "keys are table names, so give one of the specs an `asset_prefix:`",
-                    table=table,
+                    f"{what} '{table}' is defined by both {owners[key]} and {spec.source}; "
+                    "asset keys are table names (and <table>_links for the step filling an FK "
+                    "cycle), so give one of the specs an `asset_prefix:` or rename the table",
+                    table=table if table in spec.tables else None,
                 )
             owners[key] = spec.source or spec.name
     assets = [a for spec in specs for a in build_table_assets(spec)]
@@ -110,6 +115,17 @@ def build_definitions(specs: list[Spec]) -> Definitions:
         "all of them pass (partitioned tables are materialised by their own jobs).",
     )
     jobs.append(everything)
+    jobs.append(
+        define_asset_job(
+            CELERY_JOB,
+            selection=AssetSelection.all() - apart,
+            executor_def=celery_executor,
+            config={"execution": {"config": CELERY_EXECUTION}},
+            description=f"What {ALL_JOB} does, each step on a dagster-celery worker: needs "
+            f"{CELERY_BROKER_ENV}, running workers and PostgreSQL instance storage "
+            "(docs/deploy.md).",
+        )
+    )
     nightly = ScheduleDefinition(
         name=f"{ALL_JOB}_nightly",
         job=everything,

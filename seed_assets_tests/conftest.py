@@ -72,3 +72,16 @@ def any_url(request, tmp_path):
         return f"sqlite:///{tmp_path / 'test.sqlite'}"
     fixture = "pg_url" if request.param == "postgresql" else "mysql_url"
     return request.getfixturevalue(fixture)
+
+
+@pytest.fixture
+def dagster_pg_home(tmp_path, monkeypatch):
+    """A DAGSTER_HOME with the shipped PostgreSQL storage config, on a fresh database of its own,
+    with the DAGSTER_PG_* variables set. Yields (home, database URL)."""
+    from seed_assets_tests.instances import POSTGRES_CONFIG, postgres_env, write_home
+    from seed_assets_tests.servers import PG_SERVER, fresh_database
+
+    with fresh_database(PG_SERVER, "dg") as url:
+        for name, value in postgres_env(url).items():
+            monkeypatch.setenv(name, value)
+        yield write_home(tmp_path / "dagster_home", POSTGRES_CONFIG), url

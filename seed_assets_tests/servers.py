@@ -2,7 +2,8 @@
 
 A server that is not running skips the tests that need it, with the reason, except under
 ``CI=true``, where an absent server is a failure. URLs can be overridden with
-``SEED_ASSETS_TEST_PG`` / ``SEED_ASSETS_TEST_MYSQL`` (server URLs without a database).
+``SEED_ASSETS_TEST_PG`` / ``SEED_ASSETS_TEST_MYSQL`` (server URLs without a database), the Celery
+broker with ``SEED_ASSETS_TEST_BROKER``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 
 PG_SERVER = os.environ.get("SEED_ASSETS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 MYSQL_SERVER = os.environ.get("SEED_ASSETS_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306")
+BROKER = os.environ.get("SEED_ASSETS_TEST_BROKER", "pyamqp://guest:guest@127.0.0.1:5672//")
 
 
 def in_ci() -> bool:
@@ -86,3 +88,24 @@ def reset_database(url: str) -> None:
                 meta.drop_all(conn)
     finally:
         engine.dispose()
+
+
+def require_broker(url: str) -> None:
+    """Skip (fail under CI=true) unless the Celery broker at `url` accepts a connection."""
+    from kombu import Connection
+
+    try:
+        with Connection(url, connect_timeout=3) as conn:
+            conn.ensure_connection(max_retries=1)
+    except Exception as exc:  # kombu raises the transport's own errors
+        _unavailable(f"Celery broker {sa.make_url(url).render_as_string()}", exc)
+
+
+def drop_queue(url: str, queue: str) -> None:
+    """Delete a Celery queue (and its exchange of the same name) from the broker."""
+    from kombu import Connection
+
+    with Connection(url, connect_timeout=3) as conn:
+        channel = conn.channel()
+        channel.queue_delete(queue)
+        channel.exchange_delete(queue)

@@ -10,11 +10,19 @@ import pytest
 import yaml
 from pydantic import TypeAdapter
 
+from seed_assets.engine.run import generate_all
 from seed_assets.errors import SpecError
 from seed_assets.spec.distributions import Cardinality, ValueDistribution
-from seed_assets.spec.graph import descendants, parents, topological_order
+from seed_assets.spec.graph import (
+    component_of,
+    deferred_fks,
+    descendants,
+    parents,
+    topological_order,
+)
 from seed_assets.spec.loader import load_spec, spec_from_dict
 from seed_assets_tests.conftest import BANKING
+from seed_assets_tests.integrity import orphans
 
 
 def test_banking_loads_with_the_tutorials_schema(banking):
@@ -209,17 +217,44 @@ def test_mistakes_name_file_table_and_column(mistake, tmp_path):
     assert words in text
 
 
-def test_not_null_cycle_is_refused(tmp_path):
+def test_not_null_cycle_now_generates(tmp_path):
+    """A NOT NULL cycle used to be refused; now its closing FK is deferred and filled."""
+    data = _banking_dict()
+    customers = data["tables"]["customers"]
+    customers["columns"]["main_account"] = {"type": "string"}
+    customers["foreign_keys"] = [{"columns": "main_account", "references": "accounts(account_id)"}]
+    spec = spec_from_dict(data)
+    (deferred,) = deferred_fks(spec)
+    assert deferred[0] == "customers" and deferred[1].columns == ["main_account"]
+    assert component_of(spec, "customers").together  # no nullable FK to break it at
+    assert topological_order(spec)[:2] == ["customers", "accounts"]
+    tables = generate_all(spec, scale=0.05)
+    assert tables["customers"]["main_account"].notna().all()
+    assert set(orphans(spec, tables).values()) == {0}
+
+
+def test_cycle_of_driving_fks_is_refused_naming_tables_and_columns(tmp_path):
     def mutate(data):
         customers = data["tables"]["customers"]
-        customers["columns"]["main_account"] = {"type": "string"}
+        customers["columns"]["home_account"] = {"type": "string"}
+        customers.pop("rows")
         customers["foreign_keys"] = [
-            {"columns": "main_account", "references": "accounts(account_id)"}
+            {
+                "columns": "home_account",
+                "references": "accounts(account_id)",
+                "cardinality": "fixed(1)",
+            }
         ]
 
     error = _error(mutate, tmp_path)
-    assert "cycle" in str(error) and "NOT NULL" in str(error)
-    assert "Make one of these FK columns nullable" in str(error)
+    assert (error.table, error.column) in {
+        ("customers", "home_account"),
+        ("accounts", "customer_id"),
+    }
+    text = str(error)
+    assert "customers.home_account -> accounts" in text
+    assert "accounts.customer_id -> customers" in text
+    assert "cannot be generated" in text and "drives the row count" in text
 
 
 def test_not_null_self_reference_is_refused(tmp_path):

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
 
+from seed_assets.spec.graph import links_name
 from seed_assets.spec.models import Spec
 from seed_assets.validation.results import CheckResult
-from seed_assets.validation.rules import rules_for
+from seed_assets.validation.rules import links_rules_for, rules_for
 
 
 def build_check_specs(spec: Spec, table: str, key: AssetKey) -> list[AssetCheckSpec]:
@@ -26,6 +27,20 @@ def build_check_specs(spec: Spec, table: str, key: AssetKey) -> list[AssetCheckS
             metadata={"engine": rule.engine},
         )
         for rule in rules_for(spec, table)
+    ]
+
+
+def build_links_check_specs(spec: Spec, table: str, key: AssetKey) -> list[AssetCheckSpec]:
+    """The blocking checks of `table`'s links step (asset `key`): its filled deferred FKs."""
+    return [
+        AssetCheckSpec(
+            rule.check_name(links_name(table)),
+            asset=key,
+            blocking=True,
+            description=f"{rule.description} Deferred FKs, once filled ({rule.engine})",
+            metadata={"engine": rule.engine},
+        )
+        for rule in links_rules_for(spec, table)
     ]
 
 

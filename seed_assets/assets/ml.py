@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from dagster import (
+    AssetDep,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
@@ -28,7 +29,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from seed_assets.assets.tables import upstream_deps
+from seed_assets.assets.tables import spec_keys, upstream_deps
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.models import Spec
 from seed_assets.sql import registry
@@ -100,6 +101,14 @@ class FeaturesConfig(Config):
         description="Date account age is measured at (YYYY-MM-DD, or 'now'). Empty: the date of "
         "the latest transaction, so the features do not change with the day they are computed.",
     )
+
+
+def _deps_of(spec: Spec, key):
+    """A data asset as an ML dep: a partitioned table through all its partitions and check."""
+    table = key.path[-1]
+    if table in spec.tables:
+        return upstream_deps(spec, table)
+    return [AssetDep(key)]
 
 
 def _sql_target(target: TargetResource, spec: Spec):
@@ -182,7 +191,7 @@ def _features_asset(spec: Spec) -> AssetsDefinition:
     @asset(
         key=ml_key(spec, FEATURES),
         group_name=ML_GROUP,
-        deps=[dep for t in spec.tables for dep in upstream_deps(spec, t)],
+        deps=[dep for key in spec_keys(spec) for dep in _deps_of(spec, key)],
         kinds={"table", "sql"},
         description="Per customer: number of accounts, total transactions, mean amount, fraud "
         "count and account age in days, computed in the database (the tutorial's feature query). "

@@ -8,6 +8,12 @@ rolls everything back, the table keeps what it held before, the step fails witho
 materialisation, and Dagster skips everything downstream. Either way the report beside the
 database is updated.
 
+FK cycles (see ``assets/cycles.py``): a deferred FK of a nullable cycle is no dep of its table;
+a ``<table>_links`` asset fills it, and tables outside the cycle that read such a table depend
+on its links asset too, so they only ever see it complete. A NOT NULL cycle is one multi-asset.
+Specs with cycles, or with CHECKs that drop rows, keep the whole-table path: the table is made
+in memory from its parents' committed rows, checked, then written.
+
 A table with ``partitions: N`` is a partitioned asset instead: each partition (a range of its
 parent chunks, ``engine/partitions.py``) is generated from its own streams, checked and written
 in its own transaction, alone, on any worker. A non-partitioned asset ``<table>_checked`` then
@@ -38,12 +44,23 @@ from dagster import (
 from seed_assets.assets.checks import build_check_specs, check_result
 from seed_assets.engine.parents import RegeneratedParents
 from seed_assets.engine.partitions import partition_keys, plan_partition
-from seed_assets.engine.run import FRAME_ROWS
+from seed_assets.engine.run import FRAME_ROWS, streamable
 from seed_assets.engine.table import TableGenerator
+from seed_assets.errors import SpecError
 from seed_assets.output.reading import TableReader, TargetParents
 from seed_assets.resources import GenerationResource, TargetResource
-from seed_assets.spec.graph import ancestors, parents
+from seed_assets.spec.graph import (
+    ancestors,
+    component_of,
+    components,
+    linked_fks,
+    links_name,
+    links_tables,
+    parents,
+)
 from seed_assets.spec.models import Spec
+from seed_assets.sql.check_filter import check_filter
+from seed_assets.validation.inputs import check_parent_columns
 from seed_assets.validation.report import (
     forget_tables,
     report_paths,
@@ -51,6 +68,7 @@ from seed_assets.validation.report import (
     update_report,
 )
 from seed_assets.validation.results import CheckResult
+from seed_assets.validation.rules import check_table
 from seed_assets.validation.stream import SAMPLE_ROWS, TableChecker, check_frames
 
 FrameHook = Callable[[str, pd.DataFrame], pd.DataFrame]
@@ -63,22 +81,94 @@ def build_table_assets(
     """The spec's tables as assets in group ``spec.name``, keyed by table name; a partitioned
     table also gets its ``<table>_checked`` asset.
 
-    `frame_hook(table, frame)` is applied to each generated chunk before its checks run; the
-    tests use it to break data on purpose. The definitions never set it.
+    `frame_hook(table, frame)` is applied to each generated chunk before its checks run (and
+    `frame_hook("<table>_links", frame)` to a links step's); the tests use it to break data on
+    purpose. The definitions never set it.
     """
+    from seed_assets.assets.cycles import component_asset, links_asset
+
+    partitioned = [n for n, t in spec.tables.items() if t.partitions]
+    if partitioned and not streamable(spec):
+        raise SpecError(
+            "`partitions` needs a spec without FK cycles and without CHECKs or composite keys "
+            "that drop rows (a partition must be a fixed range of rows)",
+            table=partitioned[0],
+        )
     assets = []
-    for name, table in spec.tables.items():
-        if table.partitions:
-            assets.append(_partitioned_asset(spec, name, frame_hook))
-            assets.append(_whole_table_asset(spec, name))
-        else:
-            assets.append(_table_asset(spec, name, frame_hook))
+    for component in components(spec):
+        if component.together:
+            assets.append(component_asset(spec, component, frame_hook))
+            continue
+        for name in component.tables:
+            if spec.tables[name].partitions:
+                assets.append(_partitioned_asset(spec, name, frame_hook))
+                assets.append(_whole_table_asset(spec, name))
+            else:
+                assets.append(_table_asset(spec, name, frame_hook))
+        assets += [
+            links_asset(spec, name, frame_hook)
+            for name in component.tables
+            if linked_fks(spec, name)
+        ]
     return assets
 
 
 def table_key(spec: Spec, table: str) -> AssetKey:
-    """The asset key of a table: its name, under the spec's `asset_prefix` when it has one."""
+    """The asset key of a table (or of a links step, ``<table>_links``): its name, under the
+    spec's `asset_prefix` when it has one."""
     return AssetKey([spec.asset_prefix, table] if spec.asset_prefix else [table])
+
+
+def spec_keys(spec: Spec) -> list[AssetKey]:
+    """Every asset key of the spec's data: its tables and their links steps."""
+    keys = [table_key(spec, name) for name in spec.tables]
+    return keys + [table_key(spec, links_name(name)) for name in links_tables(spec)]
+
+
+def table_deps(spec: Spec, name: str) -> list[AssetKey]:
+    """The tables `name`'s non-deferred FKs reference, and the links step of each of those
+    that has one and lies outside `name`'s cycle: read only once complete."""
+    inside = component_of(spec, name).tables
+    deps = []
+    for parent in parents(spec, name):
+        deps.append(table_key(spec, parent))
+        if parent not in inside and linked_fks(spec, parent):
+            deps.append(table_key(spec, links_name(parent)))
+    return deps
+
+
+def require_rows(db, spec: Spec, reader: str, tables) -> None:
+    """Raise Failure unless `db` holds each of `tables` complete (tables of `reader`'s cycle
+    may still wait for their links: their keys are final)."""
+    status = db.status()
+    inside = component_of(spec, reader).tables if reader in spec.tables else ()
+    for parent in tables:
+        entry = status.get(parent)
+        ok = entry is not None and (
+            entry.status == "complete" or (entry.status == "linking" and parent in inside)
+        )
+        if not ok:
+            step = links_name(parent) if entry is not None and entry.status == "linking" else parent
+            raise Failure(
+                f"{reader} needs the rows of {parent}, which {db.display_url} does not hold "
+                f"complete; materialise {step} first"
+            )
+
+
+def gate_failure(what: str, failed, db, paths) -> Failure:
+    """The step's failure when blocking checks failed: nothing was written."""
+    lines = [line for r in failed for line in r.failures()]
+    return Failure(
+        f"{what} was not written: {len(failed)} blocking check(s) failed: "
+        f"{', '.join(r.name for r in failed)}. {db.display_url} keeps the rows it held "
+        "before; everything downstream is skipped.",
+        metadata={
+            "failed_checks": ", ".join(r.name for r in failed),
+            "failures": MetadataValue.md("\n".join(f"- {line}" for line in lines)),
+            "report": MetadataValue.path(str(paths.markdown)),
+        },
+        allow_retries=False,
+    )
 
 
 def checked_key(spec: Spec, table: str) -> AssetKey:
@@ -123,18 +213,32 @@ def table_schema(spec: Spec, name: str) -> TableSchema:
     return TableSchema(columns=columns)
 
 
-def _how_many(spec: Spec, name: str) -> str:
+def table_description(spec: Spec, name: str) -> str:
+    """What the asset page says: the table, how many rows, how cycles are filled."""
     table = spec.tables[name]
     driving = table.driving_fk
-    if driving is None:
-        return f"{table.rows} rows (times the run's scale)"
-    return (
-        f"children per {driving.references.table}: {driving.cardinality.kind} "
+    how_many = (
+        f"{table.rows} rows (times the run's scale)"
+        if driving is None
+        else f"children per {driving.references.table}: {driving.cardinality.kind} "
         f"(mean {driving.cardinality.expected_mean():.2f})"
     )
+    text = f"{table.description or f'Table {name}.'}\n\n{how_many}. Written only when every "
+    text += "blocking check passes."
+    linked = linked_fks(spec, name)
+    if linked:
+        columns = ", ".join(c for fk in linked for c in fk.columns)
+        text += (
+            f" {columns} (closing an FK cycle) is written NULL here and filled by "
+            f"{links_name(name)}."
+        )
+    elif component_of(spec, name).together:
+        others = ", ".join(t for t in component_of(spec, name).tables if t != name)
+        text += f" Written in one transaction with {others} (a NOT NULL FK cycle)."
+    return text
 
 
-def _metadata(spec: Spec, name: str) -> dict:
+def table_metadata(spec: Spec, name: str) -> dict:
     return {
         "dagster/column_schema": table_schema(spec, name),
         "spec": MetadataValue.path(spec.source or spec.name),
@@ -143,7 +247,15 @@ def _metadata(spec: Spec, name: str) -> dict:
 
 
 def _deps(spec: Spec, name: str) -> list[AssetDep]:
-    return [dep for parent in parents(spec, name) for dep in upstream_deps(spec, parent)]
+    """``table_deps``, a partitioned parent read through all its partitions and its check."""
+    deps: list[AssetDep] = []
+    for key in table_deps(spec, name):
+        parent = key.path[-1]
+        if parent in spec.tables and spec.tables[parent].partitions:
+            deps += upstream_deps(spec, parent)
+        else:
+            deps.append(AssetDep(key))
+    return deps
 
 
 # -- shared steps ---------------------------------------------------------------------------------
@@ -243,96 +355,143 @@ def _gated_write(write: Callable, stream: _CheckedStream) -> tuple[int, list[Che
     return (result.rows if committed else 0), outcome["results"], committed
 
 
-def _fail_unwritten(name: str, failed: list[CheckResult], db, paths, what: str) -> Failure:
-    lines = [line for r in failed for line in r.failures()]
-    return Failure(
-        f"{what} was not written: {len(failed)} blocking check(s) failed: "
-        f"{', '.join(r.name for r in failed)}. {db.display_url} keeps the rows it held "
-        "before; everything downstream is skipped.",
-        metadata={
-            "failed_checks": ", ".join(r.name for r in failed),
-            "failures": MetadataValue.md("\n".join(f"- {line}" for line in lines)),
-            "report": MetadataValue.path(str(paths.markdown)),
-        },
-        allow_retries=False,
-    )
-
-
 # -- an unpartitioned table -----------------------------------------------------------------------
 
 
 def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDefinition:
-    table = spec.tables[name]
-
     @asset(
         key=table_key(spec, name),
         group_name=spec.name,
         deps=_deps(spec, name),
-        description=f"{table.description or f'Table {name}.'}\n\n{_how_many(spec, name)}. "
-        "Written only when every blocking check passes.",
-        metadata=_metadata(spec, name),
+        description=table_description(spec, name),
+        metadata=table_metadata(spec, name),
         kinds={"table"},
         check_specs=build_check_specs(spec, name, table_key(spec, name)),
     )
     def _generate(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
-        started = time.perf_counter()
-        seed, scale = generation.seed_for(spec), generation.scale
-        url = target.url_for(spec)
-        db = target.target_for(spec)
-        try:
-            source = _parent_source(spec, name, db, seed, scale)
-            generator = source.generator(name)
-            context.log.info(f"generating {generator.total_rows:,} rows of {name}")
-            checker = TableChecker(
-                spec, name, source, scale=scale, expected_rows=generator.total_rows
-            )
-            stream = _CheckedStream(
-                generator.frames(max_rows=FRAME_ROWS), checker, name, frame_hook
-            )
-            rows, results, written = _gated_write(
-                lambda approve: db.write_table(
-                    spec,
-                    name,
-                    stream,
-                    seed=seed,
-                    scale=scale,
-                    if_exists=target.if_exists,
-                    approve=approve,
-                ),
-                stream,
-            )
-            failed = [r for r in results if not r.passed]
-            for result in results:
-                if result.error is not None:
-                    context.log.error(f"{result.name} could not run: {result.error}")
-                yield check_result(result, table_key(spec, name))
-            paths = report_paths(url)
-            section = table_section(
-                results, rows=checker.rows, written=written, run_id=context.run.run_id
-            )
-            report = update_report(paths, spec, db.display_url, name, section)
-        finally:
-            db.dispose()
-        if failed:
-            raise _fail_unwritten(name, failed, db, paths, name)
-        seconds = time.perf_counter() - started
-        yield MaterializeResult(
-            metadata={
-                "dagster/row_count": rows,
-                "target": db.display_url,
-                "seed": seed,
-                "scale": scale,
-                "seconds": round(seconds, 3),
-                "rows_per_second": int(rows / seconds) if seconds else 0,
-                "pandera_gx_sample": f"up to {SAMPLE_ROWS:,} rows (every k-th row)",
-                "report": MetadataValue.path(str(paths.markdown)),
-                "database_verdict": report["verdict"],
-            }
-        )
+        row_filter = check_filter(spec, target.url_for(spec))  # CHECKs only the database judges
+        if streamable(spec, row_filter):
+            yield from _streamed_table(context, spec, name, target, generation, frame_hook)
+        else:
+            yield from _whole_table(context, spec, name, target, generation, frame_hook, row_filter)
 
     return _generate
+
+
+def _streamed_table(context, spec: Spec, name: str, target, generation, frame_hook):
+    """Generate, check and write `name` chunk by chunk, the checks concluding before commit."""
+    started = time.perf_counter()
+    seed, scale = generation.seed_for(spec), generation.scale
+    url = target.url_for(spec)
+    db = target.target_for(spec)
+    try:
+        source = _parent_source(spec, name, db, seed, scale)
+        generator = source.generator(name)
+        context.log.info(f"generating {generator.total_rows:,} rows of {name}")
+        checker = TableChecker(spec, name, source, scale=scale, expected_rows=generator.total_rows)
+        stream = _CheckedStream(generator.frames(max_rows=FRAME_ROWS), checker, name, frame_hook)
+        rows, results, written = _gated_write(
+            lambda approve: db.write_table(
+                spec,
+                name,
+                stream,
+                seed=seed,
+                scale=scale,
+                if_exists=target.if_exists,
+                approve=approve,
+            ),
+            stream,
+        )
+        failed = [r for r in results if not r.passed]
+        for result in results:
+            if result.error is not None:
+                context.log.error(f"{result.name} could not run: {result.error}")
+            yield check_result(result, table_key(spec, name))
+        paths = report_paths(url)
+        section = table_section(
+            results, rows=checker.rows, written=written, run_id=context.run.run_id
+        )
+        report = update_report(paths, spec, db.display_url, name, section)
+    finally:
+        db.dispose()
+    if failed:
+        raise gate_failure(name, failed, db, paths)
+    seconds = time.perf_counter() - started
+    yield MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "target": db.display_url,
+            "seed": seed,
+            "scale": scale,
+            "seconds": round(seconds, 3),
+            "rows_per_second": int(rows / seconds) if seconds else 0,
+            "pandera_gx_sample": f"up to {SAMPLE_ROWS:,} rows (every k-th row)",
+            "report": MetadataValue.path(str(paths.markdown)),
+            "database_verdict": report["verdict"],
+        }
+    )
+
+
+def _whole_table(context, spec: Spec, name: str, target, generation, frame_hook, row_filter):
+    """Specs with cycles or CHECKs that drop rows: `name` made in memory from its parents'
+    committed rows, checked, then written."""
+    needs = check_parent_columns(spec, name)
+    started = time.perf_counter()
+    seed, scale = generation.seed_for(spec), generation.scale
+    url = target.url_for(spec)
+    db = target.target_for(spec)
+    try:
+        require_rows(db, spec, name, needs)
+        parent_frames = {p: db.read_columns(spec, p, cols) for p, cols in needs.items()}
+        generator = TableGenerator(
+            spec, name, parent_frames, seed=seed, scale=scale, row_filter=row_filter
+        )
+        context.log.info(f"generating {generator.total_rows:,} rows of {name}")
+        try:
+            frame = generator.frame()
+        finally:
+            if row_filter is not None:
+                row_filter.close()
+        if frame_hook is not None:
+            frame = frame_hook(name, frame)
+        generated = time.perf_counter()
+        results = check_table(spec, name, frame, parent_frames, scale=scale)
+        checked = time.perf_counter()
+        failed = [r for r in results if not r.passed]
+        for result in results:
+            if result.error is not None:
+                context.log.error(f"{result.name} could not run: {result.error}")
+            yield check_result(result, table_key(spec, name))
+        rows = 0
+        if not failed:
+            rows = db.write_table(
+                spec, name, [frame], seed=seed, scale=scale, if_exists=target.if_exists
+            ).rows
+        paths = report_paths(url)
+        section = table_section(
+            results, rows=len(frame), written=not failed, run_id=context.run.run_id
+        )
+        report = update_report(paths, spec, db.display_url, name, section)
+    finally:
+        db.dispose()
+    if failed:
+        raise gate_failure(name, failed, db, paths)
+    seconds = time.perf_counter() - started
+    yield MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "target": db.display_url,
+            "seed": seed,
+            "scale": scale,
+            "seconds": round(seconds, 3),
+            "check_seconds": round(checked - generated, 3),
+            "rows_per_second": int(rows / seconds) if seconds else 0,
+            "report": MetadataValue.path(str(paths.markdown)),
+            "database_verdict": report["verdict"],
+        }
+    )
 
 
 # -- a partitioned table --------------------------------------------------------------------------
@@ -348,10 +507,10 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
         group_name=spec.name,
         deps=_deps(spec, name),
         partitions_def=StaticPartitionsDefinition(keys),
-        description=f"{table.description or f'Table {name}.'}\n\n{_how_many(spec, name)}. "
+        description=table_description(spec, name) + "\n\n"
         f"In {count} partitions (ranges of its parent chunks), each checked and written in its "
         f"own transaction; `{name}{CHECKED_SUFFIX}` checks the whole table.",
-        metadata={**_metadata(spec, name), "partitions": count},
+        metadata={**table_metadata(spec, name), "partitions": count},
         kinds={"table"},
     )
     def _generate_partition(
@@ -412,7 +571,7 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
             if result.error is not None:
                 context.log.error(f"{result.name} could not run: {result.error}")
         if failed:
-            raise _fail_unwritten(name, failed, db, paths, f"partition {part.key} of {name}")
+            raise gate_failure(f"partition {part.key} of {name}", failed, db, paths)
         seconds = time.perf_counter() - started
         return MaterializeResult(
             metadata={

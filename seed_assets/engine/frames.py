@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+
 import numpy as np
 import pandas as pd
 
-from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, ColumnSpec, TableSpec
+from seed_assets.spec.models import INTEGER_TYPES, TEXT_TYPES, ColumnSpec, TableSpec
 
-DATE_UNIT = {"date": "D", "timestamp": "s"}
+DATE_UNIT = {"date": "D", "timestamp": "s", "timestamptz": "s"}
 
 
 def as_series(array, column: ColumnSpec, *, copy: bool = True) -> pd.Series:
@@ -18,8 +21,12 @@ def as_series(array, column: ColumnSpec, *, copy: bool = True) -> pd.Series:
     """
     kind = column.type
     if isinstance(array, pd.Series):
+        if isinstance(array.dtype, pd.DatetimeTZDtype):  # timestamptz read back: UTC, naive
+            array = array.dt.tz_convert("UTC").dt.tz_localize(None)
         array = array.to_numpy(dtype=object) if _is_text(array) else array.to_numpy()
-    if kind in STRING_TYPES:
+    if kind in TEXT_TYPES:
+        if kind in ("uuid", "json") and array.dtype == object:
+            array = _as_text(array, kind)
         return pd.Series(array, dtype=object, copy=copy)
     if kind in INTEGER_TYPES:
         if array.dtype == object or array.dtype.kind == "f":
@@ -33,9 +40,26 @@ def as_series(array, column: ColumnSpec, *, copy: bool = True) -> pd.Series:
         return pd.Series(array.astype(bool, copy=False), copy=copy)
     if kind in DATE_UNIT:
         if array.dtype == object or array.dtype.kind in "US":
-            array = pd.to_datetime(pd.Series(array), format="ISO8601").to_numpy()
+            parsed = pd.to_datetime(pd.Series(array), format="ISO8601", utc=kind == "timestamptz")
+            if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+                parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+            array = parsed.to_numpy()
         return pd.Series(np.asarray(array).astype("datetime64[s]", copy=False), copy=copy)
     return pd.Series(np.asarray(array, dtype=np.float64), copy=copy)
+
+
+def _as_text(array: np.ndarray, kind: str) -> np.ndarray:
+    """Values a driver returns for uuid (UUID objects) and json (dicts, lists) as the engine's
+    text: the 36-character UUID, compact JSON with sorted keys."""
+    out = array.copy()
+    for i, value in enumerate(out):
+        if isinstance(value, uuid.UUID):
+            out[i] = str(value)
+        elif kind == "json" and isinstance(value, dict | list | int | float | bool):
+            out[i] = json.dumps(value, separators=(",", ":"), sort_keys=True)
+        elif isinstance(value, bytes):
+            out[i] = value.decode()
+    return out
 
 
 def canonical_frame(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:

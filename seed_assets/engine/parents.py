@@ -284,19 +284,32 @@ class RegeneratedParents:
         return self._generators[table]
 
     def row_count(self, table: str) -> int:
-        return self.generator(table).total_rows
+        generator = self.generator(table)
+        if not generator.rows_as_planned:  # CHECKs drop rows: count what is kept
+            return len(
+                self._sorted_frame(
+                    table, sort_key(generator.table)[:1] or [next(iter(generator.table.columns))]
+                )
+            )
+        return generator.total_rows
+
+    def _sliceable(self, generator) -> bool:
+        """Rows come in key order, each chunk exactly as planned: slices by position."""
+        return generator.in_key_order and generator.rows_as_planned
 
     def key_column(self, table: str) -> str | None:
         """The name of the table's in-order sequence key, if it has one."""
         generator = self.generator(table)
         column = sequence_key(generator.table, generator.total_rows)
-        return None if column is None else sort_key(generator.table)[0]
+        if column is None or not generator.rows_as_planned:
+            return None
+        return sort_key(generator.table)[0]
 
     def key_owner(self, table: str, column: str) -> str | None:
         """The table whose sequence key `column` of `table` holds, if any (see
         ``TableGenerator.key_owner``): such columns can be served as positions."""
         generator = self.generator(table)
-        if not generator.in_key_order:
+        if not self._sliceable(generator):
             return None
         key = (table, column)
         if key not in self._owners:
@@ -326,7 +339,7 @@ class RegeneratedParents:
         """Rows [start, stop) of `table`; columns in `positions` (each with a ``key_owner``) as
         int64 key positions instead of keys."""
         generator = self.generator(table)
-        if not generator.in_key_order:
+        if not self._sliceable(generator):
             if positions:
                 raise ValueError(f"{table} is not made in key order: no key positions")
             return (
@@ -393,7 +406,7 @@ class RegeneratedParents:
             return values.sequence_values(generator.table.columns[column], positions)
         key = (table, column)
         if key not in self._whole:
-            if generator.in_key_order:
+            if self._sliceable(generator):
                 parts = [f[column] for f in generator.frames(columns=[column])]
                 frame = (
                     pd.DataFrame({column: pd.concat(parts, ignore_index=True)})
@@ -411,7 +424,9 @@ class RegeneratedParents:
             return sequence_positions(
                 generator.table.columns[columns[0]], values[0], generator.total_rows
             )
-        whole = pd.DataFrame(
-            {c: self.take(table, c, np.arange(generator.total_rows)) for c in columns}
-        )
-        return locate_in(whole, columns, values)
+
+        def whole() -> pd.DataFrame:
+            everything = np.arange(self.row_count(table))
+            return pd.DataFrame({c: self.take(table, c, everything) for c in columns})
+
+        return _indexed(self._indexes, table, columns, whole, values)

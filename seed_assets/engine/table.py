@@ -10,13 +10,13 @@ reference FK, parent keys at the positions it picks, so no table is ever needed 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from seed_assets.engine import dates, values
+from seed_assets.engine import constraints, dates, values
 from seed_assets.engine.cardinality import draw_counts
 from seed_assets.engine.frames import DATE_UNIT
 from seed_assets.engine.frames import as_series as _as_series
@@ -31,18 +31,26 @@ from seed_assets.engine.parents import (
 )
 from seed_assets.engine.rng import stream, table_seed
 from seed_assets.errors import SpecError
-from seed_assets.spec.graph import resolve_after, resolve_via
+from seed_assets.spec.graph import deferred_of, is_deferred, resolve_after, resolve_via
 from seed_assets.spec.models import (
+    SELF_FILLING_TYPES,
     ColumnSpec,
     ForeignKeySpec,
     Spec,
 )
 
-__all__ = ["Chunk", "TableGenerator", "canonical_parent", "parent_columns", "sort_key"]
+__all__ = ["Chunk", "RowFilter", "TableGenerator", "canonical_parent", "parent_columns", "sort_key"]
+
+# Given a table name and a chunk's rows, which rows to keep: how a caller with a database lets it
+# judge the CHECKs the engine does not understand (``sql/check_filter.py``).
+RowFilter = Callable[[str, pd.DataFrame], np.ndarray]
 
 
 def parent_columns(spec: Spec, table_name: str) -> dict[str, list[str]]:
-    """For each parent table, the columns generating `table_name` reads (its key first)."""
+    """For each parent table, the columns generating `table_name` reads (its key first).
+
+    Deferred FKs (closing a cycle) are filled later, from the rows ``link_columns`` names.
+    """
     table = spec.tables[table_name]
     needed: dict[str, list[str]] = {}
 
@@ -52,7 +60,7 @@ def parent_columns(spec: Spec, table_name: str) -> dict[str, list[str]]:
 
     for fk in table.foreign_keys:
         target = fk.references.table
-        if target == table_name:
+        if target == table_name or is_deferred(spec, table_name, fk):
             continue
         if fk.via is None:
             need(target, fk.references.columns)
@@ -89,9 +97,11 @@ class TableGenerator:
         seed: int | None = None,
         scale: float = 1.0,
         ordered_parents: Collection[str] = (),
+        row_filter: RowFilter | None = None,
     ) -> None:
         """`parents`: whole frames, or a ``ParentSource``. `ordered_parents` names frames known
-        to be in primary-key order already (made by this engine, see ``in_key_order``)."""
+        to be in primary-key order already (made by this engine, see ``in_key_order``).
+        `row_filter` drops rows a database would refuse (CHECKs only it can evaluate)."""
         self.spec = spec
         self.name = table_name
         self.table = spec.tables[table_name]
@@ -108,6 +118,7 @@ class TableGenerator:
                 who=table_name,
             )
         self.driving = self.table.driving_fk
+        self.deferred = deferred_of(spec, table_name)
         self._n_parents: dict[str, int] = {}
         self._counts_cache: tuple[int, np.ndarray] | None = None
         self.chunks = self._plan_chunks()
@@ -115,6 +126,26 @@ class TableGenerator:
         self.total_rows = sum(c.rows for c in self.chunks)
         self._fakers: dict[str, values.FakerColumn] = {}
         self._unique_ints: dict[str, np.ndarray] = {}
+        self.row_filter = row_filter
+        self._constrained = constraints.may_drop_rows(self.table)
+        if self._constrained and len(self.chunks) > 1:
+            self._keys_stay_unique()
+
+    def _keys_stay_unique(self) -> None:
+        for key in constraints.composite_keys(self.table):
+            if not constraints.chunk_local(self.table, key):
+                raise SpecError(
+                    f"the key ({', '.join(key)}) spans {len(self.chunks)} chunks and can repeat "
+                    "across them: include the driving FK's columns in it, make one of its "
+                    "columns unique, or raise `chunk_rows` above the row count",
+                    table=self.name,
+                )
+
+    @property
+    def rows_as_planned(self) -> bool:
+        """Whether every chunk holds exactly its planned rows: no CHECK or row filter drops
+        any. Only then are row positions known without making the rows (see parents.py)."""
+        return not self._constrained and self.row_filter is None
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -167,7 +198,7 @@ class TableGenerator:
 
     def closure(self, columns: Collection[str] | None) -> list[str]:
         """`columns` plus every column of this table their values are made from, spec order."""
-        if columns is None:
+        if columns is None or not self.rows_as_planned:  # CHECKs judge whole rows
             return list(self.table.columns)
         unknown = [c for c in columns if c not in self.table.columns]
         if unknown:
@@ -318,7 +349,7 @@ class TableGenerator:
                 pos[name] = rows  # this table's own sequence key
                 if name not in as_values:
                     continue
-            if column.source not in (None, "after"):
+            if self._is_plain(name, column):
                 cols[name] = self._plain(name, column, chunk, rows, counts)
         self._fill_foreign_keys(chunk, cols, pos, parent_rows, made, as_values, positions, context)
         for name in self._after_order():
@@ -330,11 +361,58 @@ class TableGenerator:
                 mask = stream(self.seed, self.name, chunk.index, f"null:{name}").random(n)
                 cols[name] = _with_nulls(cols[name], mask < column.null_fraction)
         out = [c for c in self.table.columns if c in set(requested)]
+        if not self.rows_as_planned:
+            return self._checked_rows(chunk, cols, out)
         frame = _chunk_frame(cols, self.table, [c for c in out if c not in positions])
         for name in out:
             if name in positions:
                 frame.insert(out.index(name), name, pos[name])
         return frame
+
+    def _checked_rows(self, chunk: Chunk, cols: dict, out: list[str]) -> pd.DataFrame:
+        """The chunk less the rows that break a CHECK or repeat a key (understood CHECKs are
+        repaired first; the rest are judged by `row_filter`)."""
+        n = chunk.rows
+        keep = None
+        if self._constrained and n:
+            rng = stream(self.seed, self.name, chunk.index, "checks")
+            keep = constraints.enforce(cols, self.table, rng)
+        frame = _chunk_frame(cols, self.table, list(self.table.columns))
+        if self.row_filter is not None and len(frame):
+            allowed = np.asarray(self.row_filter(self.name, frame), dtype=bool)
+            keep = allowed if keep is None else keep & allowed
+        if keep is not None and not keep.all():
+            if not keep.any():
+                raise SpecError(
+                    f"every one of the {len(frame):,} rows generated for chunk {chunk.index} "
+                    "breaks a CHECK of the table or repeats its key; change the value sources "
+                    "so that the CHECKs can hold",
+                    table=self.name,
+                )
+            frame = self._drop(frame, keep)
+        return frame[out]
+
+    def _drop(self, frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+        """The kept rows; a self-reference to a dropped row becomes a root (NULL)."""
+        frame = frame[keep].reset_index(drop=True)
+        for fk in self.table.foreign_keys:
+            if fk.references.table != self.name or not len(frame):
+                continue
+            keys = pd.MultiIndex.from_frame(frame[fk.references.columns])
+            refs = pd.MultiIndex.from_frame(frame[fk.columns])
+            dangling = ~refs.isin(keys) & frame[fk.columns].notna().all(axis=1).to_numpy()
+            if dangling.any():
+                for column in fk.columns:
+                    spec = self.table.columns[column]
+                    frame[column] = _as_series(
+                        _with_nulls(frame[column].to_numpy(), dangling), spec
+                    )
+        return frame
+
+    def _is_plain(self, name: str, column: ColumnSpec) -> bool:
+        if column.source is None:  # a FK column, or a type that fills itself (uuid, json)
+            return column.type in SELF_FILLING_TYPES and self.table.fk_for_column(name) is None
+        return column.source != "after"
 
     def _driving_rows(self, chunk: Chunk, wanted: list[str], wanted_positions: list[str]):
         parent = self.driving.references.table
@@ -352,7 +430,7 @@ class TableGenerator:
         """The table whose sequence key `column` holds (the key itself, or an FK copied from
         one), when the source can compute those keys from positions; else None."""
         owner_of = getattr(self.source, "key_owner", None)
-        if owner_of is None:
+        if owner_of is None or not self.rows_as_planned:
             return None
         table = self.table
         if column == _sequence_key_name(table, self.total_rows):
@@ -392,6 +470,10 @@ class TableGenerator:
                     return dates.between_values(column, n, rng)
                 case "rate":
                     return values.rate_values(column, n, rng)
+                case None if column.type == "uuid":
+                    return values.uuid_values(n, rng)
+                case None if column.type == "json":
+                    return values.json_values(n, rng)
         except SpecError as exc:
             raise SpecError(exc.message, table=self.name, column=name) from None
         raise AssertionError(f"unhandled source {column.source}")
@@ -426,6 +508,10 @@ class TableGenerator:
         for fk in self.table.foreign_keys:
             target = fk.references.table
             if fk.via is not None or not any(c in made for c in fk.columns):
+                continue
+            if any(fk is d for d in self.deferred):  # filled once its target exists
+                for column in fk.columns:
+                    cols[column] = np.full(n, None, dtype=object)
                 continue
             if target == self.name:
                 self._self_reference(fk, chunk, cols)

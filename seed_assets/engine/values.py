@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 
 from seed_assets.engine.frames import DATE_UNIT
-from seed_assets.engine.keys import format_ids, sequence_numbers
+from seed_assets.engine.keys import _split, format_ids, sequence_numbers
 from seed_assets.errors import SpecError
 from seed_assets.providers.faker_pool import (
     DEFAULT_POOL_SIZE,
@@ -22,7 +23,12 @@ from seed_assets.spec.distributions import (
     PoissonValue,
     UniformValue,
 )
-from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, ColumnSpec
+from seed_assets.spec.models import (
+    INTEGER_BOUNDS,
+    INTEGER_TYPES,
+    STRING_TYPES,
+    ColumnSpec,
+)
 
 
 def draw_numbers(dist, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -46,9 +52,10 @@ def numeric_values(column: ColumnSpec, n: int, rng: np.random.Generator) -> np.n
     if column.min is not None or column.max is not None:
         np.clip(values, column.min, column.max, out=values)
     if column.type in INTEGER_TYPES:
-        return np.rint(values, out=values).astype(np.int64)
+        return fit_numbers(column, np.rint(values, out=values).astype(np.int64))
     digits = column.round if column.round is not None else column.scale
-    return np.round(values, digits, out=values) if digits is not None else values
+    values = np.round(values, digits, out=values) if digits is not None else values
+    return fit_numbers(column, values)
 
 
 def unique_integers(column: ColumnSpec, total: int, seed_rng: np.random.Generator) -> np.ndarray:
@@ -87,7 +94,88 @@ def weighted_picks(p: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarra
 
 def sequence_values(column: ColumnSpec, positions: np.ndarray) -> np.ndarray:
     numbers = sequence_numbers(column.sequence, positions)
+    if len(numbers):
+        _sequence_fits(column, int(numbers.max()))
     return format_ids(column.sequence.format, numbers) if column.sequence.format else numbers
+
+
+def _sequence_fits(column: ColumnSpec, last: int) -> None:
+    """A sequence is never clipped or cut (its values are keys): it fits, or the spec is wrong."""
+    bounds = INTEGER_BOUNDS.get((column.type, column.unsigned))
+    if column.sequence.format is None and bounds and last > bounds[1]:
+        raise SpecError(
+            f"the sequence reaches {last:,}, above the largest {column.type} ({bounds[1]:,}); "
+            "use a wider type or fewer rows"
+        )
+    if column.sequence.format is not None and column.length is not None:
+        text = column.sequence.format.format(last)
+        if len(text) > column.length:
+            raise SpecError(
+                f"the sequence reaches {text!r}, longer than the column (length "
+                f"{column.length}); shorten the format or lengthen the column"
+            )
+
+
+def fit_numbers(column: ColumnSpec, values: np.ndarray) -> np.ndarray:
+    """Numbers the column's type can hold: integers within their (unsigned) range, decimals
+    within their precision. Values already inside are untouched (the usual case)."""
+    low, high = numeric_bounds(column)
+    if low is None or not len(values) or values.dtype.kind not in "iuf":
+        return values
+    if values.min() >= low and values.max() <= high:
+        return values
+    return np.clip(values, low, high).astype(values.dtype, copy=False)
+
+
+def numeric_bounds(column: ColumnSpec) -> tuple[float | None, float | None]:
+    """The smallest and largest value the column's type holds (None, None: no limit)."""
+    bounds = INTEGER_BOUNDS.get((column.type, column.unsigned))
+    if bounds is not None:
+        return bounds
+    if column.type == "decimal":
+        precision = column.precision or 18
+        scale = column.scale if column.scale is not None else 2
+        top = 10.0 ** (precision - scale) - 10.0**-scale
+        return -top, top
+    return None, None
+
+
+_HEX = np.array([f"{i:02x}".encode() for i in range(256)], dtype="S2")
+
+
+def uuid_values(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Random version-4 UUIDs as 36-character text, drawn from `rng` (so reproducible)."""
+    raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    digits = _HEX[raw].view(np.uint8).reshape(n, 32)
+    text = np.empty((n, 37), dtype=np.uint8)
+    text[:, [8, 13, 18, 23]] = ord("-")
+    text[:, 36] = ord("\n")
+    for start, stop, at in ((0, 8, 0), (8, 12, 9), (12, 16, 14), (16, 20, 19), (20, 32, 24)):
+        text[:, at : at + stop - start] = digits[:, start:stop]
+    return _split(text) if n else np.empty(0, dtype=object)
+
+
+def json_values(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Small JSON objects (``{"n":17,"ok":true}``), compact text."""
+    numbers = rng.integers(0, 1000, n).tolist()
+    flags = (rng.random(n) < 0.5).tolist()
+    out = np.empty(n, dtype=object)
+    pairs = zip(numbers, flags, strict=True)
+    out[:] = [f'{{"n":{k},"ok":{"true" if f else "false"}}}' for k, f in pairs]
+    return out
+
+
+def json_text(value) -> str:
+    """A value as compact JSON text; a string that already is JSON is kept as it is."""
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except ValueError:
+            return json.dumps(value)
+        return value
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
 
 
 def constant_values(column: ColumnSpec, n: int) -> np.ndarray:
@@ -111,7 +199,11 @@ class FakerColumn:
         )
         if column.type in STRING_TYPES:
             raw = _fit_length(raw, column.length)
+            if self.unique and column.length is not None:
+                raw = _unique_within_length(raw, column.length, total_rows)
         self.pool = typed_array(list(raw), column.type)
+        if column.type in INTEGER_TYPES or column.type == "decimal":
+            self.pool = fit_numbers(column, self.pool)
         if self.unique and column.type not in STRING_TYPES and len(self.pool) < total_rows:
             raise SpecError(
                 f"`unique: true` needs {total_rows} distinct values, but provider "
@@ -136,6 +228,26 @@ def _fit_length(values: np.ndarray, length: int | None) -> np.ndarray:
     return out
 
 
+def _unique_within_length(pool: np.ndarray, length: int, total_rows: int) -> np.ndarray:
+    """Distinct pool values short enough that the round suffix unique values get beyond the
+    pool (`` #12``, ``+12@``) still fits the column."""
+    pool = np.asarray(list(dict.fromkeys(pool.tolist())), dtype=object)
+    for _ in range(3):  # shortening may merge values, which may add a round: settle it
+        rounds = (total_rows - 1) // max(len(pool), 1)
+        room = 2 + len(str(rounds)) if rounds else 0
+        if room >= length:
+            raise SpecError(
+                f"`unique: true` in a column of length {length} cannot hold {total_rows} "
+                "distinct values from this provider; use a sequence or a longer column"
+            )
+        fitted = _fit_length(pool, length - room)
+        shorter = np.asarray(list(dict.fromkeys(fitted.tolist())), dtype=object)
+        if len(shorter) == len(pool):
+            return shorter
+        pool = shorter
+    return pool
+
+
 def typed_array(values: list, column_type: str) -> np.ndarray:
     """A list of Python values as the column type's canonical NumPy array."""
     if column_type in INTEGER_TYPES:
@@ -148,7 +260,10 @@ def typed_array(values: list, column_type: str) -> np.ndarray:
         unit = DATE_UNIT[column_type]
         return np.asarray([_as_datetime64(v, unit) for v in values], dtype=f"datetime64[{unit}]")
     out = np.empty(len(values), dtype=object)
-    out[:] = [None if v is None else str(v) for v in values]
+    if column_type == "json":
+        out[:] = [None if v is None else json_text(v) for v in values]
+    else:
+        out[:] = [None if v is None else str(v) for v in values]
     return out
 
 

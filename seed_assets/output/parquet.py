@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from seed_assets.engine.frames import canonical_frame
 from seed_assets.errors import TargetError
 from seed_assets.spec.graph import descendants
-from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, ColumnSpec, Spec
+from seed_assets.spec.models import INTEGER_TYPES, TEXT_TYPES, ColumnSpec, Spec
 from seed_assets.sql.load_report import LoadCancelled, WriteResult
 
 SCHEME = "parquet"
@@ -55,9 +55,11 @@ def parquet_dir(url: str) -> Path:
 
 def arrow_type(column: ColumnSpec) -> pa.DataType:
     kind = column.type
-    if kind in STRING_TYPES:
+    if kind in TEXT_TYPES:  # uuid in its 36-character form, json as compact text
         return pa.string()
-    if kind == "integer":
+    if kind == "tinyint":
+        return pa.int16()  # 0..255 unsigned too
+    if kind == "smallint" or (kind == "integer" and not column.unsigned):
         return pa.int32()
     if kind in INTEGER_TYPES:
         return pa.int64()
@@ -65,6 +67,8 @@ def arrow_type(column: ColumnSpec) -> pa.DataType:
         return pa.bool_()
     if kind == "date":
         return pa.date32()
+    if kind == "timestamptz":
+        return pa.timestamp("s", tz="UTC")
     if kind == "timestamp":
         return pa.timestamp("s")
     if kind == "decimal":
@@ -95,6 +99,8 @@ def to_arrow_table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
             array = array.combine_chunks()
         if pa.types.is_date32(fld.type) and pa.types.is_timestamp(array.type):
             array = array.cast(pa.timestamp("s")).cast(pa.date32())
+        elif pa.types.is_timestamp(fld.type) and fld.type.tz and pa.types.is_timestamp(array.type):
+            array = array.cast(pa.timestamp("s")).cast(fld.type)  # UTC, as the engine holds it
         elif not array.type.equals(fld.type):
             array = array.cast(fld.type)
         arrays.append(array)
@@ -110,7 +116,9 @@ def from_arrow_table(table: pa.Table, spec: Spec, name: str) -> pd.DataFrame:
             array = pc.cast(array, pa.float64())
         if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
             columns[column_name] = pd.Series(array.to_numpy(zero_copy_only=False), dtype=object)
-        elif pa.types.is_date32(array.type):
+        elif pa.types.is_date32(array.type) or (
+            pa.types.is_timestamp(array.type) and array.type.tz is not None
+        ):
             columns[column_name] = pd.Series(pc.cast(array, pa.timestamp("s")).to_numpy())
         else:
             columns[column_name] = array.to_pandas()

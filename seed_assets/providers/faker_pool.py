@@ -96,6 +96,22 @@ def check_provider(name: str, params: dict[str, Any], locale: str) -> None:
         ) from None
 
 
+def sample_values(name: str, params: dict[str, Any], locale: str, n: int = 20) -> list:
+    """`n` values of a provider (seeded), or ValueError saying why the call fails: what a
+    plan's provider and params give, before anything runs."""
+    check_provider(name, params, locale)
+    fake = _faker(locale)
+    fake.seed_instance(0)
+    method = getattr(fake, name)
+    try:
+        return [method(**params) for _ in range(n)]
+    except Exception as exc:  # any error of the provider is the user's params
+        shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "no params"
+        raise ValueError(
+            f"provider {name!r} fails with {shown}: {type(exc).__name__}: {exc}"
+        ) from None
+
+
 def build_pool(
     provider: str, params: dict[str, Any], locale: str, size: int, seed: int, *, distinct: bool
 ) -> np.ndarray:

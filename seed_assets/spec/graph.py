@@ -1,17 +1,21 @@
 """The FK graph of a spec: cross-table checks, topological order, parents and descendants.
 
-A child depends on every table its FKs reference (self-references excepted: a table can be its
-own parent row by row, generated as a forest). That edge set is also the Dagster asset graph.
+A child depends on every table its FKs reference, except through a self-reference (a table
+can be its own parent row by row, generated as a forest) and through a deferred FK, one that
+closes a cycle and is filled after the table it references exists (see ``cycles.py``). Those
+dependencies are also the Dagster asset graph.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from seed_assets.errors import SpecError
+from seed_assets.spec.cycles import Component, analyse
 from seed_assets.spec.models import (
     INTEGER_TYPES,
+    SELF_FILLING_TYPES,
     STRING_TYPES,
     TEMPORAL_TYPES,
     ColumnSpec,
@@ -22,11 +26,12 @@ from seed_assets.spec.models import (
 
 
 def parents(spec: Spec, table: str) -> list[str]:
-    """Distinct tables `table` references, in FK order, itself excluded."""
+    """Distinct tables `table` depends on, in FK order: itself and deferred FKs excluded."""
+    deferred = analyse(spec).deferred
     seen: list[str] = []
-    for fk in spec.tables[table].foreign_keys:
+    for index, fk in enumerate(spec.tables[table].foreign_keys):
         target = fk.references.table
-        if target != table and target not in seen:
+        if target != table and target not in seen and (table, index) not in deferred:
             seen.append(target)
     return seen
 
@@ -44,6 +49,7 @@ def descendants(spec: Spec, table: str) -> list[str]:
             if child not in found:
                 found.add(child)
                 frontier.append(child)
+    found.discard(table)
     return [name for name in topological_order(spec) if name in found]
 
 
@@ -60,55 +66,92 @@ def ancestors(spec: Spec, table: str) -> list[str]:
 
 
 def topological_order(spec: Spec) -> list[str]:
-    """Tables parents-first; ties keep the spec's order, so the order is stable."""
-    remaining = {name: set(parents(spec, name)) for name in spec.tables}
-    order: list[str] = []
-    while remaining:
-        ready = [name for name, deps in remaining.items() if not deps]
-        if not ready:
-            raise _cycle_error(spec, remaining)
-        for name in ready:
-            order.append(name)
-            del remaining[name]
-        for deps in remaining.values():
-            deps.difference_update(ready)
-    return order
+    """Tables parents-first, each cycle's tables together in their generation order; ties keep
+    the spec's order, so the order is stable. Raises SpecError for a cycle that cannot be made."""
+    return [name for component in analyse(spec).components for name in component.tables]
 
 
-def _cycle_error(spec: Spec, remaining: dict[str, set[str]]) -> SpecError:
-    cycle = _find_cycle(remaining)
-    edges = []
-    all_not_null = True
-    for child, parent in itertools.pairwise(cycle):
-        for fk in spec.tables[child].foreign_keys:
-            if fk.references.table == parent:
-                edges.append(f"{child}.{','.join(fk.columns)} -> {parent}")
-                table = spec.tables[child]
-                if any(table.columns[c].is_nullable for c in fk.columns if c in table.columns):
-                    all_not_null = False
-    path = " -> ".join(cycle)
-    if all_not_null:
-        return SpecError(
-            f"the foreign keys {'; '.join(edges)} form a cycle ({path}) of NOT NULL columns, so no "
-            "table can be written first. Make one of these FK columns nullable "
-            "(null_fraction > 0 or nullable: true)",
-            table=cycle[0],
-        )
-    return SpecError(
-        f"the foreign keys {'; '.join(edges)} form a cycle ({path}); cycles across tables are not "
-        "generated yet. Drop one of these FKs from the spec (keep the column as a plain value)",
-        table=cycle[0],
-    )
+def components(spec: Spec) -> list[Component]:
+    """Generation units in topological order: single tables, and cycles (``Component``)."""
+    return list(analyse(spec).components)
 
 
-def _find_cycle(remaining: dict[str, set[str]]) -> list[str]:
-    start = sorted(remaining)[0]
-    path = [start]
-    while True:
-        nxt = sorted(remaining[path[-1]])[0]
-        if nxt in path:
-            return [*path[path.index(nxt) :], nxt]
-        path.append(nxt)
+def component_of(spec: Spec, table: str) -> Component:
+    return analyse(spec).component_of[table]
+
+
+def deferred_fks(spec: Spec) -> list[tuple[str, ForeignKeySpec]]:
+    """(table, FK) of every FK that closes a cycle: filled after the table it references."""
+    return [
+        (edge.child, edge.fk(spec)) for component in components(spec) for edge in component.deferred
+    ]
+
+
+def is_deferred(spec: Spec, table: str, fk: ForeignKeySpec) -> bool:
+    return any(f is fk for t, f in deferred_fks(spec) if t == table)
+
+
+def deferred_of(spec: Spec, table: str) -> list[ForeignKeySpec]:
+    """The deferred FKs of `table`, in FK order."""
+    return [fk for t, fk in deferred_fks(spec) if t == table]
+
+
+def linked_fks(spec: Spec, table: str) -> list[ForeignKeySpec]:
+    """Deferred FKs a separate links step fills (nullable cycles): NULL until it has run."""
+    if component_of(spec, table).together:
+        return []
+    return deferred_of(spec, table)
+
+
+def links_name(table: str) -> str:
+    """The links step of `table`: its asset key, report section and checks' prefix."""
+    return f"{table}_links"
+
+
+def links_tables(spec: Spec) -> list[str]:
+    """Tables with a links step, in topological order."""
+    return [name for name in topological_order(spec) if linked_fks(spec, name)]
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """What replacing the rows of a table does to the others.
+
+    `deleted`: tables whose rows would be orphans, emptied deepest first (topological order
+    here). `unlinked`: nullable deferred FKs pointing into the replaced rows, set back to NULL
+    (their tables keep their rows, and need their links step again).
+    """
+
+    deleted: list[str]
+    unlinked: list[tuple[str, ForeignKeySpec]]
+
+
+def replaced_with(spec: Spec, table: str) -> Replacement:
+    """The tables emptied and the FKs unlinked when `table`'s rows are replaced."""
+    linked = {(t, id(fk)) for t in spec.tables for fk in linked_fks(spec, t)}
+    found: set[str] = set()
+    frontier = [table]
+    while frontier:
+        current = frontier.pop()
+        for name, other in spec.tables.items():
+            if name in found or name == table:
+                continue
+            if any(
+                fk.references.table == current
+                and fk.references.table != name
+                and (name, id(fk)) not in linked
+                for fk in other.foreign_keys
+            ):
+                found.add(name)
+                frontier.append(name)
+    hit = found | {table}
+    unlinked = [
+        (name, fk)
+        for name in topological_order(spec)
+        for fk in linked_fks(spec, name)
+        if fk.references.table in hit
+    ]
+    return Replacement([n for n in topological_order(spec) if n in found], unlinked)
 
 
 def check_spec(spec: Spec) -> None:
@@ -307,7 +350,7 @@ def _check_counts(name: str, table: TableSpec) -> None:
 
 def _check_column(spec: Spec, name: str, table: TableSpec, column_name: str, column: ColumnSpec):
     fk = table.fk_for_column(column_name)
-    if column.source is None and fk is None:
+    if column.source is None and fk is None and column.type not in SELF_FILLING_TYPES:
         raise SpecError(
             "no value source: give one of faker, choice, distribution, sequence, constant, "
             "between, after or rate, or make it part of a foreign key",

@@ -13,10 +13,12 @@ from seed_assets.providers.faker_pool import check_locale, check_provider
 from seed_assets.spec.distributions import COUNT_POSITIONAL, VALUE_POSITIONAL
 from seed_assets.spec.graph import check_spec
 from seed_assets.spec.models import Spec
+from seed_assets.spec.plan import is_plan, spec_from_plan
 
 
-def load_spec(path: str | Path) -> Spec:
-    """Read a YAML (or JSON) spec and validate it completely, or raise SpecError."""
+def load_spec(path: str | Path, *, target: str | None = None) -> Spec:
+    """Read a YAML (or JSON) spec, or a JSON generation plan, and validate it completely, or
+    raise SpecError. A plan is laid over the spec reflected from `target` when one is given."""
     path = Path(path)
     source = str(path)
     try:
@@ -35,6 +37,8 @@ def load_spec(path: str | Path) -> Spec:
         ) from None
     if not isinstance(data, dict):
         raise SpecError("a spec is a mapping with a `tables:` key", source=source)
+    if is_plan(data):
+        return spec_from_plan(data, source=source, target=target, name=_identifier(path.stem))
     data.setdefault("name", _identifier(path.stem))
     return spec_from_dict(data, source=source)
 

@@ -16,12 +16,44 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from seed_assets.spec.distributions import Cardinality, ValueDistribution
 
 ColumnType = Literal[
-    "integer", "bigint", "float", "decimal", "string", "text", "boolean", "date", "timestamp"
+    "tinyint",
+    "smallint",
+    "integer",
+    "bigint",
+    "float",
+    "decimal",
+    "char",
+    "string",
+    "text",
+    "boolean",
+    "date",
+    "timestamp",
+    "timestamptz",
+    "uuid",
+    "json",
 ]
-NUMERIC_TYPES = {"integer", "bigint", "float", "decimal"}
-INTEGER_TYPES = {"integer", "bigint"}
-STRING_TYPES = {"string", "text"}
-TEMPORAL_TYPES = {"date", "timestamp"}
+INTEGER_TYPES = {"tinyint", "smallint", "integer", "bigint"}
+NUMERIC_TYPES = INTEGER_TYPES | {"float", "decimal"}
+STRING_TYPES = {"char", "string", "text"}
+# Types whose values the engine holds as Python str (uuid in its 36-character form, json as
+# compact JSON text).
+TEXT_TYPES = STRING_TYPES | {"uuid", "json"}
+TEMPORAL_TYPES = {"date", "timestamp", "timestamptz"}
+# Types that make their own values when a column names no source (random UUIDs, small objects).
+SELF_FILLING_TYPES = {"uuid", "json"}
+
+# Signed and unsigned ranges of the integer types (a bigint never leaves NumPy's int64).
+_INT64_MAX = 2**63 - 1
+INTEGER_BOUNDS = {
+    ("tinyint", False): (-(2**7), 2**7 - 1),
+    ("tinyint", True): (0, 2**8 - 1),
+    ("smallint", False): (-(2**15), 2**15 - 1),
+    ("smallint", True): (0, 2**16 - 1),
+    ("integer", False): (-(2**31), 2**31 - 1),
+    ("integer", True): (0, 2**32 - 1),
+    ("bigint", False): (-(2**63), _INT64_MAX),
+    ("bigint", True): (0, _INT64_MAX),
+}
 
 # The value sources a column may name; at most one each (FK columns take theirs from the FK).
 SOURCES = ("faker", "choice", "distribution", "sequence", "constant", "between", "after", "rate")
@@ -144,6 +176,28 @@ class ColumnSpec(_Model):
         None, ge=0, le=1, description="A rare event: true in this fraction of rows."
     )
 
+    # What the database declares beyond the type (reflection writes these; DDL emits them).
+    unsigned: bool = Field(False, description="An UNSIGNED integer (MySQL/MariaDB).")
+    enum: str | bool | None = Field(
+        None,
+        description="Declare the `choice` values as an ENUM: a PostgreSQL enum type of this "
+        "name, or `true` for an inline ENUM (MySQL) / a generated type name (PostgreSQL).",
+    )
+    identity: Literal["always", "by_default", "auto_increment"] | None = Field(
+        None,
+        description="An identity / auto-increment column. Its values still come from its "
+        "`sequence` (so children can reference them); the database's counter is moved past them.",
+    )
+    server_default: str | None = Field(
+        None, description="The column's DEFAULT, SQL text kept verbatim (DDL only)."
+    )
+    sql_type: str | None = Field(
+        None,
+        description="The exact database type for DDL when `type` alone would emit another one "
+        "(e.g. TEXT for dates SQLite stores as text).",
+    )
+    domain: DomainSpec | None = None
+
     @field_validator("choice", mode="before")
     @classmethod
     def _choice(cls, value: Any) -> Any:
@@ -177,6 +231,7 @@ class ColumnSpec(_Model):
             raise ValueError(f"has several value sources ({', '.join(sources)}); keep one")
         source = sources[0] if sources else None
         kind = self.type
+        self._check_declarations(source)
         if self.nullable is False and self.null_fraction > 0:
             raise ValueError("null_fraction > 0 on a column declared nullable: false")
         if source == "rate" and kind != "boolean":
@@ -216,6 +271,57 @@ class ColumnSpec(_Model):
         if source == "after" and self.gap is None and self.until is None:
             raise ValueError("`after` needs a `gap` distribution (days), an `until` bound, or both")
         return self
+
+    def _check_declarations(self, source: str | None) -> None:
+        kind = self.type
+        if self.unsigned and kind not in INTEGER_TYPES:
+            raise ValueError(f"`unsigned` applies to integer types, not {kind}")
+        if self.enum is not None and self.enum is not False:
+            if self.choice is None:
+                raise ValueError("`enum` declares the `choice` values as an ENUM; add a `choice`")
+            if kind not in STRING_TYPES:
+                raise ValueError(f"`enum` needs a string type, not {kind}")
+        if self.identity is not None and (kind not in INTEGER_TYPES or source != "sequence"):
+            raise ValueError(
+                "an identity column is an integer filled by a `sequence` (so that foreign keys "
+                "can reference its values); add `sequence: {start: 1}`"
+            )
+        if kind == "uuid" and source in ("sequence", "distribution", "rate", "between", "after"):
+            raise ValueError(f"a uuid column cannot take `{source}`; leave it without a source")
+        if kind == "json" and source not in (None, "constant", "choice"):
+            raise ValueError(
+                f"a json column takes a `constant`, a `choice`, or no source (small objects), "
+                f"not `{source}`"
+            )
+        bounds = INTEGER_BOUNDS.get((kind, self.unsigned))
+        if bounds and source == "distribution" and self.min is not None and self.min > bounds[1]:
+            raise ValueError(f"min ({self.min}) is above the largest {kind} ({bounds[1]})")
+        if kind in STRING_TYPES and self.length is not None:
+            if source == "constant" and isinstance(self.constant, str):
+                _fits(self.constant, self.length, "the constant")
+            if source == "choice":
+                for value in self.choice.values:
+                    if isinstance(value, str):
+                        _fits(value, self.length, "choice value")
+
+
+class DomainSpec(_Model):
+    """A PostgreSQL domain a column is declared with: its name and CHECK (on ``VALUE``)."""
+
+    name: str
+    check: str | None = None
+
+
+class CheckSpec(_Model):
+    """A table CHECK constraint, SQL kept verbatim; the forms ``spec/checks.py`` understands
+    are also honoured while generating."""
+
+    sql: str = Field(min_length=1)
+    name: str | None = None
+
+
+def _check_shorthand(value: Any) -> Any:
+    return {"sql": value} if isinstance(value, str) else value
 
 
 class ReferenceSpec(_Model):
@@ -274,6 +380,11 @@ class ForeignKeySpec(_Model):
         return self.name or f"{','.join(self.columns)} -> {self.references.table}"
 
 
+def _fits(value: str, length: int, what: str) -> None:
+    if len(value) > length:
+        raise ValueError(f"{what} {value!r} is longer than the column (length {length})")
+
+
 class TableSpec(_Model):
     """A table: its rows (or the FK that drives its count), columns, keys."""
 
@@ -283,6 +394,15 @@ class TableSpec(_Model):
     columns: dict[str, ColumnSpec] = Field(min_length=1)
     foreign_keys: list[ForeignKeySpec] = Field(default_factory=list)
     unique: list[list[str]] = Field(default_factory=list, description="Composite unique keys.")
+    checks: list[CheckSpec] = Field(
+        default_factory=list, description="CHECK constraints (SQL), as the database declares them."
+    )
+
+    @field_validator("checks", mode="before")
+    @classmethod
+    def _checks(cls, value: Any) -> Any:
+        return [_check_shorthand(v) for v in value] if isinstance(value, list) else value
+
     partitions: int | None = Field(
         None,
         ge=1,

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, TableSpec
+from seed_assets.spec.models import INTEGER_TYPES, TEMPORAL_TYPES, TEXT_TYPES, TableSpec
 
 
 def column_values(series: pd.Series, column_type: str) -> list:
-    """One column as a list of str/int/float/bool/None; dates as ISO text."""
-    if column_type in STRING_TYPES:
+    """One column as a list of str/int/float/bool/None; dates as ISO text (timestamptz: UTC)."""
+    if column_type in TEXT_TYPES:
         return series.to_numpy(dtype=object).tolist()
-    if column_type in ("date", "timestamp"):
+    if column_type in TEMPORAL_TYPES:
         return _iso_text(series.to_numpy().astype("datetime64[s]"), column_type).tolist()
     if series.hasnans:
         return series.astype(object).where(series.notna(), None).tolist()

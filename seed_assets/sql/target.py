@@ -24,12 +24,13 @@ import sqlalchemy as sa
 from seed_assets.engine.frames import canonical_frame
 from seed_assets.engine.table import sort_key
 from seed_assets.errors import TargetError
-from seed_assets.spec.graph import descendants
+from seed_assets.spec.graph import linked_fks
 from seed_assets.spec.models import Spec, TableSpec
-from seed_assets.sql import registry
+from seed_assets.sql import links, registry
 from seed_assets.sql.cancel import CancelToken
 from seed_assets.sql.convert import row_tuples
 from seed_assets.sql.ddl import build_metadata
+from seed_assets.sql.identity import advance_identities
 from seed_assets.sql.load_report import (
     KEPT_ERRORS,
     LoadCancelled,
@@ -148,6 +149,7 @@ class Target:
         sa_table = build_metadata(spec).tables[name]
         table = spec.tables[name]
         result = WriteResult(name)
+        self.__dict__.pop("_constraints_seen", None)  # a user may have changed them since
         self._ensure_registry()
         if not self.transactional_ddl:
             with self.engine.begin() as conn:
@@ -157,7 +159,7 @@ class Target:
                 created = self._prepare(conn, spec, name, sa_table, if_exists)
                 bulk = self._start_bulk(conn, sa_table, created)
                 position = 0
-                for frame, encoded in self._prefetch(self._batches(frames, table)):
+                for frame, encoded in self._prefetch(self._batches(frames, table, name)):
                     if cancel is not None and cancel.requested:
                         raise LoadCancelled(name)
                     self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
@@ -170,12 +172,14 @@ class Target:
                     raise LoadError(name, self.display_url, result.rejected, result.rejected_count)
                 if approve is not None and not approve():
                     raise NotApproved
+                advance_identities(conn, name, table)
                 registry.record(
                     conn,
                     name,
                     spec_name=spec.name,
                     created_by_tool=created,
-                    status="complete",
+                    # Deferred FKs a links step fills (nullable cycles): not complete before.
+                    status="linking" if linked_fks(spec, name) else "complete",
                     row_count=result.rows,
                     seed=seed,
                     scale=scale,
@@ -321,7 +325,7 @@ class Target:
         """
         inspector = sa.inspect(conn)
         if not inspector.has_table(name):
-            sa_table.create(conn)
+            links.create_tables(conn, spec, name, sa_table.metadata)  # with its cycle's
             registry.record(
                 conn, name, spec_name=spec.name, created_by_tool=True, status="cleared",
                 row_count=0, seed=spec.seed, scale=1.0,
@@ -336,8 +340,7 @@ class Target:
             and (if_exists == "replace" or not self._count(conn, name))
         ):
             self._clear_descendants(conn, spec, name)
-            sa_table.drop(conn)
-            sa_table.create(conn)
+            links.recreate_table(conn, spec, name, sa_table.metadata)
 
     def _prepare(
         self, conn: sa.Connection, spec: Spec, name: str, sa_table: sa.Table, if_exists: str
@@ -345,7 +348,7 @@ class Target:
         """Make `name` ready to receive rows; returns whether the tool created it."""
         inspector = sa.inspect(conn)
         if not inspector.has_table(name):
-            sa_table.create(conn)
+            links.create_tables(conn, spec, name, sa_table.metadata)  # with its cycle's
             return True
         owned = registry.entry(conn, name)
         ours = owned is not None and owned.spec_name == spec.name
@@ -375,8 +378,8 @@ class Target:
             self._clear_descendants(conn, spec, name)
             registry.forget_partitions(conn, name)  # replaced whole: no partition of it stands
             if created and self._shape_changed(inspector, name, sa_table):
-                sa_table.drop(conn)  # the spec changed shape since the last run
-                sa_table.create(conn)
+                # The spec changed shape since the last run.
+                links.recreate_table(conn, spec, name, sa_table.metadata)
             elif held:
                 self._empty(conn, [name])
         return created
@@ -390,26 +393,9 @@ class Target:
         return bool(wanted - found)  # e.g. dropped with a parent that was re-created
 
     def _clear_descendants(self, conn: sa.Connection, spec: Spec, name: str) -> None:
-        """Children of replaced rows would be orphans: empty them (deepest first) and say so."""
-        inspector = sa.inspect(conn)
-        cleared = []
-        for child in reversed(descendants(spec, name)):
-            if not inspector.has_table(child):
-                continue
-            owned = registry.entry(conn, child)
-            if owned is None or owned.spec_name != spec.name:
-                if self._count(conn, child):
-                    raise TargetError(
-                        f"replacing '{name}' would orphan the rows of '{child}', which this spec "
-                        "did not write; refusing"
-                    )
-                continue
-            cleared.append(child)
-        if cleared:
-            self._empty(conn, cleared)
-            for child in cleared:
-                registry.record(conn, child, status="cleared", row_count=0)
-                registry.forget_partitions(conn, child)
+        """Children of replaced rows would be orphans: empty them (deepest first) and say so;
+        deferred FKs pointing at replaced rows go back to NULL (``links.clear_for``)."""
+        links.clear_for(self, conn, spec, name)
 
     def _empty(self, conn: sa.Connection, names: list[str]) -> None:
         """Delete every row of `names` (children before parents)."""
@@ -418,11 +404,11 @@ class Target:
 
     # -- batches -------------------------------------------------------------------------------
 
-    def _batches(self, frames: Iterable[pd.DataFrame], table: TableSpec):
+    def _batches(self, frames: Iterable[pd.DataFrame], table: TableSpec, name: str):
         for frame in frames:
             for start in range(0, len(frame), self.batch_rows):
                 part = frame.iloc[start : start + self.batch_rows]
-                yield part, self._encode(part, table)
+                yield part, self._encode(part, table, name)
 
     def _prefetch(self, batches: Iterator, depth: int = 2) -> Iterator:
         """Run `batches` (generation + encoding) in a thread, `depth` batches ahead of the load.
@@ -467,7 +453,7 @@ class Target:
                 except queue.Empty:
                     worker.join(0.05)
 
-    def _encode(self, frame: pd.DataFrame, table: TableSpec):
+    def _encode(self, frame: pd.DataFrame, table: TableSpec, name: str):
         """A batch in the form `_send` takes: DB-API row tuples by default."""
         return row_tuples(frame, table)
 
@@ -508,7 +494,7 @@ class Target:
                 return
         middle = len(frame) // 2
         for offset, part in ((0, frame.iloc[:middle]), (middle, frame.iloc[middle:])):
-            encoded_part = self._encode(part, table)
+            encoded_part = self._encode(part, table, sa_table.name)
             self._load(
                 conn, sa_table, table, part, encoded_part, first_row + offset, result, on_error
             )
@@ -567,6 +553,12 @@ class Target:
 
     def _user_constraints(self, conn: sa.Connection, name: str) -> dict[str, list[str]]:
         """Named constraints of the table as it exists (a user's may have its own CHECKs)."""
+        cache = self.__dict__.setdefault("_constraints_seen", {})
+        if name not in cache:
+            cache[name] = self._read_constraints(conn, name)
+        return cache[name]
+
+    def _read_constraints(self, conn: sa.Connection, name: str) -> dict[str, list[str]]:
         inspector = sa.inspect(conn)
         found: dict[str, list[str]] = {}
         try:

@@ -16,11 +16,13 @@ is imported inside ``gx_suite``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from seed_assets.engine.constraints import may_drop_rows
 from seed_assets.spec.graph import resolve_after, resolve_via
 from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, ForeignKeySpec, Spec
 from seed_assets.validation.results import (
@@ -48,10 +50,19 @@ def _through(spec: Spec, table_name: str, fk: ForeignKeySpec) -> tuple[ForeignKe
     return through, list(copied.columns)
 
 
-def _joined_needs(spec: Spec, table_name: str) -> dict[int, tuple[ForeignKeySpec, list[str]]]:
-    """For each FK, the parent columns to bring in: its key, `after` dates, `via` sources."""
+def _joined_needs(
+    spec: Spec, table_name: str, pending: Collection[str] = ()
+) -> dict[int, tuple[ForeignKeySpec, list[str]]]:
+    """For each FK, the parent columns to bring in: its key, `after` dates, `via` sources.
+
+    FKs in `pending` (labels; filled later by a links step) are left out.
+    """
     table = spec.tables[table_name]
-    needs = {id(fk): (fk, list(fk.references.columns)) for fk in table.foreign_keys}
+    needs = {
+        id(fk): (fk, list(fk.references.columns))
+        for fk in table.foreign_keys
+        if fk.label not in pending
+    }
     for column in table.columns.values():
         if column.after and "." in column.after:
             fk, ref = resolve_after(spec, table_name, column.after)
@@ -79,7 +90,7 @@ def relational_frame(data: TableData) -> pd.DataFrame:
     """The table's rows with its parents' columns left-joined in (NaN/None where none match)."""
     frame = data.frame.reset_index(drop=True)
     out = {c: _for_gx(frame[c]) for c in frame.columns}
-    for fk, columns in _joined_needs(data.spec, data.name).values():
+    for fk, columns in _joined_needs(data.spec, data.name, data.pending).values():
         parent = data.rows_of(fk.references.table)
         right = parent[columns].drop_duplicates(subset=fk.references.columns)
         right = right.rename(columns={c: joined_column(fk, c) for c in columns})
@@ -114,9 +125,24 @@ def row_count_bounds(spec: Spec, table_name: str, scale: float | None) -> list[t
             )
     if table.rows is not None and scale is not None:
         rows = round(table.rows * scale)
-        out.append(
-            ("ExpectTableRowCountToEqual", {"value": rows}, "row count", f"{rows:,} (rows x scale)")
-        )
+        if may_drop_rows(table):  # rows failing a CHECK or repeating a key were dropped
+            out.append(
+                (
+                    "ExpectTableRowCountToBeBetween",
+                    {"min_value": min(rows, 1), "max_value": rows},
+                    "row count",
+                    f"1 to {rows:,} (rows x scale, less rows dropped by CHECKs and keys)",
+                )
+            )
+        else:
+            out.append(
+                (
+                    "ExpectTableRowCountToEqual",
+                    {"value": rows},
+                    "row count",
+                    f"{rows:,} (rows x scale)",
+                )
+            )
     return out
 
 
@@ -125,12 +151,14 @@ def build_expectations(
     table_name: str,
     *,
     scale: float | None = None,
+    pending: Collection[str] = (),
     row_counts: bool = True,
     self_references: bool = True,
 ) -> list:
     """The table's expectations, each with ``meta`` naming its subject and bound for the report.
 
-    A sample of the table leaves out its row counts (counted on every row instead) and its
+    FKs in `pending` (labels; filled later by a links step) get no expectations here. A sample
+    of the table leaves out its row counts (counted on every row instead) and its
     self-references (a sampled row's parent row may not be in the sample).
     """
     import great_expectations.expectations as gxe
@@ -206,6 +234,8 @@ def build_expectations(
                 f"[{low:g}, {high:g}]",
             )
     for fk in table.foreign_keys:
+        if fk.label in pending:
+            continue
         if not self_references and fk.references.table == table_name:
             continue
         target = f"{fk.references.table}({', '.join(fk.references.columns)})"
@@ -268,7 +298,13 @@ def _range(column) -> tuple[Any, Any]:
 
 
 def build_suite(
-    spec: Spec, table_name: str, *, scale: float | None = None, context=None, sampled: bool = False
+    spec: Spec,
+    table_name: str,
+    *,
+    scale: float | None = None,
+    context=None,
+    pending: Collection[str] = (),
+    sampled: bool = False,
 ):
     """The table's ``ExpectationSuite``, in `context` (a new ephemeral one when not given)."""
     import great_expectations as gx
@@ -277,7 +313,12 @@ def build_suite(
         context = ephemeral_context()
     suite = gx.ExpectationSuite(name=f"{spec.name}.{table_name}")
     expectations = build_expectations(
-        spec, table_name, scale=scale, row_counts=not sampled, self_references=not sampled
+        spec,
+        table_name,
+        scale=scale,
+        pending=pending,
+        row_counts=not sampled,
+        self_references=not sampled,
     )
     for expectation in expectations:
         suite.add_expectation(expectation)
@@ -365,7 +406,14 @@ def gx_suite(
     )
     frame = relational_frame(data)
     context = ephemeral_context()
-    suite = build_suite(data.spec, data.name, scale=data.scale, context=context, sampled=sampled)
+    suite = build_suite(
+        data.spec,
+        data.name,
+        scale=data.scale,
+        context=context,
+        pending=data.pending,
+        sampled=sampled,
+    )
     validation = run_suite(frame, suite, context)
     errors: list[str] = []
     measured: list[tuple[int, Measurement]] = []

@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from seed_assets.engine.table import parent_columns, sort_key
+from seed_assets.spec.graph import linked_fks
 from seed_assets.spec.models import ForeignKeySpec, Spec, TableSpec
 from seed_assets.validation import keys
 
@@ -18,12 +19,14 @@ def check_parent_columns(spec: Spec, table_name: str) -> dict[str, list[str]]:
     """For each table `table_name` references, the columns its checks read (key first).
 
     Generation's needs plus the key of every FK target (a denormalised FK is checked against
-    its own target too, not only through the table it is copied from).
+    its own target too, not only through the table it is copied from). FKs a links step fills
+    are checked there, so their targets are not read here.
     """
     needed = {p: list(cols) for p, cols in parent_columns(spec, table_name).items()}
+    pending = linked_fks(spec, table_name)
     for fk in spec.tables[table_name].foreign_keys:
         target = fk.references.table
-        if target == table_name:
+        if target == table_name or any(fk is p for p in pending):
             continue
         have = needed.setdefault(target, list(sort_key(spec.tables[target])))
         have.extend(c for c in fk.references.columns if c not in have)
@@ -45,10 +48,33 @@ class TableData:
         default_factory=dict, repr=False
     )
     known_non_null: set[str] = field(default_factory=set, repr=False)
+    # Labels of FKs not filled yet (a links step fills and checks them): left out here.
+    pending: frozenset[str] = frozenset()
+    # The links step: only these FKs (and the key and their columns) are checked.
+    only: frozenset[str] | None = None
 
     @property
     def table(self) -> TableSpec:
         return self.spec.tables[self.name]
+
+    @property
+    def foreign_keys(self) -> list[ForeignKeySpec]:
+        """The FKs these checks cover."""
+        return [
+            fk
+            for fk in self.table.foreign_keys
+            if fk.label not in self.pending and (self.only is None or fk.label in self.only)
+        ]
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns these checks cover: all but pending FKs' (links: key and linked FKs')."""
+        table = self.table
+        if self.only is not None:
+            linked = [c for fk in self.foreign_keys for c in fk.columns]
+            return list(dict.fromkeys([*sort_key(table), *linked]))
+        skipped = {c for fk in table.foreign_keys if fk.label in self.pending for c in fk.columns}
+        return [c for c in table.columns if c not in skipped]
 
     def rows_of(self, table: str) -> pd.DataFrame:
         """The rows of `table`: this table's own frame for a self-reference."""

@@ -53,7 +53,7 @@ def _key_columns(table: TableSpec) -> list[str]:
 def orphan_fks(data: TableData) -> CheckResult:
     """Every non-null FK value (single or composite) names an existing parent row."""
     result = _result(data, "orphan_fks", "FK values with no parent row (single and composite).")
-    for fk in data.table.foreign_keys:
+    for fk in data.foreign_keys:
         positions, null = data.lookup(fk)
         orphans = np.flatnonzero((positions < 0) & ~null)
         target = f"{fk.references.table}({', '.join(fk.references.columns)})"
@@ -284,15 +284,18 @@ def _children_per_parent(data: TableData, fk: ForeignKeySpec) -> np.ndarray:
 
 def cardinality(data: TableData) -> CheckResult:
     """Children per parent: mean within tolerance of the spec's, and the spec's distribution."""
-    return cardinality_from_counts(data.spec, data.name, lambda fk: _children_per_parent(data, fk))
+    return cardinality_from_counts(
+        data.spec, data.name, lambda fk: _children_per_parent(data, fk), fks=data.foreign_keys
+    )
 
 
 def cardinality_from_counts(
-    spec, name: str, children_per_parent, *, only_driving: bool = False
+    spec, name: str, children_per_parent, *, only_driving: bool = False, fks=None
 ) -> CheckResult:
     """``cardinality`` from children-per-parent counts given by `children_per_parent(fk)`
-    (counted chunk by chunk when streaming). `only_driving` leaves out the
-    ``expectations.children_per_parent`` rules (a partition's parents are not all there)."""
+    (counted chunk by chunk when streaming), for the FKs `fks` covers (default: all).
+    `only_driving` leaves out the ``expectations.children_per_parent`` rules (a partition's
+    parents are not all there)."""
     result = CheckResult(
         name,
         "cardinality",
@@ -301,9 +304,10 @@ def cardinality_from_counts(
         "(chi-square against the pmf, so Poisson(15) data may not come out as exactly 15).",
     )
     table = spec.tables[name]
+    covered = table.foreign_keys if fks is None else fks
     tolerance = spec.expectations.cardinality_tolerance
     driving = table.driving_fk
-    if driving is not None:
+    if driving is not None and any(fk is driving for fk in covered):
         parent = driving.references.table
         counts = children_per_parent(driving)
         dist = driving.cardinality
@@ -359,6 +363,8 @@ def cardinality_from_counts(
         if rule.table != name:
             continue
         fk = next(f for f in table.foreign_keys if f.references.table == rule.parent)
+        if not any(fk is f for f in covered):
+            continue  # not filled yet, or not this step's
         if only_driving and fk is not driving:
             continue
         counts = children_per_parent(fk)
@@ -494,9 +500,10 @@ def null_rates(data: TableData) -> CheckResult:
     """NOT NULL columns hold no nulls; columns with a null_fraction hold about that share."""
     result = _result(data, "null_rates", "Nulls in NOT NULL columns; null shares vs null_fraction.")
     table, n = data.table, len(data.frame)
-    required = [c for c, col in table.columns.items() if not col.is_nullable]
-    null_counts = {c: data.null_count(c) for c in table.columns if c in data.frame.columns}
-    missing = [c for c in table.columns if c not in data.frame.columns]
+    checked = data.columns
+    required = [c for c in checked if not table.columns[c].is_nullable]
+    null_counts = {c: data.null_count(c) for c in checked if c in data.frame.columns}
+    missing = [c for c in checked if c not in data.frame.columns]
     if missing:
         raise KeyError(f"{data.name} has no column(s) {', '.join(missing)}")
     total = sum(null_counts[c] for c in required)
@@ -515,7 +522,8 @@ def null_rates(data: TableData) -> CheckResult:
             if len(result.samples) < SAMPLE_ROWS:
                 rows = np.flatnonzero(data.frame[name].isna().to_numpy())
                 result.samples += sample_rows(data.frame, rows)
-    for name, column in table.columns.items():
+    for name in checked:
+        column = table.columns[name]
         if column.null_fraction <= 0 or _inherited_nulls(table, name):
             continue
         share = null_counts[name] / n if n else float("nan")

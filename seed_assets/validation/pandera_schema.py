@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, ColumnSpec, Spec, TableSpec
+from seed_assets.engine.values import json_text
+from seed_assets.spec.models import (
+    INTEGER_TYPES,
+    STRING_TYPES,
+    TEMPORAL_TYPES,
+    TEXT_TYPES,
+    ColumnSpec,
+    Spec,
+    TableSpec,
+)
 from seed_assets.validation.results import (
     SAMPLE_ROWS,
     CheckResult,
@@ -45,7 +54,7 @@ def _is_text(series: pd.Series) -> bool:
 def _dtype(pa, column: ColumnSpec) -> tuple[str | None, list]:
     """A Pandera dtype where the spec fixes one, else a named check on the dtype family."""
     kind, nullable = column.type, column.is_nullable
-    if kind in STRING_TYPES:
+    if kind in TEXT_TYPES:
         return None, [pa.Check(_is_text, name="dtype('str')")]
     if kind in INTEGER_TYPES:
         if not nullable:
@@ -59,7 +68,7 @@ def _dtype(pa, column: ColumnSpec) -> tuple[str | None, list]:
             return "bool", []
         check = pa.Check(lambda s: pd.api.types.is_bool_dtype(s.dtype), name="dtype('boolean')")
         return None, [check]
-    if kind in ("date", "timestamp"):
+    if kind in TEMPORAL_TYPES:
         return "datetime64[s]", []
     return "float64", []
 
@@ -73,7 +82,8 @@ def _value_checks(pa, column: ColumnSpec) -> list:
     if column.choice is not None and column.type != "boolean":
         checks.append(pa.Check.isin(column.choice.values))
     if "constant" in column.model_fields_set and column.constant is not None:
-        checks.append(pa.Check.isin([column.constant]))
+        constant = json_text(column.constant) if column.type == "json" else column.constant
+        checks.append(pa.Check.isin([constant]))
     dist = column.distribution
     if dist is not None:
         low, high = column.min, column.max

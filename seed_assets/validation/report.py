@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from seed_assets.spec.graph import descendants, topological_order
+from seed_assets.spec.graph import components, linked_fks, links_name, replaced_with
 from seed_assets.spec.models import Spec
 from seed_assets.validation.results import CheckResult
 
@@ -44,7 +44,8 @@ class ReportPaths:
 def report_paths(url: str) -> ReportPaths:
     """Beside a SQLite file (``data/banking.sqlite`` -> ``data/banking.report.json``); inside a
     Parquet directory (``seed_assets.report.json``); for other databases,
-    ``<database name>.report.json`` in the working directory."""
+    ``data/<database name>.report.json`` under the working directory (git-ignored, like the
+    SQLite files)."""
     from seed_assets.output.parquet import is_parquet_url, parquet_dir
 
     if is_parquet_url(url):  # inside the Parquet directory
@@ -56,7 +57,7 @@ def report_paths(url: str) -> ReportPaths:
         path = Path(database)
         stem = path.with_suffix("") if path.suffix else path
     else:
-        stem = Path(Path(database).name or parsed.get_backend_name())
+        stem = Path("data") / (Path(database).name or parsed.get_backend_name())
     return ReportPaths(
         stem.with_name(stem.name + ".report.json"), stem.with_name(stem.name + ".report.md")
     )
@@ -85,11 +86,22 @@ def table_section(
     }
 
 
+def report_units(spec: Spec) -> list[str]:
+    """What the report has a section for, in order: every table, and after each nullable
+    cycle the links step of each of its tables with deferred FKs (``<table>_links``)."""
+    units: list[str] = []
+    for component in components(spec):
+        units += component.tables
+        units += [links_name(t) for t in component.tables if linked_fks(spec, t)]
+    return units
+
+
 def assemble(spec: Spec, database: str, sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The whole report from per-table sections: the verdict and its failures."""
-    ordered = {t: sections[t] for t in topological_order(spec) if t in sections}
+    units = report_units(spec)
+    ordered = {t: sections[t] for t in units if t in sections}
     failures: list[str] = []
-    for table in topological_order(spec):
+    for table in units:
         section = ordered.get(table)
         if section is None:
             failures.append(f"{table}: not validated (no checks have run on its current rows)")
@@ -218,31 +230,50 @@ def update_report(
     section: dict[str, Any],
 ) -> dict[str, Any]:
     """Replace `table`'s section (and, when it was written, drop its descendants', whose rows
-    the writer cleared); rewrite both files. Safe against concurrent steps."""
+    the writer cleared, and the links steps it undid); rewrite both files. Safe against
+    concurrent steps. `table` may also be a links step (``<table>_links``)."""
+    return update_sections(paths, spec, database, {table: section})
+
+
+def update_sections(
+    paths: ReportPaths, spec: Spec, database: str, new: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """``update_report`` for several sections written together (the tables of a NOT NULL
+    cycle, which clear each other)."""
     with _locked(paths):
         old = load_report(paths)
         sections: dict[str, dict[str, Any]] = {}
         if old and old.get("spec") == spec.name and old.get("database") == database:
-            sections = {t: s for t, s in old.get("tables", {}).items() if t in spec.tables}
-        sections[table] = section
-        if section["written"]:
-            for child in descendants(spec, table):
+            units = set(report_units(spec))
+            sections = {t: s for t, s in old.get("tables", {}).items() if t in units}
+        for table, section in new.items():
+            if not (section["written"] and table in spec.tables):
+                continue
+            replacement = replaced_with(spec, table)
+            for child in replacement.deleted:
                 sections.pop(child, None)
+                sections.pop(links_name(child), None)
+            for owner, _ in replacement.unlinked:
+                sections.pop(links_name(owner), None)
+            sections.pop(links_name(table), None)
+        sections.update(new)
         report = assemble(spec, database, sections)
         write_report(report, paths)
     return report
 
 
 def forget_tables(paths: ReportPaths, spec: Spec, database: str, table: str) -> dict[str, Any]:
-    """Drop `table`'s section and its descendants' (a partition of it was rewritten: it is not
-    validated as a whole until its whole-table checks run again)."""
+    """Drop `table`'s section and those of the tables its rewrite emptied (a partition of it
+    was rewritten: it is not validated as a whole until its whole-table checks run again)."""
     with _locked(paths):
         old = load_report(paths)
         sections: dict[str, dict[str, Any]] = {}
         if old and old.get("spec") == spec.name and old.get("database") == database:
-            sections = {t: s for t, s in old.get("tables", {}).items() if t in spec.tables}
-        for name in [table, *descendants(spec, table)]:
+            units = set(report_units(spec))
+            sections = {t: s for t, s in old.get("tables", {}).items() if t in units}
+        for name in [table, *replaced_with(spec, table).deleted]:
             sections.pop(name, None)
+            sections.pop(links_name(name), None)
         report = assemble(spec, database, sections)
         write_report(report, paths)
     return report

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from seed_assets.spec.graph import linked_fks, links_name
 from seed_assets.spec.models import Spec
 from seed_assets.validation import gx_suite, integrity, pandera_schema
 from seed_assets.validation.inputs import TableData
@@ -158,6 +159,53 @@ def check_table(
     scale: float | None = None,
     engines: Iterable[str] | None = None,
 ) -> list[CheckResult]:
-    """Every applicable check of `table`, over its rows and its parents' rows."""
-    data = TableData(spec, table, frame, parents, scale=scale)
+    """Every applicable check of `table`, over its rows and its parents' rows.
+
+    FKs a links step fills (nullable cycles) are left to ``check_links``.
+    """
+    pending = frozenset(fk.label for fk in linked_fks(spec, table))
+    data = TableData(spec, table, frame, parents, scale=scale, pending=pending)
     return [run_rule(rule, data) for rule in rules_for(spec, table, engines=engines)]
+
+
+# -- the links step of a nullable cycle ---------------------------------------------------------
+
+LINK_RULES = ("orphan_fks", "null_rates", "cardinality")
+
+
+def _links_applies(rule: Rule, spec: Spec, table: str) -> bool:
+    fks = linked_fks(spec, table)
+    if not fks:
+        return False
+    if rule.name == "cardinality":
+        targets = {fk.references.table for fk in fks}
+        return any(
+            r.table == table and r.parent in targets for r in spec.expectations.children_per_parent
+        )
+    return True
+
+
+def links_rules_for(spec: Spec, table: str) -> list[Rule]:
+    """The rules that check `table`'s linked FKs once filled (orphans, null share, and the
+    children-per-parent expectations that go through them)."""
+    return [r for r in RULES if r.name in LINK_RULES and _links_applies(r, spec, table)]
+
+
+def check_links(
+    spec: Spec,
+    table: str,
+    links: pd.DataFrame,
+    targets: Mapping[str, pd.DataFrame],
+    *,
+    scale: float | None = None,
+) -> list[CheckResult]:
+    """The checks of `table`'s linked FKs over `links` (its key and those FK columns, filled)
+    and the rows of the tables they reference; named ``<table>_links_<rule>``."""
+    only = frozenset(fk.label for fk in linked_fks(spec, table))
+    data = TableData(spec, table, links, targets, scale=scale, only=only)
+    results = []
+    for rule in links_rules_for(spec, table):
+        result = run_rule(rule, data)
+        result.table = links_name(table)
+        results.append(result)
+    return results

@@ -31,6 +31,9 @@ def csv_bytes(frame: pd.DataFrame, table: TableSpec) -> bytes:
             )
         elif kind == "date":
             arrays.append(pa.array(values.to_numpy().astype("datetime64[D]"), from_pandas=True))
+        elif kind == "timestamptz":  # the engine's timestamps are UTC: say so, whatever TimeZone
+            utc = pa.timestamp("s", tz="UTC")
+            arrays.append(pa.array(values.to_numpy(), from_pandas=True).cast(utc))
         else:
             arrays.append(pa.Array.from_pandas(values))
     sink = io.BytesIO()
@@ -50,7 +53,7 @@ class PostgresTarget(Target):
         psycopg.errors.DataError,
     )
 
-    def _encode(self, frame: pd.DataFrame, table: TableSpec) -> bytes:
+    def _encode(self, frame: pd.DataFrame, table: TableSpec, name: str) -> bytes:
         return csv_bytes(frame, table)
 
     def _send(self, conn: sa.Connection, sa_table: sa.Table, frame: pd.DataFrame, encoded) -> None:

@@ -1,0 +1,454 @@
+"""Writing FK cycles: the tables of a cycle created together, deferred FK columns filled by
+UPDATE (nullable cycles), and NOT NULL cycles written in one transaction with deferred checks.
+
+Per dialect, "deferred checks" means: PostgreSQL ``SET CONSTRAINTS ALL DEFERRED`` (the FKs
+that close the cycle are DEFERRABLE; an existing non-deferrable one is refused), SQLite
+``PRAGMA defer_foreign_keys = ON``, MySQL/MariaDB ``FOREIGN_KEY_CHECKS = 0`` for the
+transaction, followed by an explicit orphan query that fails the write before commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import sqlalchemy as sa
+
+from seed_assets.engine.table import sort_key
+from seed_assets.errors import TargetError
+from seed_assets.spec.graph import (
+    component_of,
+    deferred_of,
+    linked_fks,
+    replaced_with,
+)
+from seed_assets.spec.models import ForeignKeySpec, Spec
+from seed_assets.sql import registry
+from seed_assets.sql.cancel import CancelToken
+from seed_assets.sql.convert import row_tuples
+from seed_assets.sql.ddl import build_metadata, column_type
+from seed_assets.sql.load_report import LoadCancelled, LoadError, WriteResult
+
+if TYPE_CHECKING:
+    from seed_assets.sql.target import Target
+
+ORPHAN_SAMPLES = 5
+
+
+def _quote(conn: sa.Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
+
+
+def _marks(conn: sa.Connection, n: int) -> str:
+    """Driver placeholders: ``?`` for sqlite3, ``%s`` for psycopg and pymysql."""
+    mark = "?" if conn.dialect.paramstyle in ("qmark", "numeric") else "%s"
+    return ", ".join([mark] * n)
+
+
+def _is_mysql(conn: sa.Connection) -> bool:
+    return conn.dialect.name in ("mysql", "mariadb")
+
+
+# -- creating the tables of a cycle ----------------------------------------------------------------
+
+
+def create_tables(conn: sa.Connection, spec: Spec, name: str, metadata: sa.MetaData) -> None:
+    """Create `name`; in a cycle, also every other missing table of it (empty, recorded as
+    the tool's), so each FK of the cycle can be declared as the tables come to exist."""
+    inspector = sa.inspect(conn)
+    component = component_of(spec, name)
+    missing = [t for t in component.tables if t == name or not inspector.has_table(t)]
+    metadata.create_all(conn, tables=[metadata.tables[t] for t in missing], checkfirst=False)
+    for other in missing:
+        if other != name:
+            registry.record(
+                conn,
+                other,
+                spec_name=spec.name,
+                created_by_tool=True,
+                status="cleared",
+                row_count=0,
+                seed=spec.seed,
+                scale=1.0,
+            )
+
+
+def recreate_table(conn: sa.Connection, spec: Spec, name: str, metadata: sa.MetaData) -> None:
+    """Drop and create `name` again (its shape changed), keeping the FKs other tables declare
+    towards it (PostgreSQL drops them with the table; they are added back)."""
+    sa_table = metadata.tables[name]
+    referencing = [
+        (other, fkc)
+        for other in metadata.tables.values()
+        if other.name != name
+        for fkc in other.foreign_key_constraints
+        if fkc.referred_table.name == name
+    ]
+    inspector = sa.inspect(conn)
+    existing = [(o, f) for o, f in referencing if inspector.has_table(o.name)]
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"DROP TABLE {_quote(conn, name)} CASCADE")
+    else:
+        with _checks_off(conn):
+            sa_table.drop(conn)
+    metadata.create_all(conn, tables=[sa_table], checkfirst=False)
+    if conn.dialect.name == "postgresql":
+        for _other, fkc in existing:
+            conn.execute(sa.schema.AddConstraint(fkc))
+
+
+@contextlib.contextmanager
+def _checks_off(conn: sa.Connection) -> Iterator[None]:
+    """MySQL/MariaDB refuse to drop a table other tables reference, even empty: FK checks off."""
+    if not _is_mysql(conn):
+        yield
+        return
+    conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
+
+
+# -- replacing rows that others reference ----------------------------------------------------------
+
+
+def clear_for(target: Target, conn: sa.Connection, spec: Spec, name: str) -> None:
+    """Before `name`'s rows are replaced: NULL the deferred FKs that point into rows about to
+    go, then empty the tables whose rows would be orphans (deepest first), saying so."""
+    replacement = replaced_with(spec, name)
+    inspector = sa.inspect(conn)
+    for owner, fk in replacement.unlinked:
+        if not inspector.has_table(owner):
+            continue
+        columns = ", ".join(f"{_quote(conn, c)} = NULL" for c in fk.columns)
+        conn.exec_driver_sql(f"UPDATE {_quote(conn, owner)} SET {columns}")
+        entry = registry.entry(conn, owner)
+        if owner != name and entry is not None and entry.status == "complete":
+            registry.record(conn, owner, status="linking")
+    deleted = [t for t in replacement.deleted if inspector.has_table(t)]
+    for child in deleted:
+        owned = registry.entry(conn, child)
+        if (owned is None or owned.spec_name != spec.name) and target._count(conn, child):
+            raise TargetError(
+                f"replacing '{name}' would orphan the rows of '{child}', which this spec "
+                "did not write; refusing"
+            )
+    cleared = [t for t in deleted if (e := registry.entry(conn, t)) and e.spec_name == spec.name]
+    together = any(component_of(spec, t).together for t in cleared)
+    deferring = deferred_checks(conn, spec, cleared, check=False)
+    with deferring if together else contextlib.nullcontext():
+        target._empty(conn, list(reversed(cleared)))  # deepest first
+    for child in cleared:
+        registry.record(conn, child, status="cleared", row_count=0)
+        registry.forget_partitions(conn, child)
+
+
+# -- deferred constraint checks --------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def deferred_checks(
+    conn: sa.Connection, spec: Spec, tables: Iterable[str], *, check: bool = True
+) -> Iterator[None]:
+    """FK checks deferred to commit for the statements inside (this transaction).
+
+    MySQL/MariaDB cannot defer: checks are off inside. So, on every dialect (unless `check` is
+    False, for deletes of whole FK closures), an orphan query over every FK of `tables` runs at
+    the end and raises TargetError naming table, column and values: the transaction rolls back.
+    """
+    tables = list(tables)
+    dialect = conn.dialect.name
+    if conn.info.get(_DEFERRED):  # an outer block already deferred them (and checks at its end)
+        yield
+        return
+    conn.info[_DEFERRED] = True
+    try:
+        with _deferring(conn, spec, tables, dialect, check=check):
+            yield
+    finally:
+        conn.info.pop(_DEFERRED, None)
+
+
+_DEFERRED = "seed_assets_deferred_checks"
+
+
+@contextlib.contextmanager
+def _deferring(
+    conn: sa.Connection, spec: Spec, tables: list[str], dialect: str, *, check: bool
+) -> Iterator[None]:
+    mysql = _is_mysql(conn)
+    if dialect == "sqlite":
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # until this transaction ends
+    elif dialect == "postgresql":
+        _require_deferrable(conn, spec, tables)
+        conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")  # until this transaction ends
+    elif mysql:
+        conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")  # the session's: restored below
+    else:
+        raise TargetError(f"{dialect}: writing an FK cycle is not supported on this database")
+    try:
+        yield
+        # The commit would check too (except on MySQL), but this names table, column, values.
+        if check:
+            raise_orphans(conn, spec, tables)
+        if dialect == "postgresql":  # check what is pending now; later DDL needs none pending
+            conn.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
+    finally:
+        if mysql:
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
+
+
+def settle(conn: sa.Connection) -> None:
+    """PostgreSQL: run the deferred checks queued so far (ALTER TABLE refuses a table with
+    pending ones), then keep deferring."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
+        conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _require_deferrable(conn: sa.Connection, spec: Spec, tables: list[str]) -> None:
+    """Every deferred FK of `tables` that exists in the database must be DEFERRABLE."""
+    inspector = sa.inspect(conn)
+    for name in tables:
+        if not inspector.has_table(name):
+            continue
+        for fk in deferred_of(spec, name):
+            for found in inspector.get_foreign_keys(name):
+                if found["referred_table"] != fk.references.table or list(
+                    found["constrained_columns"]
+                ) != list(fk.columns):
+                    continue
+                deferrable = conn.execute(
+                    sa.text(
+                        "SELECT condeferrable FROM pg_constraint "
+                        "WHERE conname = :name AND conrelid = CAST(:table AS regclass)"
+                    ),
+                    {"name": found["name"], "table": _quote(conn, name)},
+                ).scalar()
+                if deferrable is False:
+                    cycle = " -> ".join([*component_of(spec, name).tables, name])
+                    raise TargetError(
+                        f"table '{name}' column '{fk.columns[0]}': the existing foreign key "
+                        f"{found['name']} ({', '.join(fk.columns)} -> {fk.references.table}) is "
+                        f"NOT DEFERRABLE, but the NOT NULL cycle {cycle} can only be written "
+                        "with it checked at commit. Run ALTER TABLE "
+                        f"{name} ALTER CONSTRAINT {found['name']} DEFERRABLE INITIALLY "
+                        "DEFERRED, or drop these tables and let the tool create them"
+                    )
+
+
+def raise_orphans(conn: sa.Connection, spec: Spec, tables: Iterable[str]) -> None:
+    """Raise TargetError for the first FK of `tables` whose values have no parent row."""
+    for name in tables:
+        for fk in spec.tables[name].foreign_keys:
+            count, samples = orphans(conn, name, fk)
+            if count:
+                shown = ", ".join(
+                    str(s[0]) if len(s) == 1 else str(tuple(s)) for s in samples[:ORPHAN_SAMPLES]
+                )
+                raise TargetError(
+                    f"table '{name}' column '{fk.columns[0]}': {count} row(s) reference "
+                    f"{fk.references.table}({', '.join(fk.references.columns)}) values that do "
+                    f"not exist (e.g. {shown}); nothing was written"
+                )
+
+
+def orphans(conn: sa.Connection, name: str, fk: ForeignKeySpec) -> tuple[int, list[tuple]]:
+    """How many non-null `fk` values of `name` have no parent row, and a few of them."""
+    q = lambda identifier: _quote(conn, identifier)  # noqa: E731
+    child, parent = q(name), q(fk.references.table)
+    join = " AND ".join(
+        f"p.{q(r)} = c.{q(c)}" for c, r in zip(fk.columns, fk.references.columns, strict=True)
+    )
+    present = " AND ".join(f"c.{q(c)} IS NOT NULL" for c in fk.columns)
+    missing = f"NOT EXISTS (SELECT 1 FROM {parent} p WHERE {join})"
+    where = f"FROM {child} c WHERE {present} AND {missing}"
+    count = conn.exec_driver_sql(f"SELECT COUNT(*) {where}").scalar_one()
+    samples: list[tuple] = []
+    if count:
+        cols = ", ".join(f"c.{q(c)}" for c in fk.columns)
+        rows = conn.exec_driver_sql(f"SELECT DISTINCT {cols} {where} LIMIT {ORPHAN_SAMPLES}")
+        samples = [tuple(r) for r in rows]
+    return count, samples
+
+
+# -- the links step of a nullable cycle ------------------------------------------------------------
+
+
+def update_links(
+    target: Target, spec: Spec, name: str, links: pd.DataFrame, *, seed: int, scale: float
+) -> int:
+    """Write `name`'s deferred FK columns from `links` (its key and those columns, key order)
+    in one transaction: via a temporary table and one UPDATE joined on the key. Marks the
+    table complete; returns the rows updated."""
+    table = spec.tables[name]
+    fks = linked_fks(spec, name)
+    if not fks:
+        raise ValueError(f"{name} has no FK filled by a links step")
+    key = sort_key(table)
+    columns = [c for fk in fks for c in fk.columns]
+    metadata = build_metadata(spec)
+    target._ensure_registry()
+    if not target.transactional_ddl:  # MySQL: ALTER TABLE commits by itself, so it comes first
+        with target.engine.begin() as conn:
+            _ensure_foreign_keys(conn, metadata, name, fks)
+    with target.engine.begin() as conn:
+        entry = registry.entry(conn, name)
+        held = target._count(conn, name) if sa.inspect(conn).has_table(name) else None
+        if entry is None or entry.status not in ("linking", "complete") or held != len(links):
+            state = "missing" if held is None else f"{held:,} rows"
+            raise TargetError(
+                f"table '{name}' in {target.display_url} is not ready for its links ({state}, "
+                f"status {entry.status if entry else 'unknown'}; the links are for "
+                f"{len(links):,} rows): materialise {name} first"
+            )
+        _ensure_foreign_keys(conn, metadata, name, fks)
+        updated = _update_from_temporary(conn, spec, name, key, columns, links)
+        registry.record(conn, name, status="complete", seed=seed, scale=scale)
+    return updated
+
+
+def _ensure_foreign_keys(
+    conn: sa.Connection, metadata: sa.MetaData, name: str, fks: list[ForeignKeySpec]
+) -> None:
+    """Add the deferred FK constraints the database lacks (their table was created before
+    the one they reference, or that one was dropped with CASCADE)."""
+    if conn.dialect.name == "sqlite":
+        return  # declared inline at CREATE TABLE; SQLite has no ADD CONSTRAINT
+    found = sa.inspect(conn).get_foreign_keys(name)
+    have = {(f["referred_table"], tuple(f["constrained_columns"])) for f in found}
+    for fkc in metadata.tables[name].foreign_key_constraints:
+        pair = (fkc.referred_table.name, tuple(fkc.column_keys))
+        wanted = any((fk.references.table, tuple(fk.columns)) == pair for fk in fks)
+        if wanted and pair not in have:
+            conn.execute(sa.schema.AddConstraint(fkc))
+
+
+def _update_from_temporary(
+    conn: sa.Connection,
+    spec: Spec,
+    name: str,
+    key: list[str],
+    columns: list[str],
+    links: pd.DataFrame,
+    batch_rows: int = 20_000,
+) -> int:
+    table = spec.tables[name]
+    q = lambda identifier: _quote(conn, identifier)  # noqa: E731
+    temp = f"seed_links_{name}"[:60]
+    metadata = sa.MetaData()
+    sa_temp = sa.Table(
+        temp,
+        metadata,
+        *(
+            sa.Column(c, column_type(table.columns[c]), primary_key=c in key)
+            for c in [*key, *columns]
+        ),
+        prefixes=["TEMPORARY"],
+    )
+    if _is_mysql(conn):
+        conn.exec_driver_sql(f"DROP TEMPORARY TABLE IF EXISTS {q(temp)}")
+    else:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {q(temp)}")
+    sa_temp.create(conn)
+    try:
+        frame = links[[*key, *columns]]
+        insert = (
+            f"INSERT INTO {q(temp)} ({', '.join(q(c) for c in frame.columns)}) "
+            f"VALUES ({_marks(conn, len(frame.columns))})"
+        )
+        for start in range(0, len(frame), batch_rows):
+            part = frame.iloc[start : start + batch_rows]
+            conn.exec_driver_sql(insert, row_tuples(part, table))
+        t, s = q(name), q(temp)
+        on = " AND ".join(f"{t}.{q(k)} = s.{q(k)}" for k in key)
+        if _is_mysql(conn):
+            sets = ", ".join(f"{t}.{q(c)} = s.{q(c)}" for c in columns)
+            statement = f"UPDATE {t} JOIN {s} s ON {on} SET {sets}"
+        else:
+            sets = ", ".join(f"{q(c)} = s.{q(c)}" for c in columns)
+            statement = f"UPDATE {t} SET {sets} FROM {s} s WHERE {on}"
+        result = conn.exec_driver_sql(statement)
+        updated = result.rowcount
+    finally:
+        if _is_mysql(conn):
+            conn.exec_driver_sql(f"DROP TEMPORARY TABLE IF EXISTS {q(temp)}")
+        else:
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {q(temp)}")
+    return updated
+
+
+# -- a NOT NULL cycle in one transaction -----------------------------------------------------------
+
+
+def write_component(
+    target: Target,
+    spec: Spec,
+    frames: Mapping[str, Iterable[pd.DataFrame]],
+    *,
+    seed: int,
+    scale: float,
+    on_rows: Callable[[str, int], None] | None = None,
+    if_exists: str = "fail",
+    on_error: str = "fail",
+    cancel: CancelToken | None = None,
+) -> dict[str, WriteResult]:
+    """Write every table of a NOT NULL cycle in ONE transaction, FK checks deferred to its end
+    (see ``deferred_checks``): the same preparation, batches and refused-row reports as
+    ``Target.write_table``, for all of them at once. Returns each table's result."""
+    names = list(frames)
+    metadata = build_metadata(spec)
+    results = {name: WriteResult(name) for name in names}
+    target._ensure_registry()
+    if not target.transactional_ddl:  # MySQL: DDL commits by itself, so it comes first
+        with target.engine.begin() as conn, deferred_checks(conn, spec, names, check=False):
+            for name in names:
+                target._create_or_reshape(conn, spec, name, metadata.tables[name], if_exists)
+    with target.engine.begin() as conn:
+        with deferred_checks(conn, spec, names):
+            created = {
+                name: target._prepare(conn, spec, name, metadata.tables[name], if_exists)
+                for name in names
+            }
+            settle(conn)  # the rows they held are gone; bulk mode alters the tables next
+            bulk = {
+                name: target._start_bulk(conn, metadata.tables[name], created[name])
+                for name in names
+            }
+            for name in names:
+                sa_table, table, result = metadata.tables[name], spec.tables[name], results[name]
+                position = 0
+                for frame, encoded in target._batches(frames[name], table, name):
+                    if cancel is not None and cancel.requested:
+                        raise LoadCancelled(name)
+                    target._load(conn, sa_table, table, frame, encoded, position, result, on_error)
+                    position += len(frame)
+                    if on_rows:
+                        on_rows(name, len(frame))
+            for name in names:  # every table is loaded: the FKs between them can be checked
+                if bulk[name]:
+                    target._finish_bulk(
+                        conn, metadata.tables[name], spec.tables[name], results[name], on_error
+                    )
+            for name, result in results.items():
+                if result.rejected_count and on_error == "fail":
+                    raise LoadError(
+                        name, target.display_url, result.rejected, result.rejected_count
+                    )
+        for name in names:
+            registry.record(
+                conn,
+                name,
+                spec_name=spec.name,
+                created_by_tool=created[name],
+                status="complete",
+                row_count=results[name].rows,
+                seed=seed,
+                scale=scale,
+            )
+    for result in results.values():
+        result.committed = True
+    return results
