@@ -218,6 +218,7 @@ class Target:
         sa_table = build_metadata(spec).tables[name]
         table = spec.tables[name]
         result = WriteResult(name)
+        self.__dict__.pop("_constraints_seen", None)  # a user may have changed them since
         self._ensure_registry()
         created = self._ensure_table(spec, name, sa_table)
         try:
@@ -237,7 +238,7 @@ class Target:
                         sa.delete(sa_table).where(column.between(key_range.low, key_range.high))
                     )
                 position = 0
-                for frame, encoded in self._prefetch(self._batches(frames, table)):
+                for frame, encoded in self._prefetch(self._batches(frames, table, name)):
                     if cancel is not None and cancel.requested:
                         raise LoadCancelled(name)
                     self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
@@ -248,6 +249,7 @@ class Target:
                     raise LoadError(name, self.display_url, result.rejected, result.rejected_count)
                 if approve is not None and not approve():
                     raise NotApproved
+                advance_identities(conn, name, table)
                 registry.record_partition(
                     conn,
                     name,
