@@ -383,3 +383,31 @@ def test_password_never_shown():
     with pytest.raises(TargetError) as info:
         Target.for_url("mssql+pyodbc://user:hunter2@host/db")
     assert "hunter2" not in str(info.value)
+
+
+def test_repeated_keys_are_refused_and_named(banking, any_url):
+    customers = _customers(banking)
+    frame = generate_all(customers)["customers"]
+    repeated = pd.concat([frame, frame.iloc[[5, 6]]], ignore_index=True)
+    repeated.loc[len(frame) :, "email"] = ["x1@example.com", "x2@example.com"]
+    target = Target.for_url(any_url)
+    with pytest.raises(LoadError) as info:
+        target.write_table(customers, "customers", [repeated], seed=0, scale=1)
+    assert info.value.total == 2
+    assert {(e.constraint, e.column) for e in info.value.errors} == {
+        ("pk_customers_customer_id", "customer_id")
+    }
+    assert {e.value for e in info.value.errors} == set(frame["customer_id"].iloc[[5, 6]])
+    result = target.write_table(
+        customers, "customers", [repeated], seed=0, scale=1, on_error="continue"
+    )
+    assert result.rows == len(frame) and result.rejected_count == 2
+    assert query(any_url, "SELECT COUNT(DISTINCT customer_id), COUNT(*) FROM customers") == [
+        (len(frame), len(frame))
+    ]
+    engine = sa.create_engine(any_url)
+    assert sa.inspect(engine).get_pk_constraint("customers")["constrained_columns"] == [
+        "customer_id"
+    ]
+    engine.dispose()
+    target.dispose()

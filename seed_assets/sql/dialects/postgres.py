@@ -11,12 +11,15 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
+from seed_assets.spec.graph import component_of
 from seed_assets.spec.models import STRING_TYPES, TableSpec
 from seed_assets.sql.load_report import RowError, WriteResult
 from seed_assets.sql.target import Target, _plain
 
 CSV_OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 ORPHANS_SHOWN = 1000
+KEYS = (sa.ForeignKeyConstraint, sa.PrimaryKeyConstraint, sa.UniqueConstraint)
+UNIQUE_KEYS = (sa.PrimaryKeyConstraint, sa.UniqueConstraint)
 
 
 def csv_bytes(frame: pd.DataFrame, table: TableSpec) -> bytes:
@@ -99,17 +102,73 @@ class PostgresTarget(Target):
 
     # -- FKs after the load --------------------------------------------------------------------
 
-    def _start_bulk(self, conn: sa.Connection, sa_table: sa.Table, created: bool) -> bool:
-        if not created or not sa_table.foreign_key_constraints:
-            return False  # never alter a table the tool did not create
-        for fk in sa_table.foreign_key_constraints:
-            conn.exec_driver_sql(
-                f"ALTER TABLE {self._quote(sa_table.name)} "
-                f"DROP CONSTRAINT IF EXISTS {self._quote(fk.name)}"
-            )
+    def _prepare(self, conn, spec, name, sa_table, if_exists) -> bool:
+        # A new table (outside FK cycles) is created without its FKs, which are added after the
+        # load. Dropping FKs of an existing table instead would take an ACCESS EXCLUSIVE lock on
+        # the parent table until commit, blocking sibling steps that read it.
+        self._fresh = False
+        if sa.inspect(conn).has_table(name) or component_of(spec, name).is_cycle:
+            return super()._prepare(conn, spec, name, sa_table, if_exists)
+        # Keys too: one index build after the load is cheaper than maintaining it row by row.
+        bare = sa_table.to_metadata(sa.MetaData())
+        for constraint in list(bare.constraints):
+            if isinstance(constraint, KEYS):
+                bare.constraints.discard(constraint)
+        bare.primary_key = sa.PrimaryKeyConstraint()
+        bare.create(conn)
+        self._fresh = True
         return True
 
+    def _start_bulk(self, conn: sa.Connection, sa_table: sa.Table, created: bool) -> bool:
+        return self._fresh
+
     def _finish_bulk(self, conn, sa_table, table, result: WriteResult, on_error: str) -> None:
+        for key in [c for c in sa_table.constraints if isinstance(c, UNIQUE_KEYS) and c.columns]:
+            self._add_key(conn, sa_table, key, result, on_error)
+        if result.rejected_count and on_error == "fail":
+            return
+        self._add_foreign_keys(conn, sa_table, result, on_error)
+
+    def _add_key(self, conn, sa_table, key, result: WriteResult, on_error: str) -> None:
+        """Add a primary/unique key after the load; name the repeated values when it fails."""
+        try:
+            with conn.begin_nested():
+                conn.execute(sa.schema.AddConstraint(key))
+            return
+        except sa.exc.IntegrityError:
+            pass
+        columns = [c.name for c in key.columns]
+        listed = ", ".join(self._quote(c) for c in columns)
+        query = (
+            f"SELECT {listed}, COUNT(*) FROM {self._quote(sa_table.name)} "
+            f"GROUP BY {listed} HAVING COUNT(*) > 1 LIMIT {ORPHANS_SHOWN}"
+        )
+        for row in conn.exec_driver_sql(query):
+            values = [_plain(v) for v in row[: len(columns)]]
+            for _ in range(int(row[-1]) - 1):
+                result.reject(
+                    RowError(
+                        sa_table.name,
+                        None,
+                        key.name,
+                        columns[0],
+                        values[0],
+                        f"({', '.join(columns)}) = ({', '.join(map(repr, values))}) is repeated",
+                    )
+                )
+        if on_error == "fail":
+            return
+        table = self._quote(sa_table.name)
+        match = " AND ".join(
+            f"a.{self._quote(c)} IS NOT DISTINCT FROM b.{self._quote(c)}" for c in columns
+        )
+        deleted = conn.exec_driver_sql(
+            f"DELETE FROM {table} a USING {table} b WHERE {match} AND a.ctid > b.ctid"
+        ).rowcount
+        result.rows -= deleted
+        conn.execute(sa.schema.AddConstraint(key))
+
+    def _add_foreign_keys(self, conn, sa_table, result: WriteResult, on_error: str) -> None:
         # Rows just loaded have no statistics yet: without them the planner nests loops over
         # the whole table to validate each FK.
         analysed = {sa_table.name, *(fk.column.table.name for fk in sa_table.foreign_keys)}

@@ -54,4 +54,11 @@ class SQLiteTarget(Target):
                 params = tuple(v.item() if hasattr(v, "item") else v for v in values)
                 if conn.exec_driver_sql(query, params).first() is None:
                     return fk.name, fk.columns.keys()[0]
+        # "UNIQUE constraint failed: t.a, t.b" names columns, not the key: find the key.
+        if message.startswith("UNIQUE constraint failed:"):
+            named = [c.strip().split(".")[-1] for c in message.split(":", 1)[1].split(",")]
+            for key in sa_table.constraints:
+                is_key = isinstance(key, (sa.PrimaryKeyConstraint, sa.UniqueConstraint))
+                if is_key and [c.name for c in key.columns] == named:
+                    return key.name, named[0]
         return super()._locate(conn, sa_table, frame, message)
