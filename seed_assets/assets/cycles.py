@@ -26,7 +26,7 @@ from seed_assets.assets.checks import build_check_specs, build_links_check_specs
 from seed_assets.assets.tables import (
     FrameHook,
     gate_failure,
-    require_rows,
+    read_parents,
     table_deps,
     table_description,
     table_key,
@@ -75,8 +75,7 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
         url = target.url_for(spec)
         db = target.target_for(spec)
         try:
-            require_rows(db, spec, name, reads)
-            frames = {t: db.read_columns(spec, t, cols) for t, cols in reads.items()}
+            frames = read_parents(db, spec, name, reads)
             links = link_frame(spec, name, frames, seed=seed, fks=fks)
             if frame_hook is not None:
                 links = frame_hook(links_name(name), links)
@@ -152,8 +151,7 @@ def component_asset(
         url = target.url_for(spec)
         db = target.target_for(spec)
         try:
-            require_rows(db, spec, tables[0], outside)
-            parent_frames = {p: db.read_columns(spec, p, cols) for p, cols in outside.items()}
+            parent_frames = read_parents(db, spec, tables[0], outside)
             made = generate_component(spec, component, parent_frames, seed=seed, scale=scale)
             frames: dict[str, pd.DataFrame] = {}
             for name, (_, frame) in made.items():

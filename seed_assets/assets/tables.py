@@ -116,6 +116,12 @@ def require_rows(db, spec: Spec, reader: str, tables) -> None:
             )
 
 
+def read_parents(db, spec: Spec, reader: str, tables: dict[str, list[str]]) -> dict:
+    """The committed columns `reader` needs of each table, once they are complete."""
+    require_rows(db, spec, reader, tables)
+    return {t: db.read_columns(spec, t, cols) for t, cols in tables.items()}
+
+
 def gate_failure(what: str, failed, db, paths) -> Failure:
     """The step's failure when blocking checks failed: nothing was written."""
     lines = [line for r in failed for line in r.failures()]
@@ -208,8 +214,7 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
         url = target.url_for(spec)
         db = target.target_for(spec)
         try:
-            require_rows(db, spec, name, needs)
-            parent_frames = {p: db.read_columns(spec, p, cols) for p, cols in needs.items()}
+            parent_frames = read_parents(db, spec, name, needs)
             row_filter = check_filter(spec, url)  # CHECKs only the database can judge
             generator = TableGenerator(
                 spec, name, parent_frames, seed=seed, scale=scale, row_filter=row_filter

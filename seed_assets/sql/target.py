@@ -407,10 +407,7 @@ class Target:
     ) -> RowError:
         message = self._error_message(exc)
         constraint, column = self._locate(conn, sa_table, frame, message)
-        value = frame.iloc[0][column] if column in frame.columns else None
-        if isinstance(value, float) and value != value:
-            value = None
-        return RowError(sa_table.name, row, constraint, column, _plain(value), message)
+        return RowError(sa_table.name, row, constraint, column, _cell(frame, column), message)
 
     def _error_message(self, exc: BaseException) -> str:
         orig = getattr(exc, "orig", exc)
@@ -487,6 +484,14 @@ class Target:
     def status(self) -> dict[str, sa.Row]:
         with self.engine.connect() as conn:
             return registry.entries(conn)
+
+
+def _cell(frame: pd.DataFrame, column: str | None):
+    """The refused row's value in `column`, for its RowError (NaN as None)."""
+    value = frame.iloc[0][column] if column in frame.columns else None
+    if isinstance(value, float) and value != value:
+        return None
+    return _plain(value)
 
 
 def _plain(value):

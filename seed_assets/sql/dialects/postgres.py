@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from seed_assets.spec.graph import component_of
 from seed_assets.spec.models import STRING_TYPES, TableSpec
 from seed_assets.sql.load_report import RowError, WriteResult
-from seed_assets.sql.target import Target, _plain
+from seed_assets.sql.target import Target, _cell, _plain
 
 CSV_OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 ORPHANS_SHOWN = 1000
@@ -95,10 +95,7 @@ class PostgresTarget(Target):
         message = getattr(diag, "message_primary", None) or str(orig).splitlines()[0]
         if detail:
             message = f"{message} ({detail})"
-        value = frame.iloc[0][column] if column in frame.columns else None
-        if isinstance(value, float) and value != value:
-            value = None
-        return RowError(sa_table.name, row, constraint, column, _plain(value), message)
+        return RowError(sa_table.name, row, constraint, column, _cell(frame, column), message)
 
     # -- FKs after the load --------------------------------------------------------------------
 
