@@ -23,7 +23,7 @@ from dagster import (
 from dagster_celery import celery_executor
 
 from seed_assets.assets import build_ml_assets, build_table_assets
-from seed_assets.assets.tables import spec_keys
+from seed_assets.assets.tables import spec_keys, table_key
 from seed_assets.distributed import CELERY_BROKER_ENV, CELERY_EXECUTION, CELERY_JOB
 from seed_assets.errors import SpecError
 from seed_assets.resources import GenerationResource, TargetResource
@@ -94,25 +94,47 @@ def build_definitions(specs: list[Spec]) -> Definitions:
                 )
             owners[key] = spec.source or spec.name
             assets.append(ml_asset)
+    # A job runs one partition of partitioned assets at a time, and cannot mix partition sets:
+    # partitioned tables get a job each (run per partition, or backfilled from the UI); the
+    # other jobs take everything else, their `<table>_checked` assets included.
+    partitioned = {
+        table_key(spec, t): (spec, t) for spec in specs for t, tab in spec.tables.items()
+        if tab.partitions
+    }  # fmt: skip
+    apart = AssetSelection.assets(*partitioned)
     jobs = [
         define_asset_job(
             f"generate_{spec.name}",
-            selection=AssetSelection.groups(spec.name),
-            description=f"Generate every table of the {spec.name} spec, parents first.",
+            selection=AssetSelection.groups(spec.name) - apart,
+            description=f"Generate every table of the {spec.name} spec, parents first"
+            + (
+                " (partitioned tables: their own jobs; here their whole-table checks)."
+                if any(s is spec for s, _ in partitioned.values())
+                else "."
+            ),
         )
         for spec in specs
     ]
+    jobs += [
+        define_asset_job(
+            f"generate_{spec.name}_{table}",
+            selection=AssetSelection.assets(key),
+            description=f"One partition of {table} per run (backfill them all from the UI); "
+            f"then `{table}_checked` checks the whole table.",
+        )
+        for key, (spec, table) in partitioned.items()
+    ]
     everything = define_asset_job(
         ALL_JOB,
-        selection=AssetSelection.all(),
+        selection=AssetSelection.all() - apart,
         description="Every table, its blocking checks, and the ML assets that run only when "
-        "all of them pass.",
+        "all of them pass (partitioned tables are materialised by their own jobs).",
     )
     jobs.append(everything)
     jobs.append(
         define_asset_job(
             CELERY_JOB,
-            selection=AssetSelection.all(),
+            selection=AssetSelection.all() - apart,
             executor_def=celery_executor,
             config={"execution": {"config": CELERY_EXECUTION}},
             description=f"What {ALL_JOB} does, each step on a dagster-celery worker: needs "

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from dagster import (
+    AssetDep,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
@@ -28,7 +29,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from seed_assets.assets.tables import spec_keys, table_key
+from seed_assets.assets.tables import spec_keys, upstream_deps
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.models import Spec
 from seed_assets.sql import registry
@@ -102,6 +103,25 @@ class FeaturesConfig(Config):
     )
 
 
+def _deps_of(spec: Spec, key):
+    """A data asset as an ML dep: a partitioned table through all its partitions and check."""
+    table = key.path[-1]
+    if table in spec.tables:
+        return upstream_deps(spec, table)
+    return [AssetDep(key)]
+
+
+def _sql_target(target: TargetResource, spec: Spec):
+    """The ML assets compute features in SQL: a Parquet directory is refused clearly."""
+    db = target.target_for(spec)
+    if not hasattr(db, "engine"):
+        raise Failure(
+            f"the ML assets compute features in a SQL database; {db.display_url} is a Parquet "
+            "directory. Point SEED_ASSETS_TARGET_URL at SQLite, PostgreSQL or MySQL to train"
+        )
+    return db
+
+
 def days_between(dialect: str, later: str, earlier: str) -> str:
     """SQL for the days (with fraction) from `earlier` to `later`, in the target's dialect."""
     if dialect == "postgresql":
@@ -171,7 +191,7 @@ def _features_asset(spec: Spec) -> AssetsDefinition:
     @asset(
         key=ml_key(spec, FEATURES),
         group_name=ML_GROUP,
-        deps=spec_keys(spec),
+        deps=[dep for key in spec_keys(spec) for dep in _deps_of(spec, key)],
         kinds={"table", "sql"},
         description="Per customer: number of accounts, total transactions, mean amount, fraud "
         "count and account age in days, computed in the database (the tutorial's feature query). "
@@ -185,7 +205,7 @@ def _features_asset(spec: Spec) -> AssetsDefinition:
     ) -> MaterializeResult:
         url = target.url_for(spec)
         report = require_approved(url, spec)
-        db = target.target_for(spec)
+        db = _sql_target(target, spec)
         sa_table = features_table(spec)
         try:
             with db.engine.begin() as conn:
@@ -294,8 +314,8 @@ def _model_asset(spec: Spec) -> AssetsDefinition:
         group_name=ML_GROUP,
         deps=[
             ml_key(spec, FEATURES),
-            table_key(spec, "transactions"),
-            table_key(spec, "accounts"),
+            *upstream_deps(spec, "transactions"),
+            *upstream_deps(spec, "accounts"),
         ],
         kinds={"scikitlearn"},
         description="Logistic regression (scikit-learn) predicting is_fraud per transaction from "
@@ -316,7 +336,7 @@ def _model_asset(spec: Spec) -> AssetsDefinition:
         started = time.perf_counter()
         url = target.url_for(spec)
         report = require_approved(url, spec)
-        db = target.target_for(spec)
+        db = _sql_target(target, spec)
         query, numeric, categorical = training_query(spec, db.dialect)
         try:
             with db.engine.connect() as conn:

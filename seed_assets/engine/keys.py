@@ -133,3 +133,62 @@ def within_parent_positions(counts: np.ndarray) -> np.ndarray:
     total = int(counts.sum())
     starts = np.repeat(np.cumsum(counts) - counts, counts)
     return np.arange(total, dtype=np.int64) - starts
+
+
+def sequence_positions(column, found: np.ndarray, total_rows: int) -> np.ndarray:
+    """The 0-based position of each value of `found` in a sequence column of `total_rows`
+    rows (-1 where a value is not one of its keys, or is null): formatting, inverted.
+
+    A candidate is parsed from the digits between the format's prefix and suffix, then formatted
+    back and compared, so ``CUST1`` is not taken for ``CUST000001``.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    seq = column.sequence
+    found = np.asarray(found)
+    n = len(found)
+    if seq.format is None:
+        numbers = pd_numbers(found)
+        valid = ~np.isnan(numbers)
+        numbers = np.where(valid, numbers, seq.start).astype(np.int64)
+    else:
+        match = _SIMPLE.match(seq.format)
+        if match is None:  # a general format: compare against every key (small tables only)
+            keys = format_ids(seq.format, sequence_numbers(seq, np.arange(total_rows)))
+            index = {k: i for i, k in enumerate(keys.tolist())}
+            return np.fromiter((index.get(v, -1) for v in found.tolist()), np.int64, count=n)
+        prefix, suffix = match.group("prefix"), match.group("suffix")
+        text = pa.array(found.astype(object), type=pa.large_string(), from_pandas=True)
+        pattern = f"^{_regex(prefix)} *-?\\d+{_regex(suffix)}$"
+        valid_arrow = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+        end = -len(suffix) if suffix else None
+        digits = pc.utf8_trim_whitespace(pc.utf8_slice_codeunits(text, len(prefix), end))
+        digits = pc.if_else(valid_arrow, digits, "0")
+        numbers = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+        valid = valid_arrow.to_numpy(zero_copy_only=False)
+    offset = numbers - seq.start
+    positions = offset // seq.step
+    valid &= (offset >= 0) & (offset % seq.step == 0) & (positions < total_rows)
+    positions = np.where(valid, positions, -1)
+    if seq.format is not None and valid.any():
+        rows = np.flatnonzero(valid)
+        again = format_ids(seq.format, numbers[rows])
+        same = again == found.astype(object)[rows]
+        positions[rows[~same]] = -1
+    return positions.astype(np.int64)
+
+
+def _regex(text: str) -> str:
+    return re.escape(text)
+
+
+def pd_numbers(found: np.ndarray) -> np.ndarray:
+    """Integers (or None/NaN) as float64 with NaN for missing or non-integer values."""
+    import pandas as pd
+
+    numbers = pd.to_numeric(pd.Series(found, dtype=object), errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    numbers[numbers != np.floor(numbers)] = np.nan
+    return numbers

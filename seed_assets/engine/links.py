@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from seed_assets.engine.frames import as_series
+from seed_assets.engine.parents import as_array as _as_array
 from seed_assets.engine.rng import stream
 from seed_assets.engine.table import (
     TableGenerator,
-    _as_array,
     _with_nulls,
     canonical_parent,
     sort_key,

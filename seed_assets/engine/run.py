@@ -4,6 +4,12 @@
 FKs of a nullable cycle to fill once every table of the cycle is written (``LinksStep``), or a
 NOT NULL cycle to write whole in one transaction (``ComponentStep``). ``iter_spec`` is the
 same for specs without cycles, as (generator, chunks) pairs.
+
+A spec without cycles whose rows are all as planned (no CHECK or row filter drops any) streams:
+each table's chunks are made from parent rows regenerated on demand
+(``parents.RegeneratedParents``), so memory stays bounded whatever the row count. Otherwise the
+columns children read are kept in memory as tables pass. ``generate_all`` always keeps them: an
+independent path the streamed output is compared against.
 """
 
 from __future__ import annotations
@@ -13,10 +19,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from seed_assets.engine import constraints
 from seed_assets.engine.links import apply_links, generate_component, link_columns, link_frame
+from seed_assets.engine.parents import RegeneratedParents
 from seed_assets.engine.table import RowFilter, TableGenerator, parent_columns
 from seed_assets.spec.graph import components, linked_fks, links_name, topological_order
 from seed_assets.spec.models import Spec
+
+# Rows per frame handed out when streaming: a chunk of a child table can hold millions of rows
+# (chunk_rows parents times their children), so it is made compactly and handed out in slices.
+FRAME_ROWS = 250_000
 
 
 @dataclass
@@ -78,20 +90,40 @@ def kept_columns(spec: Spec) -> dict[str, list[str]]:
     return kept
 
 
+def streamable(spec: Spec, row_filter: RowFilter | None = None) -> bool:
+    """Whether `spec` can stream: no FK cycle, and no table whose rows a CHECK, a repeated
+    composite key or `row_filter` may drop (row positions are then known without the rows)."""
+    if row_filter is not None or any(c.is_cycle for c in components(spec)):
+        return False
+    return not any(constraints.may_drop_rows(t) for t in spec.tables.values())
+
+
 def iter_plan(
     spec: Spec,
     *,
     seed: int | None = None,
     scale: float = 1.0,
     row_filter: RowFilter | None = None,
+    stream: bool | None = None,
+    max_rows: int | None = FRAME_ROWS,
 ) -> Iterator[Step]:
     """Every step of generating `spec`, parents first.
 
-    `row_filter` (see ``TableGenerator``) drops rows before children see them.
+    `row_filter` (see ``TableGenerator``) drops rows before children see them. `stream`: None
+    streams when ``streamable``, in frames of at most `max_rows` rows; False keeps parents in
+    memory.
 
     Consume each TableStep's chunks before asking for the next step: later steps read them.
     """
     seed = spec.seed if seed is None else seed
+    if stream is None:
+        stream = streamable(spec, row_filter)
+    if stream:
+        source = RegeneratedParents(spec, seed=seed, scale=scale)
+        for name in topological_order(spec):
+            generator = source.generator(name)
+            yield TableStep(generator, generator.frames(max_rows=max_rows))
+        return
     kept = kept_columns(spec)
     memory: dict[str, pd.DataFrame] = {}
     ordered: set[str] = set()  # tables kept in memory that are in key order by construction
@@ -131,6 +163,7 @@ def iter_spec(
     seed: int | None = None,
     scale: float = 1.0,
     row_filter: RowFilter | None = None,
+    max_rows: int | None = FRAME_ROWS,
 ) -> Iterator[tuple[TableGenerator, Iterator[pd.DataFrame]]]:
     """Each table's generator and its chunks, parents first (specs without FK cycles; for
     those, use ``iter_plan``).
@@ -143,7 +176,7 @@ def iter_spec(
         raise ValueError(
             f"spec '{spec.name}' has FK cycles ({'; '.join(cycles)}); generate it with iter_plan"
         )
-    for step in iter_plan(spec, seed=seed, scale=scale, row_filter=row_filter):
+    for step in iter_plan(spec, seed=seed, scale=scale, row_filter=row_filter, max_rows=max_rows):
         yield step.generator, step.chunks
 
 
@@ -173,9 +206,10 @@ def generate_all(
     scale: float = 1.0,
     row_filter: RowFilter | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Every table as one DataFrame (for tests and small specs); cycles' tables complete."""
+    """Every table as one DataFrame (for tests and small specs); cycles' tables complete.
+    Parents are handed over in memory, never regenerated."""
     result: dict[str, pd.DataFrame] = {}
-    for step in iter_plan(spec, seed=seed, scale=scale, row_filter=row_filter):
+    for step in iter_plan(spec, seed=seed, scale=scale, row_filter=row_filter, stream=False):
         if isinstance(step, TableStep):
             parts = list(step.chunks)
             result[step.name] = (

@@ -1,14 +1,16 @@
 """Generate one table, chunk by chunk, from its spec and its parents' rows.
 
-Parents arrive as DataFrames holding the columns ``parent_columns`` asks for. They are put in
-primary-key order first, so the result is the same whether they come from memory or from a
-database. Chunks are fixed by the spec (``chunk_rows`` parent rows, or rows for a table no FK
-drives) and each chunk draws from its own streams: any chunk can be made alone, anywhere.
+Parents come from a ``ParentSource`` (``parents.py``), or as DataFrames, which are put in
+primary-key order first, so the result is the same whether they come from memory, from a
+database or are made again. Chunks are fixed by the spec (``chunk_rows`` parent rows, or rows
+for a table no FK drives) and each chunk draws from its own streams: any chunk can be made
+alone, anywhere. A chunk reads only its own parents' rows (the driving FK's slice) and, for a
+reference FK, parent keys at the positions it picks, so no table is ever needed whole.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +20,15 @@ from seed_assets.engine import constraints, dates, values
 from seed_assets.engine.cardinality import draw_counts
 from seed_assets.engine.frames import DATE_UNIT
 from seed_assets.engine.frames import as_series as _as_series
-from seed_assets.engine.keys import sorts_as_numbers, within_parent_positions
+from seed_assets.engine.keys import within_parent_positions
+from seed_assets.engine.parents import (
+    FrameParents,
+    ParentSource,
+    as_array,
+    canonical_parent,
+    sequence_key,
+    sort_key,
+)
 from seed_assets.engine.rng import stream, table_seed
 from seed_assets.errors import SpecError
 from seed_assets.spec.graph import deferred_of, is_deferred, resolve_after, resolve_via
@@ -27,8 +37,9 @@ from seed_assets.spec.models import (
     ColumnSpec,
     ForeignKeySpec,
     Spec,
-    TableSpec,
 )
+
+__all__ = ["Chunk", "RowFilter", "TableGenerator", "canonical_parent", "parent_columns", "sort_key"]
 
 # Given a table name and a chunk's rows, which rows to keep: how a caller with a database lets it
 # judge the CHECKs the engine does not understand (``sql/check_filter.py``).
@@ -63,38 +74,6 @@ def parent_columns(spec: Spec, table_name: str) -> dict[str, list[str]]:
     return needed
 
 
-def sort_key(table: TableSpec) -> list[str]:
-    """The columns that put a table's rows in canonical order: its primary key."""
-    if table.primary_key:
-        return list(table.primary_key)
-    keys = table.unique or [[c] for c, col in table.columns.items() if col.unique]
-    return list(keys[0]) if keys else []
-
-
-def canonical_parent(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
-    """Parent rows in primary-key order (a no-op when they already are, as sequences are)."""
-    key = sort_key(table)
-    if not key or len(frame) < 2:
-        return frame.reset_index(drop=True)
-    ordered = (
-        _strictly_increasing(frame[key[0]])
-        if len(key) == 1
-        else pd.MultiIndex.from_frame(frame[key]).is_monotonic_increasing
-    )
-    if ordered:
-        return frame.reset_index(drop=True)
-    return frame.sort_values(key, kind="stable").reset_index(drop=True)
-
-
-def _strictly_increasing(series: pd.Series) -> bool:
-    """Sorted and unique: each value above the one before (one vectorised pass, no hashing)."""
-    values = series.to_numpy()
-    try:
-        return bool(np.all(values[1:] > values[:-1]))
-    except TypeError:  # None or pd.NA among the values, or values that do not compare
-        return bool(series.is_monotonic_increasing and series.is_unique)
-
-
 @dataclass(frozen=True)
 class Chunk:
     """Rows [row_start, row_start + rows) of a table, children of parents [first, last)."""
@@ -113,27 +92,37 @@ class TableGenerator:
         self,
         spec: Spec,
         table_name: str,
-        parents: Mapping[str, pd.DataFrame] | None = None,
+        parents: Mapping[str, pd.DataFrame] | ParentSource | None = None,
         *,
         seed: int | None = None,
         scale: float = 1.0,
         ordered_parents: Collection[str] = (),
         row_filter: RowFilter | None = None,
     ) -> None:
-        """`ordered_parents` names parents whose frames are known to be in primary-key order
-        already (made by this engine, see ``in_key_order``), so their order is not checked.
+        """`parents`: whole frames, or a ``ParentSource``. `ordered_parents` names frames known
+        to be in primary-key order already (made by this engine, see ``in_key_order``).
         `row_filter` drops rows a database would refuse (CHECKs only it can evaluate)."""
         self.spec = spec
         self.name = table_name
         self.table = spec.tables[table_name]
         self.seed = spec.seed if seed is None else seed
         self.scale = scale
-        self.parents = self._prepare_parents(parents or {}, ordered_parents)
-        self._parent_arrays: dict[tuple[str, str, str | None], np.ndarray] = {}
+        if isinstance(parents, ParentSource):
+            self.source = parents
+        else:
+            self.source = FrameParents(
+                spec,
+                parents or {},
+                ordered=ordered_parents,
+                needs=parent_columns(spec, table_name),
+                who=table_name,
+            )
         self.driving = self.table.driving_fk
         self.deferred = deferred_of(spec, table_name)
-        self.counts = self._draw_counts()
+        self._n_parents: dict[str, int] = {}
+        self._counts_cache: tuple[int, np.ndarray] | None = None
         self.chunks = self._plan_chunks()
+        self.chunk_starts = np.array([c.row_start for c in self.chunks], dtype=np.int64)
         self.total_rows = sum(c.rows for c in self.chunks)
         self._fakers: dict[str, values.FakerColumn] = {}
         self._unique_ints: dict[str, np.ndarray] = {}
@@ -152,64 +141,49 @@ class TableGenerator:
                     table=self.name,
                 )
 
+    @property
+    def rows_as_planned(self) -> bool:
+        """Whether every chunk holds exactly its planned rows: no CHECK or row filter drops
+        any. Only then are row positions known without making the rows (see parents.py)."""
+        return not self._constrained and self.row_filter is None
+
     # -- set-up --------------------------------------------------------------------------------
 
-    def _prepare_parents(
-        self, given: Mapping[str, pd.DataFrame], ordered: Collection[str]
-    ) -> dict[str, pd.DataFrame]:
-        prepared = {}
-        for parent, columns in parent_columns(self.spec, self.name).items():
-            if parent not in given:
-                raise ValueError(f"generating {self.name} needs the rows of {parent}")
-            frame = given[parent]
-            missing = [c for c in columns if c not in frame.columns]
-            if missing:
-                raise ValueError(f"generating {self.name} needs {parent}.{', '.join(missing)}")
-            prepared[parent] = (
-                frame[columns].reset_index(drop=True)
-                if parent in ordered
-                else canonical_parent(frame[columns], self.spec.tables[parent])
-            )
-        return prepared
+    def parent_count(self, parent: str) -> int:
+        if parent not in self._n_parents:
+            self._n_parents[parent] = self.source.row_count(parent)
+        return self._n_parents[parent]
 
-    def _draw_counts(self) -> np.ndarray | None:
-        if self.driving is None:
-            return None
-        n_parents = len(self.parents[self.driving.references.table])
-        step = self.spec.chunk_rows
-        parts = [
-            draw_counts(
-                self.driving.cardinality,
-                min(step, n_parents - start),
-                stream(self.seed, self.name, start // step, "counts"),
-            )
-            for start in range(0, n_parents, step)
-        ]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    def _chunk_counts(self, index: int, n: int) -> np.ndarray:
+        """Children per parent of one chunk of parents: drawn from that chunk's own stream."""
+        return draw_counts(
+            self.driving.cardinality, n, stream(self.seed, self.name, index, "counts")
+        )
+
+    def counts(self, chunk: Chunk) -> np.ndarray:
+        """Children per parent of `chunk`'s parents (drawn again on demand: never all kept)."""
+        cached = self._counts_cache
+        if cached is None or cached[0] != chunk.index:
+            n = chunk.parent_stop - chunk.parent_start
+            cached = self._counts_cache = (chunk.index, self._chunk_counts(chunk.index, n))
+        return cached[1]
 
     def _plan_chunks(self) -> list[Chunk]:
         step = self.spec.chunk_rows
-        if self.counts is None:
+        if self.driving is None:
             total = round(self.table.rows * self.scale)
             return [
                 Chunk(i, start, min(step, total - start))
                 for i, start in enumerate(range(0, total, step))
             ]
+        n_parents = self.parent_count(self.driving.references.table)
         chunks, row = [], 0
-        for i, start in enumerate(range(0, len(self.counts), step)):
-            stop = min(start + step, len(self.counts))
-            rows = int(self.counts[start:stop].sum())
+        for i, start in enumerate(range(0, n_parents, step)):
+            stop = min(start + step, n_parents)
+            rows = int(self._chunk_counts(i, stop - start).sum())
             chunks.append(Chunk(i, row, rows, start, stop))
             row += rows
         return chunks
-
-    def _parent_column(self, parent: str, column: str, dtype: str | None = None) -> np.ndarray:
-        """A parent column as a NumPy array (of `dtype` if given), converted once for all chunks."""
-        key = (parent, column, dtype)
-        if key not in self._parent_arrays:
-            array = _as_array(self.parents[parent][column])
-            self._parent_arrays[key] = array if dtype is None else array.astype(dtype, copy=False)
-        return self._parent_arrays[key]
 
     @property
     def in_key_order(self) -> bool:
@@ -218,62 +192,192 @@ class TableGenerator:
         True for a single-column key that is a sequence (not restarted per parent, never null)
         whose formatted text sorts as its numbers do: what ``canonical_parent`` would confirm.
         """
-        key = sort_key(self.table)
-        if len(key) != 1:
-            return False
-        column = self.table.columns[key[0]]
-        seq = column.sequence
-        if column.source != "sequence" or seq.per_parent or column.null_fraction:
-            return False
-        last = seq.start + seq.step * max(self.total_rows - 1, 0)
-        return seq.format is None or sorts_as_numbers(seq.format, seq.start, last)
+        return sequence_key(self.table, self.total_rows) is not None
+
+    # -- which columns a subset needs ----------------------------------------------------------
+
+    def closure(self, columns: Collection[str] | None) -> list[str]:
+        """`columns` plus every column of this table their values are made from, spec order."""
+        if columns is None or not self.rows_as_planned:  # CHECKs judge whole rows
+            return list(self.table.columns)
+        unknown = [c for c in columns if c not in self.table.columns]
+        if unknown:
+            raise KeyError(f"{self.name} has no column(s) {', '.join(unknown)}")
+        need = set(columns)
+        while True:
+            more = set()
+            for name in need:
+                column = self.table.columns[name]
+                if column.after is not None:
+                    fk, ref = resolve_after(self.spec, self.name, column.after)
+                    if fk is None:
+                        more.add(ref)
+                    elif fk.via is not None:  # its parent is found by the copied key
+                        more.update(fk.columns)
+                fk = self.table.fk_for_column(name)
+                if fk is not None and fk.via is not None:
+                    through, _ = resolve_via(self.spec, self.name, fk)
+                    more.update(through.columns)
+                elif fk is not None and fk.references.table == self.name:
+                    more.update(fk.references.columns)
+            if more <= need:
+                break
+            need |= more
+        return [c for c in self.table.columns if c in need]
+
+    def _slice_columns(
+        self, as_values: Collection[str], positions: Collection[str]
+    ) -> tuple[list[str], list[str]]:
+        """The driving parent's columns that making this chunk reads through the driving FK:
+        as values, and as key positions where the source can give them (formatting only the
+        keys the children pick)."""
+        fk = self.driving
+        parent = fk.references.table
+        values_out: list[str] = []
+        positions_out: list[str] = []
+        owner_of = getattr(self.source, "key_owner", None)
+
+        def add(cols):
+            for c in cols:
+                if owner_of is not None and owner_of(parent, c) is not None:
+                    if c not in positions_out:
+                        positions_out.append(c)
+                elif c not in values_out:
+                    values_out.append(c)
+
+        for name in [c for c in self.table.columns if c in {*as_values, *positions}]:
+            if name in fk.columns:
+                add([fk.references.columns[fk.columns.index(name)]])
+            column = self.table.columns[name]
+            if column.after and "." in column.after:
+                after_fk, ref = resolve_after(self.spec, self.name, column.after)
+                if after_fk is fk:
+                    add([ref])
+            via = self.table.fk_for_column(name)
+            if via is not None and via.via is not None:
+                through, copied = resolve_via(self.spec, self.name, via)
+                if through is fk:
+                    middle = copied.columns[via.columns.index(name)]
+                    add([middle])
+        return values_out, positions_out
 
     # -- generation ----------------------------------------------------------------------------
 
-    def frames(self) -> Iterator[pd.DataFrame]:
-        """The table, one DataFrame per chunk, in order."""
-        for chunk in self.chunks:
-            yield self.chunk_frame(chunk)
+    def frames(
+        self,
+        columns: Collection[str] | None = None,
+        *,
+        max_rows: int | None = None,
+        chunks: Iterable[Chunk] | None = None,
+    ) -> Iterator[pd.DataFrame]:
+        """The table in order, one DataFrame per chunk (only `columns`, when given).
 
-    def frame(self) -> pd.DataFrame:
+        With `max_rows`, a bigger chunk comes in slices of at most that many rows: it is made
+        with its own sequence key as positions (compact integers) and each slice's keys are
+        written out as it is handed over, so unique strings never exist for more than one slice
+        at a time. Same rows either way.
+        """
+        names = list(self.table.columns) if columns is None else list(columns)
+        # Only the table's own key: FK columns gather their parents' strings, shared by siblings.
+        lazy = [c for c in names if self.key_owner(c) == self.name] if max_rows else []
+        for chunk in self.chunks if chunks is None else chunks:
+            if max_rows is None or chunk.rows <= max_rows:
+                yield self.chunk_frame(chunk, columns=columns)
+                continue
+            frame = self.chunk_frame(chunk, columns=columns, positions=lazy)
+            for start in range(0, chunk.rows, max_rows):
+                part = frame.iloc[start : start + max_rows].reset_index(drop=True)
+                for name in lazy:
+                    keys = self.source.keys_at(self.key_owner(name), part[name].to_numpy())
+                    part[name] = _as_series(keys, self.table.columns[name])
+                yield part
+
+    def frame(self, columns: Collection[str] | None = None) -> pd.DataFrame:
         """The whole table in one DataFrame."""
-        parts = list(self.frames())
-        return pd.concat(parts, ignore_index=True) if parts else self.empty_frame()
+        parts = list(self.frames(columns))
+        return pd.concat(parts, ignore_index=True) if parts else self.empty_frame(columns)
 
-    def empty_frame(self) -> pd.DataFrame:
+    def empty_frame(self, columns: Collection[str] | None = None) -> pd.DataFrame:
+        names = list(self.table.columns) if columns is None else list(columns)
         return pd.DataFrame(
-            {name: _as_series(_empty(col), col) for name, col in self.table.columns.items()}
+            {
+                name: _as_series(_empty(self.table.columns[name]), self.table.columns[name])
+                for name in names
+            }
         )
 
-    def chunk_frame(self, chunk: Chunk) -> pd.DataFrame:
-        """One chunk's rows, every column in spec order."""
+    def chunk_frame(
+        self,
+        chunk: Chunk,
+        columns: Collection[str] | None = None,
+        *,
+        positions: Collection[str] = (),
+    ) -> pd.DataFrame:
+        """One chunk's rows, every column (or `columns`) in spec order.
+
+        A subset is made from the same streams as the whole, so its values are the same: a
+        parent regenerated for its children costs only the columns they read. Columns named in
+        `positions` (see ``key_owner``) come as int64 row positions in the table whose sequence
+        key they hold (-1 for null), so children format only the keys they pick.
+        """
         n = chunk.rows
+        positions = set(positions)
+        requested = list(self.table.columns) if columns is None else list(columns)
+        as_values = self.closure([c for c in requested if c not in positions])
+        made = self.closure([*as_values, *positions])
         rows = chunk.row_start + np.arange(n, dtype=np.int64)
         cols: dict[str, np.ndarray] = {}
+        pos: dict[str, np.ndarray] = {}
         parent_rows: dict[str, np.ndarray] = {}  # FK label -> parent row index per child row
         counts = None
+        driving_rows = None
         if self.driving is not None:
-            counts = self.counts[chunk.parent_start : chunk.parent_stop]
+            counts = self.counts(chunk)
             parent_rows[self.driving.label] = np.repeat(
                 np.arange(chunk.parent_start, chunk.parent_stop), counts
             )
+            wanted, wanted_positions = self._slice_columns(as_values, positions & set(made))
+            if wanted or wanted_positions:
+                driving_rows = self._driving_rows(chunk, wanted, wanted_positions)
+        else:
+            wanted_positions = []
+        context = _ChunkParents(self, chunk, driving_rows, wanted_positions)
 
-        plain = [c for c, col in self.table.columns.items() if self._is_plain(c, col)]
-        for name in plain:
+        for name in made:
             column = self.table.columns[name]
-            cols[name] = self._plain(name, column, chunk, rows, counts)
-        self._fill_foreign_keys(chunk, cols, parent_rows)
+            if name in positions and column.source == "sequence":
+                pos[name] = rows  # this table's own sequence key
+                if name not in as_values:
+                    continue
+            if self._is_plain(name, column):
+                cols[name] = self._plain(name, column, chunk, rows, counts)
+        self._fill_foreign_keys(chunk, cols, pos, parent_rows, made, as_values, positions, context)
         for name in self._after_order():
-            cols[name] = self._after(name, chunk, cols, parent_rows)
-        for name, column in self.table.columns.items():
-            if column.null_fraction and self.table.fk_for_column(name) is None:
+            if name in made:
+                cols[name] = self._after(name, chunk, cols, parent_rows, context)
+        for name in made:
+            column = self.table.columns[name]
+            if name in cols and column.null_fraction and self.table.fk_for_column(name) is None:
                 mask = stream(self.seed, self.name, chunk.index, f"null:{name}").random(n)
                 cols[name] = _with_nulls(cols[name], mask < column.null_fraction)
+        out = [c for c in self.table.columns if c in set(requested)]
+        if not self.rows_as_planned:
+            return self._checked_rows(chunk, cols, out)
+        frame = _chunk_frame(cols, self.table, [c for c in out if c not in positions])
+        for name in out:
+            if name in positions:
+                frame.insert(out.index(name), name, pos[name])
+        return frame
+
+    def _checked_rows(self, chunk: Chunk, cols: dict, out: list[str]) -> pd.DataFrame:
+        """The chunk less the rows that break a CHECK or repeat a key (understood CHECKs are
+        repaired first; the rest are judged by `row_filter`)."""
+        n = chunk.rows
         keep = None
         if self._constrained and n:
             rng = stream(self.seed, self.name, chunk.index, "checks")
             keep = constraints.enforce(cols, self.table, rng)
-        frame = _chunk_frame(cols, self.table)
+        frame = _chunk_frame(cols, self.table, list(self.table.columns))
         if self.row_filter is not None and len(frame):
             allowed = np.asarray(self.row_filter(self.name, frame), dtype=bool)
             keep = allowed if keep is None else keep & allowed
@@ -286,7 +390,7 @@ class TableGenerator:
                     table=self.name,
                 )
             frame = self._drop(frame, keep)
-        return frame
+        return frame[out]
 
     def _drop(self, frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
         """The kept rows; a self-reference to a dropped row becomes a root (NULL)."""
@@ -309,6 +413,36 @@ class TableGenerator:
         if column.source is None:  # a FK column, or a type that fills itself (uuid, json)
             return column.type in SELF_FILLING_TYPES and self.table.fk_for_column(name) is None
         return column.source != "after"
+
+    def _driving_rows(self, chunk: Chunk, wanted: list[str], wanted_positions: list[str]):
+        parent = self.driving.references.table
+        if wanted_positions:
+            return self.source.rows(
+                parent,
+                [*wanted, *wanted_positions],
+                chunk.parent_start,
+                chunk.parent_stop,
+                positions=wanted_positions,
+            )
+        return self.source.rows(parent, wanted, chunk.parent_start, chunk.parent_stop)
+
+    def key_owner(self, column: str) -> str | None:
+        """The table whose sequence key `column` holds (the key itself, or an FK copied from
+        one), when the source can compute those keys from positions; else None."""
+        owner_of = getattr(self.source, "key_owner", None)
+        if owner_of is None or not self.rows_as_planned:
+            return None
+        table = self.table
+        if column == _sequence_key_name(table, self.total_rows):
+            return self.name
+        fk = table.fk_for_column(column)
+        if fk is None or len(fk.columns) != 1 or fk.references.table == self.name:
+            return None
+        if fk.via is None:
+            target = fk.references.table
+            return target if owner_of(target, fk.references.columns[0]) == target else None
+        through, copied = resolve_via(self.spec, self.name, fk)
+        return owner_of(through.references.table, copied.columns[0])
 
     def _plain(self, name, column: ColumnSpec, chunk: Chunk, rows, counts) -> np.ndarray:
         n = len(rows)
@@ -366,12 +500,14 @@ class TableGenerator:
         order = np.random.default_rng(table_seed(self.seed, self.name, f"unique:{name}"))
         return options[order.permutation(len(options))[rows]]
 
-    def _fill_foreign_keys(self, chunk: Chunk, cols: dict, parent_rows: dict) -> None:
+    def _fill_foreign_keys(
+        self, chunk: Chunk, cols, pos, parent_rows, made, as_values, positions, context
+    ) -> None:
         n = chunk.rows
         nulls: dict[str, np.ndarray | None] = {}  # FK label -> the rows it left null, if any
         for fk in self.table.foreign_keys:
             target = fk.references.table
-            if fk.via is not None:
+            if fk.via is not None or not any(c in made for c in fk.columns):
                 continue
             if any(fk is d for d in self.deferred):  # filled once its target exists
                 for column in fk.columns:
@@ -382,7 +518,7 @@ class TableGenerator:
                 continue
             if fk is not self.driving:
                 rng = stream(self.seed, self.name, chunk.index, f"fk:{fk.label}")
-                n_parents = len(self.parents[target])
+                n_parents = self.parent_count(target)
                 if n_parents == 0 and n:
                     raise SpecError(
                         f"foreign key {fk.label}: {target} has no rows to reference",
@@ -393,11 +529,14 @@ class TableGenerator:
             picked = parent_rows[fk.label]
             null = nulls[fk.label] = self._fk_nulls(fk, chunk, n)
             for column, ref in zip(fk.columns, fk.references.columns, strict=True):
-                taken = self._parent_column(target, ref)[picked]
-                cols[column] = _with_nulls(taken, null) if null is not None else taken
+                if column in positions:
+                    pos[column] = picked if null is None else np.where(null, -1, picked)
+                if column in as_values:
+                    taken = context.values(fk, ref, picked)
+                    cols[column] = _with_nulls(taken, null) if null is not None else taken
         for fk in self.table.foreign_keys:
-            if fk.via is not None:
-                self._copy_via(fk, cols, parent_rows, nulls)
+            if fk.via is not None and any(c in made for c in fk.columns):
+                self._copy_via(fk, cols, pos, parent_rows, nulls, as_values, positions, context)
 
     def _fk_nulls(self, fk: ForeignKeySpec, chunk: Chunk, n: int) -> np.ndarray | None:
         fraction = max(self.table.columns[c].null_fraction for c in fk.columns)
@@ -422,22 +561,37 @@ class TableGenerator:
                 )
             cols[column] = _with_nulls(cols[ref][parent], root)
 
-    def _copy_via(self, fk: ForeignKeySpec, cols: dict, parent_rows: dict, nulls: dict) -> None:
+    def _copy_via(
+        self, fk: ForeignKeySpec, cols, pos, parent_rows, nulls, as_values, positions, context
+    ) -> None:
         through, middle_fk = resolve_via(self.spec, self.name, fk)
-        middle_name = through.references.table
         picked = parent_rows[through.label]
         # Where the FK it goes through is null; known when that FK was filled, else looked for.
         null = (
             nulls[through.label] if through.label in nulls else _null_mask(cols[through.columns[0]])
         )
+        if null is not None and not null.any():
+            null = None
         for column, middle_column in zip(fk.columns, middle_fk.columns, strict=True):
-            taken = self._parent_column(middle_name, middle_column)[picked]
-            cols[column] = _with_nulls(taken, null) if null is not None and null.any() else taken
-        target = self.parents.get(fk.references.table)
-        if target is not None:  # an `after` rule reads that parent: find its rows by key
-            keys = pd.MultiIndex.from_frame(target[fk.references.columns])
-            found = pd.MultiIndex.from_arrays([cols[c] for c in fk.columns])
-            parent_rows[fk.label] = keys.get_indexer(found)
+            if column in positions:
+                found = context.positions(through, middle_column, picked)
+                pos[column] = found if null is None else np.where(null, -1, found)
+            if column in as_values:
+                taken = context.values(through, middle_column, picked)
+                cols[column] = _with_nulls(taken, null) if null is not None else taken
+        if self._after_reads(fk):  # an `after` rule reads that parent: find its rows by key
+            found = [cols[c] for c in fk.columns]
+            parent_rows[fk.label] = self.source.locate(
+                fk.references.table, list(fk.references.columns), found
+            )
+
+    def _after_reads(self, fk: ForeignKeySpec) -> bool:
+        for column in self.table.columns.values():
+            if column.after and "." in column.after:
+                after_fk, _ = resolve_after(self.spec, self.name, column.after)
+                if after_fk is fk:
+                    return True
+        return False
 
     def _after_order(self) -> list[str]:
         pending = [c for c, col in self.table.columns.items() if col.source == "after"]
@@ -450,7 +604,7 @@ class TableGenerator:
                     pending.remove(name)
         return ordered
 
-    def _after(self, name: str, chunk: Chunk, cols: dict, parent_rows: dict) -> np.ndarray:
+    def _after(self, name: str, chunk: Chunk, cols: dict, parent_rows: dict, context) -> np.ndarray:
         column = self.table.columns[name]
         fk, ref = resolve_after(self.spec, self.name, column.after)
         if fk is None:
@@ -458,23 +612,82 @@ class TableGenerator:
         else:
             picked = parent_rows[fk.label]
             unit = f"datetime64[{DATE_UNIT[column.type]}]"  # the child's resolution
-            source = self._parent_column(fk.references.table, ref, unit)
             # A null FK (found by key, -1) has no parent date to be after; the driving FK's
             # rows always have a parent.
             unmatched = None if fk is self.driving else picked < 0
             if unmatched is not None and unmatched.any():
-                lower = source[np.where(unmatched, 0, picked)]
+                lower = context.values(fk, ref, np.where(unmatched, 0, picked)).astype(unit)
                 lower[unmatched] = np.datetime64("NaT")
             else:
-                lower = source[picked]
+                lower = context.values(fk, ref, picked).astype(unit, copy=False)
         rng = stream(self.seed, self.name, chunk.index, name)
         return dates.after_values(column, lower, rng)
+
+
+class _ChunkParents:
+    """One chunk's view of its parents: the driving FK's slice, or the source at positions.
+
+    Slice columns that came as key positions (``TableGenerator.key_owner``) are turned into keys
+    only for the rows picked.
+    """
+
+    def __init__(self, generator: TableGenerator, chunk: Chunk, driving_rows, as_positions):
+        self.generator = generator
+        self.chunk = chunk
+        self.driving_rows = driving_rows
+        self.as_positions = set(as_positions)
+        self._arrays: dict[str, np.ndarray] = {}
+        self._keys: dict[str, np.ndarray] = {}
+
+    def _slice(self, column: str) -> np.ndarray:
+        if column not in self._arrays:
+            self._arrays[column] = as_array(self.driving_rows[column])
+        return self._arrays[column]
+
+    def _in_slice(self, fk: ForeignKeySpec, column: str) -> bool:
+        generator = self.generator
+        return (
+            fk is generator.driving
+            and self.driving_rows is not None
+            and column in self.driving_rows.columns
+        )
+
+    def positions(self, fk: ForeignKeySpec, column: str, picked: np.ndarray) -> np.ndarray:
+        """Key positions of `fk`'s target's `column` at parent rows `picked`."""
+        if self._in_slice(fk, column) and column in self.as_positions:
+            return self._slice(column)[picked - self.chunk.parent_start]
+        raise AssertionError(f"{fk.references.table}.{column} was not read as key positions")
+
+    def values(self, fk: ForeignKeySpec, column: str, picked: np.ndarray) -> np.ndarray:
+        """`fk`'s target's `column` at parent rows `picked` (global positions).
+
+        From the driving slice, keys that came as positions are written out once per slice row
+        (a chunk's worth of parents) and then gathered, siblings sharing one string object; or,
+        when there are fewer children than parents, written out for the children directly.
+        """
+        generator = self.generator
+        source = generator.source
+        if self._in_slice(fk, column):
+            local = picked - self.chunk.parent_start
+            if column not in self.as_positions:
+                return self._slice(column)[local]
+            owner = source.key_owner(fk.references.table, column)
+            if column not in self._keys and len(local) < len(self.driving_rows):
+                return source.keys_at(owner, self._slice(column)[local])  # fewer children
+            if column not in self._keys:
+                self._keys[column] = source.keys_at(owner, self._slice(column))
+            return self._keys[column][local]
+        return source.take(fk.references.table, column, picked)
 
 
 # -- arrays and frames -----------------------------------------------------------------------
 
 
-def _chunk_frame(cols: dict[str, np.ndarray], table: TableSpec) -> pd.DataFrame:
+def _sequence_key_name(table, total_rows: int) -> str | None:
+    return sort_key(table)[0] if sequence_key(table, total_rows) is not None else None
+
+
+def _chunk_frame(cols: dict[str, np.ndarray], table, names: list[str]) -> pd.DataFrame:
     """The chunk's arrays as a frame of canonical dtypes, without copying them again.
 
     Every array was made for this chunk, so the frame may own it; one block per column also
@@ -483,21 +696,11 @@ def _chunk_frame(cols: dict[str, np.ndarray], table: TableSpec) -> pd.DataFrame:
     """
     seen: set[int] = set()
     series = {}
-    for name, column in table.columns.items():
+    for name in names:
         array = cols[name]
-        series[name] = _as_series(array, column, copy=id(array) in seen)
+        series[name] = _as_series(array, table.columns[name], copy=id(array) in seen)
         seen.add(id(array))
     return pd.DataFrame(series, copy=False)
-
-
-def _as_array(series: pd.Series) -> np.ndarray:
-    """A parent column as NumPy: text as object (whatever string dtype it came in), else as is."""
-    array = series.to_numpy()
-    if array.dtype.kind == "M":
-        return array
-    if array.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-        return series.to_numpy(dtype=object)
-    return array
 
 
 def _null_mask(array: np.ndarray) -> np.ndarray:

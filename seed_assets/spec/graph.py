@@ -53,6 +53,18 @@ def descendants(spec: Spec, table: str) -> list[str]:
     return [name for name in topological_order(spec) if name in found]
 
 
+def ancestors(spec: Spec, table: str) -> list[str]:
+    """Every table `table` depends on, directly or not, in topological order."""
+    found: set[str] = set()
+    frontier = [table]
+    while frontier:
+        for parent in parents(spec, frontier.pop()):
+            if parent not in found:
+                found.add(parent)
+                frontier.append(parent)
+    return [name for name in topological_order(spec) if name in found]
+
+
 def topological_order(spec: Spec) -> list[str]:
     """Tables parents-first, each cycle's tables together in their generation order; ties keep
     the spec's order, so the order is stable. Raises SpecError for a cycle that cannot be made."""
@@ -151,8 +163,42 @@ def check_spec(spec: Spec) -> None:
         _check_counts(name, table)
         for column_name, column in table.columns.items():
             _check_column(spec, name, table, column_name, column)
+        if table.partitions is not None:
+            partition_column(spec, name)
     topological_order(spec)
     _check_expectations(spec)
+
+
+def sequence_key_column(table: TableSpec) -> str | None:
+    """The table's primary key when it is one sequence column (not restarted per parent, never
+    null): its values follow row numbers, so row ranges are key ranges."""
+    if len(table.primary_key) != 1:
+        return None
+    name = table.primary_key[0]
+    column = table.columns[name]
+    if column.source != "sequence" or column.sequence.per_parent or column.null_fraction:
+        return None
+    return name
+
+
+def partition_column(spec: Spec, name: str) -> tuple[str, str]:
+    """The column whose value ranges delimit a partition of `name`, and whose key it is: its
+    own sequence primary key, or its driving FK to a parent with one. SpecError otherwise."""
+    table = spec.tables[name]
+    own = sequence_key_column(table)
+    if own is not None:
+        return own, name
+    driving = table.driving_fk
+    if driving is not None and len(driving.columns) == 1:
+        parent = spec.tables[driving.references.table]
+        if sequence_key_column(parent) == driving.references.columns[0]:
+            return driving.columns[0], driving.references.table
+    raise SpecError(
+        "`partitions` needs a primary key that is one `sequence` column, or a driving FK (with "
+        "`cardinality`) to a table whose primary key is one; give the table a sequence key or "
+        "drop `partitions`",
+        table=name,
+    )
 
 
 def _need_columns(table_name: str, table: TableSpec, columns: Iterable[str], what: str) -> None:

@@ -594,6 +594,16 @@ class TableSpec(_Model):
     def _checks(cls, value: Any) -> Any:
         return [_check_shorthand(v) for v in value] if isinstance(value, list) else value
 
+    partitions: int | None = Field(
+        None,
+        ge=1,
+        le=10_000,
+        description="Materialise this table in Dagster as this many partitions: ranges of its "
+        "parent chunks (of its own chunks for a table no FK drives), each generated, checked and "
+        "written alone. Needs a sequence primary key, or a driving FK to a table with one.",
+        examples=[8],
+    )
+
     @field_validator("primary_key", mode="before", json_schema_input_type=_NAMES_INPUT)
     @classmethod
     def _one_key(cls, value: Any) -> Any:

@@ -142,6 +142,7 @@ def clear_for(target: Target, conn: sa.Connection, spec: Spec, name: str) -> Non
         target._empty(conn, emptied)
     for child in cleared:
         registry.record(conn, child, status="cleared", row_count=0)
+        registry.forget_partitions(conn, child)
 
 
 # -- deferred constraint checks --------------------------------------------------------------------

@@ -50,3 +50,48 @@ def entries(conn: sa.Connection) -> dict[str, sa.Row]:
     if not sa.inspect(conn).has_table(REGISTRY):
         return {}
     return {row.table_name: row for row in conn.execute(sa.select(registry_table))}
+
+
+# Partitions written of a partitioned table (a Dagster asset in N partitions): which, with how
+# many rows, for which seed and scale. The whole-table check reads this to know it is whole.
+PARTITIONS = "seed_assets_partitions"
+partitions_table = sa.Table(
+    PARTITIONS,
+    _metadata,
+    sa.Column("table_name", sa.String(128), primary_key=True),
+    sa.Column("partition_no", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("partitions", sa.Integer, nullable=False),
+    sa.Column("row_count", sa.BigInteger, nullable=False),
+    sa.Column("seed", sa.BigInteger, nullable=False),
+    sa.Column("scale", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+
+def ensure_partitions(conn: sa.Connection) -> None:
+    partitions_table.create(conn, checkfirst=True)
+
+
+def record_partition(conn: sa.Connection, table: str, number: int, **values) -> None:
+    values["updated_at"] = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    where = (partitions_table.c.table_name == table) & (partitions_table.c.partition_no == number)
+    conn.execute(sa.delete(partitions_table).where(where))
+    conn.execute(
+        sa.insert(partitions_table).values(table_name=table, partition_no=number, **values)
+    )
+
+
+def partitions_of(conn: sa.Connection, table: str) -> dict[int, dict]:
+    if not sa.inspect(conn).has_table(PARTITIONS):
+        return {}
+    query = sa.select(partitions_table).where(partitions_table.c.table_name == table)
+    return {
+        row.partition_no: {"rows": row.row_count, "seed": row.seed, "scale": row.scale}
+        for row in conn.execute(query)
+    }
+
+
+def forget_partitions(conn: sa.Connection, table: str) -> None:
+    """The table was replaced whole or emptied: no partition of it stands any more."""
+    if sa.inspect(conn).has_table(PARTITIONS):
+        conn.execute(sa.delete(partitions_table).where(partitions_table.c.table_name == table))

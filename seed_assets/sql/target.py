@@ -76,7 +76,12 @@ class Target:
 
     @staticmethod
     def for_url(url: str) -> Target:
-        """The writer for a SQLAlchemy URL; its driver must be named and installed."""
+        """The writer for a SQLAlchemy URL (its driver named and installed), or for a
+        ``parquet:///dir`` directory (``output/parquet.py``, same interface)."""
+        from seed_assets.output.parquet import ParquetTarget, is_parquet_url
+
+        if is_parquet_url(url):
+            return ParquetTarget(url)
         try:
             parsed = sa.make_url(url)
         except sa.exc.ArgumentError as exc:
@@ -187,6 +192,123 @@ class Target:
         result.committed = True
         return result
 
+    def write_partition(
+        self,
+        spec: Spec,
+        name: str,
+        frames: Iterable[pd.DataFrame],
+        *,
+        partition: int,
+        partitions: int,
+        seed: int,
+        scale: float,
+        key_range=None,
+        on_rows: Callable[[int], None] | None = None,
+        on_error: OnError = "fail",
+        approve: Callable[[], bool] | None = None,
+        cancel: CancelToken | None = None,
+    ) -> WriteResult:
+        """Replace one partition of `name` in its own transaction: its rows (`key_range`: rows
+        whose column lies in [low, high]) deleted, `frames` loaded, the partition recorded.
+        `approve()` after the last row returning False rolls it all back (``committed`` False).
+
+        The table stays `partial` until its whole-table check calls ``complete_partitions``.
+        Tables below it would keep rows whose parents were deleted: they are emptied, as a
+        whole-table write empties them. Partitions of one table may load at the same time
+        (parallel steps), so FKs stay in place while they do.
+        """
+        sa_table = build_metadata(spec).tables[name]
+        table = spec.tables[name]
+        result = WriteResult(name)
+        self.__dict__.pop("_constraints_seen", None)  # a user may have changed them since
+        self._ensure_registry()
+        created = self._ensure_table(spec, name, sa_table)
+        try:
+            with self.engine.begin() as conn:
+                owned = registry.entry(conn, name)
+                ours = owned is not None and owned.spec_name == spec.name
+                if not ours and not created and self._count(conn, name):
+                    whose = f"spec '{owned.spec_name}'" if owned else "someone else (not this tool)"
+                    raise TargetError(
+                        f"table '{name}' in {self.display_url} holds rows written by {whose}; "
+                        "refusing to write partitions into it. Empty it, or use another target"
+                    )
+                self._clear_descendants(conn, spec, name)
+                if key_range is not None:
+                    column = sa_table.c[key_range.column]
+                    conn.execute(
+                        sa.delete(sa_table).where(column.between(key_range.low, key_range.high))
+                    )
+                position = 0
+                for frame, encoded in self._prefetch(self._batches(frames, table, name)):
+                    if cancel is not None and cancel.requested:
+                        raise LoadCancelled(name)
+                    self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
+                    position += len(frame)
+                    if on_rows:
+                        on_rows(len(frame))
+                if result.rejected_count and on_error == "fail":
+                    raise LoadError(name, self.display_url, result.rejected, result.rejected_count)
+                if approve is not None and not approve():
+                    raise NotApproved
+                advance_identities(conn, name, table)
+                registry.record_partition(
+                    conn,
+                    name,
+                    partition,
+                    partitions=partitions,
+                    row_count=result.rows,
+                    seed=seed,
+                    scale=scale,
+                )
+                rows = sum(p["rows"] for p in registry.partitions_of(conn, name).values())
+                registry.record(
+                    conn,
+                    name,
+                    spec_name=spec.name,
+                    created_by_tool=bool(owned.created_by_tool) if ours else created,
+                    status="partial",
+                    row_count=rows,
+                    seed=seed,
+                    scale=scale,
+                )
+        except NotApproved:
+            result.committed = False
+            return result
+        result.committed = True
+        return result
+
+    def _ensure_table(self, spec: Spec, name: str, sa_table: sa.Table) -> bool:
+        """Create `name` (registered, empty) and the partitions registry when missing, in their
+        own transaction: parallel steps may try at once. Returns whether it created the table."""
+        for attempt in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    registry.ensure_partitions(conn)
+                    if sa.inspect(conn).has_table(name):
+                        entry = registry.entry(conn, name)
+                        return bool(entry is not None and entry.created_by_tool)
+                    sa_table.create(conn)
+                    registry.record(
+                        conn, name, spec_name=spec.name, created_by_tool=True, status="cleared",
+                        row_count=0, seed=spec.seed, scale=1.0,
+                    )  # fmt: skip
+                    return True
+            except sa.exc.DBAPIError:  # another step created it first: look again
+                if attempt == 2:
+                    raise
+        return False
+
+    def partition_entries(self, spec: Spec, name: str) -> dict[int, dict]:
+        """The partitions written of `name`: number -> rows, seed, scale."""
+        with self.engine.connect() as conn:
+            return registry.partitions_of(conn, name)
+
+    def complete_partitions(self, spec: Spec, name: str, *, rows: int) -> None:
+        """Record a table written by partitions as complete (after its whole-table checks)."""
+        with self.engine.begin() as conn:
+            registry.record(conn, name, status="complete", row_count=rows)
+
     def _ensure_registry(self) -> None:
         # Sibling assets may create it at the same moment: a lost race is not an error.
         try:
@@ -258,6 +380,7 @@ class Target:
             return created
         if ours:
             self._clear_descendants(conn, spec, name)
+            registry.forget_partitions(conn, name)  # replaced whole: no partition of it stands
             if created and self._shape_changed(inspector, name, sa_table):
                 # The spec changed shape since the last run.
                 links.recreate_table(conn, spec, name, sa_table.metadata)

@@ -1,6 +1,8 @@
 """The same checks over a database that already exists (``seed-assets validate``).
 
-Tables are read whole, in primary-key order. Each column is given the engine's dtype where its
+Tables are read in chunks, in primary-key order, and checked chunk by chunk (``stream.py``), so
+memory stays bounded whatever their size (a spec with FK cycles is read whole: its deferred
+FKs point at later tables). Each column is given the engine's dtype where its
 values allow; a column whose values do not fit (text in a numeric column, which SQLite accepts)
 is kept as read, so the Pandera check reports the wrong dtype instead of the reader failing.
 """
@@ -13,11 +15,11 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from seed_assets.engine.frames import as_series
 from seed_assets.engine.links import link_columns
 from seed_assets.engine.table import sort_key
 from seed_assets.errors import TargetError
-from seed_assets.spec.graph import linked_fks, links_name, topological_order
+from seed_assets.output.reading import TableReader, TargetParents, tolerant_frame
+from seed_assets.spec.graph import components, linked_fks, links_name, topological_order
 from seed_assets.spec.models import Spec
 from seed_assets.sql import registry
 from seed_assets.sql.target import Target, mask_url
@@ -25,21 +27,9 @@ from seed_assets.validation.inputs import TableData
 from seed_assets.validation.profile import profile_table
 from seed_assets.validation.report import assemble, table_section
 from seed_assets.validation.rules import check_links, check_table
+from seed_assets.validation.stream import TableChecker
 
-
-def tolerant_frame(frame: pd.DataFrame, spec: Spec, table_name: str) -> pd.DataFrame:
-    """Spec columns in the engine's dtypes where the values fit, as read where they do not."""
-    table = spec.tables[table_name]
-    out = {}
-    for name in frame.columns:
-        series = frame[name]
-        if name in table.columns:
-            try:
-                series = as_series(series, table.columns[name])
-            except (TypeError, ValueError, OverflowError):
-                series = pd.Series(series.to_numpy(dtype=object), dtype=object)
-        out[name] = series.reset_index(drop=True)
-    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+__all__ = ["open_existing", "read_table", "run_scale", "tolerant_frame", "validate_database"]
 
 
 def open_existing(url: str) -> Target:
@@ -53,6 +43,7 @@ def open_existing(url: str) -> Target:
 
 
 def read_table(target: Target, spec: Spec, table_name: str) -> pd.DataFrame:
+    """A whole table, in primary-key order (specs with FK cycles are validated whole)."""
     order = sort_key(spec.tables[table_name])
     quote = target.engine.dialect.identifier_preparer.quote
     with target.engine.connect() as conn:
@@ -63,6 +54,33 @@ def read_table(target: Target, spec: Spec, table_name: str) -> pd.DataFrame:
             query += f" ORDER BY {', '.join(quote(c) for c in usable)}"
         frame = pd.read_sql_query(sa.text(query), conn)
     return tolerant_frame(frame, spec, table_name)
+
+
+def _whole_sections(target: Target, spec: Spec, scale: float | None, on_table) -> dict:
+    """Specs with FK cycles: every table read whole first (a deferred FK points at a later
+    table), then checked, each links step apart."""
+    frames = {name: read_table(target, spec, name) for name in topological_order(spec)}
+    sections = {}
+    for name in topological_order(spec):
+        if on_table:
+            on_table(name, None)
+        pending = frozenset(fk.label for fk in linked_fks(spec, name))
+        data = TableData(spec, name, frames[name], frames, scale=scale, pending=pending)
+        results = check_table(spec, name, frames[name], frames, scale=scale, data=data)
+        profile = profile_table(spec, name, frames[name], frames, data=data)
+        sections[name] = table_section(
+            results, rows=len(frames[name]), written=True, profile=profile
+        )
+        fks = linked_fks(spec, name)
+        if fks:
+            columns = link_columns(spec, name, fks)[name]
+            columns += [c for fk in fks for c in fk.columns if c not in columns]
+            links = frames[name][columns]
+            results = check_links(spec, name, links, frames, scale=scale)
+            sections[links_name(name)] = table_section(results, rows=len(links), written=True)
+        if on_table:
+            on_table(name, len(frames[name]))
+    return sections
 
 
 def run_scale(target: Target, spec: Spec) -> float | None:
@@ -96,28 +114,29 @@ def validate_database(
                 f"'{spec.name}'; generate them first"
             )
         scale = run_scale(target, spec)
-        # Every table first: a deferred FK (closing a cycle) points at a later table.
-        frames = {name: read_table(target, spec, name) for name in topological_order(spec)}
+        if any(c.is_cycle for c in components(spec)):
+            return assemble(
+                spec, target.display_url, _whole_sections(target, spec, scale, on_table)
+            )
+        reader = TableReader(target, spec, tolerant=True)
+        source = TargetParents(reader)
         sections = {}
         for name in topological_order(spec):
             if on_table:
                 on_table(name, None)
-            pending = frozenset(fk.label for fk in linked_fks(spec, name))
-            data = TableData(spec, name, frames[name], frames, scale=scale, pending=pending)
-            results = check_table(spec, name, frames[name], frames, scale=scale, data=data)
-            profile = profile_table(spec, name, frames[name], frames, data=data)
+            rows = reader.count(name)
+            with target.engine.connect() as conn:
+                have = {c["name"] for c in sa.inspect(conn).get_columns(name)}
+            columns = [c for c in spec.tables[name].columns if c in have]
+            checker = TableChecker(spec, name, source, scale=scale, expected_rows=rows)
+            for frame in reader.frames(name, columns):
+                checker.add(frame)
+            results = checker.conclude()
             sections[name] = table_section(
-                results, rows=len(frames[name]), written=True, profile=profile
+                results, rows=rows, written=True, profile=checker.profile()
             )
-            fks = linked_fks(spec, name)
-            if fks:
-                columns = link_columns(spec, name, fks)[name]
-                columns += [c for fk in fks for c in fk.columns if c not in columns]
-                links = frames[name][columns]
-                results = check_links(spec, name, links, frames, scale=scale)
-                sections[links_name(name)] = table_section(results, rows=len(links), written=True)
             if on_table:
-                on_table(name, len(frames[name]))
+                on_table(name, rows)
         return assemble(spec, target.display_url, sections)
     finally:
         target.dispose()

@@ -108,12 +108,58 @@ def _datetime(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=None)
 
 
+def row_count_bounds(spec: Spec, table_name: str, scale: float | None) -> list[tuple]:
+    """The table's row-count rules: (expectation class name, kwargs, subject, bound)."""
+    table = spec.tables[table_name]
+    out = []
+    for rule in spec.expectations.row_counts:
+        if rule.table == table_name:
+            low, high = rule.between
+            out.append(
+                (
+                    "ExpectTableRowCountToBeBetween",
+                    {"min_value": low, "max_value": high},
+                    "row count",
+                    f"[{low:,}, {high:,}]",
+                )
+            )
+    if table.rows is not None and scale is not None:
+        rows = round(table.rows * scale)
+        if may_drop_rows(table):  # rows failing a CHECK or repeating a key were dropped
+            out.append(
+                (
+                    "ExpectTableRowCountToBeBetween",
+                    {"min_value": min(rows, 1), "max_value": rows},
+                    "row count",
+                    f"1 to {rows:,} (rows x scale, less rows dropped by CHECKs and keys)",
+                )
+            )
+        else:
+            out.append(
+                (
+                    "ExpectTableRowCountToEqual",
+                    {"value": rows},
+                    "row count",
+                    f"{rows:,} (rows x scale)",
+                )
+            )
+    return out
+
+
 def build_expectations(
-    spec: Spec, table_name: str, *, scale: float | None = None, pending: Collection[str] = ()
+    spec: Spec,
+    table_name: str,
+    *,
+    scale: float | None = None,
+    pending: Collection[str] = (),
+    row_counts: bool = True,
+    self_references: bool = True,
 ) -> list:
     """The table's expectations, each with ``meta`` naming its subject and bound for the report.
 
-    FKs in `pending` (labels; filled later by a links step) get no expectations here.
+    FKs in `pending` (labels; filled later by a links step) get no expectations here. A sample
+    of the table leaves out its row counts (counted on every row instead) and its
+    self-references (a sampled row's parent row may not be in the sample).
     """
     import great_expectations.expectations as gxe
 
@@ -129,24 +175,9 @@ def build_expectations(
         "columns of the spec present",
         ", ".join(table.columns),
     )
-    for rule in spec.expectations.row_counts:
-        if rule.table == table_name:
-            low, high = rule.between
-            add(
-                gxe.ExpectTableRowCountToBeBetween(min_value=low, max_value=high),
-                "row count",
-                f"[{low:,}, {high:,}]",
-            )
-    if table.rows is not None and scale is not None:
-        rows = round(table.rows * scale)
-        if may_drop_rows(table):  # rows failing a CHECK or repeating a key were dropped
-            add(
-                gxe.ExpectTableRowCountToBeBetween(min_value=min(rows, 1), max_value=rows),
-                "row count",
-                f"1 to {rows:,} (rows x scale, less rows dropped by CHECKs and keys)",
-            )
-        else:
-            add(gxe.ExpectTableRowCountToEqual(value=rows), "row count", f"{rows:,} (rows x scale)")
+    if row_counts:
+        for kind, kwargs, subject, bound in row_count_bounds(spec, table_name, scale):
+            add(getattr(gxe, kind)(**kwargs), subject, bound)
 
     for name, column in table.columns.items():
         if not column.is_nullable:
@@ -204,6 +235,8 @@ def build_expectations(
             )
     for fk in table.foreign_keys:
         if fk.label in pending:
+            continue
+        if not self_references and fk.references.table == table_name:
             continue
         target = f"{fk.references.table}({', '.join(fk.references.columns)})"
         for column, ref in zip(fk.columns, fk.references.columns, strict=True):
@@ -271,6 +304,7 @@ def build_suite(
     scale: float | None = None,
     context=None,
     pending: Collection[str] = (),
+    sampled: bool = False,
 ):
     """The table's ``ExpectationSuite``, in `context` (a new ephemeral one when not given)."""
     import great_expectations as gx
@@ -278,7 +312,15 @@ def build_suite(
     if context is None:
         context = ephemeral_context()
     suite = gx.ExpectationSuite(name=f"{spec.name}.{table_name}")
-    for expectation in build_expectations(spec, table_name, scale=scale, pending=pending):
+    expectations = build_expectations(
+        spec,
+        table_name,
+        scale=scale,
+        pending=pending,
+        row_counts=not sampled,
+        self_references=not sampled,
+    )
+    for expectation in expectations:
         suite.add_expectation(expectation)
     return suite
 
@@ -346,8 +388,15 @@ def _samples(frame: pd.DataFrame, stats: dict, subject: str, have: int) -> list[
     return []
 
 
-def gx_suite(data: TableData) -> CheckResult:
-    """Run the table's GX suite; any expectation that raised makes the whole check ERROR."""
+def gx_suite(
+    data: TableData, *, whole_rows: int | None = None, partial: bool = False
+) -> CheckResult:
+    """Run the table's GX suite; any expectation that raised makes the whole check ERROR.
+
+    With `whole_rows`, `data` is a sample of a table of that many rows: the row-count rules are
+    measured on that count, not by GX on the sample. `partial` (a partition of the table) leaves
+    them to the whole-table check."""
+    sampled = whole_rows is not None or partial
     result = CheckResult(
         data.name,
         "gx_suite",
@@ -358,7 +407,12 @@ def gx_suite(data: TableData) -> CheckResult:
     frame = relational_frame(data)
     context = ephemeral_context()
     suite = build_suite(
-        data.spec, data.name, scale=data.scale, context=context, pending=data.pending
+        data.spec,
+        data.name,
+        scale=data.scale,
+        context=context,
+        pending=data.pending,
+        sampled=sampled,
     )
     validation = run_suite(frame, suite, context)
     errors: list[str] = []
@@ -375,6 +429,20 @@ def gx_suite(data: TableData) -> CheckResult:
         elif not item.success and len(result.samples) < SAMPLE_ROWS:
             result.samples += _samples(frame, item.result or {}, subject, len(result.samples))
     result.measurements = [m for _, m in sorted(measured, key=lambda pair: pair[0])]
+    if whole_rows is not None and not partial:
+        counted = [
+            Measurement(
+                f"{subject} (every row)",
+                str(whole_rows),
+                bound,
+                kwargs["min_value"] <= whole_rows <= kwargs["max_value"]
+                if "min_value" in kwargs
+                else whole_rows == kwargs["value"],
+                whole_rows,
+            )
+            for _, kwargs, subject, bound in row_count_bounds(data.spec, data.name, data.scale)
+        ]
+        result.measurements[1:1] = counted
     expected = len(suite.expectations)
     result.counts.update(
         {

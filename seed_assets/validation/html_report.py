@@ -113,6 +113,8 @@ def _gap_plot(table: str, gap: dict[str, Any]) -> str:
         if gap["rows"]
         else "no rows"
     )
+    if gap.get("every", 1) > 1:  # streamed: the gaps of a deterministic sample
+        facts += f" (a sample: every {gap['every']:,}th row; the temporal check saw every row)"
     if gap.get("same_day") is not None and gap["rows"]:
         facts += f"; same day: {gap['same_day']:,}"
     if gap.get("negative"):

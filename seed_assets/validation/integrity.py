@@ -15,7 +15,7 @@ from scipy.special import chdtrc
 
 from seed_assets.spec.distributions import FixedCount
 from seed_assets.spec.graph import resolve_after, resolve_via
-from seed_assets.spec.models import ForeignKeySpec, TableSpec
+from seed_assets.spec.models import ForeignKeySpec, Spec, TableSpec
 from seed_assets.validation.inputs import TableData
 from seed_assets.validation.keys import increasing_objects, repeated_rows
 from seed_assets.validation.results import (
@@ -284,18 +284,32 @@ def _children_per_parent(data: TableData, fk: ForeignKeySpec) -> np.ndarray:
 
 def cardinality(data: TableData) -> CheckResult:
     """Children per parent: mean within tolerance of the spec's, and the spec's distribution."""
-    result = _result(
-        data,
+    return cardinality_from_counts(
+        data.spec, data.name, lambda fk: _children_per_parent(data, fk), fks=data.foreign_keys
+    )
+
+
+def cardinality_from_counts(
+    spec, name: str, children_per_parent, *, only_driving: bool = False, fks=None
+) -> CheckResult:
+    """``cardinality`` from children-per-parent counts given by `children_per_parent(fk)`
+    (counted chunk by chunk when streaming), for the FKs `fks` covers (default: all).
+    `only_driving` leaves out the ``expectations.children_per_parent`` rules (a partition's
+    parents are not all there)."""
+    result = CheckResult(
+        name,
         "cardinality",
+        ENGINE,
         "Children per parent against the spec: the mean within tolerance, and the distribution "
         "(chi-square against the pmf, so Poisson(15) data may not come out as exactly 15).",
     )
-    spec = data.spec
+    table = spec.tables[name]
+    covered = table.foreign_keys if fks is None else fks
     tolerance = spec.expectations.cardinality_tolerance
-    driving = data.table.driving_fk
-    if driving is not None and any(fk is driving for fk in data.foreign_keys):
+    driving = table.driving_fk
+    if driving is not None and any(fk is driving for fk in covered):
         parent = driving.references.table
-        counts = _children_per_parent(data, driving)
+        counts = children_per_parent(driving)
         dist = driving.cardinality
         label = distribution_label(dist)
         target = dist.expected_mean()
@@ -346,12 +360,14 @@ def cardinality(data: TableData) -> CheckResult:
             if not (ok and fits):
                 result.samples += _histogram_samples(fit)
     for rule in spec.expectations.children_per_parent:
-        if rule.table != data.name:
+        if rule.table != name:
             continue
-        fk = next(f for f in data.table.foreign_keys if f.references.table == rule.parent)
-        if not any(fk is f for f in data.foreign_keys):
+        fk = next(f for f in table.foreign_keys if f.references.table == rule.parent)
+        if not any(fk is f for f in covered):
             continue  # not filled yet, or not this step's
-        counts = _children_per_parent(data, fk)
+        if only_driving and fk is not driving:
+            continue
+        counts = children_per_parent(fk)
         mean = float(counts.mean()) if len(counts) else float("nan")
         low, high = rule.mean
         ok = len(counts) == 0 or low <= mean <= high
@@ -389,41 +405,49 @@ def _binomial_bound(p: float, n: int) -> tuple[float, float]:
     return max(0.0, p - SIGMAS * sigma), min(1.0, p + SIGMAS * sigma)
 
 
+def rate_columns(spec: Spec, table: str) -> list[str]:
+    """The columns whose share of true rows is checked: `rate` columns and `expectations.rates`."""
+    explicit = {r.column for r in spec.expectations.rates if r.table == table}
+    columns = spec.tables[table].columns
+    return [c for c, col in columns.items() if col.rate is not None or c in explicit]
+
+
+def rate_measurement(spec: Spec, table: str, name: str, events: int, n: int) -> Measurement:
+    """`events` true rows of `n` in `table.name`, against its bounds (explicit, or the rate's
+    binomial interval)."""
+    explicit = {r.column: tuple(r.between) for r in spec.expectations.rates if r.table == table}
+    rate = events / n if n else float("nan")
+    if name in explicit:
+        low, high = explicit[name]
+        source = "expectations.rates"
+    else:
+        expected = spec.tables[table].columns[name].rate
+        low, high = _binomial_bound(expected, n)
+        source = f"rate {expected:g} ± {SIGMAS:g} s.e."
+    return Measurement(
+        f"{name}: rate",
+        fmt_rate(rate),
+        f"[{low:.4%}, {high:.4%}] ({source})",
+        n == 0 or low <= rate <= high,
+        None if math.isnan(rate) else rate,
+        low=float(low),
+        high=float(high),
+    )
+
+
 def rare_events(data: TableData) -> CheckResult:
     """Rate columns and `expectations.rates`: the share of true rows within bounds."""
     result = _result(data, "rare_events", "Rare-event rates (share of true rows) within bounds.")
-    explicit = {
-        r.column: tuple(r.between) for r in data.spec.expectations.rates if r.table == data.name
-    }
-    columns = [c for c, col in data.table.columns.items() if col.rate is not None or c in explicit]
-    for name in columns:
+    for name in rate_columns(data.spec, data.name):
         series = data.frame[name]
         if not pd.api.types.is_bool_dtype(series.dtype):
             raise TypeError(f"{data.name}.{name} holds {series.dtype}, not booleans")
         present = series.dropna().to_numpy(dtype=bool)
-        n = len(present)
-        rate = float(present.mean()) if n else float("nan")
-        if name in explicit:
-            low, high = explicit[name]
-            source = "expectations.rates"
-        else:
-            low, high = _binomial_bound(data.table.columns[name].rate, n)
-            source = f"rate {data.table.columns[name].rate:g} ± {SIGMAS:g} s.e."
-        ok = n == 0 or low <= rate <= high
-        result.measurements.append(
-            Measurement(
-                f"{name}: rate",
-                fmt_rate(rate),
-                f"[{low:.4%}, {high:.4%}] ({source})",
-                ok,
-                None if math.isnan(rate) else rate,
-                low=float(low),
-                high=float(high),
-            )
-        )
+        measurement = rate_measurement(data.spec, data.name, name, int(present.sum()), len(present))
+        result.measurements.append(measurement)
         result.counts[f"events: {name}"] = int(present.sum())
-        result.counts[f"rows: {name}"] = n
-        if not ok and len(result.samples) < SAMPLE_ROWS:
+        result.counts[f"rows: {name}"] = len(present)
+        if not measurement.passed and len(result.samples) < SAMPLE_ROWS:
             shown = [*_key_columns(data.table), name]
             result.samples += sample_rows(
                 data.frame[shown], np.flatnonzero(series.fillna(False).to_numpy(dtype=bool))

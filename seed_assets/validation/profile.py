@@ -9,7 +9,6 @@ the bounds), so the plot shows exactly what the gate judged.
 from __future__ import annotations
 
 import math
-import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,14 +18,15 @@ from scipy.stats import binom
 
 from seed_assets.engine.values import draw_numbers
 from seed_assets.spec.graph import resolve_after
-from seed_assets.spec.models import ForeignKeySpec, Spec
+from seed_assets.spec.models import ColumnSpec, ForeignKeySpec, Spec
 from seed_assets.validation.inputs import TableData
 from seed_assets.validation.integrity import clipped_pmf, distribution_label, support_bound
+from seed_assets.validation.results import describe_error
 
 MAX_COUNT_BINS = 40  # children-per-parent bars; the last one reads "k or more"
 GAP_BINS = 30
 EXPECTED_DRAWS = 200_000  # draws of a spec's gap distribution for its expected histogram
-_SECONDS_PER_DAY = 86_400.0
+SECONDS_PER_DAY = 86_400.0
 
 
 def _r(x: float, digits: int = 3) -> float | None:
@@ -44,10 +44,19 @@ def _fold(values: np.ndarray, bins: int) -> list[float]:
 
 def fk_profile(data: TableData, fk: ForeignKeySpec) -> dict[str, Any]:
     """Children per parent through `fk`: observed parents per count, and expected ones."""
-    parent = fk.references.table
     positions, null = data.lookup(fk)
-    n_parents = len(data.rows_of(parent))
+    n_parents = len(data.rows_of(fk.references.table))
     counts = np.bincount(positions[positions >= 0], minlength=n_parents)
+    return counts_profile(data.name, fk, counts, int(null.sum()))
+
+
+def counts_profile(
+    table: str, fk: ForeignKeySpec, counts: np.ndarray, null_children: int
+) -> dict[str, Any]:
+    """`fk_profile` from children counted per parent row (by the streamed checks, chunk by
+    chunk) and the number of children whose FK is null."""
+    parent = fk.references.table
+    n_parents = len(counts)
     observed = np.bincount(counts) if n_parents else np.zeros(1, dtype=np.int64)
     expected = None
     if fk.cardinality is not None:
@@ -58,11 +67,11 @@ def fk_profile(data: TableData, fk: ForeignKeySpec) -> dict[str, Any]:
         expected = clipped_pmf(dist, upto) * n_parents
     elif fk.via is not None:
         role, target = "via", f"follows from `via: {fk.via}`"
-    elif parent == data.name:
+    elif parent == table:
         role, target = "tree", "a forest: parents drawn among earlier rows"
     else:
         role = "reference"
-        children = int((positions >= 0).sum())
+        children = int(counts.sum())
         target = f"each row picks a parent uniformly: binomial({children:,}, 1/{n_parents:,})"
         if n_parents:
             upto = max(int(counts.max()), int(binom.isf(1e-9, children, 1 / n_parents)) + 1)
@@ -82,7 +91,7 @@ def fk_profile(data: TableData, fk: ForeignKeySpec) -> dict[str, Any]:
         "target": target,
         "parents": n_parents,
         "children": int(counts.sum()),
-        "null_children": int(null.sum()),
+        "null_children": int(null_children),
         "mean": _r(counts.mean()) if n_parents else None,
         "expected_mean": _r(fk.cardinality.expected_mean()) if fk.cardinality else None,
         "max": top,
@@ -112,7 +121,7 @@ def _gap_days(data: TableData, name: str, after: str) -> np.ndarray:
         nat = np.datetime64("NaT", "s")
         found = source[np.maximum(positions, 0)] if len(source) else np.full(len(child), nat)
         lower = np.where(positions >= 0, found, nat)
-    gap = (child - lower).astype("timedelta64[s]").astype(np.float64) / _SECONDS_PER_DAY
+    gap = (child - lower).astype("timedelta64[s]").astype(np.float64) / SECONDS_PER_DAY
     gap[np.isnat(child) | np.isnat(lower)] = np.nan
     return gap
 
@@ -120,7 +129,14 @@ def _gap_days(data: TableData, name: str, after: str) -> np.ndarray:
 def gap_profile(data: TableData, name: str, seed: int) -> dict[str, Any]:
     """The histogram of gaps behind `name`'s `after` rule, with the spec's `gap` beside it."""
     column = data.table.columns[name]
-    gap = _gap_days(data, name, column.after)
+    return gaps_profile(column, name, _gap_days(data, name, column.after), seed)
+
+
+def gaps_profile(
+    column: ColumnSpec, name: str, gap: np.ndarray, seed: int, *, every: int = 1
+) -> dict[str, Any]:
+    """`gap_profile` from the gaps in days (NaN where either date is missing); `every` > 1:
+    they are every k-th row's (the streamed checks' sample), and the plot says so."""
     present = gap[~np.isnan(gap)]
     expected_draws = None
     if column.gap is not None:
@@ -161,6 +177,7 @@ def gap_profile(data: TableData, name: str, seed: int) -> dict[str, Any]:
         "max": _r(present.max()) if len(present) else None,
         "negative": int((present < 0).sum()),
         "same_day": int((present < 1).sum()) if column.type == "date" else None,
+        "every": every,
     }
 
 
@@ -181,17 +198,12 @@ def profile_table(
         try:
             out["fks"].append(fk_profile(data, fk))
         except Exception as exc:
-            out["errors"].append(f"children per parent of {fk.label}: {_why(exc)}")
+            out["errors"].append(f"children per parent of {fk.label}: {describe_error(exc)}")
     for column_name, column in data.table.columns.items():
         if column.after is None:
             continue
         try:
             out["gaps"].append(gap_profile(data, column_name, seed))
         except Exception as exc:
-            out["errors"].append(f"gaps of {column_name}: {_why(exc)}")
+            out["errors"].append(f"gaps of {column_name}: {describe_error(exc)}")
     return out
-
-
-def _why(exc: Exception) -> str:
-    where = traceback.extract_tb(exc.__traceback__)[-1]
-    return f"{type(exc).__name__}: {exc} (at {where.name}, line {where.lineno})"

@@ -45,9 +45,19 @@ class ReportPaths:
 
 
 def report_paths(url: str) -> ReportPaths:
-    """Beside a SQLite file (``data/banking.sqlite`` -> ``data/banking.report.json``); for other
-    databases, ``data/<database name>.report.json`` under the working directory (git-ignored,
-    like the SQLite files)."""
+    """Beside a SQLite file (``data/banking.sqlite`` -> ``data/banking.report.json``); inside a
+    Parquet directory (``seed_assets.report.json``); for other databases,
+    ``data/<database name>.report.json`` under the working directory (git-ignored, like the
+    SQLite files)."""
+    from seed_assets.output.parquet import is_parquet_url, parquet_dir
+
+    if is_parquet_url(url):  # inside the Parquet directory
+        folder = parquet_dir(url)
+        return ReportPaths(
+            folder / "seed_assets.report.json",
+            folder / "seed_assets.report.md",
+            folder / "seed_assets.report.html",
+        )
     parsed = sa.make_url(url)
     database = parsed.database or ""
     if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":

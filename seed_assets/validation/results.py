@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,3 +145,9 @@ def fmt_num(x: float, digits: int = 3) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     return f"{x:,.{digits}f}"
+
+
+def describe_error(exc: Exception) -> str:
+    """An exception as a check's ERROR: its type, message and the line that raised it."""
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    return f"{type(exc).__name__}: {exc} (at {where.name}, line {where.lineno})"

@@ -6,7 +6,6 @@ check per rule (``<table>_<rule>``) and the report can say which checks never ra
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ from seed_assets.spec.graph import linked_fks, links_name
 from seed_assets.spec.models import Spec
 from seed_assets.validation import gx_suite, integrity, pandera_schema
 from seed_assets.validation.inputs import TableData
-from seed_assets.validation.results import CheckResult
+from seed_assets.validation.results import CheckResult, describe_error
 
 
 @dataclass(frozen=True)
@@ -145,8 +144,7 @@ def run_rule(rule: Rule, data: TableData) -> CheckResult:
         return rule.run(data)
     except Exception as exc:
         result = CheckResult(data.name, rule.name, rule.engine, rule.description)
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        result.error = f"{type(exc).__name__}: {exc} (at {where.name}, line {where.lineno})"
+        result.error = describe_error(exc)
         return result
 
 

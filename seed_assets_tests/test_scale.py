@@ -1,0 +1,357 @@
+"""Bounded memory without changing a row: chunk-streamed output equals the whole-table output,
+checks aggregated per chunk equal the whole-frame checks, the gate still holds before commit,
+and the Parquet output round-trips. (Memory and speed are measured by bench_scale.py.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from dagster import materialize
+from typer.testing import CliRunner
+
+from seed_assets.assets import build_table_assets
+from seed_assets.cli import app
+from seed_assets.engine.keys import sequence_positions
+from seed_assets.engine.parents import FrameParents, RegeneratedParents
+from seed_assets.engine.run import generate_all, iter_spec
+from seed_assets.errors import TargetError
+from seed_assets.output.parquet import ParquetTarget
+from seed_assets.resources import GenerationResource, TargetResource
+from seed_assets.spec.loader import load_spec
+from seed_assets.sql.target import Target
+from seed_assets.validation.profile import profile_table
+from seed_assets.validation.rules import check_table
+from seed_assets.validation.stream import ParentCounts, TableChecker, check_frames
+from seed_assets_tests.conftest import BANKING, SHOP
+
+GATE = SHOP.parent / "bank_gate.yaml"
+
+
+def _with_chunks(spec, chunk_rows: int):
+    return spec.model_copy(update={"chunk_rows": chunk_rows})
+
+
+def _streamed(spec, **kwargs) -> dict[str, pd.DataFrame]:
+    out = {}
+    for generator, frames in iter_spec(spec, **kwargs):
+        parts = list(frames)
+        out[generator.name] = (
+            pd.concat(parts, ignore_index=True) if parts else generator.empty_frame()
+        )
+    return out
+
+
+def _figures(results) -> list[tuple]:
+    return [(r.name, r.status, [m.to_dict() for m in r.measurements]) for r in results]
+
+
+def _counts(results) -> list[dict]:
+    ignore = {"sample_rows", "sample_every", "table_rows"}
+    return [{k: v for k, v in r.counts.items() if k not in ignore} for r in results]
+
+
+# -- the engine ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "chunk_rows", "max_rows"),
+    [(BANKING, 300, 97), (BANKING, 100_000, None), (SHOP, 13, 5), (GATE, 40, 64)],
+)
+def test_streamed_output_equals_whole_table_output(path, chunk_rows, max_rows):
+    """iter_spec regenerates parents slice by slice; generate_all hands over whole frames."""
+    spec = _with_chunks(load_spec(path), chunk_rows)
+    whole = generate_all(spec, scale=0.5 if path == BANKING else 1)
+    streamed = _streamed(spec, scale=0.5 if path == BANKING else 1, max_rows=max_rows)
+    assert list(streamed) == list(whole)
+    for name in whole:
+        pd.testing.assert_frame_equal(streamed[name], whole[name])
+
+
+def test_a_chunk_alone_and_any_subset_of_its_columns_equal_the_whole(banking):
+    spec = _with_chunks(banking, 200)
+    whole = generate_all(spec)["transactions"]
+    source = RegeneratedParents(spec)
+    generator = source.generator("transactions")
+    chunk = generator.chunks[3]
+    rows = slice(chunk.row_start, chunk.row_start + chunk.rows)
+    alone = generator.chunk_frame(chunk)
+    pd.testing.assert_frame_equal(alone, whole.iloc[rows].reset_index(drop=True))
+    subset = generator.chunk_frame(chunk, columns=["transaction_date", "customer_id"])
+    pd.testing.assert_frame_equal(
+        subset, whole.iloc[rows][["customer_id", "transaction_date"]].reset_index(drop=True)
+    )
+    as_positions = generator.chunk_frame(
+        chunk, columns=["transaction_id", "account_id"], positions=["transaction_id", "account_id"]
+    )
+    keys = source.keys_at("transactions", as_positions["transaction_id"].to_numpy())
+    accounts = source.keys_at("accounts", as_positions["account_id"].to_numpy())
+    assert list(keys) == list(whole["transaction_id"].iloc[rows])
+    assert list(accounts) == list(whole["account_id"].iloc[rows])
+
+
+def test_reference_fks_and_unordered_parents_stream_too(shop):
+    """order_items picks products uniformly over all of them (a sequence key, computed from
+    positions); shipments reads order_items, whose composite key is not a sequence (kept whole)."""
+    spec = _with_chunks(shop, 11)
+    source = RegeneratedParents(spec)
+    assert source.key_column("products") == "sku"
+    assert source.key_column("order_items") is None
+    whole = generate_all(spec)
+    for name in ("order_items", "shipments"):
+        got = source.generator(name).frame()
+        pd.testing.assert_frame_equal(got, whole[name])
+
+
+def test_sequence_keys_are_located_arithmetically_and_exactly(banking):
+    column = banking.tables["customers"].columns["customer_id"]
+    found = np.array(
+        ["CUST000001", "CUST000042", "CUST1", "CUST001001", "CUST000000", None, "X", "CUST00004"],
+        dtype=object,
+    )
+    assert list(sequence_positions(column, found, 1000)) == [0, 41, -1, -1, -1, -1, -1, -1]
+
+
+def test_parent_counts_grow_their_integers_when_needed():
+    counts = ParentCounts(5)
+    counts.add(np.array([1] * 200 + [3]))
+    counts.add(np.array([1] * 100 + [0, 4, 4]))  # 300 children: more than a uint8 holds
+    assert counts.counts.tolist() == [1, 300, 0, 1, 2]
+    counts.add(np.array([4, 0, -1]))  # scattered positions; -1 (no parent) is not counted
+    assert counts.counts.tolist() == [2, 300, 0, 1, 3]
+
+
+# -- checks per chunk -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("path", "step"), [(BANKING, 997), (SHOP, 77), (GATE, 250)])
+def test_checks_per_chunk_equal_the_whole_frame_checks(path, step):
+    spec = load_spec(path)
+    scale = 0.15 if path == BANKING else 1
+    frames = generate_all(spec, scale=scale)
+    for name, frame in frames.items():
+        whole = check_table(spec, name, frame, frames, scale=scale)
+        chunks = [frame.iloc[i : i + step] for i in range(0, len(frame), step)]
+        profile = profile_table(spec, name, frame, frames, seed=3)
+        for source in (FrameParents(spec, frames), RegeneratedParents(spec, scale=scale)):
+            checker = TableChecker(spec, name, source, scale=scale, expected_rows=len(frame))
+            for chunk in chunks:
+                checker.add(chunk)
+            streamed = checker.conclude()
+            assert _figures(streamed) == _figures(whole), name
+            assert _counts(streamed) == _counts(whole), name
+            # The HTML report's plots: the same from chunks as from the whole frame.
+            assert checker.profile(seed=3) == profile, name
+        assert all(r.passed for r in whole), name
+        assert not profile["errors"], name
+
+
+def test_a_sampled_profile_counts_every_child_and_plots_the_samples_gaps():
+    spec = load_spec(GATE)
+    frames = generate_all(spec)
+    frame = frames["transactions"]
+    whole = profile_table(spec, "transactions", frame, frames)
+    checker = TableChecker(
+        spec, "transactions", FrameParents(spec, frames), expected_rows=len(frame), sample_limit=500
+    )
+    for i in range(0, len(frame), 700):
+        checker.add(frame.iloc[i : i + 700])
+    checker.conclude()
+    sampled = checker.profile()
+    assert sampled["fks"] == whole["fks"]  # children per parent: every row, not the sample
+    every = -(-len(frame) // 500)
+    (gap,) = sampled["gaps"]
+    assert gap["every"] == every and whole["gaps"][0]["every"] == 1
+    assert gap["rows"] == len(range(0, len(frame), every)) < whole["gaps"][0]["rows"]
+
+
+def _damaged(gate_frames):
+    frame = gate_frames["transactions"].copy()
+    n = len(frame)
+    frame.loc[n - 10, "account_id"] = "ACC99999999"  # an orphan in the last chunk
+    frame.loc[n - 20, "transaction_id"] = frame.loc[5, "transaction_id"]  # repeats chunk 0
+    frame.loc[n - 30, "transaction_date"] = pd.Timestamp("2019-01-01")
+    owner = frame.loc[n - 40, "customer_id"]
+    frame.loc[n - 40, "customer_id"] = "CUST000001" if owner != "CUST000001" else "CUST000002"
+    frame.loc[100:400, "is_fraud"] = True
+    return frame
+
+
+def test_failures_in_late_chunks_are_counted_as_the_whole_frame_counts_them():
+    spec = load_spec(GATE)
+    frames = generate_all(spec)
+    frames["transactions"] = broken = _damaged(frames)
+    whole = check_table(spec, "transactions", broken, frames)
+    chunks = [broken.iloc[i : i + 500] for i in range(0, len(broken), 500)]
+    streamed = check_frames(
+        spec, "transactions", chunks, FrameParents(spec, frames), expected_rows=len(broken)
+    )
+    assert _figures(streamed) == _figures(whole)
+    failed = {r.rule for r in streamed if not r.passed}
+    assert {"orphan_fks", "duplicate_keys", "temporal", "denormalised_fks", "rare_events"} <= failed
+    orphans = next(r for r in streamed if r.rule == "orphan_fks")
+    assert orphans.counts["orphans: account_id -> accounts"] == 1
+    assert orphans.samples[0]["row"] == len(broken) - 10  # the row number in the table
+
+
+def test_pandera_and_gx_run_on_a_bounded_sample_and_say_so():
+    spec = load_spec(GATE)
+    frames = generate_all(spec)
+    frame = frames["transactions"]
+    chunks = [frame.iloc[i : i + 700] for i in range(0, len(frame), 700)]
+    results = check_frames(
+        spec,
+        "transactions",
+        chunks,
+        FrameParents(spec, frames),
+        expected_rows=len(frame),
+        sample_limit=1000,
+    )
+    by_rule = {r.rule: r for r in results}
+    every = -(-len(frame) // 1000)
+    for rule in ("pandera_schema", "gx_suite"):
+        sampled = by_rule[rule]
+        assert sampled.passed, sampled.failures()
+        assert sampled.counts["sample_every"] == every
+        assert sampled.counts["sample_rows"] == len(range(0, len(frame), every)) <= 1000
+        assert sampled.counts["table_rows"] == len(frame)
+        assert f"every {every:,}th row" in sampled.description
+    assert by_rule["null_rates"].counts["rows"] == len(frame)  # integrity: every row
+
+
+# -- the gate, streamed ----------------------------------------------------------------------------
+
+
+def _late_orphan(spec):
+    """A hook breaking one row of the last chunk of transactions only."""
+    last = RegeneratedParents(spec).generator("transactions").chunks[-1]
+    seen = {"rows": 0}
+
+    def hook(name, frame):
+        if name != "transactions":
+            return frame
+        start = seen["rows"]
+        seen["rows"] += len(frame)
+        if start <= last.row_start < start + len(frame):
+            frame = frame.copy()
+            frame.loc[last.row_start - start, "account_id"] = "ACC99999999"
+        return frame
+
+    return hook
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "parquet", "postgresql"])
+def test_an_orphan_in_a_late_chunk_is_caught_and_nothing_is_committed(kind, tmp_path, request):
+    spec = _with_chunks(load_spec(GATE), 60)  # transactions: 7 chunks
+    url = {
+        "sqlite": f"sqlite:///{tmp_path / 'bank.sqlite'}",
+        "parquet": f"parquet://{tmp_path / 'out'}",
+    }.get(kind) or request.getfixturevalue("pg_url")
+    resources = {"target": TargetResource(url=url), "generation": GenerationResource()}
+    parents = ["customers", "accounts"]
+    assets = build_table_assets(spec, frame_hook=_late_orphan(spec))
+    assert materialize(assets, selection=parents, resources=resources).success
+    result = materialize(
+        assets, selection=["transactions"], resources=resources, raise_on_error=False
+    )
+    assert not result.success
+    checks = {e.asset_check_key.name: e for e in result.get_asset_check_evaluations()}
+    orphans = checks["transactions_orphan_fks"]
+    assert not orphans.passed
+    assert orphans.metadata["orphans: account_id -> accounts"].value == 1
+    last = RegeneratedParents(spec).generator("transactions").chunks[-1]
+    assert orphans.metadata["failing_samples"].value[0]["row"] == last.row_start
+    db = Target.for_url(url)
+    try:
+        assert "transactions" not in db.status()
+        if kind == "parquet":
+            assert db.files(spec, "transactions") == []
+            assert not list((tmp_path / "out").rglob("*.tmp"))  # no half-written file left
+        else:
+            assert db.row_counts(["transactions"])["transactions"] in (None, 0)
+    finally:
+        db.dispose()
+
+
+# -- Parquet ---------------------------------------------------------------------------------------
+
+
+def test_parquet_round_trip_and_ranges_equal_the_generated_frames(shop, tmp_path):
+    target = ParquetTarget(f"parquet://{tmp_path}")
+    for generator, frames in iter_spec(shop, max_rows=40):
+        result = target.write_table(shop, generator.name, frames, seed=shop.seed, scale=1.0)
+        assert result.committed and result.rows == generator.total_rows
+    whole = generate_all(shop)
+    for name, frame in whole.items():
+        pd.testing.assert_frame_equal(target.read_columns(shop, name, list(frame.columns)), frame)
+        part = target.read_range(shop, name, list(frame.columns), 7, 123)
+        pd.testing.assert_frame_equal(part, frame.iloc[7:123].reset_index(drop=True))
+    assert (tmp_path / "shop" / "orders.parquet").is_file()
+    assert target.status()["orders"].status == "complete"
+
+
+def test_parquet_keeps_nothing_when_not_approved_and_never_overwrites_others(banking, tmp_path):
+    target = ParquetTarget(f"parquet://{tmp_path}")
+    frames = generate_all(banking)
+    result = target.write_table(
+        banking, "customers", [frames["customers"]], seed=42, scale=1.0, approve=lambda: False
+    )
+    assert not result.committed
+    assert list(tmp_path.rglob("*.parquet")) == []
+    (tmp_path / "banking").mkdir(exist_ok=True)
+    (tmp_path / "banking" / "accounts.parquet").write_bytes(b"someone else's file")
+    with pytest.raises(TargetError, match="not written by seed-assets"):
+        target.write_table(banking, "accounts", [frames["accounts"]], seed=42, scale=1.0)
+    assert (tmp_path / "banking" / "accounts.parquet").read_bytes() == b"someone else's file"
+    target.write_table(banking, "customers", [frames["customers"]], seed=42, scale=1.0)
+    with pytest.raises(TargetError, match="--if-exists replace"):
+        target.write_table(banking, "customers", [frames["customers"]], seed=42, scale=1.0)
+
+
+def test_cli_generates_to_parquet(tmp_path):
+    url = f"parquet://{tmp_path / 'out'}"
+    done = CliRunner().invoke(app, ["generate", str(SHOP), "--target", url])
+    assert done.exit_code == 0, done.output
+    shop = load_spec(SHOP)
+    target = ParquetTarget(url)
+    for name, frame in generate_all(shop).items():
+        pd.testing.assert_frame_equal(target.read_columns(shop, name, list(frame.columns)), frame)
+
+
+def test_keys_that_outgrow_their_format_still_stream_identically():
+    """C{:02d} past 99 rows no longer sorts as numbers: the parent is put in key order whole
+    (only the columns children read), and the streamed children equal the in-memory ones."""
+    from seed_assets.spec.loader import spec_from_dict
+
+    spec = spec_from_dict(
+        {
+            "name": "wide",
+            "chunk_rows": 7,
+            "tables": {
+                "c": {
+                    "rows": 120,
+                    "primary_key": "id",
+                    "columns": {
+                        "id": {"type": "string", "sequence": "C{:02d}"},
+                        "d": {"type": "date", "between": ["2020-01-01", "2021-01-01"]},
+                    },
+                },
+                "a": {
+                    "primary_key": "aid",
+                    "columns": {
+                        "aid": {"type": "string", "sequence": "A{:05d}"},
+                        "cid": {"type": "string"},
+                        "o": {"type": "date", "after": "c.d", "until": "2022-01-01"},
+                    },
+                    "foreign_keys": [
+                        {"columns": "cid", "references": "c(id)", "cardinality": "poisson(2)"}
+                    ],
+                },
+            },
+        }
+    )
+    assert not RegeneratedParents(spec).generator("c").in_key_order
+    whole = generate_all(spec)
+    streamed = _streamed(spec, max_rows=5)
+    for name in whole:
+        pd.testing.assert_frame_equal(streamed[name], whole[name])
