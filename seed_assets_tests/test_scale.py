@@ -396,3 +396,42 @@ def test_keys_that_outgrow_their_format_still_stream_identically():
     streamed = _streamed(spec, max_rows=5)
     for name in whole:
         pd.testing.assert_frame_equal(streamed[name], whole[name])
+
+
+def _outgrown_spec():
+    from seed_assets.spec.loader import spec_from_dict
+
+    return spec_from_dict(
+        {
+            "name": "outgrown",
+            "chunk_rows": 40,
+            "tables": {
+                "c": {
+                    "rows": 300,
+                    "primary_key": "id",
+                    "columns": {"id": {"type": "string", "sequence": "C{:02d}"}},
+                }
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize("step", [1, 37, 300])
+def test_a_key_past_its_format_width_is_unique_chunk_by_chunk(step):
+    """C99 sorts after C100 as text: the streamed check follows the sequence's numbers instead
+    (at 100M banking rows, CUST{:06d} passes 999,999 and was taken for repeated keys)."""
+    spec = _outgrown_spec()
+    frame = generate_all(spec)["c"]
+    chunks = [frame.iloc[i : i + step] for i in range(0, len(frame), step)]
+    results = check_frames(spec, "c", chunks, FrameParents(spec, {}), expected_rows=len(frame))
+    keys = next(r for r in results if r.rule == "duplicate_keys")
+    assert keys.passed, keys.failures()
+    # A real repeat past the width is still one.
+    broken = frame.copy()
+    broken.loc[250, "id"] = broken.loc[120, "id"]
+    chunks = [broken.iloc[i : i + step] for i in range(0, len(broken), step)]
+    results = check_frames(spec, "c", chunks, FrameParents(spec, {}), expected_rows=len(frame))
+    keys = next(r for r in results if r.rule == "duplicate_keys")
+    assert not keys.passed
+    assert keys.counts["duplicates: id"] == 1
+    assert [s["row"] for s in keys.samples] == [250]

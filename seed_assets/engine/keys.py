@@ -115,6 +115,12 @@ def _format_strings(prefix: str, suffix: str, width: int, zero, numbers: np.ndar
     return text.astype(object)
 
 
+def simple_format(fmt: str | None) -> bool:
+    """Whether a sequence format is none, or PREFIX{:0Nd}SUFFIX / PREFIX{}SUFFIX (the fast path,
+    which ``sequence_positions`` inverts without listing every key)."""
+    return fmt is None or _SIMPLE.match(fmt) is not None
+
+
 def sorts_as_numbers(fmt: str, low: int, high: int) -> bool:
     """Whether `fmt`'s text for every integer in [low, high] sorts as the integers do.
 

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from seed_assets.engine.keys import sequence_positions, simple_format
 from seed_assets.engine.parents import ParentSource, gather, sort_key
 from seed_assets.spec.graph import resolve_after, resolve_via
 from seed_assets.spec.models import ForeignKeySpec, Spec
@@ -153,48 +154,78 @@ class _KeyTracker:
     """Whether a unique key repeats across all chunks.
 
     A key whose chunks come strictly increasing, each above the last (a sequence, as the engine
-    and a primary-key ordered read give it) needs no memory: nothing can repeat. Otherwise its
-    values are kept (Arrow) and compared at the end. A key that was ordered and stops being so
-    cannot be compared with the rows already passed: its later rows that fall within their range
+    and a primary-key ordered read give it) needs no memory: nothing can repeat. A sequence
+    whose text stops sorting as its numbers (``CUST{:06d}`` past 999,999) is followed by its
+    numbers instead (`numbers`: values -> sequence positions, -1 for none). Otherwise its values
+    are kept (Arrow) and compared at the end. A key that was ordered and stops being so cannot
+    be compared with the rows already passed: its later rows that fall within their range
     count as repeats (the check fails: the data was not in key order).
     """
 
-    def __init__(self, key: list[str]) -> None:
+    def __init__(self, key: list[str], numbers=None) -> None:
         self.key = key
-        self.mode: str | None = None
+        self.numbers = numbers if len(key) == 1 else None
+        self.mode: str | None = None  # ordered (by value), numbered, broken, exact
         self.first = self.last = None
         self.kept: list[list[pa.Array]] = []
         self.offsets: list[int] = []
         self.out_of_order: list[np.ndarray] = []
         self.shown: dict[int, dict] = {}
 
+    def _follows(self, values: np.ndarray) -> bool:
+        """Whether `values` are strictly increasing and above every key before them."""
+        return _increasing(values) and (self.last is None or values[0] > self.last)
+
     def add(self, frame: pd.DataFrame, offset: int) -> None:
         if not len(frame):
             return
-        if self.mode in (None, "ordered"):
+        if self.mode in (None, "ordered", "numbered"):
             values = frame[self.key[0]].to_numpy()
-            ordered = len(self.key) == 1 and values.dtype == object and _increasing(values)
-            if ordered and (self.last is None or values[0] > self.last):
-                if self.first is None:
-                    self.first = values[0]
+            text = len(self.key) == 1 and values.dtype == object
+            if self.mode != "numbered" and text and self._follows(values):
+                self.first = values[0] if self.first is None else self.first
                 self.last = values[-1]
                 self.mode = "ordered"
                 return
+            if self.numbers is not None and self._by_numbers(values):
+                return
             # Rows before these were in key order: only their range is known.
-            self.mode = "broken" if self.mode == "ordered" else "exact"
+            self.mode = "broken" if self.mode in ("ordered", "numbered") else "exact"
         if self.mode == "broken":
             values = frame[self.key[0]].to_numpy(dtype=object)
             inside = np.zeros(len(values), dtype=bool)
             present = ~pd.isna(values)
-            try:
-                inside[present] = (values[present] >= self.first) & (values[present] <= self.last)
-            except TypeError:  # values that do not compare with the keys before them
-                inside[present] = True
+            if self.numbers is not None and isinstance(self.first, (int, np.integer)):
+                numbers = self.numbers(values)  # a value that is no key repeats none
+                inside = (numbers >= 0) & (numbers >= self.first) & (numbers <= self.last)
+            else:
+                try:
+                    inside[present] = (values[present] >= self.first) & (
+                        values[present] <= self.last
+                    )
+                except TypeError:  # values that do not compare with the keys before them
+                    inside[present] = True
             rows = np.flatnonzero(inside)
             self.out_of_order.append(rows + offset)
             self._show(frame, rows, offset)
         self.kept.append([to_arrow(frame[c]) for c in self.key])
         self.offsets.append(offset)
+
+    def _by_numbers(self, values: np.ndarray) -> bool:
+        """Follow the key by its sequence numbers from here on, if they are in order."""
+        if self.mode == "ordered":  # the range so far, as numbers
+            bounds = self.numbers(np.array([self.first, self.last], dtype=object))
+            if (bounds < 0).any():
+                return False
+            self.first, self.last = int(bounds[0]), int(bounds[1])
+            self.mode = "numbered"
+        numbers = self.numbers(values)
+        if (numbers < 0).any() or not self._follows(numbers):
+            return False
+        self.first = int(numbers[0]) if self.first is None else self.first
+        self.last = int(numbers[-1])
+        self.mode = "numbered"
+        return True
 
     def _show(self, frame: pd.DataFrame, rows: np.ndarray, offset: int) -> None:
         for row in rows[: SHOWN_ROWS - len(self.shown)]:
@@ -226,6 +257,15 @@ class _KeyTracker:
 
     def samples(self, rows: np.ndarray) -> list[dict]:
         return [self.shown[int(r)] for r in rows if int(r) in self.shown][:SHOWN_ROWS]
+
+
+def _sequence_numbers(table, key: list[str]):
+    """values -> positions in the key's sequence (-1: not one of its keys), for a one-column
+    key the engine numbers with a plain format; else None."""
+    column = table.columns[key[0]] if len(key) == 1 else None
+    if column is None or column.sequence is None or not simple_format(column.sequence.format):
+        return None
+    return lambda values: sequence_positions(column, values, np.iinfo(np.int64).max)
 
 
 def _increasing(values: np.ndarray) -> bool:
@@ -282,7 +322,10 @@ class TableChecker:
         self._samples: dict[str, _Samples] = {r.name: _Samples() for r in self.rules}
         self._counts: dict[str, int | float] = {}
         self._parent_counts: dict[str, ParentCounts] = {}
-        self._keys = [_KeyTracker(k) for k in integrity.unique_keys(self.table)]
+        self._keys = [
+            _KeyTracker(k, _sequence_numbers(self.table, k))
+            for k in integrity.unique_keys(self.table)
+        ]
         self._self_refs: dict[str, dict] = {}
         self._rare: dict[str, list[int]] = {}
         self._rare_rows: dict[str, list[dict]] = {}
