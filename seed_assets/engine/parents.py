@@ -266,7 +266,7 @@ class RegeneratedParents:
         self.seed = spec.seed if seed is None else seed
         self.scale = scale
         self._generators: dict[str, TableGenerator] = {}
-        self._chunks: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._chunks: OrderedDict[tuple, dict] = OrderedDict()
         self._whole: dict[tuple[str, str], np.ndarray] = {}
         self._sorted: dict[str, pd.DataFrame] = {}
         self._orders: dict[str, np.ndarray] = {}
@@ -367,18 +367,28 @@ class RegeneratedParents:
         return out.reset_index(drop=True)
 
     def _chunk(self, table: str, index: int, columns: tuple, positions: tuple) -> pd.DataFrame:
-        key = (table, index, columns, positions)
-        if key in self._chunks:
-            self._chunks.move_to_end(key)
-            return self._chunks[key]
-        generator = self.generator(table)
-        frame = generator.chunk_frame(
-            generator.chunks[index], columns=list(columns), positions=positions
-        )[list(columns)]
-        self._chunks[key] = frame
+        """A chunk's `columns` (those in `positions` as key positions), each regenerated once
+        for every reader: the child's generator and each of its checks ask for different
+        columns of the same parent chunk, some as keys and some as positions. A chunk is kept
+        with every column asked of it so far, in each form asked (any subset of a chunk's
+        columns equals the whole chunk's)."""
+        key = (table, index)
+        have: dict[tuple[str, bool], pd.Series] = self._chunks.get(key, {})
+        wanted = [(c, c in positions) for c in columns]
+        missing = [pair for pair in wanted if pair not in have]
+        if missing:
+            generator = self.generator(table)
+            made = generator.chunk_frame(
+                generator.chunks[index],
+                columns=[c for c, _ in missing],
+                positions=tuple(c for c, as_position in missing if as_position),
+            )
+            have = {**have, **{pair: made[pair[0]] for pair in missing}}
+        self._chunks[key] = have
+        self._chunks.move_to_end(key)
         while len(self._chunks) > self.cached_chunks:
             self._chunks.popitem(last=False)
-        return frame
+        return pd.DataFrame({c: have[(c, p)] for c, p in wanted}, copy=False)
 
     def _sorted_frame(self, table: str, columns: list[str]) -> pd.DataFrame:
         """A parent not in key order by construction: the columns asked for, made whole and put
