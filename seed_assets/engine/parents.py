@@ -260,6 +260,9 @@ class RegeneratedParents:
     """
 
     cached_chunks = 3
+    # A chunk of a big child table (100,000 parents' children) can hold a million rows or more:
+    # the cache keeps the last chunks only while they fit this, and always the last one.
+    cached_bytes = 256 << 20
 
     def __init__(self, spec: Spec, *, seed: int | None = None, scale: float = 1.0) -> None:
         self.spec = spec
@@ -386,9 +389,19 @@ class RegeneratedParents:
             have = {**have, **{pair: made[pair[0]] for pair in missing}}
         self._chunks[key] = have
         self._chunks.move_to_end(key)
-        while len(self._chunks) > self.cached_chunks:
+        while len(self._chunks) > 1 and (
+            len(self._chunks) > self.cached_chunks or self._cached_bytes() > self.cached_bytes
+        ):
             self._chunks.popitem(last=False)
         return pd.DataFrame({c: have[(c, p)] for c, p in wanted}, copy=False)
+
+    def _cached_bytes(self) -> int:
+        """About what the cached chunks hold (a str object counted as 64 bytes)."""
+        return sum(
+            len(series) * 72 if series.dtype == object else series.nbytes
+            for columns in self._chunks.values()
+            for series in columns.values()
+        )
 
     def _sorted_frame(self, table: str, columns: list[str]) -> pd.DataFrame:
         """A parent not in key order by construction: the columns asked for, made whole and put
