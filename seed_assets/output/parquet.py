@@ -28,8 +28,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from seed_assets.engine.frames import canonical_frame
+from seed_assets.engine.table import sort_key
 from seed_assets.errors import TargetError
-from seed_assets.spec.graph import descendants
+from seed_assets.spec.graph import descendants, linked_fks
 from seed_assets.spec.models import INTEGER_TYPES, TEXT_TYPES, ColumnSpec, Spec
 from seed_assets.sql.load_report import LoadCancelled, WriteResult
 
@@ -252,9 +253,77 @@ class ParquetTarget:
             if folder.is_dir():
                 shutil.rmtree(folder)
             self._clear_descendants(spec, name, manifest)
-            manifest["tables"][name] = _entry(spec, "complete", result.rows, seed, scale)
+            # Deferred FKs a links step fills (nullable cycles): not complete before.
+            status = "linking" if linked_fks(spec, name) else "complete"
+            manifest["tables"][name] = _entry(spec, status, result.rows, seed, scale)
         result.committed = True
         return result
+
+    # -- FK cycles: no constraint to defer, so files are written, then rewritten -----------------
+
+    def update_links(
+        self, spec: Spec, name: str, links: pd.DataFrame, *, seed: int, scale: float
+    ) -> int:
+        """Fill `name`'s deferred FK columns from `links` (its key and those columns, in key
+        order, as its file is): the file is rewritten and renamed into place, then marked
+        complete. Returns the rows updated."""
+        entry = self._entries(spec.name).get(name)
+        rows = self.count(spec, name) if self.files(spec, name) else None
+        if entry is None or entry.status not in ("linking", "complete") or rows != len(links):
+            raise TargetError(
+                f"{self.display_url} does not hold the {len(links):,} rows of {name} its links "
+                f"fill (it holds {rows if rows is not None else 'no'} rows); materialise "
+                f"{name} first"
+            )
+        frame = self.read_columns(spec, name, list(spec.tables[name].columns))
+        key = sort_key(spec.tables[name])
+        for column in key:
+            if (
+                not frame[column]
+                .reset_index(drop=True)
+                .equals(links[column].reset_index(drop=True))
+            ):
+                raise TargetError(
+                    f"{self.table_path(spec, name)}: its {column} values are not the ones its "
+                    "links were made for; materialise it again"
+                )
+        for fk in linked_fks(spec, name):
+            for column in fk.columns:
+                frame[column] = links[column].to_numpy()
+        result = WriteResult(name)
+        self._write_file(spec, name, [frame], self.table_path(spec, name), None, None, None, result)
+        with self._manifest(spec) as manifest:
+            manifest["tables"][name] = _entry(spec, "complete", len(frame), seed, scale)
+        return len(frame)
+
+    def write_component(
+        self,
+        spec: Spec,
+        frames,
+        *,
+        seed: int,
+        scale: float,
+        on_rows=None,
+        if_exists="fail",
+        on_error="fail",
+        cancel=None,
+    ) -> dict[str, WriteResult]:
+        """A NOT NULL cycle's tables: every file written (no FK to defer), then all marked
+        complete together, so none is read as complete while another is missing."""
+        results = {}
+        for name, parts in frames.items():
+            hook = (lambda n: on_rows(name, n)) if on_rows else None  # noqa: B023 (used now)
+            results[name] = self.write_table(
+                spec,
+                name,
+                parts,
+                seed=seed,
+                scale=scale,
+                on_rows=hook,
+                if_exists=if_exists,
+                cancel=cancel,
+            )
+        return results
 
     def write_partition(
         self,

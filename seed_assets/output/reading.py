@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from seed_assets.engine.frames import canonical_frame
@@ -84,6 +85,21 @@ class TableReader:
     @property
     def is_parquet(self) -> bool:
         return isinstance(self.target, ParquetTarget)
+
+    def has_table(self, table: str) -> bool:
+        if self.is_parquet:
+            return bool(self.target.files(self.spec, table))
+        with self.engine.connect() as conn:
+            return sa.inspect(conn).has_table(table)
+
+    def present_columns(self, table: str) -> list[str]:
+        """The spec's columns of `table` the target holds (a user's table may lack some)."""
+        if self.is_parquet:
+            have = set(pq.ParquetFile(self.target.files(self.spec, table)[0]).schema_arrow.names)
+        else:
+            with self.engine.connect() as conn:
+                have = {c["name"] for c in sa.inspect(conn).get_columns(table)}
+        return [c for c in self.spec.tables[table].columns if c in have]
 
     def count(self, table: str) -> int:
         if table not in self._counts:

@@ -283,6 +283,8 @@ def update_links(
     """Write `name`'s deferred FK columns from `links` (its key and those columns, key order)
     in one transaction: via a temporary table and one UPDATE joined on the key. Marks the
     table complete; returns the rows updated."""
+    if not hasattr(target, "engine"):  # a file target (Parquet) rewrites the file itself
+        return target.update_links(spec, name, links, seed=seed, scale=scale)
     table = spec.tables[name]
     fks = linked_fks(spec, name)
     if not fks:
@@ -397,6 +399,17 @@ def write_component(
     """Write every table of a NOT NULL cycle in ONE transaction, FK checks deferred to its end
     (see ``deferred_checks``): the same preparation, batches and refused-row reports as
     ``Target.write_table``, for all of them at once. Returns each table's result."""
+    if not hasattr(target, "engine"):  # a file target (Parquet): no FK checks to defer
+        return target.write_component(
+            spec,
+            frames,
+            seed=seed,
+            scale=scale,
+            on_rows=on_rows,
+            if_exists=if_exists,
+            on_error=on_error,
+            cancel=cancel,
+        )
     names = list(frames)
     metadata = build_metadata(spec)
     results = {name: WriteResult(name) for name in names}

@@ -12,16 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
 import sqlalchemy as sa
 
 from seed_assets.engine.links import link_columns
-from seed_assets.engine.table import sort_key
 from seed_assets.errors import TargetError
+from seed_assets.output.parquet import ParquetTarget, is_parquet_url, parquet_dir
 from seed_assets.output.reading import TableReader, TargetParents, tolerant_frame
 from seed_assets.spec.graph import components, linked_fks, links_name, topological_order
 from seed_assets.spec.models import Spec
-from seed_assets.sql import registry
 from seed_assets.sql.target import Target, mask_url
 from seed_assets.validation.inputs import TableData
 from seed_assets.validation.profile import profile_table
@@ -29,11 +27,15 @@ from seed_assets.validation.report import assemble, table_section
 from seed_assets.validation.rules import check_links, check_table
 from seed_assets.validation.stream import TableChecker
 
-__all__ = ["open_existing", "read_table", "run_scale", "tolerant_frame", "validate_database"]
+__all__ = ["open_existing", "run_scale", "tolerant_frame", "validate_database"]
 
 
-def open_existing(url: str) -> Target:
-    """A target for a database that must already exist (never creates an empty SQLite file)."""
+def open_existing(url: str) -> Target | ParquetTarget:
+    """A target that must already exist (never creates an empty SQLite file or directory)."""
+    if is_parquet_url(url):
+        if not parquet_dir(url).is_dir():
+            raise TargetError(f"no Parquet directory at {url}")
+        return ParquetTarget(url)
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -42,24 +44,12 @@ def open_existing(url: str) -> Target:
     return Target.for_url(url)
 
 
-def read_table(target: Target, spec: Spec, table_name: str) -> pd.DataFrame:
-    """A whole table, in primary-key order (specs with FK cycles are validated whole)."""
-    order = sort_key(spec.tables[table_name])
-    quote = target.engine.dialect.identifier_preparer.quote
-    with target.engine.connect() as conn:
-        have = [c["name"] for c in sa.inspect(conn).get_columns(table_name)]
-        query = f"SELECT * FROM {quote(table_name)}"
-        usable = [c for c in order if c in have]
-        if usable:
-            query += f" ORDER BY {', '.join(quote(c) for c in usable)}"
-        frame = pd.read_sql_query(sa.text(query), conn)
-    return tolerant_frame(frame, spec, table_name)
-
-
-def _whole_sections(target: Target, spec: Spec, scale: float | None, on_table) -> dict:
+def _whole_sections(reader: TableReader, spec: Spec, scale: float | None, on_table) -> dict:
     """Specs with FK cycles: every table read whole first (a deferred FK points at a later
     table), then checked, each links step apart."""
-    frames = {name: read_table(target, spec, name) for name in topological_order(spec)}
+    frames = {
+        name: reader.columns(name, reader.present_columns(name)) for name in topological_order(spec)
+    }
     sections = {}
     for name in topological_order(spec):
         if on_table:
@@ -83,10 +73,9 @@ def _whole_sections(target: Target, spec: Spec, scale: float | None, on_table) -
     return sections
 
 
-def run_scale(target: Target, spec: Spec) -> float | None:
+def run_scale(target: Target | ParquetTarget, spec: Spec) -> float | None:
     """The scale the tool recorded writing this spec's root tables (None when unknown)."""
-    with target.engine.connect() as conn:
-        entries = registry.entries(conn)
+    entries = target.status()
     scales = {
         entries[t].scale
         for t, table in spec.tables.items()
@@ -105,9 +94,8 @@ def validate_database(
     """
     target = open_existing(url)
     try:
-        with target.engine.connect() as conn:
-            inspector = sa.inspect(conn)
-            missing = [t for t in spec.tables if not inspector.has_table(t)]
+        reader = TableReader(target, spec, tolerant=True)
+        missing = [t for t in spec.tables if not reader.has_table(t)]
         if missing:
             raise TargetError(
                 f"{target.display_url} has no table(s) {', '.join(missing)} of spec "
@@ -115,21 +103,16 @@ def validate_database(
             )
         scale = run_scale(target, spec)
         if any(c.is_cycle for c in components(spec)):
-            return assemble(
-                spec, target.display_url, _whole_sections(target, spec, scale, on_table)
-            )
-        reader = TableReader(target, spec, tolerant=True)
+            sections = _whole_sections(reader, spec, scale, on_table)
+            return assemble(spec, target.display_url, sections)
         source = TargetParents(reader)
         sections = {}
         for name in topological_order(spec):
             if on_table:
                 on_table(name, None)
             rows = reader.count(name)
-            with target.engine.connect() as conn:
-                have = {c["name"] for c in sa.inspect(conn).get_columns(name)}
-            columns = [c for c in spec.tables[name].columns if c in have]
             checker = TableChecker(spec, name, source, scale=scale, expected_rows=rows)
-            for frame in reader.frames(name, columns):
+            for frame in reader.frames(name, reader.present_columns(name)):
                 checker.add(frame)
             results = checker.conclude()
             sections[name] = table_section(
