@@ -4,7 +4,8 @@
 # Dagster's own state (runs, event logs) goes to SQLite files in .dagster/ unless STORAGE=postgres:
 #   make dev STORAGE=postgres      deploy/dagster-postgres.yaml in .dagster-postgres/, which reads
 #                                  DAGSTER_PG_HOST/PORT/DB/USERNAME/PASSWORD (docs/deploy.md)
-#   make worker STORAGE=postgres   a dagster-celery worker for the job materialize_all_celery
+#   make worker STORAGE=postgres   a dagster-celery worker for materialize_all_celery, or for
+#                                  every job with SEED_ASSETS_EXECUTOR=celery
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

@@ -3,6 +3,8 @@
 
 Which specs: ``SEED_ASSETS_SPECS`` (spec files or folders, separated by ``os.pathsep``), else the
 shipped banking example. Where to: ``SEED_ASSETS_TARGET_URL``, else one SQLite file per spec.
+Where steps run: ``SEED_ASSETS_EXECUTOR``, ``multiprocess`` (the default: processes on this
+machine) or ``celery`` (every job's steps on dagster-celery workers, docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -16,22 +18,23 @@ from dagster import (
     DefaultScheduleStatus,
     Definitions,
     EnvVar,
+    ExecutorDefinition,
     ScheduleDefinition,
     define_asset_job,
     multiprocess_executor,
 )
-from dagster_celery import celery_executor
 
 from seed_assets.assets import build_ml_assets, build_table_assets
 from seed_assets.assets.tables import spec_keys, table_key
-from seed_assets.distributed import CELERY_BROKER_ENV, CELERY_EXECUTION, CELERY_JOB
-from seed_assets.errors import SpecError
+from seed_assets.distributed import CELERY_BROKER_ENV, CELERY_EXECUTOR, CELERY_JOB
+from seed_assets.errors import SeedAssetsError, SpecError
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.loader import load_spec
 from seed_assets.spec.models import Spec
 
 SPECS_ENV = "SEED_ASSETS_SPECS"
 TARGET_ENV = "SEED_ASSETS_TARGET_URL"
+EXECUTOR_ENV = "SEED_ASSETS_EXECUTOR"
 EXAMPLE = Path(__file__).parent / "examples" / "banking.yaml"
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 ALL_JOB = "materialize_all"
@@ -52,6 +55,25 @@ STEP_EXECUTOR = multiprocess_executor.configured(
     {"start_method": {"forkserver": {"preload_modules": STEP_PRELOAD}}}
 )
 
+EXECUTORS: dict[str, ExecutorDefinition] = {
+    "multiprocess": STEP_EXECUTOR,
+    # Every job, `dagster asset materialize` and UI backfills: the only way partitioned tables
+    # (a job each, one partition per run) reach the workers.
+    "celery": CELERY_EXECUTOR,
+}
+
+
+def executor_for(setting: str | None) -> ExecutorDefinition:
+    """The default executor named by SEED_ASSETS_EXECUTOR (multiprocess when unset or empty)."""
+    name = (setting or "multiprocess").strip().lower()
+    if name not in EXECUTORS:
+        raise SeedAssetsError(
+            f"{EXECUTOR_ENV}={setting!r} is not an executor; use one of: "
+            + ", ".join(EXECUTORS)
+            + " (unset: multiprocess)"
+        )
+    return EXECUTORS[name]
+
 
 def spec_paths(setting: str | None) -> list[Path]:
     """Spec files named by the setting (files, or folders of them); the example when empty."""
@@ -69,7 +91,9 @@ def spec_paths(setting: str | None) -> list[Path]:
     return paths
 
 
-def build_definitions(specs: list[Spec]) -> Definitions:
+def build_definitions(
+    specs: list[Spec], executor: ExecutorDefinition = STEP_EXECUTOR
+) -> Definitions:
     owners: dict[AssetKey, str] = {}
     for spec in specs:
         for key in spec_keys(spec):
@@ -135,8 +159,7 @@ def build_definitions(specs: list[Spec]) -> Definitions:
         define_asset_job(
             CELERY_JOB,
             selection=AssetSelection.all() - apart,
-            executor_def=celery_executor,
-            config={"execution": {"config": CELERY_EXECUTION}},
+            executor_def=CELERY_EXECUTOR,
             description=f"What {ALL_JOB} does, each step on a dagster-celery worker: needs "
             f"{CELERY_BROKER_ENV}, running workers and PostgreSQL instance storage "
             "(docs/deploy.md).",
@@ -159,9 +182,9 @@ def build_definitions(specs: list[Spec]) -> Definitions:
         jobs=jobs,
         schedules=[nightly],
         resources={"target": target, "generation": GenerationResource()},
-        executor=STEP_EXECUTOR,
+        executor=executor,
     )
 
 
 specs = [load_spec(p) for p in spec_paths(os.environ.get(SPECS_ENV))]
-defs = build_definitions(specs)
+defs = build_definitions(specs, executor_for(os.environ.get(EXECUTOR_ENV)))

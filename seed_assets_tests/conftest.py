@@ -11,6 +11,8 @@ from seed_assets.spec.loader import load_spec
 ROOT = Path(__file__).resolve().parent.parent
 BANKING = ROOT / "seed_assets" / "examples" / "banking.yaml"
 SHOP = Path(__file__).parent / "specs" / "shop.yaml"
+# Banking, small, with transactions and invoices partitioned (test_partitions, test_celery).
+BANK_PARTS = Path(__file__).parent / "specs" / "bank_parts.yaml"
 
 
 @pytest.fixture(scope="session")

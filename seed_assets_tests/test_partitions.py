@@ -4,7 +4,6 @@ written in its own transaction; the union is the unpartitioned table; whole-tabl
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -19,15 +18,15 @@ from seed_assets.errors import SpecError
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.loader import load_spec, spec_from_dict
 from seed_assets.sql.target import Target
+from seed_assets_tests.conftest import BANK_PARTS
 from seed_assets_tests.dbcompare import assert_same_tables, read_all
 
-PARTS = Path(__file__).parent / "specs" / "bank_parts.yaml"
 PARENTS = ["customers", "accounts"]
 
 
 @pytest.fixture(scope="module")
 def parts():
-    return load_spec(PARTS)
+    return load_spec(BANK_PARTS)
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +209,8 @@ def test_parquet_target_writes_a_file_per_partition(parts, whole, tmp_path):
 def partitions_job():
     """The partitioned table's job, rebuilt in each step's process (module level: Dagster's
     multiprocess executor imports it by name)."""
-    return build_definitions([load_spec(PARTS)]).resolve_job_def("generate_bank_parts_transactions")
+    definitions = build_definitions([load_spec(BANK_PARTS)])
+    return definitions.resolve_job_def("generate_bank_parts_transactions")
 
 
 def test_a_partition_runs_in_the_multiprocess_executor(parts, whole, tmp_path, monkeypatch):
