@@ -20,7 +20,12 @@ from seed_assets.engine.values import draw_numbers
 from seed_assets.spec.graph import resolve_after
 from seed_assets.spec.models import ColumnSpec, ForeignKeySpec, Spec
 from seed_assets.validation.inputs import TableData
-from seed_assets.validation.integrity import clipped_pmf, distribution_label, support_bound
+from seed_assets.validation.integrity import (
+    clipped_pmf,
+    count_histogram,
+    distribution_label,
+    support_bound,
+)
 from seed_assets.validation.results import describe_error
 
 MAX_COUNT_BINS = 40  # children-per-parent bars; the last one reads "k or more"
@@ -57,7 +62,7 @@ def counts_profile(
     chunk) and the number of children whose FK is null."""
     parent = fk.references.table
     n_parents = len(counts)
-    observed = np.bincount(counts) if n_parents else np.zeros(1, dtype=np.int64)
+    observed = count_histogram(counts)
     expected = None
     if fk.cardinality is not None:
         role = "driving"

@@ -532,8 +532,8 @@ class TableChecker:
             return np.bincount(positions[positions >= 0], minlength=self.rows)
         counts = self._parent_counts.get(fk.label) or self._fk_counts.get(fk.label)
         if counts is None:
-            return np.zeros(self.source.row_count(fk.references.table), dtype=np.int64)
-        return counts.counts.astype(np.int64)
+            return np.zeros(self.source.row_count(fk.references.table), dtype=np.uint8)
+        return counts.counts  # as counted: no 8-byte copy per parent
 
     def profile(self, *, seed: int = 0) -> dict | None:
         """The report's plots for the rows fed (as ``profile.profile_table`` gives for a whole
@@ -745,9 +745,9 @@ class TableChecker:
 
     def _children(self, fk: ForeignKeySpec) -> np.ndarray:
         if fk.label in self._parent_counts:
-            return self._parent_counts[fk.label].counts.astype(np.int64)
+            return self._parent_counts[fk.label].counts  # as counted: no 8-byte copy per parent
         start, stop = self._parents_counted(fk)
-        return np.zeros(stop - start, dtype=np.int64)
+        return np.zeros(stop - start, dtype=np.uint8)
 
     def _conclude_cardinality(self) -> CheckResult:
         return integrity.cardinality_from_counts(
