@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from seed_assets.engine.frames import DATE_UNIT
+from seed_assets.engine.frames import DATE_UNIT, null_mask
 from seed_assets.engine.values import numeric_bounds
 from seed_assets.spec import checks as ck
 from seed_assets.spec.models import (
@@ -76,16 +76,6 @@ def may_drop_rows(table: TableSpec) -> bool:
 # -- evaluation ------------------------------------------------------------------------------
 
 
-def _nulls(array: np.ndarray) -> np.ndarray:
-    if array.dtype.kind == "M":
-        return np.isnat(array)
-    if array.dtype.kind == "f":
-        return np.isnan(array)
-    if array.dtype == object:
-        return pd.isna(array)
-    return np.zeros(len(array), dtype=bool)
-
-
 class _Frame:
     """The chunk's columns, with comparable views: numbers as float, dates as integer units."""
 
@@ -110,7 +100,7 @@ class _Frame:
 
 
 def _comparable(array: np.ndarray, column: ColumnSpec):
-    null = _nulls(array)
+    null = null_mask(array)
     if column.type in TEMPORAL_TYPES:
         unit = DATE_UNIT[column.type]
         return array.astype(f"datetime64[{unit}]").view(np.int64), null

@@ -72,3 +72,14 @@ def canonical_frame(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
 
 def _is_text(series: pd.Series) -> bool:
     return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+
+
+def null_mask(array: np.ndarray) -> np.ndarray:
+    """Which values of an engine array are null (NaT, NaN, None/NA); none in integer arrays."""
+    if array.dtype.kind == "M":
+        return np.isnat(array)
+    if array.dtype.kind == "f":
+        return np.isnan(array)
+    if array.dtype == object:
+        return pd.isna(array)
+    return np.zeros(len(array), dtype=bool)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from seed_assets.engine import constraints, dates, values
 from seed_assets.engine.cardinality import draw_counts
-from seed_assets.engine.frames import DATE_UNIT
+from seed_assets.engine.frames import DATE_UNIT, null_mask
 from seed_assets.engine.frames import as_series as _as_series
 from seed_assets.engine.keys import within_parent_positions
 from seed_assets.engine.parents import (
@@ -568,7 +568,7 @@ class TableGenerator:
         picked = parent_rows[through.label]
         # Where the FK it goes through is null; known when that FK was filled, else looked for.
         null = (
-            nulls[through.label] if through.label in nulls else _null_mask(cols[through.columns[0]])
+            nulls[through.label] if through.label in nulls else null_mask(cols[through.columns[0]])
         )
         if null is not None and not null.any():
             null = None
@@ -701,16 +701,6 @@ def _chunk_frame(cols: dict[str, np.ndarray], table, names: list[str]) -> pd.Dat
         series[name] = _as_series(array, table.columns[name], copy=id(array) in seen)
         seen.add(id(array))
     return pd.DataFrame(series, copy=False)
-
-
-def _null_mask(array: np.ndarray) -> np.ndarray:
-    if array.dtype.kind == "M":
-        return np.isnat(array)
-    if array.dtype.kind == "f":
-        return np.isnan(array)
-    if array.dtype == object:
-        return pd.isna(array)
-    return np.zeros(len(array), dtype=bool)
 
 
 def _with_nulls(array: np.ndarray, mask: np.ndarray) -> np.ndarray:

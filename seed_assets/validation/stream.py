@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from seed_assets.engine.frames import as_series, null_mask
 from seed_assets.engine.keys import sequence_positions, simple_format
 from seed_assets.engine.parents import ParentSource, gather, sort_key
 from seed_assets.spec.graph import resolve_after, resolve_via
@@ -59,16 +60,6 @@ def sample_every(total_rows: int, limit: int = SAMPLE_ROWS) -> int:
 # -- parent access ------------------------------------------------------------------------------
 
 
-def _null(array: np.ndarray) -> np.ndarray:
-    if array.dtype.kind == "M":
-        return np.isnat(array)
-    if array.dtype.kind == "f":
-        return np.isnan(array)
-    if array.dtype == object:
-        return pd.isna(array)
-    return np.zeros(len(array), dtype=bool)
-
-
 def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Run heads and lengths of an object array whose values repeat in runs (children of one
     parent, in parent order), when that pays; else None."""
@@ -91,7 +82,7 @@ def locate(
     n = len(found[0])
     null = np.zeros(n, dtype=bool)
     for array in found:
-        null |= _null(array)
+        null |= null_mask(array)
     if n == 0:
         return np.zeros(0, dtype=np.int64), null
     runs = _runs(found[0]) if len(found) == 1 else None
@@ -370,7 +361,7 @@ class TableChecker:
             if fk.references.table == self.name:
                 null = np.zeros(len(frame), dtype=bool)
                 for array in found:
-                    null |= _null(array)
+                    null |= null_mask(array)
                 lookups[id(fk)] = (np.full(len(frame), -2, dtype=np.int64), null)
             else:
                 lookups[id(fk)] = locate(
@@ -834,8 +825,6 @@ class TableChecker:
 
 
 def _typed(frame: pd.DataFrame, spec: Spec, table: str) -> pd.DataFrame:
-    from seed_assets.engine.frames import as_series
-
     columns = spec.tables[table].columns
     return pd.DataFrame(
         {c: as_series(frame[c].to_numpy(), columns[c]) for c in frame.columns},
