@@ -48,7 +48,7 @@ def _peak_rss_mb() -> float:
 
 
 def _load_spec():
-    from seed_assets.spec.loader import load_spec
+    from seed_assets.sources.files import load_spec
 
     return load_spec(SPEC)
 
@@ -76,7 +76,7 @@ def phase_generate(args) -> dict:
 def phase_sqlite(args) -> dict:
     """The engine and the SQLite writer, table by table, exactly as ``seed-assets generate``."""
     from seed_assets.engine.run import iter_spec
-    from seed_assets.sql.target import Target
+    from seed_assets.targets.base import Target
 
     spec = _load_spec()
     out = Path(args.out)

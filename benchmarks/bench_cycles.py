@@ -62,8 +62,8 @@ def _spec(rows: int, case: str):
 def run_case(url: str, rows: int, case: str) -> dict[str, tuple[int, float]]:
     """Seconds and rows of each step of writing the case's spec to `url`."""
     from seed_assets.engine.run import ComponentStep, LinksStep, iter_plan
-    from seed_assets.sql import links
-    from seed_assets.sql.target import Target
+    from seed_assets.targets import links
+    from seed_assets.targets.base import Target
 
     spec = _spec(rows, case)
     target = Target.for_url(url)

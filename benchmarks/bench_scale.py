@@ -76,7 +76,7 @@ class _Clock:
 
 
 def _spec():
-    from seed_assets.spec.loader import load_spec
+    from seed_assets.sources.files import load_spec
 
     return load_spec(SPEC)
 
@@ -110,7 +110,7 @@ def phase_generate(args) -> dict:
 
 def _write_all(url: str, scale: float) -> dict:
     from seed_assets.engine.run import iter_spec
-    from seed_assets.sql.target import Target
+    from seed_assets.targets.base import Target
 
     spec = _spec()
     start = _usage()
@@ -164,7 +164,7 @@ def phase_bare_copy(args) -> dict:
     import sqlalchemy as sa
 
     from seed_assets.spec.graph import topological_order
-    from seed_assets.sql.ddl import build_metadata
+    from seed_assets.targets.ddl import build_metadata
 
     spec = _spec()
     folder = Path(args.dir)

@@ -26,9 +26,9 @@ if str(ROOT) not in sys.path:  # measure the checkout this script sits in, insta
     sys.path.insert(0, str(ROOT))
 
 from seed_assets.engine.run import generate_all, iter_spec  # noqa: E402
-from seed_assets.spec.loader import load_spec  # noqa: E402
-from seed_assets.sql.literal import DIALECTS, insert_statements  # noqa: E402
-from seed_assets.sql.script import write_script  # noqa: E402
+from seed_assets.sources.files import load_spec  # noqa: E402
+from seed_assets.targets.literal import DIALECTS, insert_statements  # noqa: E402
+from seed_assets.targets.script import write_script  # noqa: E402
 
 # Rendering must keep up with a database load: at least this for banking's transactions.
 TARGET_RENDER_ROWS_S = 300_000

@@ -46,14 +46,14 @@ def _peak_rss_mb() -> float:
 
 
 def _spec():
-    from seed_assets.spec.loader import load_spec
+    from seed_assets.sources.files import load_spec
 
     return load_spec(SPEC)
 
 
 def phase_end_to_end(url: str, scale: float) -> dict:
     from seed_assets.engine.run import iter_spec
-    from seed_assets.sql.target import Target
+    from seed_assets.targets.base import Target
 
     spec = _spec()
     target = Target.for_url(url)
@@ -77,9 +77,9 @@ def phase_bare(url: str, scale: float) -> dict:
 
     from seed_assets.engine.run import generate_all
     from seed_assets.spec.graph import topological_order
-    from seed_assets.sql.convert import row_tuples
-    from seed_assets.sql.ddl import build_metadata
-    from seed_assets.sql.dialects.postgres import csv_bytes
+    from seed_assets.targets.convert import row_tuples
+    from seed_assets.targets.ddl import build_metadata
+    from seed_assets.targets.dialects.postgres import csv_bytes
 
     spec = _spec()
     frames = generate_all(spec, seed=spec.seed, scale=scale)

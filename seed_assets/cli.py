@@ -82,13 +82,14 @@ def generate(
     again).
     """
     from seed_assets.engine.run import iter_plan
+    from seed_assets.reports.report import forget_tables, report_paths
     from seed_assets.resources.target import default_url
-    from seed_assets.spec.loader import check_scale, load_spec
-    from seed_assets.sql.cancel import CancelToken, first_interrupt_cancels
-    from seed_assets.sql.check_filter import check_filter
-    from seed_assets.sql.load_report import LoadCancelled, summarise
-    from seed_assets.sql.target import IF_EXISTS, ON_ERROR, Target
-    from seed_assets.validation.report import forget_tables, report_paths
+    from seed_assets.sources.files import load_spec
+    from seed_assets.spec.loader import check_scale
+    from seed_assets.targets.base import IF_EXISTS, ON_ERROR, Target
+    from seed_assets.targets.cancel import CancelToken, first_interrupt_cancels
+    from seed_assets.targets.check_filter import check_filter
+    from seed_assets.targets.load_report import LoadCancelled, summarise
 
     try:
         if if_exists not in IF_EXISTS or on_error not in ON_ERROR:
@@ -154,8 +155,8 @@ def generate(
 def _write_step(db, spec, step, progress, seed, scale, if_exists, on_error, token) -> list:
     """Write one step of ``iter_plan``; the WriteResult of each table it wrote."""
     from seed_assets.engine.run import ComponentStep, LinksStep
-    from seed_assets.sql import links
-    from seed_assets.sql.load_report import WriteResult
+    from seed_assets.targets import links
+    from seed_assets.targets.load_report import WriteResult
 
     if isinstance(step, LinksStep):  # a nullable cycle: fill the FKs written NULL
         task = progress.add_task(step.name, total=len(step.frame))
@@ -238,9 +239,9 @@ def sql(
     """
     import io
 
-    from seed_assets.spec.loader import load_spec
-    from seed_assets.sql.literal import check_dialect
-    from seed_assets.sql.script import is_script, script_statements
+    from seed_assets.sources.files import load_spec
+    from seed_assets.targets.literal import check_dialect
+    from seed_assets.targets.script import is_script, script_statements
 
     try:
         spec = load_spec(spec_path)
@@ -409,9 +410,9 @@ def validate(
 
     Exit code 0: approved for ML use; 1: not approved; 2: bad input (spec, URL, missing tables).
     """
+    from seed_assets.reports.report import report_paths
     from seed_assets.resources.target import default_url
-    from seed_assets.spec.loader import load_spec
-    from seed_assets.validation.report import report_paths
+    from seed_assets.sources.files import load_spec
 
     try:
         spec = load_spec(spec_path, target=target)
@@ -428,9 +429,9 @@ def validate(
 def _validate_with_progress(spec, url: str, paths) -> dict:
     """Every check over the database, a bar per table; writes the report files."""
     from seed_assets.engine.run import expected_rows
-    from seed_assets.sql.target import mask_url
+    from seed_assets.reports.report import write_report
+    from seed_assets.targets.base import mask_url
     from seed_assets.validation.database import validate_database
-    from seed_assets.validation.report import write_report
 
     console.print(f"Checking [bold]{spec.name}[/] in {mask_url(url)}")
     guesses = expected_rows(spec)
@@ -508,8 +509,8 @@ def _print_report(report: dict) -> None:
 def check(spec_path: Path = SPEC_ARG) -> None:
     """Validate SPEC and print its tables in generation order, with their parents, and the
     FK cycles it found (each with the FK filled last)."""
+    from seed_assets.sources.files import load_spec
     from seed_assets.spec.graph import components, parents, topological_order
-    from seed_assets.spec.loader import load_spec
 
     try:
         spec = load_spec(spec_path)
@@ -573,8 +574,8 @@ def reflect(
     Each column's comment says why its values are made that way; CHECKs the generator does not
     understand are listed (the database judges the generated rows against them).
     """
-    from seed_assets.spec.reflect import reflect as reflect_database
-    from seed_assets.spec.yaml_writer import reflection_yaml
+    from seed_assets.sources.reflect import reflect as reflect_database
+    from seed_assets.sources.yaml_writer import reflection_yaml
 
     try:
         reflection = reflect_database(url, name=name)
@@ -603,9 +604,9 @@ def plan(
     """
     import json
 
+    from seed_assets.sources.plan import plan_from_spec
+    from seed_assets.sources.reflect import reflect as reflect_database
     from seed_assets.spec.loader import spec_from_dict
-    from seed_assets.spec.plan import plan_from_spec
-    from seed_assets.spec.reflect import reflect as reflect_database
 
     try:
         reflection = reflect_database(url)

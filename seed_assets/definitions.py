@@ -29,7 +29,7 @@ from seed_assets.assets.tables import spec_keys, table_key
 from seed_assets.distributed import CELERY_BROKER_ENV, CELERY_EXECUTOR, CELERY_JOB
 from seed_assets.errors import SeedAssetsError, SpecError
 from seed_assets.resources import GenerationResource, TargetResource
-from seed_assets.spec.loader import load_spec
+from seed_assets.sources.files import load_spec
 from seed_assets.spec.models import Spec
 
 SPECS_ENV = "SEED_ASSETS_SPECS"

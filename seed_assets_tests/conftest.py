@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from seed_assets.spec.loader import load_spec
+from seed_assets.sources.files import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 BANKING = ROOT / "seed_assets" / "examples" / "banking.yaml"

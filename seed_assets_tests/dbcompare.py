@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from seed_assets.spec.models import Spec
-from seed_assets.sql.target import Target
+from seed_assets.targets.base import Target
 
 
 def read_all(spec: Spec, url: str) -> dict[str, pd.DataFrame]:

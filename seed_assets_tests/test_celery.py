@@ -35,8 +35,9 @@ from seed_assets.distributed import (
 from seed_assets.engine.partitions import partition_keys
 from seed_assets.errors import SeedAssetsError
 from seed_assets.resources import GenerationResource, TargetResource
-from seed_assets.spec.loader import load_spec, spec_from_dict
-from seed_assets.sql.target import Target
+from seed_assets.sources.files import load_spec
+from seed_assets.spec.loader import spec_from_dict
+from seed_assets.targets.base import Target
 from seed_assets_tests.conftest import BANK_PARTS, BANKING, ROOT
 from seed_assets_tests.dbcompare import assert_same_tables, read_all
 from seed_assets_tests.servers import BROKER, drop_queue, require_broker

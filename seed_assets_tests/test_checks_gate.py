@@ -17,7 +17,7 @@ from seed_assets.assets import build_ml_assets, build_table_assets
 from seed_assets.assets.checks import build_check_specs
 from seed_assets.assets.tables import table_key
 from seed_assets.resources import GenerationResource, TargetResource
-from seed_assets.spec.loader import load_spec
+from seed_assets.sources.files import load_spec
 
 GATE = Path(__file__).parent / "specs" / "bank_gate.yaml"
 PARENTS = ["customers", "accounts", "statements"]

@@ -49,7 +49,7 @@ def test_seed_option_changes_data_and_repeats_exactly(tmp_path):
     for url, seed in zip(urls, ["1", "1", "2"], strict=True):
         result = runner.invoke(app, ["generate", str(SHOP), "--target", url, "--seed", seed])
         assert result.exit_code == 0, result.output
-    from seed_assets.spec.loader import load_spec
+    from seed_assets.sources.files import load_spec
 
     shop = load_spec(SHOP)
     first, again, other = (read_all(shop, url) for url in urls)

@@ -21,6 +21,7 @@ from seed_assets.engine.run import generate_all, iter_plan, iter_spec
 from seed_assets.engine.table import canonical_parent
 from seed_assets.errors import SeedAssetsError, SpecError
 from seed_assets.resources import GenerationResource, TargetResource
+from seed_assets.sources.files import load_spec
 from seed_assets.spec.graph import (
     component_of,
     deferred_fks,
@@ -28,9 +29,9 @@ from seed_assets.spec.graph import (
     replaced_with,
     topological_order,
 )
-from seed_assets.spec.loader import load_spec, spec_from_dict
-from seed_assets.sql import links
-from seed_assets.sql.target import Target
+from seed_assets.spec.loader import spec_from_dict
+from seed_assets.targets import links
+from seed_assets.targets.base import Target
 from seed_assets.validation.database import validate_database
 from seed_assets.validation.integrity import SIGMAS
 from seed_assets_tests.dbcompare import assert_same_tables, read_all

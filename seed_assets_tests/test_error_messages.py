@@ -214,7 +214,7 @@ def test_target_url_whose_driver_is_not_installed(tmp_path, monkeypatch, url, wo
 def test_driver_check_names_the_installed_drivers(url, words):
     """The same check for the server databases (their writers call it before connecting)."""
     from seed_assets.errors import TargetError
-    from seed_assets.sql.drivers import check_driver
+    from seed_assets.targets.drivers import check_driver
 
     with pytest.raises(TargetError) as info:
         check_driver(url)

@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 from seed_assets.cli import app
 from seed_assets.engine.run import iter_spec
-from seed_assets.spec.loader import load_spec
-from seed_assets.sql.target import Target
-from seed_assets.validation.html_report import render_html
+from seed_assets.reports.html import render_html
+from seed_assets.reports.svg import nice_max
+from seed_assets.sources.files import load_spec
+from seed_assets.targets.base import Target
 from seed_assets.validation.integrity import clipped_pmf
-from seed_assets.validation.svg import nice_max
 
 GATE = Path(__file__).parent / "specs" / "bank_gate.yaml"
 runner = CliRunner()

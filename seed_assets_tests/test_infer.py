@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from seed_assets.sources.infer import ColumnContext, anchor_column, infer_column
 from seed_assets.spec.checks import ColumnFacts, column_facts, parse
-from seed_assets.spec.infer import ColumnContext, anchor_column, infer_column
 from seed_assets.spec.models import ColumnSpec
 
 

@@ -16,7 +16,7 @@ from dagster import Failure, materialize
 from seed_assets.assets import build_ml_assets, build_table_assets
 from seed_assets.assets.ml import fits_ml, require_approved, training_query
 from seed_assets.resources import GenerationResource, TargetResource
-from seed_assets.spec.loader import load_spec
+from seed_assets.sources.files import load_spec
 
 GATE = Path(__file__).parent / "specs" / "bank_gate.yaml"
 

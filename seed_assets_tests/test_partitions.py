@@ -16,8 +16,9 @@ from seed_assets.engine.partitions import chunk_range, partition_keys, plan_part
 from seed_assets.engine.run import generate_all
 from seed_assets.errors import SpecError
 from seed_assets.resources import GenerationResource, TargetResource
-from seed_assets.spec.loader import load_spec, spec_from_dict
-from seed_assets.sql.target import Target
+from seed_assets.sources.files import load_spec
+from seed_assets.spec.loader import spec_from_dict
+from seed_assets.targets.base import Target
 from seed_assets_tests.conftest import BANK_PARTS
 from seed_assets_tests.dbcompare import assert_same_tables, read_all
 

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from seed_assets.cli import app
 from seed_assets.engine.run import generate_all
 from seed_assets.errors import SpecError
-from seed_assets.spec.loader import load_spec
-from seed_assets.spec.plan import spec_from_plan
+from seed_assets.sources.files import load_spec
+from seed_assets.sources.plan import spec_from_plan
 from seed_assets_tests.test_reflect import load_ddl
 
 runner = CliRunner()

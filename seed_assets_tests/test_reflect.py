@@ -14,11 +14,12 @@ import yaml
 from typer.testing import CliRunner
 
 from seed_assets.cli import app
+from seed_assets.sources.files import load_spec
+from seed_assets.sources.reflect import reflect
+from seed_assets.sources.yaml_writer import reflection_yaml
 from seed_assets.spec import checks as ck
-from seed_assets.spec.loader import load_spec, spec_from_dict
-from seed_assets.spec.reflect import reflect
-from seed_assets.spec.yaml_writer import reflection_yaml
-from seed_assets.sql.ddl import build_metadata
+from seed_assets.spec.loader import spec_from_dict
+from seed_assets.targets.ddl import build_metadata
 
 SCHEMAS = Path(__file__).parent / "schemas"
 runner = CliRunner()

@@ -18,10 +18,10 @@ from seed_assets.engine.keys import sequence_positions
 from seed_assets.engine.parents import FrameParents, RegeneratedParents
 from seed_assets.engine.run import generate_all, iter_spec
 from seed_assets.errors import TargetError
-from seed_assets.output.parquet import ParquetTarget
 from seed_assets.resources import GenerationResource, TargetResource
-from seed_assets.spec.loader import load_spec
-from seed_assets.sql.target import Target
+from seed_assets.sources.files import load_spec
+from seed_assets.targets.base import Target
+from seed_assets.targets.parquet import ParquetTarget
 from seed_assets.validation.profile import profile_table
 from seed_assets.validation.rules import check_table
 from seed_assets.validation.stream import ParentCounts, TableChecker, check_frames

@@ -13,7 +13,7 @@ from dagster import AssetKey, materialize
 from seed_assets.assets import build_table_assets
 from seed_assets.definitions import build_definitions, spec_paths
 from seed_assets.resources import GenerationResource, TargetResource
-from seed_assets.spec.loader import load_spec
+from seed_assets.sources.files import load_spec
 from seed_assets_tests.conftest import ROOT
 
 EXAMPLES = ROOT / "seed_assets" / "examples"

@@ -12,6 +12,7 @@ from pydantic import TypeAdapter
 
 from seed_assets.engine.run import generate_all
 from seed_assets.errors import SpecError
+from seed_assets.sources.files import load_spec
 from seed_assets.spec.distributions import Cardinality, ValueDistribution
 from seed_assets.spec.graph import (
     component_of,
@@ -20,7 +21,7 @@ from seed_assets.spec.graph import (
     parents,
     topological_order,
 )
-from seed_assets.spec.loader import load_spec, spec_from_dict
+from seed_assets.spec.loader import spec_from_dict
 from seed_assets_tests.conftest import BANKING
 from seed_assets_tests.integrity import orphans
 

@@ -20,7 +20,7 @@ from seed_assets.engine.table import TableGenerator
 from seed_assets.errors import SpecError
 from seed_assets.spec import checks as ck
 from seed_assets.spec.loader import spec_from_dict
-from seed_assets.sql.ddl import build_metadata
+from seed_assets.targets.ddl import build_metadata
 
 DIALECTS = {
     "postgresql": postgresql.dialect(),

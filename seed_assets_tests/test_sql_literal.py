@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from sqlalchemy.dialects import mysql
 
 from seed_assets.errors import TargetError
-from seed_assets.sql.literal import insert_statements, render_column, render_value
-from seed_assets.sql.script import begin, preamble
+from seed_assets.targets.literal import insert_statements, render_column, render_value
+from seed_assets.targets.script import begin, preamble
 from seed_assets_tests.sqlclients import loaded
 
 UTC = dt.UTC

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from seed_assets.cli import app
-from seed_assets.sql.script import MARKER, ddl_statements
+from seed_assets.targets.script import MARKER, ddl_statements
 from seed_assets_tests.conftest import BANKING
 from seed_assets_tests.dbcompare import assert_same_tables, read_all
 from seed_assets_tests.servers import reset_database
@@ -216,7 +216,7 @@ CYCLES = [BANKING.parent.parent.parent / "seed_assets_tests" / "specs" / f for f
 
 @pytest.mark.parametrize("spec_path", CYCLES, ids=lambda p: p.stem)
 def test_cycle_scripts_equal_generate(spec_path, any_url, tmp_path):
-    from seed_assets.spec.loader import load_spec
+    from seed_assets.sources.files import load_spec
 
     spec = load_spec(spec_path)
     dialect = sa.make_url(any_url).get_backend_name()

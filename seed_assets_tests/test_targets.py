@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from seed_assets.engine.run import generate_all, iter_spec
 from seed_assets.errors import TargetError
 from seed_assets.spec.loader import spec_from_dict
-from seed_assets.sql.cancel import CancelToken
-from seed_assets.sql.load_report import LoadCancelled, LoadError
-from seed_assets.sql.target import Target, mask_url
+from seed_assets.targets.base import Target, mask_url
+from seed_assets.targets.cancel import CancelToken
+from seed_assets.targets.load_report import LoadCancelled, LoadError
 
 
 def write_all(spec, url, *, if_exists="fail", **kwargs) -> Target:

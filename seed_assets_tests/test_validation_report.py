@@ -12,9 +12,7 @@ from typer.testing import CliRunner
 
 from seed_assets.cli import app
 from seed_assets.engine.run import iter_spec
-from seed_assets.spec.loader import load_spec
-from seed_assets.sql.target import Target
-from seed_assets.validation.report import (
+from seed_assets.reports.report import (
     APPROVED,
     assemble,
     render_markdown,
@@ -22,6 +20,8 @@ from seed_assets.validation.report import (
     table_section,
     update_report,
 )
+from seed_assets.sources.files import load_spec
+from seed_assets.targets.base import Target
 from seed_assets.validation.results import CheckResult, Measurement
 
 GATE = Path(__file__).parent / "specs" / "bank_gate.yaml"

@@ -142,7 +142,7 @@ def dagster_dev(tmp_path: Path) -> Iterator[str]:
 def _expected_graph() -> dict[str, set[str]]:
     """Each asset of the shipped definitions and the assets it depends on."""
     from seed_assets.definitions import build_definitions, spec_paths
-    from seed_assets.spec.loader import load_spec
+    from seed_assets.sources.files import load_spec
 
     defs = build_definitions([load_spec(p) for p in spec_paths(None)])
     graph = defs.resolve_asset_graph()
@@ -156,7 +156,7 @@ def _check_names() -> dict[str, list[str]]:
     from seed_assets.assets.checks import build_check_specs
     from seed_assets.assets.tables import table_key
     from seed_assets.definitions import EXAMPLE
-    from seed_assets.spec.loader import load_spec
+    from seed_assets.sources.files import load_spec
 
     spec = load_spec(EXAMPLE)
     return {

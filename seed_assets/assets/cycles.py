@@ -33,18 +33,18 @@ from seed_assets.assets.tables import (
     table_metadata,
 )
 from seed_assets.engine.links import generate_component, link_columns, link_frame
-from seed_assets.resources import GenerationResource, TargetResource
-from seed_assets.spec.cycles import Component
-from seed_assets.spec.graph import linked_fks, links_name
-from seed_assets.spec.models import Spec
-from seed_assets.sql.links import update_links, write_component
-from seed_assets.validation.inputs import check_parent_columns
-from seed_assets.validation.report import (
+from seed_assets.reports.report import (
     report_paths,
     table_section,
     update_report,
     update_sections,
 )
+from seed_assets.resources import GenerationResource, TargetResource
+from seed_assets.spec.cycles import Component
+from seed_assets.spec.graph import linked_fks, links_name
+from seed_assets.spec.models import Spec
+from seed_assets.targets.links import update_links, write_component
+from seed_assets.validation.inputs import check_parent_columns
 from seed_assets.validation.rules import check_links, check_table
 
 

@@ -30,11 +30,11 @@ from dagster import (
 from pydantic import Field
 
 from seed_assets.assets.tables import spec_keys, upstream_deps
+from seed_assets.reports.report import load_report, report_paths
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.models import Spec
-from seed_assets.sql import registry
-from seed_assets.sql.ddl import column_type
-from seed_assets.validation.report import load_report, report_paths
+from seed_assets.targets import registry
+from seed_assets.targets.ddl import column_type
 
 FEATURES = "customer_features"
 MODEL = "fraud_model"

@@ -1,7 +1,7 @@
 """One asset per spec table; its upstream deps are exactly the tables its FKs reference.
 
 Each table asset is gated by its blocking checks (``checks.py``). It streams: chunk by chunk it
-generates rows from its parents' committed rows (read in slices, ``output/reading.py``), feeds
+generates rows from its parents' committed rows (read in slices, ``targets/reading.py``), feeds
 them to the checks' accumulators (``validation/stream.py``) and to the writer, inside one
 transaction. After the last row the checks conclude, before commit: when any fails, the writer
 rolls everything back, the table keeps what it held before, the step fails without a
@@ -47,7 +47,12 @@ from seed_assets.engine.partitions import partition_keys, plan_partition
 from seed_assets.engine.run import FRAME_ROWS, streamable
 from seed_assets.engine.table import TableGenerator
 from seed_assets.errors import SpecError
-from seed_assets.output.reading import TableReader, TargetParents
+from seed_assets.reports.report import (
+    forget_tables,
+    report_paths,
+    table_section,
+    update_report,
+)
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.graph import (
     ancestors,
@@ -59,15 +64,10 @@ from seed_assets.spec.graph import (
     parents,
 )
 from seed_assets.spec.models import Spec
-from seed_assets.sql.check_filter import check_filter
+from seed_assets.targets.check_filter import check_filter
+from seed_assets.targets.reading import TableReader, TargetParents
 from seed_assets.validation.inputs import TableData, check_parent_columns
 from seed_assets.validation.profile import profile_table
-from seed_assets.validation.report import (
-    forget_tables,
-    report_paths,
-    table_section,
-    update_report,
-)
 from seed_assets.validation.results import CheckResult
 from seed_assets.validation.rules import check_table
 from seed_assets.validation.stream import SAMPLE_ROWS, TableChecker

@@ -42,7 +42,7 @@ from seed_assets.spec.models import (
 __all__ = ["Chunk", "RowFilter", "TableGenerator", "canonical_parent", "parent_columns", "sort_key"]
 
 # Given a table name and a chunk's rows, which rows to keep: how a caller with a database lets it
-# judge the CHECKs the engine does not understand (``sql/check_filter.py``).
+# judge the CHECKs the engine does not understand (``targets/check_filter.py``).
 RowFilter = Callable[[str, pd.DataFrame], np.ndarray]
 
 

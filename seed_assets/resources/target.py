@@ -6,7 +6,7 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from seed_assets.spec.models import Spec
-from seed_assets.sql.target import Target
+from seed_assets.targets.base import Target
 
 
 def default_url(spec: Spec) -> str:

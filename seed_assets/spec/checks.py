@@ -5,7 +5,7 @@ Understood: comparisons of a column with a literal or another column (``<``, ``<
 ``IS [NOT] NULL``, and ``AND`` / ``OR`` / ``NOT`` over them; casts (``0::numeric``,
 ``CAST(x AS t)``) and identifier quotes of any dialect are looked through. Anything else (function
 calls, arithmetic, LIKE, regular expressions) is *not understood*: it is kept verbatim and the
-database itself decides which generated rows satisfy it (``sql/check_filter.py``).
+database itself decides which generated rows satisfy it (``targets/check_filter.py``).
 """
 
 from __future__ import annotations

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from seed_assets.errors import SpecError
@@ -13,34 +11,6 @@ from seed_assets.providers.faker_pool import check_locale, check_provider
 from seed_assets.spec.distributions import COUNT_POSITIONAL, VALUE_POSITIONAL
 from seed_assets.spec.graph import check_spec
 from seed_assets.spec.models import Spec
-from seed_assets.spec.plan import is_plan, spec_from_plan
-
-
-def load_spec(path: str | Path, *, target: str | None = None) -> Spec:
-    """Read a YAML (or JSON) spec, or a JSON generation plan, and validate it completely, or
-    raise SpecError. A plan is laid over the spec reflected from `target` when one is given."""
-    path = Path(path)
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError("spec file not found", source=source) from None
-    except OSError as exc:
-        raise SpecError(f"cannot read the spec: {exc.strerror}", source=source) from None
-    try:
-        data = yaml.safe_load(text)  # JSON is YAML too
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SpecError(
-            f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", source=source
-        ) from None
-    if not isinstance(data, dict):
-        raise SpecError("a spec is a mapping with a `tables:` key", source=source)
-    if is_plan(data):
-        return spec_from_plan(data, source=source, target=target, name=_identifier(path.stem))
-    data.setdefault("name", _identifier(path.stem))
-    return spec_from_dict(data, source=source)
 
 
 def spec_from_dict(data: dict[str, Any], *, source: str = "<spec>") -> Spec:
@@ -115,11 +85,6 @@ def _check_unique_feasible(table_name: str, table, rows: int | None, scale: floa
                 table=table_name,
                 column=column_name,
             )
-
-
-def _identifier(stem: str) -> str:
-    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in stem)
-    return cleaned if cleaned and not cleaned[0].isdigit() else f"spec_{cleaned}"
 
 
 def _first_error(exc: ValidationError, source: str, data: dict[str, Any]) -> SpecError:

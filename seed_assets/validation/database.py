@@ -16,14 +16,14 @@ import sqlalchemy as sa
 
 from seed_assets.engine.links import link_columns
 from seed_assets.errors import TargetError
-from seed_assets.output.parquet import ParquetTarget, is_parquet_url, parquet_dir
-from seed_assets.output.reading import TableReader, TargetParents, tolerant_frame
+from seed_assets.reports.report import assemble, table_section
 from seed_assets.spec.graph import components, linked_fks, links_name, topological_order
 from seed_assets.spec.models import Spec
-from seed_assets.sql.target import Target, mask_url
+from seed_assets.targets.base import Target, mask_url
+from seed_assets.targets.parquet import ParquetTarget, is_parquet_url, parquet_dir
+from seed_assets.targets.reading import TableReader, TargetParents, tolerant_frame
 from seed_assets.validation.inputs import TableData
 from seed_assets.validation.profile import profile_table
-from seed_assets.validation.report import assemble, table_section
 from seed_assets.validation.rules import check_links, check_table
 from seed_assets.validation.stream import TableChecker
 

@@ -13,8 +13,8 @@ import pymysql
 import sqlalchemy as sa
 
 from seed_assets.spec.models import TableSpec
-from seed_assets.sql.literal import insert_statements
-from seed_assets.sql.target import Target
+from seed_assets.targets.base import Target
+from seed_assets.targets.literal import insert_statements
 
 ROWS_PER_INSERT = 1000
 

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from seed_assets.engine.constraints import opaque_checks
 from seed_assets.errors import TargetError
 from seed_assets.spec.models import Spec
-from seed_assets.sql.convert import row_tuples
-from seed_assets.sql.ddl import column_type, enum_type_name
+from seed_assets.targets.convert import row_tuples
+from seed_assets.targets.ddl import column_type, enum_type_name
 
 ROW = "seed_assets_row"
 

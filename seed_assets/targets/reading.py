@@ -26,8 +26,8 @@ from seed_assets.engine.parents import (
     sequence_key,
     sort_key,
 )
-from seed_assets.output.parquet import ParquetTarget
 from seed_assets.spec.models import Spec
+from seed_assets.targets.parquet import ParquetTarget
 
 READ_ROWS = 250_000
 

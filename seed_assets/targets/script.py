@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from seed_assets.engine.run import ComponentStep, LinksStep, iter_plan
 from seed_assets.engine.table import TableGenerator, sort_key
 from seed_assets.spec.models import Spec
-from seed_assets.sql.ddl import build_metadata
-from seed_assets.sql.literal import (
+from seed_assets.targets.ddl import build_metadata
+from seed_assets.targets.literal import (
     check_dialect,
     insert_statements,
     quote_identifier,

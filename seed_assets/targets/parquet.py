@@ -1,4 +1,4 @@
-"""A Parquet directory as a target, with the writer interface of ``sql.target.Target``.
+"""A Parquet directory as a target, with the writer interface of ``targets.base.Target``.
 
 ``parquet:///path/dir`` holds one folder per spec and, in it, one file per table
 (``<dir>/<spec>/<table>.parquet``) or, for a table written by partitions, one file per partition
@@ -32,7 +32,7 @@ from seed_assets.engine.table import sort_key
 from seed_assets.errors import TargetError
 from seed_assets.spec.graph import descendants, linked_fks
 from seed_assets.spec.models import INTEGER_TYPES, TEXT_TYPES, ColumnSpec, Spec
-from seed_assets.sql.load_report import LoadCancelled, WriteResult
+from seed_assets.targets.load_report import LoadCancelled, WriteResult
 
 SCHEME = "parquet"
 MANIFEST = "_seed_assets.json"

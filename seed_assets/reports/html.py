@@ -12,7 +12,7 @@ import json
 from html import escape
 from typing import Any
 
-from seed_assets.validation import svg
+from seed_assets.reports import svg
 from seed_assets.validation.rules import RULES
 
 _STATUS_CLASS = {"PASS": "pass", "FAIL": "fail", "ERROR": "error"}

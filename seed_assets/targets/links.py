@@ -25,13 +25,13 @@ from seed_assets.spec.graph import (
     replaced_with,
 )
 from seed_assets.spec.models import ForeignKeySpec, Spec
-from seed_assets.sql import registry
-from seed_assets.sql.cancel import CancelToken
-from seed_assets.sql.ddl import build_metadata, column_type
-from seed_assets.sql.load_report import LoadCancelled, LoadError, WriteResult
+from seed_assets.targets import registry
+from seed_assets.targets.cancel import CancelToken
+from seed_assets.targets.ddl import build_metadata, column_type
+from seed_assets.targets.load_report import LoadCancelled, LoadError, WriteResult
 
 if TYPE_CHECKING:
-    from seed_assets.sql.target import Target
+    from seed_assets.targets.base import Target
 
 ORPHAN_SAMPLES = 5
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from seed_assets.sql.target import Target
+from seed_assets.targets.base import Target
 
 
 class SQLiteTarget(Target):

@@ -9,7 +9,7 @@ An FK that closes a cycle (``graph.deferred_fks``) is created with ALTER TABLE o
 exist (``use_alter``); in a NOT NULL cycle it is also DEFERRABLE INITIALLY DEFERRED, so the
 cycle's tables can be filled in one transaction. Its columns, and a self-reference's, are
 indexed. MySQL/MariaDB know no DEFERRABLE: the clause
-is left out there (they defer by switching FK checks off, see ``sql/links.py``).
+is left out there (they defer by switching FK checks off, see ``targets/links.py``).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from seed_assets.spec.reflect import Reflection
+from seed_assets.sources.reflect import Reflection
 
 _HEADER = """\
 # Reflected by `seed-assets reflect`. Review the value sources (each comment says why it was

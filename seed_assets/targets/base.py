@@ -26,13 +26,13 @@ from seed_assets.engine.table import sort_key
 from seed_assets.errors import TargetError
 from seed_assets.spec.graph import linked_fks
 from seed_assets.spec.models import Spec, TableSpec
-from seed_assets.sql import links, registry
-from seed_assets.sql.cancel import CancelToken
-from seed_assets.sql.convert import row_tuples
-from seed_assets.sql.ddl import build_metadata
-from seed_assets.sql.drivers import check_driver
-from seed_assets.sql.identity import advance_identities
-from seed_assets.sql.load_report import (
+from seed_assets.targets import links, registry
+from seed_assets.targets.cancel import CancelToken
+from seed_assets.targets.convert import row_tuples
+from seed_assets.targets.ddl import build_metadata
+from seed_assets.targets.drivers import check_driver
+from seed_assets.targets.identity import advance_identities
+from seed_assets.targets.load_report import (
     KEPT_ERRORS,
     LoadCancelled,
     LoadError,
@@ -77,8 +77,8 @@ class Target:
     @staticmethod
     def for_url(url: str) -> Target:
         """The writer for a SQLAlchemy URL (its driver named and installed), or for a
-        ``parquet:///dir`` directory (``output/parquet.py``, same interface)."""
-        from seed_assets.output.parquet import ParquetTarget, is_parquet_url
+        ``parquet:///dir`` directory (``targets/parquet.py``, same interface)."""
+        from seed_assets.targets.parquet import ParquetTarget, is_parquet_url
 
         if is_parquet_url(url):
             return ParquetTarget(url)
@@ -94,7 +94,7 @@ class Target:
                 f"target {mask_url(url)}: {backend} is not a supported target; use one of "
                 + ", ".join(DRIVERS.values())
             )
-        from seed_assets.sql.dialects import TARGETS
+        from seed_assets.targets.dialects import TARGETS
 
         check_driver(url)  # names what to install, or the installed driver to name instead
         try:

@@ -173,8 +173,8 @@ def spec_from_plan(
 
 
 def _over_reflection(data: dict, tables: list[dict], target: str, locale: str, source: str):
+    from seed_assets.sources.reflect import reflect
     from seed_assets.spec.loader import spec_from_dict
-    from seed_assets.spec.reflect import reflect
 
     base = reflect(target).data
     base_tables = base["tables"]

@@ -24,9 +24,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from seed_assets.reports.html import render_html
 from seed_assets.spec.graph import components, linked_fks, links_name, replaced_with
 from seed_assets.spec.models import Spec
-from seed_assets.validation.html_report import render_html
 from seed_assets.validation.results import CheckResult
 
 APPROVED = "approved for ML use"
@@ -49,7 +49,7 @@ def report_paths(url: str) -> ReportPaths:
     Parquet directory (``seed_assets.report.json``); for other databases,
     ``data/<database name>.report.json`` under the working directory (git-ignored, like the
     SQLite files)."""
-    from seed_assets.output.parquet import is_parquet_url, parquet_dir
+    from seed_assets.targets.parquet import is_parquet_url, parquet_dir
 
     if is_parquet_url(url):  # inside the Parquet directory
         folder = parquet_dir(url)

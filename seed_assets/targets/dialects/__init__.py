@@ -1,8 +1,8 @@
 """One Target subclass per dialect, for what differs: connection setup, bulk load, errors."""
 
-from seed_assets.sql.dialects.mysql import MySQLTarget
-from seed_assets.sql.dialects.postgres import PostgresTarget
-from seed_assets.sql.dialects.sqlite import SQLiteTarget
+from seed_assets.targets.dialects.mysql import MySQLTarget
+from seed_assets.targets.dialects.postgres import PostgresTarget
+from seed_assets.targets.dialects.sqlite import SQLiteTarget
 
 TARGETS = {"sqlite": SQLiteTarget, "postgresql": PostgresTarget, "mysql": MySQLTarget}
 

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from seed_assets.spec.graph import component_of
 from seed_assets.spec.models import STRING_TYPES, TableSpec
-from seed_assets.sql.load_report import RowError, WriteResult
-from seed_assets.sql.target import Target, _cell, _plain
+from seed_assets.targets.base import Target, _cell, _plain
+from seed_assets.targets.load_report import RowError, WriteResult
 
 CSV_OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 ORPHANS_SHOWN = 1000

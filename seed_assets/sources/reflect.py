@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql
 
 from seed_assets.errors import SpecError, TargetError
+from seed_assets.sources.infer import ColumnContext, anchor_column, infer_column
 from seed_assets.spec import checks as ck
-from seed_assets.spec.infer import ColumnContext, anchor_column, infer_column
 from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, TEMPORAL_TYPES
 
 IGNORED_TABLES = {"seed_assets_tables", "sqlite_sequence"}
@@ -62,7 +62,7 @@ class _Table:
 
 def reflect(url: str, *, name: str | None = None) -> Reflection:
     """Read every table of the database at `url` into a spec (plain data, validated)."""
-    from seed_assets.sql.target import mask_url
+    from seed_assets.targets.base import mask_url
 
     try:
         engine = sa.create_engine(url)
@@ -293,7 +293,7 @@ def _compiled(sa_type, dialect) -> str:
 
 def _ours(fields: dict[str, Any], dialect) -> str | None:
     from seed_assets.spec.models import ColumnSpec
-    from seed_assets.sql.ddl import column_type
+    from seed_assets.targets.ddl import column_type
 
     try:
         column = ColumnSpec.model_validate(

@@ -1,1 +1,0 @@
-"""Non-SQL targets with the writer interface of ``seed_assets.sql.target.Target``."""
