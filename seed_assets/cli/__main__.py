@@ -1,0 +1,5 @@
+"""`python -m seed_assets.cli`."""
+
+from seed_assets.cli import main
+
+main()

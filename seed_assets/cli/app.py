@@ -1,0 +1,157 @@
+"""The Typer app, its consoles, the options commands share, and how results are printed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from seed_assets.errors import SeedAssetsError
+from seed_assets.progress import table_progress
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Relational synthetic test databases that keep their relationships.",
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+SPEC_ARG = typer.Argument(
+    ..., help="A YAML spec file, or a JSON generation plan.", show_default=False
+)
+URL_ARG = typer.Argument(
+    ..., help="SQLAlchemy URL of the database, e.g. postgresql+psycopg://user@host/db.",
+    show_default=False,
+)  # fmt: skip
+
+
+def fail(exc: Exception) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+IF_EXISTS_OPTION = typer.Option(
+    "fail",
+    "--if-exists",
+    help="When a table already holds rows: fail; replace (only what this spec wrote; its "
+    "descendants are emptied); append.",
+)
+ON_ERROR_OPTION = typer.Option(
+    "fail",
+    "--on-error",
+    help="When the database refuses rows: fail (roll the table back and list them); continue "
+    "(load the rest and list them).",
+)
+
+
+def write_or_print(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise fail(SeedAssetsError(f"cannot write {out}: {exc.strerror}")) from None
+
+
+def print_summary(rows: list[tuple[str, int, float]], seconds: float) -> None:
+    table = Table(title="Generated", title_justify="left")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    table.add_column("seconds", justify="right")
+    table.add_column("rows/s", justify="right")
+    for name, count, took in rows:
+        table.add_row(name, f"{count:,}", f"{took:.2f}", f"{count / took:,.0f}" if took else "")
+    total = sum(r[1] for r in rows)
+    table.add_row(
+        "[bold]total",
+        f"[bold]{total:,}",
+        f"[bold]{seconds:.2f}",
+        f"{total / seconds:,.0f}" if seconds else "",
+    )
+    console.print(table)
+
+
+def print_verdict(report: dict, paths) -> None:
+    if report["approved"]:
+        console.print("[bold green]PASS[/]: approved for ML use")
+    else:
+        console.print(f"[bold red]FAIL[/]: not approved, {len(report['failures'])} failure(s):")
+        for failure in report["failures"]:
+            console.print(f"  - {failure}", highlight=False, soft_wrap=True)
+    console.print(
+        f"Report: {paths.html} (plots), {paths.markdown.name}, {paths.json.name}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def print_report(report: dict) -> None:
+    """Every integrity figure (the tutorial's report), and the Pandera and GX checks in one line
+    each unless they fail; the files beside the database hold every measure."""
+    styles = {"PASS": "green", "FAIL": "bold red", "ERROR": "bold magenta"}
+    table = Table(title=f"Validation of {report['database']}", title_justify="left")
+    names = [c["name"] for s in report["tables"].values() for c in s["checks"]]
+    # Check names whole (they are what a user looks up in the UI); the rest wraps.
+    table.add_column("check", no_wrap=True, min_width=max(map(len, names), default=5))
+    for column in ("measure", "figure", "bound"):
+        table.add_column(column, overflow="fold")
+    table.add_column("result", no_wrap=True)
+    for section in report["tables"].values():
+        for check in section["checks"]:
+            shown = check["measurements"]
+            if check["status"] == "ERROR":
+                table.add_row(
+                    check["name"], "(could not run)", check["error"], "", "[bold magenta]ERROR"
+                )
+                shown = [m for m in shown if m["status"] != "PASS"]
+            elif check["engine"] != "integrity" and check["status"] == "PASS":
+                counts = check["counts"]
+                measure = (
+                    f"{counts.get('rules', '?')} schema rules"
+                    if check["engine"] == "pandera"
+                    else f"{counts.get('expectations', len(shown))} expectations"
+                )
+                table.add_row(check["name"], measure, "all within bounds", "", "[green]PASS")
+                continue
+            elif check["engine"] != "integrity":
+                shown = [m for m in shown if m["status"] != "PASS"]
+            for m in shown:
+                style = styles[m["status"]]
+                table.add_row(
+                    check["name"], m["subject"], m["figure"], m["bound"], f"[{style}]{m['status']}"
+                )
+        table.add_section()
+    console.print(table)
+
+
+def validate_with_progress(spec, url: str, paths) -> dict:
+    """Every check over the database, a bar per table; writes the report files."""
+    from seed_assets.engine.run import expected_rows
+    from seed_assets.reports.report import write_report
+    from seed_assets.targets.base import mask_url
+    from seed_assets.validation.database import validate_database
+
+    console.print(f"Checking [bold]{spec.name}[/] in {mask_url(url)}")
+    guesses = expected_rows(spec)
+    with table_progress(console) as progress:
+        tasks = {
+            t: progress.add_task(t, total=max(round(guesses[t]), 1), start=False) for t in guesses
+        }
+
+        def on_table(name: str, rows: int | None) -> None:
+            if rows is None:
+                progress.start_task(tasks[name])
+            else:
+                progress.update(tasks[name], total=max(rows, 1), completed=max(rows, 1))
+                progress.stop_task(tasks[name])
+
+        report = validate_database(spec, url, on_table=on_table)
+    write_report(report, paths)
+    return report

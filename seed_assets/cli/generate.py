@@ -1,0 +1,163 @@
+"""`seed-assets generate`: a spec into a target, table by table, with progress and a summary."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+
+from seed_assets.cli.app import (
+    IF_EXISTS_OPTION,
+    ON_ERROR_OPTION,
+    SPEC_ARG,
+    app,
+    console,
+    errors,
+    fail,
+    print_summary,
+    print_verdict,
+    validate_with_progress,
+)
+from seed_assets.errors import SeedAssetsError
+from seed_assets.progress import table_progress
+
+
+@app.command(
+    epilog="Example: seed-assets generate seed_assets/examples/banking.yaml --scale 10 --seed 7 "
+    "--target postgresql+psycopg://postgres@127.0.0.1:5432/test --if-exists replace --validate"
+)
+def generate(
+    spec_path: Path = SPEC_ARG,
+    target: str = typer.Option(
+        None, "--target", help="SQLAlchemy URL. Default: sqlite:///data/<spec file stem>.sqlite"
+    ),
+    seed: int = typer.Option(None, "--seed", help="Root seed. Default: the spec's `seed`."),
+    scale: float = typer.Option(1.0, "--scale", min=0.0, help="Multiply root tables' rows."),
+    if_exists: str = IF_EXISTS_OPTION,
+    on_error: str = ON_ERROR_OPTION,
+    check: bool = typer.Option(
+        False,
+        "--validate",
+        help="Then run every check on the database and write the report (JSON, Markdown, "
+        "HTML with plots) beside it; exit 1 if it is not approved.",
+    ),
+) -> None:
+    """Generate every table of SPEC, parents first, into a database.
+
+    Each table is one transaction (a NOT NULL FK cycle: all its tables in one; a nullable one:
+    its deferred FK columns filled by a last UPDATE). Ctrl+C stops after the current batch and
+    rolls that table back; a second Ctrl+C exits at once (the database still rolls the open
+    transaction back). Without --validate no check runs: a report left by an earlier run
+    forgets the tables rewritten (its verdict becomes "not approved" until they are validated
+    again).
+    """
+    from seed_assets.engine.run import iter_plan
+    from seed_assets.reports.report import forget_tables, report_paths
+    from seed_assets.resources.target import default_url
+    from seed_assets.sources.files import load_spec
+    from seed_assets.spec.loader import check_scale
+    from seed_assets.targets.base import IF_EXISTS, ON_ERROR, Target
+    from seed_assets.targets.cancel import CancelToken, first_interrupt_cancels
+    from seed_assets.targets.check_filter import check_filter
+    from seed_assets.targets.load_report import LoadCancelled, summarise
+
+    try:
+        if if_exists not in IF_EXISTS or on_error not in ON_ERROR:
+            raise SeedAssetsError(
+                f"--if-exists takes {'/'.join(IF_EXISTS)} and --on-error {'/'.join(ON_ERROR)}"
+            )
+        spec = load_spec(spec_path, target=target)
+        check_scale(spec, scale)
+        url = target or default_url(spec)
+        db = Target.for_url(url)
+        row_filter = check_filter(spec, url)  # CHECKs only the database can judge
+    except SeedAssetsError as exc:
+        raise fail(exc) from None
+    run_seed = spec.seed if seed is None else seed
+    summary: list[tuple[str, int, float]] = []
+    rejected: list = []
+    started = time.perf_counter()
+    console.print(
+        f"Generating [bold]{spec.name}[/] into {db.display_url} (seed {run_seed}, scale {scale:g})"
+    )
+    paths = report_paths(url)
+    token = CancelToken()
+    warn = lambda text: errors.print(f"[yellow]{text}[/]")  # noqa: E731
+    try:
+        with first_interrupt_cancels(token, warn), table_progress(console) as progress:
+            for step in iter_plan(spec, seed=run_seed, scale=scale, row_filter=row_filter):
+                step_start = time.perf_counter()
+                results = _write_step(
+                    db, spec, step, progress, run_seed, scale, if_exists, on_error, token
+                )
+                took = time.perf_counter() - step_start
+                summary += [(r.table, r.rows, took) for r in results]
+                forget_tables(paths, spec, db.display_url, [r.table for r in results])
+                rejected += [r for r in results if r.rejected_count]
+    except (LoadCancelled, KeyboardInterrupt) as exc:
+        name = getattr(exc, "table", "the table being written")
+        errors.print(
+            f"[yellow]cancelled:[/] {name} was rolled back; complete tables: "
+            f"{', '.join(f'{s[0]} ({s[1]:,} rows)' for s in summary) or 'none'}"
+        )
+        raise typer.Exit(130) from None
+    except SeedAssetsError as exc:
+        raise fail(exc) from None
+    finally:
+        db.dispose()
+        if row_filter is not None:
+            row_filter.close()
+    print_summary(summary, time.perf_counter() - started)
+    for result in rejected:
+        errors.print(
+            f"[bold yellow]{result.rejected_count} row(s) of {result.table} were refused and "
+            "skipped (--on-error continue):[/]\n"
+            + summarise(result.rejected, result.rejected_count),
+            highlight=False,
+            soft_wrap=True,
+        )
+    if check:
+        report = validate_with_progress(spec, url, paths)
+        print_verdict(report, paths)
+        raise typer.Exit(0 if report["approved"] else 1)
+
+
+def _write_step(db, spec, step, progress, seed, scale, if_exists, on_error, token) -> list:
+    """Write one step of ``iter_plan``; the WriteResult of each table it wrote."""
+    from seed_assets.engine.run import ComponentStep, LinksStep
+    from seed_assets.targets import links
+    from seed_assets.targets.load_report import WriteResult
+
+    if isinstance(step, LinksStep):  # a nullable cycle: fill the FKs written NULL
+        task = progress.add_task(step.name, total=len(step.frame))
+        rows = links.update_links(db, spec, step.table, step.frame, seed=seed, scale=scale)
+        progress.update(task, completed=len(step.frame))
+        return [WriteResult(step.name, rows=rows, committed=True)]
+    if isinstance(step, ComponentStep):  # a NOT NULL cycle: its tables in one transaction
+        tasks = {name: progress.add_task(name, total=len(f)) for name, f in step.frames.items()}
+        results = links.write_component(
+            db,
+            spec,
+            {name: [frame] for name, frame in step.frames.items()},
+            seed=seed,
+            scale=scale,
+            on_rows=lambda name, n: progress.advance(tasks[name], n),
+            if_exists=if_exists,
+            on_error=on_error,
+            cancel=token,
+        )
+        return list(results.values())
+    task = progress.add_task(step.name, total=step.generator.total_rows)
+    result = db.write_table(
+        spec,
+        step.name,
+        step.chunks,
+        seed=seed,
+        scale=scale,
+        on_rows=lambda n: progress.advance(task, n),
+        if_exists=if_exists,
+        on_error=on_error,
+        cancel=token,
+    )
+    return [result]

@@ -1,0 +1,97 @@
+"""Commands that produce specs: `schema`, `reflect`, `plan`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from seed_assets.cli.app import (
+    URL_ARG,
+    app,
+    console,
+    errors,
+    fail,
+    write_or_print,
+)
+from seed_assets.errors import SeedAssetsError
+
+
+@app.command(
+    epilog="Example: seed-assets schema > spec.schema.json   (then, first line of a spec: "
+    "# yaml-language-server: $schema=./spec.schema.json)"
+)
+def schema() -> None:
+    """Print the spec's JSON Schema, so editors can complete and validate YAML specs."""
+    import json
+
+    from seed_assets.spec.schema import spec_json_schema
+
+    sys.stdout.write(json.dumps(spec_json_schema(), indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command(
+    epilog="Example: seed-assets reflect postgresql+psycopg://postgres@127.0.0.1/shop "
+    "--out shop.yaml && seed-assets generate shop.yaml --target "
+    "postgresql+psycopg://postgres@127.0.0.1/shop"
+)
+def reflect(
+    url: str = URL_ARG,
+    out: Path = typer.Option(None, "--out", help="Write the spec here (default: print it)."),
+    name: str = typer.Option(None, "--name", help="The spec's name. Default: the database's."),
+) -> None:
+    """Read the tables of a database into a spec, with inferred value sources to review.
+
+    Each column's comment says why its values are made that way; CHECKs the generator does not
+    understand are listed (the database judges the generated rows against them).
+    """
+    from seed_assets.sources.reflect import reflect as reflect_database
+    from seed_assets.sources.yaml_writer import reflection_yaml
+
+    try:
+        reflection = reflect_database(url, name=name)
+    except SeedAssetsError as exc:
+        raise fail(exc) from None
+    text = reflection_yaml(reflection)
+    write_or_print(text, out)
+    tables = len(reflection.data["tables"])
+    for note in reflection.notes:
+        errors.print(f"[yellow]review:[/] {note}", highlight=False, soft_wrap=True)
+    if out is not None:
+        console.print(f"Wrote {out}: {tables} table(s); review the commented choices")
+
+
+@app.command(
+    epilog="Example: seed-assets plan postgresql+psycopg://postgres@127.0.0.1/shop --out plan.json"
+)
+def plan(
+    url: str = URL_ARG,
+    out: Path = typer.Option(None, "--out", help="Write the plan here (default: print it)."),
+) -> None:
+    """Write a JSON generation plan for a database, for a person or an LLM to edit.
+
+    Generate from it with `seed-assets generate PLAN --target URL`: columns the plan leaves out
+    (keys, foreign keys, ordered dates) are filled from the database's schema.
+    """
+    import json
+
+    from seed_assets.sources.plan import plan_from_spec
+    from seed_assets.sources.reflect import reflect as reflect_database
+    from seed_assets.spec.loader import spec_from_dict
+
+    try:
+        reflection = reflect_database(url)
+        spec = spec_from_dict(reflection.data, source="<reflected>")
+    except SeedAssetsError as exc:
+        raise fail(exc) from None
+    rationale = (
+        "Record counts: root tables get a default number of rows; child tables the expected "
+        "rows of their parent times their cardinality. Providers follow the column names and "
+        "types and the database's CHECKs. Keys, foreign keys, dates ordered after their "
+        "parent's, uuids and json are filled from the schema and are not listed."
+    )
+    text = json.dumps(plan_from_spec(spec, rationale), indent=2) + "\n"
+    write_or_print(text, out)
+    if out is not None:
+        console.print(f"Wrote {out}: {len(spec.tables)} table(s)")
