@@ -6,6 +6,7 @@ import numpy as np
 
 from seed_assets.spec.distributions import (
     BernoulliCount,
+    EmpiricalCount,
     FixedCount,
     NegBinomialCount,
     PoissonCount,
@@ -33,6 +34,12 @@ def draw_counts(dist, n: int, rng: np.random.Generator) -> np.ndarray:
             counts = np.searchsorted(cdf / cdf[-1], rng.random(n), side="right") + 1
         case BernoulliCount():
             counts = (rng.random(n) < dist.p).astype(np.int64)
+        case EmpiricalCount():
+            levels = np.fromiter(dist.counts, dtype=np.int64)
+            shares = np.fromiter(dist.counts.values(), dtype=np.float64)
+            cdf = np.cumsum(shares)
+            picks = np.searchsorted(cdf / cdf[-1], rng.random(n), side="right")
+            counts = levels[np.minimum(picks, len(levels) - 1)]
         case _:
             raise TypeError(f"unknown cardinality {dist!r}")
     counts = counts.astype(np.int64, copy=False)  # a fresh array: clipped in place

@@ -125,6 +125,7 @@ class TableGenerator:
         self.chunk_starts = np.array([c.row_start for c in self.chunks], dtype=np.int64)
         self.total_rows = sum(c.rows for c in self.chunks)
         self._fakers: dict[str, values.FakerColumn] = {}
+        self._spreads: dict[str, np.ndarray] = {}  # FK label -> CDF of its parent weights
         self._unique_ints: dict[str, np.ndarray] = {}
         self.row_filter = row_filter
         self._constrained = constraints.may_drop_rows(self.table)
@@ -525,7 +526,7 @@ class TableGenerator:
                         table=self.name,
                         column=fk.columns[0],
                     )
-                parent_rows[fk.label] = rng.integers(0, max(n_parents, 1), n)
+                parent_rows[fk.label] = self._pick_parents(fk, n_parents, n, rng)
             picked = parent_rows[fk.label]
             null = nulls[fk.label] = self._fk_nulls(fk, chunk, n)
             for column, ref in zip(fk.columns, fk.references.columns, strict=True):
@@ -537,6 +538,22 @@ class TableGenerator:
         for fk in self.table.foreign_keys:
             if fk.via is not None and any(c in made for c in fk.columns):
                 self._copy_via(fk, cols, pos, parent_rows, nulls, as_values, positions, context)
+
+    def _pick_parents(self, fk: ForeignKeySpec, n_parents: int, n: int, rng) -> np.ndarray:
+        """Uniform parents, or in proportion to per-parent weights drawn once per table from
+        the FK's `spread` (so some parents get many children and some none, as measured)."""
+        if fk.spread is None or n_parents == 0:
+            return rng.integers(0, max(n_parents, 1), n)
+        cdf = self._spreads.get(fk.label)
+        if cdf is None:
+            weights_rng = np.random.default_rng(
+                table_seed(self.seed, self.name, f"spread:{fk.label}")
+            )
+            weights = draw_counts(fk.spread, n_parents, weights_rng).astype(np.float64)
+            if not weights.sum():
+                weights[:] = 1.0
+            cdf = self._spreads[fk.label] = np.cumsum(weights) / weights.sum()
+        return np.searchsorted(cdf, rng.random(n), side="right").clip(0, n_parents - 1)
 
     def _fk_nulls(self, fk: ForeignKeySpec, chunk: Chunk, n: int) -> np.ndarray | None:
         fraction = max(self.table.columns[c].null_fraction for c in fk.columns)

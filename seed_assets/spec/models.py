@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from seed_assets.spec.distributions import Cardinality, ValueDistribution
+from seed_assets.spec.patterns import DatePattern
 
 ColumnType = Literal[
     "tinyint",
@@ -277,6 +278,11 @@ class ColumnSpec(_Model):
     until: DateOrTime | None = Field(
         None, description="Upper bound for an `after` column.", examples=[dt.date(2026, 3, 1)]
     )
+    pattern: DatePattern | None = Field(
+        None,
+        description="For `between`/`after` dates: quantile shape, weekday and hour weights.",
+        examples=[{"weekdays": [1, 1, 1, 1, 1, 0.2, 0.1]}],
+    )
     rate: float | None = Field(
         None,
         ge=0,
@@ -363,6 +369,8 @@ class ColumnSpec(_Model):
                 f"`{source}` is a temporal rule, but the column type is {kind}; "
                 "use type date or timestamp"
             )
+        if self.pattern is not None and source not in ("between", "after"):
+            raise ValueError("`pattern` shapes a `between` or `after` date")
         if source != "after" and (self.gap is not None or self.until is not None):
             raise ValueError("`gap` and `until` belong with `after`")
         if source == "distribution" and kind not in NUMERIC_TYPES:
@@ -496,6 +504,12 @@ class ForeignKeySpec(_Model):
         "(a denormalised key).",
         examples=["account_id"],
     )
+    spread: Cardinality | None = Field(
+        None,
+        description="A non-driving FK: how unevenly parents are picked. Each parent gets a weight "
+        "drawn from this children-per-parent distribution; rows pick parents in proportion.",
+        examples=[{"kind": "empirical", "counts": {0: 0.2, 1: 0.5, 10: 0.3}}],
+    )
     name: str | None = Field(
         None, description="A label for this FK in messages and checks.", examples=["owner"]
     )
@@ -525,6 +539,8 @@ class ForeignKeySpec(_Model):
             )
         if self.cardinality is not None and self.via is not None:
             raise ValueError("an FK is either driving (`cardinality`) or copied (`via`), not both")
+        if self.spread is not None and (self.cardinality is not None or self.via is not None):
+            raise ValueError("`spread` shapes a non-driving FK; a driving one has `cardinality`")
         return self
 
     @property

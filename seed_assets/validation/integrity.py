@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import chdtrc
 
-from seed_assets.spec.distributions import FixedCount
+from seed_assets.spec.distributions import EmpiricalCount, FixedCount
 from seed_assets.spec.graph import resolve_after, resolve_via
 from seed_assets.spec.models import ForeignKeySpec, Spec, TableSpec
 from seed_assets.validation.inputs import TableData
@@ -191,6 +191,8 @@ def distribution_label(dist) -> str:
     """``poisson(mean=15, min=1)``: the spec's arguments, defaults left out."""
     if isinstance(dist, FixedCount):
         return f"fixed(n={dist.n})"
+    if isinstance(dist, EmpiricalCount):
+        return f"empirical({len(dist.counts)} counts, max={max(dist.counts)})"
     values = dist.model_dump(exclude={"kind"})
     defaults = {name: f.default for name, f in type(dist).model_fields.items()}
     order = [*dist.positional, *(k for k in values if k not in dist.positional)]
