@@ -38,7 +38,10 @@ def draw_counts(dist, n: int, rng: np.random.Generator) -> np.ndarray:
             levels = np.fromiter(dist.counts, dtype=np.int64)
             shares = np.fromiter(dist.counts.values(), dtype=np.float64)
             cdf = np.cumsum(shares)
-            picks = np.searchsorted(cdf / cdf[-1], rng.random(n), side="right")
+            # Stratified: one draw in each 1/n of the CDF, shuffled, so even a few parents
+            # follow the measured histogram (a profile's small lookup tables).
+            draws = (rng.permutation(n) + rng.random(n)) / max(n, 1)
+            picks = np.searchsorted(cdf / cdf[-1], draws, side="right")
             counts = levels[np.minimum(picks, len(levels) - 1)]
         case _:
             raise TypeError(f"unknown cardinality {dist!r}")

@@ -74,6 +74,9 @@ def parent_columns(spec: Spec, table_name: str) -> dict[str, list[str]]:
     return needed
 
 
+_GOLDEN = (5**0.5 - 1) / 2  # the most evenly spreading step of a Weyl sequence
+
+
 @dataclass(frozen=True)
 class Chunk:
     """Rows [row_start, row_start + rows) of a table, children of parents [first, last)."""
@@ -526,7 +529,7 @@ class TableGenerator:
                         table=self.name,
                         column=fk.columns[0],
                     )
-                parent_rows[fk.label] = self._pick_parents(fk, n_parents, n, rng)
+                parent_rows[fk.label] = self._pick_parents(fk, n_parents, chunk, rng)
             picked = parent_rows[fk.label]
             null = nulls[fk.label] = self._fk_nulls(fk, chunk, n)
             for column, ref in zip(fk.columns, fk.references.columns, strict=True):
@@ -539,21 +542,26 @@ class TableGenerator:
             if fk.via is not None and any(c in made for c in fk.columns):
                 self._copy_via(fk, cols, pos, parent_rows, nulls, as_values, positions, context)
 
-    def _pick_parents(self, fk: ForeignKeySpec, n_parents: int, n: int, rng) -> np.ndarray:
+    def _pick_parents(self, fk: ForeignKeySpec, n_parents: int, chunk: Chunk, rng) -> np.ndarray:
         """Uniform parents, or in proportion to per-parent weights drawn once per table from
-        the FK's `spread` (so some parents get many children and some none, as measured)."""
+        the FK's `spread`. Rows read a low-discrepancy sequence (golden-ratio steps over their
+        global row number), so each parent's children come out close to its weight, as
+        measured, without the noise of independent picks."""
+        n = chunk.rows
         if fk.spread is None or n_parents == 0:
             return rng.integers(0, max(n_parents, 1), n)
         cdf = self._spreads.get(fk.label)
         if cdf is None:
-            weights_rng = np.random.default_rng(
-                table_seed(self.seed, self.name, f"spread:{fk.label}")
-            )
-            weights = draw_counts(fk.spread, n_parents, weights_rng).astype(np.float64)
+            seed = table_seed(self.seed, self.name, f"spread:{fk.label}")
+            weights = draw_counts(fk.spread, n_parents, np.random.default_rng(seed))
+            weights = weights.astype(np.float64)
             if not weights.sum():
                 weights[:] = 1.0
             cdf = self._spreads[fk.label] = np.cumsum(weights) / weights.sum()
-        return np.searchsorted(cdf, rng.random(n), side="right").clip(0, n_parents - 1)
+        offset = np.random.default_rng(table_seed(self.seed, self.name, f"phase:{fk.label}"))
+        rows = np.arange(chunk.row_start, chunk.row_start + n, dtype=np.float64)
+        draws = np.modf(rows * _GOLDEN + offset.random())[0]
+        return np.searchsorted(cdf, draws, side="right").clip(0, n_parents - 1)
 
     def _fk_nulls(self, fk: ForeignKeySpec, chunk: Chunk, n: int) -> np.ndarray | None:
         fraction = max(self.table.columns[c].null_fraction for c in fk.columns)

@@ -23,7 +23,7 @@ from sqlalchemy.types import UserDefinedType
 
 from seed_assets.spec import checks as ck
 from seed_assets.spec.graph import component_of, is_deferred, topological_order
-from seed_assets.spec.models import ColumnSpec, Spec, TableSpec
+from seed_assets.spec.models import STRING_TYPES, ColumnSpec, Spec, TableSpec
 
 
 @compiles(sa.ForeignKeyConstraint, "mysql", "mariadb")
@@ -244,9 +244,12 @@ def build_metadata(spec: Spec) -> sa.MetaData:
                 and not column.enum
                 and column_name not in listed
             ):
+                target = sa_table.c[column_name]
+                if column.type in STRING_TYPES:  # an exact type (NVARCHAR) may render no literal
+                    target = sa.type_coerce(target, sa.String())
                 sa_table.append_constraint(
                     sa.CheckConstraint(
-                        sa_table.c[column_name].in_(column.choice.values),
+                        target.in_(column.choice.values),
                         name=constraint_name("ck", name, [column_name]),
                     )
                 )

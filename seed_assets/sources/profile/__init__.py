@@ -1,0 +1,134 @@
+"""`seed-assets profile`: a spec fitted from a live database's data.
+
+Reflection (``sources/reflect.py``) gives the schema; then each table is read in a
+deterministic sample (``sampling.py``) and its columns fitted (``columns.py``), its foreign
+keys measured and its date rules found (``keys.py``). Only aggregates reach the spec; each
+figure's comment says where it came from. The result is a `Reflection`, written by the YAML
+writer like a reflected spec.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from seed_assets.errors import TargetError
+from seed_assets.sources.profile.columns import fit_column
+from seed_assets.sources.profile.keys import (
+    chosen_rules,
+    date_rules,
+    fit_foreign_keys,
+    gap_fields,
+)
+from seed_assets.sources.profile.sampling import Sampler
+from seed_assets.sources.reflect import Reflection, reflect
+
+DEFAULT_SAMPLE_ROWS = 100_000
+DEFAULT_MIN_COUNT = 5
+
+__all__ = ["DEFAULT_MIN_COUNT", "DEFAULT_SAMPLE_ROWS", "profile"]
+
+
+def profile(
+    url: str,
+    *,
+    sample_rows: int = DEFAULT_SAMPLE_ROWS,
+    min_count: int = DEFAULT_MIN_COUNT,
+    tables: list[str] | None = None,
+    name: str | None = None,
+) -> Reflection:
+    """Reflect the database at `url`, then fit every column and FK from its data."""
+    from seed_assets.targets.base import mask_url
+
+    reflection = reflect(url, name=name)
+    data = reflection.data
+    if tables:
+        _keep_tables(data, tables, url)
+    data["description"] = f"Profiled from {mask_url(url)} (aggregates only)."
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            sampler = Sampler(conn, sample_rows)
+            for table, table_data in data["tables"].items():
+                _profile_table(sampler, table, table_data, data["tables"], reflection, min_count)
+    except sa.exc.SQLAlchemyError as exc:
+        raise TargetError(f"cannot read {mask_url(url)}: {exc.__class__.__name__}: {exc}") from None
+    finally:
+        engine.dispose()
+    _check(reflection)
+    return reflection
+
+
+def _keep_tables(data: dict, wanted: list[str], url: str) -> None:
+    unknown = [t for t in wanted if t not in data["tables"]]
+    if unknown:
+        raise TargetError(f"no table {', '.join(map(repr, unknown))} in the database")
+    missing = set()
+    for t in wanted:
+        for fk in data["tables"][t].get("foreign_keys", []):
+            from seed_assets.sources.profile.keys import parse_reference
+
+            parent, _ = parse_reference(fk)
+            if parent not in wanted:
+                missing.add(f"{t} -> {parent}")
+    if missing:
+        raise TargetError(
+            f"--tables leaves out referenced tables ({'; '.join(sorted(missing))}); add them"
+        )
+    data["tables"] = {t: v for t, v in data["tables"].items() if t in wanted}
+
+
+def _profile_table(sampler, table: str, data: dict, tables: dict, out: Reflection, k: int):
+    rows = sampler.row_count(table)
+    sample = sampler.sample(table)
+    if "rows" in data:
+        data["rows"] = rows
+        out.comments[("rows", table)] = f"{rows:,} rows in the source"
+    fk_columns = {c for fk in data.get("foreign_keys", []) for c in _names(fk["columns"])}
+    keys = set(data.get("primary_key", []))
+    for column, fields in data["columns"].items():
+        series = sample.get(column)
+        if series is None:
+            continue
+        if column in fk_columns:
+            fraction = float(series.isna().mean()) if len(series) else 0.0
+            fields.pop("null_fraction", None)
+            if fraction > 0:
+                fields["null_fraction"] = round(min(fraction, 0.999), 4)
+            out.comments[("column", table, column)] = (
+                f"foreign key; {fraction:.1%} NULL of {len(series):,} sampled"
+            )
+            continue
+        if column in keys or fields.get("unique") or "sequence" in fields:
+            continue  # keys and unique columns keep reflection's generated values
+        data["columns"][column], out.comments[("column", table, column)] = fit_column(
+            series, fields, k
+        )
+    fit_foreign_keys(sampler, table, data, out.comments, sample)
+    rules = chosen_rules(date_rules(sampler, table, data, tables))
+    for rule in rules:
+        fields = data["columns"][rule.column]
+        until = (fields.get("between") or [None, None])[1]
+        for key in ("between", "after", "gap", "until"):
+            fields.pop(key, None)
+        pattern = fields.pop("pattern", None) or {}
+        pattern.pop("shape", None)
+        fields.update(gap_fields(rule, until, k))
+        if pattern:
+            fields["pattern"] = pattern
+        out.comments[("column", table, rule.column)] += (
+            f"; never before {rule.after} in the source: gap in days as measured"
+        )
+
+
+def _names(value) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _check(reflection: Reflection) -> None:
+    from seed_assets.errors import SpecError
+    from seed_assets.spec.loader import spec_from_dict
+
+    try:
+        spec_from_dict(reflection.data, source="<profiled>")
+    except SpecError as exc:
+        reflection.notes.append(f"the profiled spec does not load yet: {exc}")
