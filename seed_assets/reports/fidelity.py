@@ -19,6 +19,7 @@ out. Measures, as SDMetrics 0.32 computes them:
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,7 +139,9 @@ def ks_complement(real: pd.Series, synth: pd.Series) -> float:
     r, s = _numeric(real).dropna(), _numeric(synth).dropna()
     if r.empty or s.empty:
         return math.nan
-    return 1.0 - float(ks_2samp(r.to_numpy(), s.to_numpy()).statistic)
+    with warnings.catch_warnings():  # "exact calculation unsuccessful": the statistic stands
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return 1.0 - float(ks_2samp(r.to_numpy(), s.to_numpy()).statistic)
 
 
 def tv_complement(real: pd.Series, synth: pd.Series) -> float:

@@ -27,10 +27,10 @@ def _comment(text: str | None) -> str:
     return f"  # {text}" if text else ""
 
 
-def reflection_yaml(reflection: Reflection) -> str:
+def reflection_yaml(reflection: Reflection, header: str = _HEADER) -> str:
     """The spec of `reflection` as commented YAML (loads back to the same data)."""
     data = reflection.data
-    lines = [_HEADER.rstrip("\n")]
+    lines = [header.rstrip("\n")]
     for note in reflection.notes:
         lines.append(f"# review: {note}")
     for key in ("name", "description", "seed", "locale", "chunk_rows"):
