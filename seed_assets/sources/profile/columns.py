@@ -154,7 +154,7 @@ def temporal_fit(values: pd.Series, column_type: str, min_count: int) -> Fit:
     shape = np.clip(np.quantile(fractions, np.linspace(0, 1, QUANTILE_KNOTS + 1)), 0, 1)
     shape = np.maximum.accumulate(shape)
     shape[0], shape[-1] = 0.0, 1.0
-    weekdays = np.bincount(stamps.dt.dayofweek.to_numpy(), minlength=7) / len(stamps)
+    weekdays = np.bincount(stamps.dt.day_of_week.to_numpy(), minlength=7) / len(stamps)
     pattern: dict[str, Any] = {
         "shape": [round(float(s), 4) for s in shape],
         "weekdays": [round(float(w), 4) for w in weekdays],
