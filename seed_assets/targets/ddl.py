@@ -245,8 +245,11 @@ def build_metadata(spec: Spec) -> sa.MetaData:
                 and column_name not in listed
             ):
                 target = sa_table.c[column_name]
-                if column.type in STRING_TYPES:  # an exact type (NVARCHAR) may render no literal
+                # An exact type (NVARCHAR, REAL) may render no literal: compare as a plain one.
+                if column.type in STRING_TYPES:
                     target = sa.type_coerce(target, sa.String())
+                elif column.type in ("float", "decimal"):
+                    target = sa.type_coerce(target, sa.Float())
                 sa_table.append_constraint(
                     sa.CheckConstraint(
                         target.in_(column.choice.values),
