@@ -201,7 +201,9 @@ def cardinality_score(real: tuple[pd.Series, pd.Series], synth: tuple[pd.Series,
     r, s = _children(*real), _children(*synth)
     if not len(r) or not len(s):
         return math.nan
-    return 1.0 - float(ks_2samp(r, s).statistic)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return 1.0 - float(ks_2samp(r, s).statistic)
 
 
 def _mean(scores: list[float]) -> float:

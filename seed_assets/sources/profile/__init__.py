@@ -9,6 +9,7 @@ writer like a reflected spec.
 
 from __future__ import annotations
 
+import pandas as pd
 import sqlalchemy as sa
 
 from seed_assets.errors import TargetError
@@ -104,7 +105,14 @@ def _profile_table(sampler, table: str, data: dict, tables: dict, out: Reflectio
             series, fields, k
         )
     fit_foreign_keys(sampler, table, data, out.comments, sample)
-    rules = chosen_rules(date_rules(sampler, table, data, tables))
+    found = date_rules(sampler, table, data, tables)
+    apart = {id(r) for r in found if _separated(r, data, tables)}
+    for rule in found:
+        if id(rule) in apart:
+            out.comments[("column", table, rule.column)] += (
+                f"; never before {rule.after} in the source, kept by the ranges alone"
+            )
+    rules = chosen_rules([r for r in found if id(r) not in apart])
     for rule in rules:
         fields = data["columns"][rule.column]
         until = (fields.get("between") or [None, None])[1]
@@ -118,6 +126,20 @@ def _profile_table(sampler, table: str, data: dict, tables: dict, out: Reflectio
         out.comments[("column", table, rule.column)] += (
             f"; never before {rule.after} in the source: gap in days as measured"
         )
+
+
+def _separated(rule, data: dict, tables: dict) -> bool:
+    """The rule holds by the columns' ranges alone (every later value after every earlier
+    one): both keep their own `between` and shapes. Ends are means of extremes, so the later
+    range's start is never before the earlier range's end."""
+    if rule.parent is None:
+        earlier = data["columns"][rule.after]
+    else:
+        earlier = tables[rule.parent]["columns"][rule.after.split(".", 1)[1]]
+    later = data["columns"][rule.column]
+    if "between" not in earlier or "between" not in later:
+        return False
+    return pd.Timestamp(later["between"][0]) >= pd.Timestamp(earlier["between"][1])
 
 
 def _names(value) -> list[str]:
