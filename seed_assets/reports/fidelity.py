@@ -54,13 +54,14 @@ def read_tables(url: str, max_rows: int = 200_000) -> tuple[sa.Inspector, dict[s
         with engine.connect() as conn:
             inspector = sa.inspect(conn)
             names = [t for t in inspector.get_table_names() if not t.startswith(SKIP_PREFIXES)]
-            meta = sa.MetaData()
             frames = {}
+            quote = conn.dialect.identifier_preparer.quote
             for name in names:
-                table = sa.Table(name, meta, autoload_with=conn)
-                rows = conn.execute(sa.select(table).limit(max_rows)).fetchall()
+                # The driver's own values: a column whose declared type SQLAlchemy misreads
+                # (BYTEA in SQLite) cannot break the read; `prepared` converts what is scored.
+                result = conn.exec_driver_sql(f"SELECT * FROM {quote(name)} LIMIT {max_rows}")
                 frames[name] = pd.DataFrame.from_records(
-                    [tuple(r) for r in rows], columns=[c.name for c in table.columns]
+                    [tuple(r) for r in result], columns=list(result.keys())
                 )
             schema = _schema(inspector, frames)
     finally:
