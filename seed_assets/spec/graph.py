@@ -176,7 +176,7 @@ def replaced_with(spec: Spec, table: str) -> Replacement:
     while frontier:
         current = frontier.pop()
         for name, fk in maps.referrers.get(current, ()):
-            if name in found or name == table or name == current:
+            if name in found or name in (table, current):
                 continue
             if (name, id(fk)) not in linked:
                 found.add(name)
