@@ -21,6 +21,13 @@ from seed_assets.spec.expectations import (
     RateBound,
     RowCountBound,
 )
+from seed_assets.spec.relations import (
+    COPY_INPUT,
+    CopySpec,
+    WhenSpec,
+    check_relations,
+    copy_shorthand,
+)
 from seed_assets.spec.value_specs import (
     CHOICE_INPUT,
     SEQUENCE_INPUT,
@@ -81,7 +88,18 @@ INTEGER_BOUNDS = {
 }
 
 # The value sources a column may name; at most one each (FK columns take theirs from the FK).
-SOURCES = ("faker", "choice", "distribution", "sequence", "constant", "between", "after", "rate")
+SOURCES = (
+    "faker",
+    "choice",
+    "distribution",
+    "sequence",
+    "constant",
+    "between",
+    "after",
+    "before",
+    "rate",
+    "expr",
+)
 
 # One column name or a list of them (``primary_key: id``).
 _NAMES_INPUT = list[str] | str
@@ -193,6 +211,51 @@ class ColumnSpec(SpecModel):
         description="A rare event: a boolean true in this fraction of rows.",
         examples=[0.008],
     )
+    before: str | None = Field(
+        None,
+        description="`parent.column` or a column of this table that this date/timestamp must "
+        "not follow; with `after` too, the value lies in between.",
+        examples=["admissions.discharged_at"],
+    )
+    since: DateOrTime | None = Field(
+        None, description="Lower bound for a `before` column.", examples=[dt.date(2020, 1, 1)]
+    )
+    hours: list[float] | None = Field(
+        None,
+        description="24 weights, one per hour of the day: the time of day of a timestamp "
+        "(kept inside its `after`/`before` window).",
+        examples=[[1] * 6 + [3] * 12 + [2] * 6],
+    )
+    weekdays: list[float] | None = Field(
+        None,
+        description="7 weights, Monday first: the day of the week of a date or timestamp.",
+        examples=[[5, 5, 5, 5, 5, 2, 1]],
+    )
+    expr: str | None = Field(
+        None,
+        description="A derived value: an expression over this row's columns and referenced "
+        "rows' (`table.column`), e.g. `quantity * products.price`; see the reference's "
+        "expression section.",
+        examples=["round(quantity * unit_price, 2)"],
+    )
+    logit: str | None = Field(
+        None,
+        description="With `rate`: an expression scoring each row; the event's probability is "
+        "sigmoid(intercept + score), the intercept calibrated so the overall rate holds.",
+        examples=["2 * (days(transaction_date - accounts.opened_date) < 30)"],
+    )
+    when: WhenSpec | None = Field(
+        None,
+        description="The source depends on another column: `{on: column, cases: {value: "
+        "{choice|distribution|rate|null_fraction|min|max}}}`.",
+        examples=[{"on": "account_type", "cases": {"loan": {"distribution": "lognormal(11, 1)"}}}],
+    )
+    copy_of: CopySpec | None = Field(
+        None,
+        description="Take a referenced row's value: `parent.column`, or `{column, "
+        "probability, noise}` (the other rows keep the column's own source, or get noise).",
+        examples=["customers.country", {"column": "products.price", "probability": 0.7}],
+    )
 
     # What the database declares beyond the type (reflection writes these; DDL emits them).
     unsigned: bool = Field(
@@ -232,6 +295,11 @@ class ColumnSpec(SpecModel):
     def _choice(cls, value: Any) -> Any:
         return choice_shorthand(value)
 
+    @field_validator("copy_of", mode="before", json_schema_input_type=COPY_INPUT)
+    @classmethod
+    def _copy(cls, value: Any) -> Any:
+        return copy_shorthand(value)
+
     @field_validator("sequence", mode="before", json_schema_input_type=SEQUENCE_INPUT)
     @classmethod
     def _sequence(cls, value: Any) -> Any:
@@ -240,9 +308,10 @@ class ColumnSpec(SpecModel):
     @property
     def sources(self) -> list[str]:
         fields = self.model_fields_set
-        return [
+        found = [
             s for s in SOURCES if s in fields and (getattr(self, s) is not None or s == "constant")
         ]
+        return [s for s in found if not (s == "before" and "after" in found)]  # a window
 
     @property
     def source(self) -> str | None:
@@ -267,13 +336,16 @@ class ColumnSpec(SpecModel):
             raise ValueError(
                 f"`rate` makes a true/false event; the column type is {kind}, not boolean"
             )
-        if source in ("between", "after") and kind not in TEMPORAL_TYPES:
+        check_relations(self, source)
+        if source in ("between", "after", "before") and kind not in TEMPORAL_TYPES:
             raise ValueError(
                 f"`{source}` is a temporal rule, but the column type is {kind}; "
                 "use type date or timestamp"
             )
-        if source != "after" and (self.gap is not None or self.until is not None):
-            raise ValueError("`gap` and `until` belong with `after`")
+        if source not in ("after", "before") and (self.gap is not None or self.until is not None):
+            raise ValueError("`gap` and `until` belong with `after` (or `before`)")
+        if source != "before" and self.since is not None:
+            raise ValueError("`since` bounds a `before` column from below")
         if source == "distribution" and kind not in NUMERIC_TYPES:
             raise ValueError(f"a numeric distribution cannot fill a {kind} column")
         if source == "sequence" and self.sequence is not None:
@@ -292,13 +364,18 @@ class ColumnSpec(SpecModel):
             raise ValueError("`min`/`max` clip a `distribution`")
         if self.min is not None and self.max is not None and self.max < self.min:
             raise ValueError(f"max ({self.max}) is below min ({self.min})")
-        if self.unique and source in ("constant", "rate", "between", "after"):
+        if self.unique and source in ("constant", "rate", "between", "after", "before", "expr"):
             raise ValueError(f"`unique: true` cannot be kept by a `{source}` source")
         scale, precision = self.scale, self.precision
         if kind == "decimal" and scale is not None and precision is not None and scale > precision:
             raise ValueError(f"scale ({scale}) exceeds precision ({precision})")
-        if source == "after" and self.gap is None and self.until is None:
-            raise ValueError("`after` needs a `gap` distribution (days), an `until` bound, or both")
+        if source == "after" and self.gap is None and self.until is None and self.before is None:
+            raise ValueError(
+                "`after` needs a `gap` distribution (days), an `until` bound, a `before` column, "
+                "or some of them"
+            )
+        if source == "before" and self.gap is None and self.since is None:
+            raise ValueError("`before` needs a `gap` distribution (days before), a `since` bound")
         return self
 
     def _check_declarations(self, source: str | None) -> None:
