@@ -23,57 +23,12 @@ def between_values(column: ColumnSpec, n: int, rng: np.random.Generator) -> np.n
     span = int((end - start).astype(np.int64))
     if span < 0:
         raise ValueError("`between` ends before it starts")
-    pattern = column.pattern
-    if pattern is None:
+    if column.shape is None:
         return start + rng.integers(0, span + 1, n).astype(f"timedelta64[{unit}]")
-    if pattern.shape is not None:
-        knots = np.asarray(pattern.shape, dtype=np.float64)
-        where = np.interp(rng.random(n) * (len(knots) - 1), np.arange(len(knots)), knots)
-        offsets = np.floor(where * span).astype(np.int64)
-    else:
-        offsets = rng.integers(0, span + 1, n)
-    values = start + offsets.astype(f"timedelta64[{unit}]")
-    return apply_pattern(values, pattern, rng, low=start, high=end)
-
-
-def apply_pattern(values: np.ndarray, pattern, rng: np.random.Generator, *, low, high):
-    """Move each value to a drawn weekday (within its week) and hour (within its day), kept
-    inside [low, high]; `low` may be per row (an `after` column's parent date)."""
-    unit = np.datetime_data(values.dtype)[0]
-    per_day = _PER_DAY[unit]
-    n = len(values)
-    out = values.view(np.int64).copy()
-    missing = np.isnat(values)
-    if pattern.weekdays is not None:
-        days = np.floor_divide(out, per_day)
-        weekday = (days + 3) % 7  # 1970-01-01 was a Thursday (Monday = 0)
-        wanted = _weighted(pattern.weekdays, n, rng)
-        out += ((wanted - weekday) % 7) * per_day
-    if per_day != 1 and (pattern.hours is not None or pattern.whole_hours):
-        day_start = np.floor_divide(out, per_day) * per_day
-        hour = (
-            _weighted(pattern.hours, n, rng)
-            if pattern.hours is not None
-            else (out - day_start) // 3600
-        )
-        within = 0 if pattern.whole_hours else rng.integers(0, 3600, n)
-        out = day_start + hour * 3600 + within
-    moved = out.view(values.dtype)
-    lower = np.broadcast_to(np.asarray(low, dtype=values.dtype), values.shape)
-    week = np.timedelta64(7 * per_day, unit)
-    if high is not None:
-        late = moved > high
-        moved = np.where(late, moved - week, moved)
-    moved = np.where(moved < lower, values, moved)  # never before its bound: keep the draw
-    if high is not None:
-        moved = np.where(moved > high, values, moved)
-    moved[missing] = np.datetime64("NaT")
-    return moved
-
-
-def _weighted(weights, n: int, rng: np.random.Generator) -> np.ndarray:
-    cdf = np.cumsum(np.asarray(weights, dtype=np.float64))
-    return np.searchsorted(cdf / cdf[-1], rng.random(n), side="right").clip(0, len(cdf) - 1)
+    knots = np.asarray(column.shape, dtype=np.float64)
+    where = np.interp(rng.random(n) * (len(knots) - 1), np.arange(len(knots)), knots)
+    offsets = np.minimum(np.floor(where * (span + 1)).astype(np.int64), span)
+    return start + offsets.astype(f"timedelta64[{unit}]")
 
 
 def after_values(column: ColumnSpec, lower: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -113,7 +68,4 @@ def after_values(column: ColumnSpec, lower: np.ndarray, rng: np.random.Generator
         values = lower.copy()
     if missing is not None:
         values[missing] = np.datetime64("NaT")
-    if column.pattern is not None:
-        bound = lower if missing is None else np.where(missing, values, lower)
-        values = apply_pattern(values, column.pattern, rng, low=bound, high=until)
     return values

@@ -116,13 +116,9 @@ def _profile_table(sampler, table: str, data: dict, tables: dict, out: Reflectio
     for rule in rules:
         fields = data["columns"][rule.column]
         until = (fields.get("between") or [None, None])[1]
-        for key in ("between", "after", "gap", "until"):
+        for key in ("between", "after", "gap", "until", "shape"):
             fields.pop(key, None)
-        pattern = fields.pop("pattern", None) or {}
-        pattern.pop("shape", None)
         fields.update(gap_fields(rule, until, k))
-        if pattern:
-            fields["pattern"] = pattern
         out.comments[("column", table, rule.column)] += (
             f"; never before {rule.after} in the source: gap in days as measured"
         )

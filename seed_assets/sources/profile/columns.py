@@ -155,17 +155,18 @@ def temporal_fit(values: pd.Series, column_type: str, min_count: int) -> Fit:
     shape = np.maximum.accumulate(shape)
     shape[0], shape[-1] = 0.0, 1.0
     weekdays = np.bincount(stamps.dt.day_of_week.to_numpy(), minlength=7) / len(stamps)
-    pattern: dict[str, Any] = {
-        "shape": [round(float(s), 4) for s in shape],
-        "weekdays": [round(float(w), 4) for w in weekdays],
-    }
-    if column_type != "date":
-        hours = np.bincount(stamps.dt.hour.to_numpy(), minlength=24) / len(stamps)
-        pattern["hours"] = [round(float(h), 4) for h in hours]
-        on_hour = (stamps.dt.minute == 0) & (stamps.dt.second == 0)
-        pattern["whole_hours"] = bool(on_hour.all())
     fmt = "%Y-%m-%d" if column_type == "date" else "%Y-%m-%dT%H:%M:%S"
-    fit = Fit({"between": [start.strftime(fmt), end.strftime(fmt)], "pattern": pattern})
+    fit = Fit(
+        {
+            "between": [start.strftime(fmt), end.strftime(fmt)],
+            "shape": [round(float(s), 4) for s in shape],
+            "weekdays": [round(float(w), 4) for w in weekdays],
+        }
+    )
+    midnight = (stamps.dt.hour == 0) & (stamps.dt.minute == 0) & (stamps.dt.second == 0)
+    if column_type != "date" and not midnight.all():  # timestamps that carry a time of day
+        hours = np.bincount(stamps.dt.hour.to_numpy(), minlength=24) / len(stamps)
+        fit.fields["hours"] = [round(float(h), 4) for h in hours]
     fit.why.append("range (means of the extremes), quantile shape, weekdays and hours")
     return fit
 
@@ -252,5 +253,7 @@ _SOURCE_FIELDS = (
     "gap",
     "until",
     "rate",
-    "pattern",
+    "shape",
+    "weekdays",
+    "hours",
 )
