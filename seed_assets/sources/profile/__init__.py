@@ -13,14 +13,16 @@ import pandas as pd
 import sqlalchemy as sa
 
 from seed_assets.errors import TargetError
+from seed_assets.sources.profile import dependencies
 from seed_assets.sources.profile.columns import fit_column
 from seed_assets.sources.profile.keys import (
     chosen_rules,
     date_rules,
     fit_foreign_keys,
     gap_fields,
+    parse_reference,
 )
-from seed_assets.sources.profile.sampling import Sampler
+from seed_assets.sources.profile.sampling import Sampler, joined_sample
 from seed_assets.sources.reflect import Reflection, reflect
 
 DEFAULT_SAMPLE_ROWS = 100_000
@@ -113,6 +115,7 @@ def _profile_table(sampler, table: str, data: dict, tables: dict, out: Reflectio
                 f"; never before {rule.after} in the source, kept by the ranges alone"
             )
     rules = chosen_rules([r for r in found if id(r) not in apart])
+    _dependencies(sampler, table, data, tables, sample, out, k)
     for rule in rules:
         fields = data["columns"][rule.column]
         until = (fields.get("between") or [None, None])[1]
@@ -122,6 +125,23 @@ def _profile_table(sampler, table: str, data: dict, tables: dict, out: Reflectio
         out.comments[("column", table, rule.column)] += (
             f"; never before {rule.after} in the source: gap in days as measured"
         )
+
+
+def _dependencies(sampler, table: str, data: dict, tables: dict, sample, out, k: int) -> None:
+    fks = [fk for fk in data.get("foreign_keys", []) if fk.get("via") is None]
+    targets = [parse_reference(fk)[0] for fk in fks]
+    parents = {}
+    for fk, parent in zip(fks, targets, strict=True):
+        if parent == table or targets.count(parent) != 1 or parent not in tables:
+            continue
+        _, refs = parse_reference(fk)
+        joined = joined_sample(sampler, table, _names(fk["columns"]), parent, refs)
+        parents[parent] = (tables[parent], joined)
+    fk_columns = {c for fk in data.get("foreign_keys", []) for c in _names(fk["columns"])}
+    found = dependencies.candidates(table, data, sample, parents, fk_columns, k)
+    for item in dependencies.choose(found):
+        dependencies.apply(item, data["columns"][item.column])
+        out.comments[("column", table, item.column)] += f"; {item.why}"
 
 
 def _separated(rule, data: dict, tables: dict) -> bool:

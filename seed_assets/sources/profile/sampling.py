@@ -106,3 +106,21 @@ class Sampler:
             sa.select(sa.func.count()).select_from(c.join(p, on)).where(c.c[later] < p.c[earlier])
         )
         return int(self.conn.execute(query).scalar_one())
+
+
+def joined_sample(
+    sampler: Sampler, child: str, fk_columns: list[str], parent: str, ref_columns: list[str]
+) -> pd.DataFrame:
+    """Child rows with their parent row's columns (named ``Parent.column``): every k-th row,
+    streamed, as `Sampler.sample` reads."""
+    c, p = sampler.table(child), sampler.table(parent)
+    on = sa.and_(*(c.c[a] == p.c[b] for a, b in zip(fk_columns, ref_columns, strict=True)))
+    picked = [col.label(f"c_{i}") for i, col in enumerate(c.columns)]
+    picked += [col.label(f"p_{i}") for i, col in enumerate(p.columns)]
+    names = [col.name for col in c.columns] + [f"{parent}.{col.name}" for col in p.columns]
+    order = list(c.primary_key.columns) or list(c.columns)[:1]
+    query = sa.select(*picked).select_from(c.join(p, on)).order_by(*order)
+    step = max(1, math.ceil(sampler.row_count(child) / sampler.sample_rows))
+    result = sampler.conn.execution_options(stream_results=True, yield_per=5000).execute(query)
+    kept = [tuple(row) for i, row in enumerate(result) if i % step == 0]
+    return pd.DataFrame.from_records(kept, columns=names)
