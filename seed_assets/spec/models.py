@@ -7,6 +7,7 @@ across tables (FK targets, temporal parents, cycles) live in ``graph.py``.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from typing import Annotated, Any, Literal
 
@@ -301,7 +302,7 @@ class ColumnSpec(SpecModel):
     @classmethod
     def _shape(cls, value: list[float] | None) -> list[float] | None:
         if value is not None:
-            if any(b < a for a, b in zip(value, value[1:], strict=False)):
+            if any(b < a for a, b in itertools.pairwise(value)):
                 raise ValueError("`shape` fractions must be ascending")
             if value[0] < 0 or value[-1] > 1:
                 raise ValueError("`shape` fractions lie between 0 and 1")
