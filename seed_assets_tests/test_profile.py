@@ -114,3 +114,34 @@ def test_profile_postgres_copy(pg_url, tmp_path):
     report = compare(url, synth)
     assert report["quality"]["quality"] >= QUALITY_FLOOR
     assert all(r["broken"] == 0 for r in report["rules"])
+
+
+def test_dagster_fidelity_asset(chinook, tmp_path, monkeypatch):
+    """A profiled spec gets a `<spec>_fidelity` asset: it runs after every table, scores the
+    generated data against the source and writes the HTML report."""
+    from dagster import materialize
+
+    from seed_assets.assets import build_table_assets
+    from seed_assets.assets.fidelity import build_fidelity_assets
+    from seed_assets.definitions import build_definitions
+    from seed_assets.resources.generation import GenerationResource
+    from seed_assets.resources.target import TargetResource
+
+    spec_path = tmp_path / "chinook.yaml"
+    assert runner.invoke(app, ["profile", chinook, "--out", str(spec_path)]).exit_code == 0
+    spec = load_spec(spec_path)
+    assert spec.profile_source == chinook
+    defs = build_definitions([spec])
+    assert defs.resolve_asset_graph().has(build_fidelity_assets(spec)[0].key)
+    monkeypatch.chdir(tmp_path)
+    synth = f"sqlite:///{tmp_path / 'synthetic.db'}"
+    result = materialize(
+        [*build_table_assets(spec), *build_fidelity_assets(spec)],
+        resources={"target": TargetResource(url=synth), "generation": GenerationResource()},
+    )
+    assert result.success
+    events = {e.asset_key.to_user_string(): e for e in result.get_asset_materialization_events()}
+    metadata = events["chinook_fidelity"].materialization.metadata
+    assert metadata["quality"].value >= QUALITY_FLOOR
+    assert metadata["date rules broken"].value == 0
+    assert (tmp_path / "data" / "chinook_fidelity.html").exists()

@@ -31,6 +31,7 @@ from seed_assets.engine.parents import (
 )
 from seed_assets.engine.relations import DependentColumns
 from seed_assets.engine.rng import stream, table_seed
+from seed_assets.engine.spread import SpreadPicker
 from seed_assets.errors import SpecError
 from seed_assets.spec.dependencies import parent_reads, same_row_reads
 from seed_assets.spec.graph import deferred_of, is_deferred, resolve_after, resolve_via
@@ -76,9 +77,6 @@ def parent_columns(spec: Spec, table_name: str) -> dict[str, list[str]]:
         for fk, ref in parent_reads(spec, table_name, column):  # derived columns, `before`
             need(fk.references.table, [*fk.references.columns, ref])
     return needed
-
-
-_GOLDEN = (5**0.5 - 1) / 2  # the most evenly spreading step of a Weyl sequence
 
 
 @dataclass(frozen=True)
@@ -132,7 +130,7 @@ class TableGenerator:
         self.chunk_starts = np.array([c.row_start for c in self.chunks], dtype=np.int64)
         self.total_rows = sum(c.rows for c in self.chunks)
         self._fakers: dict[str, values.FakerColumn] = {}
-        self._spreads: dict[str, np.ndarray] = {}  # FK label -> CDF of its parent weights
+        self._spreads: dict[str, SpreadPicker] = {}  # FK label -> its weighted parent picks
         self._unique_ints: dict[str, np.ndarray] = {}
         self.row_filter = row_filter
         self._constrained = constraints.may_drop_rows(self.table)
@@ -561,25 +559,28 @@ class TableGenerator:
                 self._copy_via(fk, cols, pos, parent_rows, nulls, as_values, positions, context)
 
     def _pick_parents(self, fk: ForeignKeySpec, n_parents: int, chunk: Chunk, rng) -> np.ndarray:
-        """Uniform parents, or in proportion to per-parent weights drawn once per table from
-        the FK's `spread`. Rows read a low-discrepancy sequence (golden-ratio steps over their
-        global row number), so each parent's children come out close to its weight, as
-        measured, without the noise of independent picks."""
-        n = chunk.rows
+        """Uniform parents, or as the FK's measured `spread` says (engine/spread.py)."""
         if fk.spread is None or n_parents == 0:
-            return rng.integers(0, max(n_parents, 1), n)
-        cdf = self._spreads.get(fk.label)
-        if cdf is None:
+            return rng.integers(0, max(n_parents, 1), chunk.rows)
+        picker = self._spreads.get(fk.label)
+        if picker is None:
             seed = table_seed(self.seed, self.name, f"spread:{fk.label}")
-            weights = draw_counts(fk.spread, n_parents, np.random.default_rng(seed))
-            weights = weights.astype(np.float64)
-            if not weights.sum():
-                weights[:] = 1.0
-            cdf = self._spreads[fk.label] = np.cumsum(weights) / weights.sum()
-        offset = np.random.default_rng(table_seed(self.seed, self.name, f"phase:{fk.label}"))
-        rows = np.arange(chunk.row_start, chunk.row_start + n, dtype=np.float64)
-        draws = np.modf(rows * _GOLDEN + offset.random())[0]
-        return np.searchsorted(cdf, draws, side="right").clip(0, n_parents - 1)
+            phase = np.random.default_rng(table_seed(self.seed, self.name, f"phase:{fk.label}"))
+            picker = self._spreads[fk.label] = SpreadPicker(
+                fk.spread, n_parents, seed, float(phase.random())
+            )
+        groups = None
+        if self.driving is not None and self._keyed_with_driving(fk):
+            counts = self.counts(chunk)
+            groups = np.repeat(np.arange(len(counts)), counts)
+        return picker.pick(chunk.row_start, chunk.rows, groups)
+
+    def _keyed_with_driving(self, fk: ForeignKeySpec) -> bool:
+        """A key holds this FK and the driving one: one driving parent's rows need distinct
+        parents here, or the key repeats."""
+        both = set(fk.columns) | set(self.driving.columns)
+        keys = [self.table.primary_key, *self.table.unique]
+        return any(both <= set(k) for k in keys if k)
 
     def _fk_nulls(self, fk: ForeignKeySpec, chunk: Chunk, n: int) -> np.ndarray | None:
         fraction = max(self.table.columns[c].null_fraction for c in fk.columns)

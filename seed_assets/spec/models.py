@@ -672,6 +672,13 @@ class Spec(SpecModel):
         description="Bounds the data must meet, checked before each table is written.",
         examples=[{"cardinality_tolerance": 0.2}],
     )
+    profile_source: str | None = Field(
+        None,
+        description="The database this spec was profiled from (`seed-assets profile`): a "
+        "SQLAlchemy URL, `${VARIABLE}`s expanded from the environment. Dagster then scores "
+        "each generation against it (the `<spec>_fidelity` asset).",
+        examples=["${SHOP_PRODUCTION_URL}"],
+    )
     source: SkipJsonSchema[str | None] = Field(
         None, exclude=True, description="The file it was loaded from."
     )

@@ -534,6 +534,12 @@ def _inherited_nulls(table: TableSpec, name: str) -> bool:
     fk = table.fk_for_column(name)
     if fk is not None and (fk.via is not None or fk.cardinality is not None):
         return True
+    # Nulls set per value of another column (`when` cases), or taken with a copied value: the
+    # relations check holds each case to its own share.
+    if column.when is not None and any(
+        case.null_fraction is not None for case in column.when.cases.values()
+    ):
+        return True
     return column.after is not None
 
 

@@ -47,6 +47,14 @@ def profile(
     if tables:
         _keep_tables(data, tables, url)
     data["description"] = f"Profiled from {mask_url(url)} (aggregates only)."
+    # Where Dagster scores each generation; a password never goes into the file.
+    has_secret = sa.make_url(url).password is not None
+    data["profile_source"] = "${SEED_ASSETS_PROFILE_URL}" if has_secret else url
+    if has_secret:
+        reflection.notes.append(
+            "profile_source reads ${SEED_ASSETS_PROFILE_URL}: set it to the source's URL for "
+            "the Dagster fidelity asset"
+        )
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:

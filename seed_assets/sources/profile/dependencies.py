@@ -87,7 +87,12 @@ def candidates(
                     or ("choice" not in pfields and _family(pfields["type"]) != "number")
                 ):
                     continue
-                if _family(pfields["type"]) == _family(fields["type"]):
+                # A copy of a parent that kept fewer labels (its rare ones left out) would lose
+                # this column's: it keeps its own categories then.
+                fewer = "choice" in fields and len(pfields.get("choice") or fields["choice"]) < len(
+                    fields["choice"]
+                )
+                if _family(pfields["type"]) == _family(fields["type"]) and not fewer:
                     share = _copy_share(joined[target], joined[name])
                     if share >= MIN_COPY_SHARE:
                         copy = {"column": name, "probability": round(share, 4)}
@@ -172,6 +177,8 @@ def _when_choice(target, fields, values, source, by, min_count) -> list[Found]:
     table = pd.crosstab(frame["s"], frame["t"])
     if table.shape[0] < 2 or table.shape[1] < 2:
         return []
+    if table.shape[0] > table.shape[1]:
+        return []  # a finer column depends on a coarser one (state on country), not back
     v = float(association(table.to_numpy(), method="cramer"))
     if v <= MIN_ASSOCIATION:
         return []
@@ -196,17 +203,42 @@ def _when_choice(target, fields, values, source, by, min_count) -> list[Found]:
             case_spec["choice"] = choice
         if case_spec:
             cases[case] = case_spec
+    # Rows whose driver value has a case: a driver that lost its rare labels covers fewer.
+    covered = (
+        float(table.loc[list(cases)].to_numpy().sum() / table.to_numpy().sum()) if cases else 0
+    )
+    v *= covered
     if not cases:
         return []
+    base = _residual(table.drop(index=list(cases)), allowed, fields["type"], min_count)
     return [
         Found(
             target,
             v,
             source,
-            {"when": {"on": source, "cases": cases}},
+            {"when": {"on": source, "cases": cases}, **base},
             f"categories depend on {source} (Cramér's V {v:.2f})",
         )
     ]
+
+
+def _residual(rest: pd.DataFrame, allowed: set[str], kind: str, min_count: int) -> dict:
+    """The column's own source for rows no case covers: what those rows hold (labels seen at
+    least `min_count` times), so the cases do not count twice."""
+    if rest.empty:
+        return {}
+    counts = rest.sum(axis=0)
+    nulls = int(counts.get(_NULL, 0))
+    counts = counts.drop(_NULL, errors="ignore")
+    kept = counts[(counts >= min_count) & counts.index.isin(allowed)]
+    if kept.empty:
+        return {}
+    shares = (kept / kept.sum()).round(4)
+    choice = {_typed(k, kind): float(x) for k, x in shares.items()}
+    first = next(iter(choice))
+    choice[first] = round(1.0 - sum(x for k, x in choice.items() if k != first), 4)
+    share = float(nulls / (nulls + counts.sum()))
+    return {"choice": choice, "null_fraction": round(min(share, 0.999), 4)}
 
 
 def _typed(label: str, kind: str):
