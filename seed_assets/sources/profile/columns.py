@@ -93,7 +93,7 @@ def _plain(value: Any, column_type: str) -> Any:
     return str(value)
 
 
-def _ends(values: np.ndarray, min_count: int) -> tuple[float, float]:
+def range_ends(values: np.ndarray, min_count: int) -> tuple[float, float]:
     """Low and high ends: the means of the `min_count` smallest and largest values."""
     ordered = np.sort(values)
     k = max(1, min(min_count, len(ordered) // 2 or 1))
@@ -109,7 +109,7 @@ def decimals_used(values: np.ndarray, most: int = 6) -> int:
 
 
 def quantile_knots(values: np.ndarray, min_count: int) -> list[float]:
-    low, high = _ends(values, min_count)
+    low, high = range_ends(values, min_count)
     probs = np.linspace(0, 1, QUANTILE_KNOTS + 1)
     knots = np.quantile(values, probs)
     knots[0], knots[-1] = low, high
@@ -144,7 +144,7 @@ def temporal_fit(values: pd.Series, column_type: str, min_count: int) -> Fit:
     if stamps.empty:
         return Fit()
     seconds = stamps.astype("datetime64[s]").astype(np.int64).to_numpy().astype(np.float64)
-    low, high = _ends(seconds, min_count)
+    low, high = range_ends(seconds, min_count)
     start = pd.Timestamp(int(low), unit="s")
     end = pd.Timestamp(int(high), unit="s")
     if column_type == "date":

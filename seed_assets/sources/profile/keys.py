@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from seed_assets.sources.profile.columns import QUANTILE_KNOTS, _ends
+from seed_assets.sources.profile.columns import QUANTILE_KNOTS, range_ends
 from seed_assets.sources.profile.sampling import Sampler
 from seed_assets.spec.models import TEMPORAL_TYPES
 
@@ -172,7 +172,7 @@ def chosen_rules(rules: list[DateRule]) -> list[DateRule]:
 
 
 def gap_fields(rule: DateRule, until: str | None, min_count: int) -> dict[str, Any]:
-    low, high = _ends(rule.gaps, min_count)
+    low, high = range_ends(rule.gaps, min_count)
     knots = np.quantile(rule.gaps, np.linspace(0, 1, QUANTILE_KNOTS + 1))
     knots[0], knots[-1] = max(low, 0.0), max(high, 0.0)
     knots = np.maximum.accumulate(np.clip(knots, knots[0], knots[-1]))
