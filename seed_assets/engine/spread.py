@@ -50,3 +50,11 @@ class SpreadPicker:
                 break
             picks[repeated] = self.next_nonzero[picks[repeated]]
         return picks
+
+
+def keyed_together(table, fk, driving) -> bool:
+    """A key holds this FK and the driving one: one driving parent's rows need distinct
+    parents here, or the key repeats."""
+    both = set(fk.columns) | set(driving.columns)
+    keys = [table.primary_key, *table.unique]
+    return any(both <= set(k) for k in keys if k)

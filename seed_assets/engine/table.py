@@ -31,7 +31,7 @@ from seed_assets.engine.parents import (
 )
 from seed_assets.engine.relations import DependentColumns
 from seed_assets.engine.rng import stream, table_seed
-from seed_assets.engine.spread import SpreadPicker
+from seed_assets.engine.spread import SpreadPicker, keyed_together
 from seed_assets.errors import SpecError
 from seed_assets.spec.dependencies import parent_reads, same_row_reads
 from seed_assets.spec.graph import deferred_of, is_deferred, resolve_after, resolve_via
@@ -570,17 +570,10 @@ class TableGenerator:
                 fk.spread, n_parents, seed, float(phase.random())
             )
         groups = None
-        if self.driving is not None and self._keyed_with_driving(fk):
+        if self.driving is not None and keyed_together(self.table, fk, self.driving):
             counts = self.counts(chunk)
             groups = np.repeat(np.arange(len(counts)), counts)
         return picker.pick(chunk.row_start, chunk.rows, groups)
-
-    def _keyed_with_driving(self, fk: ForeignKeySpec) -> bool:
-        """A key holds this FK and the driving one: one driving parent's rows need distinct
-        parents here, or the key repeats."""
-        both = set(fk.columns) | set(self.driving.columns)
-        keys = [self.table.primary_key, *self.table.unique]
-        return any(both <= set(k) for k in keys if k)
 
     def _fk_nulls(self, fk: ForeignKeySpec, chunk: Chunk, n: int) -> np.ndarray | None:
         fraction = max(self.table.columns[c].null_fraction for c in fk.columns)
