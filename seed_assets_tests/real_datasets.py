@@ -42,3 +42,19 @@ def chinook_postgres(url: str) -> str:
     finally:
         engine.dispose()
     return url
+
+
+def chinook_mysql(url: str) -> str:
+    """Chinook loaded into the (empty) MariaDB/MySQL database at `url`."""
+    script = _text(DATASETS / "chinook" / "Chinook_MySql.sql.gz")
+    script = re.sub(r"(?m)^(DROP DATABASE|CREATE DATABASE|USE ).*$", "", script)
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for statement in re.split(r";\s*\n", script):
+                body = re.sub(r"(?s)/\*.*?\*/", "", statement).strip()
+                if body:
+                    conn.exec_driver_sql(body.replace("%", "%%"))
+    finally:
+        engine.dispose()
+    return url

@@ -13,7 +13,7 @@ from seed_assets.cli import app
 from seed_assets.reports.fidelity import read_tables
 from seed_assets.reports.fidelity_run import compare
 from seed_assets.sources.files import load_spec
-from seed_assets_tests.real_datasets import chinook_postgres, chinook_sqlite
+from seed_assets_tests.real_datasets import chinook_mysql, chinook_postgres, chinook_sqlite
 
 runner = CliRunner()
 QUALITY_FLOOR = 0.75  # measured 0.800 on Chinook (SQLite and PostgreSQL); a reflected spec: 0.25
@@ -114,6 +114,15 @@ def test_profile_postgres_copy(pg_url, tmp_path):
     report = compare(url, synth)
     assert report["quality"]["quality"] >= QUALITY_FLOOR
     assert all(r["broken"] == 0 for r in report["rules"])
+
+
+def test_profile_mariadb_copy(mysql_url, tmp_path):
+    url = chinook_mysql(mysql_url)
+    text, synth = _profile_and_generate(url, tmp_path)
+    assert [v for v in _free_text_values(url) if v in text] == []
+    report = compare(url, synth)
+    assert report["quality"]["quality"] >= QUALITY_FLOOR
+    assert report["rules"] and all(r["broken"] == 0 for r in report["rules"])
 
 
 def test_dagster_fidelity_asset(chinook, tmp_path, monkeypatch):
