@@ -60,9 +60,15 @@ def read_tables(url: str, max_rows: int = 200_000) -> tuple[sa.Inspector, dict[s
                 # The driver's own values: a column whose declared type SQLAlchemy misreads
                 # (BYTEA in SQLite) cannot break the read; `prepared` converts what is scored.
                 result = conn.exec_driver_sql(f"SELECT * FROM {quote(name)} LIMIT {max_rows}")
-                frames[name] = pd.DataFrame.from_records(
+                frame = pd.DataFrame.from_records(
                     [tuple(r) for r in result], columns=list(result.keys())
                 )
+                for column in frame.select_dtypes(include="object").columns:
+                    if frame[column].map(lambda v: isinstance(v, (list, dict))).any():
+                        frame[column] = frame[column].map(  # arrays, JSON: compared as text
+                            lambda v: str(v) if isinstance(v, (list, dict)) else v
+                        )
+                frames[name] = frame
             schema = _schema(inspector, frames)
     finally:
         engine.dispose()
@@ -177,8 +183,11 @@ def pair_score(real: pd.DataFrame, synth: pd.DataFrame, a: str, b: str, kinds) -
             return None
         rs = float(np.corrcoef(s[a], s[b])[0, 1])
         return {"metric": "correlation", "score": 1 - abs(rr - rs) / 2, "real": rr, "synth": rs}
-    r = pd.DataFrame({k: _binned(real[k]) if continuous[k] else real[k] for k in (a, b)})
-    s = pd.DataFrame({k: _binned(synth[k]) if continuous[k] else synth[k] for k in (a, b)})
+    try:
+        r = pd.DataFrame({k: _binned(real[k]) if continuous[k] else real[k] for k in (a, b)})
+        s = pd.DataFrame({k: _binned(synth[k]) if continuous[k] else synth[k] for k in (a, b)})
+    except ValueError:  # no 10 finite bins (a near-constant range): SDMetrics skips it too
+        return None
     counts = r.groupby([a, b], dropna=False).size()
     table = counts.unstack(fill_value=0)
     if table.to_numpy().sum() == 0 or min(table.shape) < 2:
@@ -260,6 +269,17 @@ def quality(schema: Schema, real: dict[str, pd.DataFrame], synth: dict[str, pd.D
     }
 
 
+def _key_text(series: pd.Series) -> np.ndarray:
+    """Keys as text, so an integer key meets its copy read back as text or float."""
+
+    def text(v):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return None
+        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+    return series.map(text).to_numpy(dtype=object)
+
+
 def _intertable(schema, real, synth, parent, key, child, fk) -> list[dict[str, Any]]:
     pcols, ccols = schema.columns[parent], schema.columns[child]
     if not pcols or not ccols:
@@ -272,9 +292,9 @@ def _intertable(schema, real, synth, parent, key, child, fk) -> list[dict[str, A
         p = data.get(parent, pd.DataFrame(columns=[key, *pcols]))
         c = data.get(child, pd.DataFrame(columns=[fk, *ccols]))
         left = prepared(c, ccols).add_prefix(f"{child}.")
-        left["_fk"] = c[fk].to_numpy() if fk in c else None
+        left["_fk"] = _key_text(c[fk]) if fk in c else None
         right = prepared(p, pcols).add_prefix(f"{parent}.")
-        right["_key"] = p[key].to_numpy() if key in p else None
+        right["_key"] = _key_text(p[key]) if key in p else None
         return left.merge(right, left_on="_fk", right_on="_key")
 
     r, s = joined(real), joined(synth)

@@ -24,7 +24,7 @@ from sqlalchemy.types import UserDefinedType
 from seed_assets.spec import checks as ck
 from seed_assets.spec.graph import component_of, is_deferred, topological_order
 from seed_assets.spec.memo import per_spec
-from seed_assets.spec.models import STRING_TYPES, ColumnSpec, Spec, TableSpec
+from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, ColumnSpec, Spec, TableSpec
 
 
 @compiles(sa.ForeignKeyConstraint, "mysql", "mariadb")
@@ -253,6 +253,8 @@ def build_metadata(spec: Spec) -> sa.MetaData:
                     target = sa.type_coerce(target, sa.String())
                 elif column.type in ("float", "decimal"):
                     target = sa.type_coerce(target, sa.Float())
+                elif column.type in INTEGER_TYPES:  # a domain (Sakila's `year`) renders none
+                    target = sa.type_coerce(target, sa.Integer())
                 sa_table.append_constraint(
                     sa.CheckConstraint(
                         target.in_(column.choice.values),

@@ -114,7 +114,7 @@ def _profile_table(sampler, table: str, data: dict, tables: dict, out: Reflectio
         data["columns"][column], out.comments[("column", table, column)] = fit_column(
             series, fields, k
         )
-    fit_foreign_keys(sampler, table, data, out.comments, sample)
+    fit_foreign_keys(sampler, table, data, out.comments, sample, tables)
     found = date_rules(sampler, table, data, tables)
     apart = {id(r) for r in found if _separated(r, data, tables)}
     for rule in found:

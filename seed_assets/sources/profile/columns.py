@@ -171,6 +171,11 @@ def temporal_fit(values: pd.Series, column_type: str, min_count: int) -> Fit:
     return fit
 
 
+_PLAIN_TEXT = re.compile(
+    r"^\s*(N?VARCHAR|N?CHAR|CHARACTER|TEXT|NTEXT|CLOB|STRING|CITEXT|VARCHAR2|NVARCHAR2|"
+    r"(TINY|MEDIUM|LONG)TEXT)\b(?!.*\[\])",
+    re.I,
+)
 _SHAPE_CHARS = (re.compile(r"[A-Za-z]"), re.compile(r"[0-9]"))
 
 
@@ -204,6 +209,9 @@ def fit_column(
 ) -> tuple[dict[str, Any], str]:
     """The spec fields and comment of one non-key column, from its sample."""
     kind = fields["type"]
+    if kind in STRING_TYPES and not _PLAIN_TEXT.match(fields.get("sql_type") or "TEXT"):
+        # An array, tsvector, bytea ... that reflection fills as text: left as reflected.
+        return fields, "kept as reflected: a database type the generator fills as text"
     out = {k: v for k, v in fields.items() if k not in _SOURCE_FIELDS}
     fraction, null_why = null_fit(series)
     values = series.dropna()

@@ -45,17 +45,23 @@ def describe_histogram(histogram: dict[int, int]) -> str:
 
 
 def fit_foreign_keys(
-    sampler: Sampler, table: str, data: dict[str, Any], comments, sample: pd.DataFrame
+    sampler: Sampler, table: str, data: dict[str, Any], comments, sample: pd.DataFrame, tables
 ) -> None:
     """Replace reflection's guessed cardinalities with measured histograms. The driving FK
     becomes the one with the most parents among those never NULL in the data (the steadiest
     row count); the others pick parents in proportion to a measured spread."""
     fks = data.get("foreign_keys", [])
-    driving_index = _driving(sampler, table, data, sample)
-    if driving_index is not None:
+    _plain_in_cycles(table, fks, tables, comments)
+    had_driving = any(fk.get("cardinality") is not None for fk in fks)
+    driving_index = _driving(sampler, table, data, sample, tables)
+    if had_driving:
         for fk in fks:
             fk.pop("cardinality", None)
+    if driving_index is not None:
         fks[driving_index]["cardinality"] = "placeholder"
+    elif had_driving:  # no FK can drive it: a row count of its own
+        data["rows"] = sampler.row_count(table)
+        comments[("rows", table)] = f"{data['rows']:,} rows in the source (no FK can drive it)"
     for i, fk in enumerate(fks):
         parent, _ = parse_reference(fk)
         if fk.get("via") is not None or parent == table:
@@ -70,32 +76,56 @@ def fit_foreign_keys(
         comments[("fk", table, str(i))] = f"{describe_histogram(histogram)}; {role}"
 
 
-def _driving(sampler: Sampler, table: str, data: dict, sample: pd.DataFrame) -> int | None:
+def _driving(
+    sampler: Sampler, table: str, data: dict, sample: pd.DataFrame, tables: dict
+) -> int | None:
     fks = data.get("foreign_keys", [])
     current = next((i for i, fk in enumerate(fks) if fk.get("cardinality") is not None), None)
     if current is None:
         return None
+
+    def back(fk) -> bool:
+        """The parent references this table too (staff <-> store): driving through it would
+        need each table's rows before the other's."""
+        parent = tables.get(parse_reference(fk)[0], {})
+        return any(parse_reference(f)[0] == table for f in parent.get("foreign_keys", []))
+
     if any(
         isinstance(f.get("sequence"), dict) and f["sequence"].get("per_parent")
         for f in data["columns"].values()
     ):
         return current  # a per-parent sequence counts within reflection's driving FK
-    best, most = current, -1
+    best, most = (None, -1) if back(fks[current]) else (current, -1)
     for i, fk in enumerate(fks):
         parent, _ = parse_reference(fk)
         cols = _as_list(fk["columns"])
-        if fk.get("via") is not None or parent == table:
+        if fk.get("via") is not None or parent == table or back(fk):
             continue
         if any(c not in sample or sample[c].isna().any() for c in cols):
             continue
         parents = sampler.row_count(parent)
         if parents > most:
             best, most = i, parents
-    if best != current:
+    if best is not None and best != current:
         for c in _as_list(fks[best]["columns"]):
             data["columns"][c].pop("null_fraction", None)
             data["columns"][c].pop("nullable", None)
     return best
+
+
+def _plain_in_cycles(table: str, fks: list[dict], tables: dict, comments) -> None:
+    """A denormalised copy (`via`) through an FK whose parent references this table back
+    (staff <-> store) cannot be made: neither table's rows come first. It becomes a plain
+    reference."""
+    for i, fk in enumerate(fks):
+        through = fk.get("via")
+        if through is None:
+            continue
+        carrier = next((f for f in fks if _as_list(f["columns"])[0] == through), None)
+        parent = tables.get(parse_reference(carrier)[0], {}) if carrier else {}
+        if any(parse_reference(f)[0] == table for f in parent.get("foreign_keys", [])):
+            fk.pop("via")
+            comments[("fk", table, str(i))] = f"a plain reference: {through} lies in a cycle"
 
 
 def _as_list(value) -> list[str]:
