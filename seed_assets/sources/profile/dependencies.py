@@ -22,7 +22,11 @@ from seed_assets.spec.models import NUMERIC_TYPES, STRING_TYPES, TEMPORAL_TYPES
 MIN_COPY_SHARE = 0.5
 MIN_ASSOCIATION = 0.3  # Cramér's V, or the correlation ratio, of categories
 MIN_CORRELATION = 0.5  # |r| of numbers
-MIN_CASE_ROWS = 20  # rows of a case before it gets its own distribution
+MIN_CASE_ROWS = 20
+# Rows whose driver value has a case. The driver itself is generated from its kept labels
+# only, so rows of its rare values never come: their share must be small, or the cases
+# would stand in for the whole column (ship countries from 8 customer countries of 21).
+MIN_COVERAGE = 0.8  # rows of a case before it gets its own distribution
 _NULL = "\x00null"  # a NULL as a label of its own while counting
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -140,6 +144,9 @@ def _pair(target, fields, values, source, sfields, by, min_count) -> list[Found]
     a distribution per category, or a line through a number."""
     kind, skind = fields["type"], sfields["type"]
     if "choice" in sfields:  # a categorical driver: `when`
+        # The driver is generated from its kept labels only: cases for those alone.
+        kept = {str(_number_text(x)) for x in sfields["choice"]}
+        by = _labels(by).where(_labels(by).isin(kept))
         if "choice" in fields:
             return _when_choice(target, fields, values, source, by, min_count)
         if "distribution" in fields and kind in NUMERIC_TYPES:
@@ -173,7 +180,9 @@ def _when_choice(target, fields, values, source, by, min_count) -> list[Found]:
     """Categories per value of the driver, and the NULL share per value (a state that only
     some countries have)."""
     labels = _labels(values).fillna(_NULL)
-    frame = pd.DataFrame({"t": labels, "s": _labels(by)}).dropna()
+    everything = pd.DataFrame({"t": labels, "s": _labels(by)})
+    rows = int(everything["t"].notna().sum())
+    frame = everything.dropna()
     table = pd.crosstab(frame["s"], frame["t"])
     if table.shape[0] < 2 or table.shape[1] < 2:
         return []
@@ -204,11 +213,9 @@ def _when_choice(target, fields, values, source, by, min_count) -> list[Found]:
         if case_spec:
             cases[case] = case_spec
     # Rows whose driver value has a case: a driver that lost its rare labels covers fewer.
-    covered = (
-        float(table.loc[list(cases)].to_numpy().sum() / table.to_numpy().sum()) if cases else 0
-    )
+    covered = float(table.loc[list(cases)].to_numpy().sum() / max(rows, 1)) if cases else 0.0
     v *= covered
-    if not cases:
+    if not cases or covered < MIN_COVERAGE:
         return []
     base = _residual(table.drop(index=list(cases)), allowed, fields["type"], min_count)
     return [
@@ -249,7 +256,9 @@ def _typed(label: str, kind: str):
 
 
 def _when_distribution(target, fields, values, source, by, min_count) -> list[Found]:
-    frame = pd.DataFrame({"t": pd.to_numeric(values, errors="coerce"), "s": _labels(by)}).dropna()
+    numbers = pd.to_numeric(values, errors="coerce")
+    rows = int(numbers.notna().sum())
+    frame = pd.DataFrame({"t": numbers, "s": _labels(by)}).dropna()
     if len(frame) < 2 * MIN_CASE_ROWS or frame["t"].nunique() < 2:
         return []
     groups = frame.groupby("s")["t"]
@@ -268,7 +277,8 @@ def _when_distribution(target, fields, values, source, by, min_count) -> list[Fo
             "min": knots[0],
             "max": knots[-1],
         }
-    if not cases:
+    covered = sum(len(part) for case, part in groups if case in cases) / max(rows, 1)
+    if not cases or covered < MIN_COVERAGE:
         return []
     return [
         Found(
