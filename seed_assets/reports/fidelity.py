@@ -63,7 +63,7 @@ def read_tables(url: str, max_rows: int = 200_000) -> tuple[sa.Inspector, dict[s
                 frame = pd.DataFrame.from_records(
                     [tuple(r) for r in result], columns=list(result.keys())
                 )
-                for column in frame.select_dtypes(include="object").columns:
+                for column in [c for c in frame.columns if frame[c].dtype == object]:
                     if frame[column].map(lambda v: isinstance(v, (list, dict))).any():
                         frame[column] = frame[column].map(  # arrays, JSON: compared as text
                             lambda v: str(v) if isinstance(v, (list, dict)) else v
