@@ -127,19 +127,23 @@ def _write_step(db, spec, step, progress, seed, scale, if_exists, on_error, toke
     """Write one step of ``iter_plan``; the WriteResult of each table it wrote."""
     from seed_assets.engine.run import ComponentStep, LinksStep
     from seed_assets.targets import links
-    from seed_assets.targets.load_report import WriteResult
 
     if isinstance(step, LinksStep):  # a nullable cycle: fill the FKs written NULL
-        task = progress.add_task(step.name, total=len(step.frame))
-        rows = links.update_links(db, spec, step.table, step.frame, seed=seed, scale=scale)
-        progress.update(task, completed=len(step.frame))
-        return [WriteResult(step.name, rows=rows, committed=True)]
+        task = progress.add_task(step.name, total=step.rows)
+        result = links.update_links(
+            db, spec, step.table, step.frames, rows=step.rows, seed=seed, scale=scale
+        )
+        progress.update(task, completed=step.rows)
+        return [result]
     if isinstance(step, ComponentStep):  # a NOT NULL cycle: its tables in one transaction
-        tasks = {name: progress.add_task(name, total=len(f)) for name, f in step.frames.items()}
+        tasks = {
+            name: progress.add_task(name, total=generator.total_rows)
+            for name, generator in step.generators.items()
+        }
         results = links.write_component(
             db,
             spec,
-            {name: [frame] for name, frame in step.frames.items()},
+            step.frames,
             seed=seed,
             scale=scale,
             on_rows=lambda name, n: progress.advance(tasks[name], n),

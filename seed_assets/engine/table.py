@@ -126,7 +126,9 @@ class TableGenerator:
         self.total_rows = sum(c.rows for c in self.chunks)
         self._fakers: dict[str, values.FakerColumn] = {}
         self._unique_ints: dict[str, np.ndarray] = {}
-        self.row_filter = row_filter
+        # Only tables with CHECKs the engine cannot judge go through the filter: the others keep
+        # their rows as planned (and so their positions known without making them).
+        self.row_filter = row_filter if constraints.opaque_checks(self.table) else None
         self._constrained = constraints.may_drop_rows(self.table)
         if self._constrained and len(self.chunks) > 1:
             self._keys_stay_unique()

@@ -37,6 +37,7 @@ from seed_assets.targets.load_report import (
     KEPT_ERRORS,
     LoadCancelled,
     LoadError,
+    NotApproved,
     RowError,
     WriteResult,
     cell_value,
@@ -75,10 +76,6 @@ def mask_url(url: str) -> str:
         return sa.make_url(url).render_as_string(hide_password=True)
     except sa.exc.ArgumentError:
         return "<unparseable URL>"
-
-
-class NotApproved(Exception):
-    """Raised inside the transaction when `approve()` says no: rolls the table back."""
 
 
 class Target:

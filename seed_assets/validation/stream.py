@@ -28,7 +28,7 @@ import pyarrow as pa
 from seed_assets.engine.frames import as_series, null_mask
 from seed_assets.engine.keys import sequence_positions, simple_format
 from seed_assets.engine.parents import ParentSource, gather, sort_key
-from seed_assets.spec.graph import resolve_after, resolve_via
+from seed_assets.spec.graph import linked_fks, links_name, resolve_after, resolve_via
 from seed_assets.spec.models import ForeignKeySpec, Spec
 from seed_assets.validation import gx_suite, integrity, pandera_schema
 from seed_assets.validation.inputs import TableData, check_parent_columns
@@ -46,7 +46,7 @@ from seed_assets.validation.results import (
     json_value,
     sample_rows,
 )
-from seed_assets.validation.rules import Rule, rules_for
+from seed_assets.validation.rules import Rule, links_rules_for, rules_for
 
 # Rows Pandera and GX check per table at most (about 1 s and 1.5 s on this machine).
 SAMPLE_ROWS = 200_000
@@ -288,11 +288,17 @@ class TableChecker:
         parent_range: tuple[int, int] | None = None,
         partial: bool = False,
         first_row: int = 0,
+        links: bool = False,
     ) -> None:
         """`partial`: the rows are one partition of the table (its row numbers start at
         `first_row`; for a driving FK, the children of driving-parent rows `parent_range`):
         cardinality counts those parents only, and whole-table rules (row counts, the
-        children_per_parent expectations) are left to the check of the whole table."""
+        children_per_parent expectations) are left to the check of the whole table.
+
+        The FKs a links step fills (a nullable cycle's) are checked apart: without `links`,
+        they are left out (the table's step writes them NULL); with it, the frames fed are
+        the table's key and those FK columns, checked by the links rules (``links_rules_for``),
+        named ``<table>_links_<rule>``."""
         self.spec = spec
         self.parent_range = parent_range
         self.partial = partial or parent_range is not None
@@ -300,7 +306,19 @@ class TableChecker:
         self.table = spec.tables[name]
         self.source = source
         self.scale = scale
-        self.rules: list[Rule] = rules_for(spec, name, engines=engines)
+        linked = linked_fks(spec, name)
+        self.links = links
+        self.pending = frozenset(fk.label for fk in linked)
+        if links:
+            self.fks = list(linked)
+            linked_columns = [c for fk in linked for c in fk.columns]
+            self.columns = list(dict.fromkeys([*sort_key(self.table), *linked_columns]))
+            self.rules: list[Rule] = links_rules_for(spec, name)
+        else:
+            self.fks = [fk for fk in self.table.foreign_keys if fk.label not in self.pending]
+            skipped = {c for fk in linked for c in fk.columns}
+            self.columns = [c for c in self.table.columns if c not in skipped]
+            self.rules = rules_for(spec, name, engines=engines)
         self.active = {rule.name for rule in self.rules}
         self.errors: dict[str, str] = {}
         self.rows = 0
@@ -320,7 +338,7 @@ class TableChecker:
         self._self_refs: dict[str, dict] = {}
         self._rare: dict[str, list[int]] = {}
         self._rare_rows: dict[str, list[dict]] = {}
-        self._nulls: dict[str, int] = dict.fromkeys(self.table.columns, 0)
+        self._nulls: dict[str, int] = dict.fromkeys(self.columns, 0)
         self._null_samples = _Samples()
         self._frame_columns: set[str] | None = None
         # The HTML report's plots (``profile``): children per parent of every FK, the gaps of
@@ -373,7 +391,7 @@ class TableChecker:
         return list(dict.fromkeys([*self.table.primary_key, *columns]))
 
     def _add_orphan_fks(self, frame, offset, lookups) -> None:
-        for fk in self.table.foreign_keys:
+        for fk in self.fks:
             positions, null = self._lookup(frame, fk, lookups)
             if fk.references.table == self.name:  # resolved at the end, against every row
                 refs = self._self_refs.setdefault(fk.label, {"values": [], "rows": [], "keys": []})
@@ -394,14 +412,14 @@ class TableChecker:
             if column.after is None:
                 continue
             fk, ref = resolve_after(self.spec, self.name, column.after)
-            child = integrity._dates(frame[name], f"{self.name}.{name}")
+            child = integrity.column_dates(frame[name], f"{self.name}.{name}")
             if fk is None:
-                lower = integrity._dates(frame[ref], f"{self.name}.{ref}")
+                lower = integrity.column_dates(frame[ref], f"{self.name}.{ref}")
             else:
                 positions, _ = self._lookup(frame, fk, lookups)
                 parent = fk.references.table
                 source = gather(self.source, parent, [ref], positions)[ref]
-                lower = integrity._dates(pd.Series(source), f"{parent}.{ref}")
+                lower = integrity.column_dates(pd.Series(source), f"{parent}.{ref}")
                 lower = np.where(positions >= 0, lower, np.datetime64("NaT", "s"))
             if not self.partial:
                 local = self._sampled_rows(offset, len(frame))
@@ -417,7 +435,7 @@ class TableChecker:
                     record[f"[{column.after}]"] = json_value(lower[row])
 
     def _add_denormalised_fks(self, frame, offset, lookups) -> None:
-        for fk in self.table.foreign_keys:
+        for fk in self.fks:
             if fk.via is None:
                 continue
             through, middle_fk = resolve_via(self.spec, self.name, fk)
@@ -443,14 +461,14 @@ class TableChecker:
 
     def _cardinality_fks(self) -> list[ForeignKeySpec]:
         fks = []
-        if self.table.driving_fk is not None:
+        if self.table.driving_fk is not None and not self.links:
             fks.append(self.table.driving_fk)
         if self.partial:
             return fks
         for rule in self.spec.expectations.children_per_parent:
             if rule.table == self.name:
                 fk = next(f for f in self.table.foreign_keys if f.references.table == rule.parent)
-                if fk not in fks:
+                if fk not in fks and fk in self.fks:
                     fks.append(fk)
         return fks
 
@@ -484,10 +502,10 @@ class TableChecker:
             tracker.add(frame, offset)
 
     def _add_null_rates(self, frame, offset, lookups) -> None:
-        missing = [c for c in self.table.columns if c not in frame.columns]
+        missing = [c for c in self.columns if c not in frame.columns]
         if missing:
             raise KeyError(f"{self.name} has no column(s) {', '.join(missing)}")
-        for name in self.table.columns:
+        for name in self.columns:
             nulls = frame[name].isna().to_numpy()
             count = int(nulls.sum())
             self._nulls[name] += count
@@ -497,7 +515,7 @@ class TableChecker:
     # -- the report's plots ---------------------------------------------------------------------
 
     def _profile_fks(self, frame: pd.DataFrame, lookups) -> None:
-        for fk in self.table.foreign_keys:
+        for fk in self.fks:
             if fk.label in self._profile_errors:
                 continue
             try:
@@ -532,7 +550,7 @@ class TableChecker:
         if self.partial:
             return None
         out: dict = {"fks": [], "gaps": [], "errors": []}
-        for fk in self.table.foreign_keys:
+        for fk in self.fks:
             try:
                 if fk.label in self._profile_errors:
                     raise RuntimeError(self._profile_errors[fk.label])
@@ -569,7 +587,7 @@ class TableChecker:
         self._sample_rows.append(local + offset)
         if "gx_suite" not in self.active:
             return
-        for fk, columns in gx_suite._joined_needs(self.spec, self.name).values():
+        for fk, columns in gx_suite.joined_needs(self.spec, self.name, self.pending).values():
             parent = fk.references.table
             if parent == self.name:
                 continue
@@ -599,7 +617,12 @@ class TableChecker:
             else:
                 rows = pd.DataFrame({c: [] for c in have})
             parents[parent] = _typed(rows, self.spec, parent)
-        return TableData(self.spec, self.name, frame, parents, scale=self.scale)
+        if self.links:
+            only = frozenset(fk.label for fk in self.fks)
+            return TableData(self.spec, self.name, frame, parents, scale=self.scale, only=only)
+        return TableData(
+            self.spec, self.name, frame, parents, scale=self.scale, pending=self.pending
+        )
 
     # -- concluding -------------------------------------------------------------------------
 
@@ -621,6 +644,8 @@ class TableChecker:
             except Exception as exc:
                 result = CheckResult(self.name, rule.name, rule.engine, rule.description)
                 result.error = describe_error(exc)
+            if self.links:
+                result.table = links_name(self.name)
             results.append(result)
         return results
 
@@ -658,7 +683,7 @@ class TableChecker:
     def _conclude_orphan_fks(self) -> CheckResult:
         result = self._result("orphan_fks", "FK values with no parent row (single and composite).")
         self._resolve_self_references(result)
-        for fk in self.table.foreign_keys:
+        for fk in self.fks:
             count = int(self._counts.get(f"orphans: {fk.label}", 0))
             target = f"{fk.references.table}({', '.join(fk.references.columns)})"
             subject = f"{', '.join(fk.columns)} -> {target}: orphans"
@@ -674,7 +699,7 @@ class TableChecker:
         """Self-referencing FKs, looked up among every row of the table at the end."""
         from seed_assets.validation.keys import lookup
 
-        for fk in self.table.foreign_keys:
+        for fk in self.fks:
             refs = self._self_refs.get(fk.label)
             if refs is None:
                 continue
@@ -713,7 +738,7 @@ class TableChecker:
         result = self._result(
             "denormalised_fks", "Denormalised FK copies that disagree with the row they copy."
         )
-        for fk in self.table.foreign_keys:
+        for fk in self.fks:
             if fk.via is None:
                 continue
             through, middle_fk = resolve_via(self.spec, self.name, fk)
@@ -742,7 +767,7 @@ class TableChecker:
 
     def _conclude_cardinality(self) -> CheckResult:
         return integrity.cardinality_from_counts(
-            self.spec, self.name, self._children, only_driving=self.partial
+            self.spec, self.name, self._children, only_driving=self.partial, fks=self.fks
         )
 
     def _conclude_rare_events(self) -> CheckResult:
@@ -777,7 +802,7 @@ class TableChecker:
             "null_rates", "Nulls in NOT NULL columns; null shares vs null_fraction."
         )
         table, n = self.table, self.rows
-        required = [c for c, col in table.columns.items() if not col.is_nullable]
+        required = [c for c in self.columns if not table.columns[c].is_nullable]
         null_counts = self._nulls
         total = sum(null_counts[c] for c in required)
         result.measurements.append(
@@ -801,11 +826,12 @@ class TableChecker:
                     )
                 )
         result.samples = self._null_samples.rows
-        for name, column in table.columns.items():
-            if column.null_fraction <= 0 or integrity._inherited_nulls(table, name):
+        for name in self.columns:
+            column = table.columns[name]
+            if column.null_fraction <= 0 or integrity.inherited_nulls(table, name):
                 continue
             share = null_counts[name] / n if n else float("nan")
-            low, high = integrity._binomial_bound(column.null_fraction, n)
+            low, high = integrity.binomial_bound(column.null_fraction, n)
             fk = table.fk_for_column(name)
             if fk is not None and fk.references.table == self.name and n:
                 high = min(1.0, high + math.ceil(n / self.spec.chunk_rows) / n)
