@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from seed_assets.engine import constraints, dates, values
+from seed_assets.engine import constraints, values, windows
 from seed_assets.engine.cardinality import draw_counts
 from seed_assets.engine.frames import DATE_UNIT, null_mask, with_nulls
 from seed_assets.engine.frames import as_series as _as_series
@@ -29,8 +29,10 @@ from seed_assets.engine.parents import (
     sequence_key,
     sort_key,
 )
+from seed_assets.engine.relations import DependentColumns
 from seed_assets.engine.rng import stream, table_seed
 from seed_assets.errors import SpecError
+from seed_assets.spec.dependencies import parent_reads, same_row_reads
 from seed_assets.spec.graph import deferred_of, is_deferred, resolve_after, resolve_via
 from seed_assets.spec.models import (
     SELF_FILLING_TYPES,
@@ -70,6 +72,8 @@ def parent_columns(spec: Spec, table_name: str) -> dict[str, list[str]]:
     for column in table.columns.values():
         if column.after and "." in column.after:
             fk, ref = resolve_after(spec, table_name, column.after)
+            need(fk.references.table, [*fk.references.columns, ref])
+        for fk, ref in parent_reads(spec, table_name, column):  # derived columns, `before`
             need(fk.references.table, [*fk.references.columns, ref])
     return needed
 
@@ -130,6 +134,7 @@ class TableGenerator:
         # their rows as planned (and so their positions known without making them).
         self.row_filter = row_filter if constraints.opaque_checks(self.table) else None
         self._constrained = constraints.may_drop_rows(self.table)
+        self._dependent = DependentColumns(self) if self._has_dependent() else None
         if self._constrained and len(self.chunks) > 1:
             self._keys_stay_unique()
 
@@ -216,6 +221,7 @@ class TableGenerator:
                         more.add(ref)
                     elif fk.via is not None:  # its parent is found by the copied key
                         more.update(fk.columns)
+                more.update(same_row_reads(self.spec, self.name, column))  # derived, `before`
                 fk = self.table.fk_for_column(name)
                 if fk is not None and fk.via is not None:
                     through, _ = resolve_via(self.spec, self.name, fk)
@@ -255,6 +261,7 @@ class TableGenerator:
                 after_fk, ref = resolve_after(self.spec, self.name, column.after)
                 if after_fk is fk:
                     add([ref])
+            add([r for read_fk, r in parent_reads(self.spec, self.name, column) if read_fk is fk])
             via = self.table.fk_for_column(name)
             if via is not None and via.via is not None:
                 through, copied = resolve_via(self.spec, self.name, via)
@@ -362,6 +369,8 @@ class TableGenerator:
             if name in cols and column.null_fraction and self.table.fk_for_column(name) is None:
                 mask = stream(self.seed, self.name, chunk.index, f"null:{name}").random(n)
                 cols[name] = with_nulls(cols[name], mask < column.null_fraction)
+        if self._dependent is not None:  # columns that read the rest of their row
+            self._dependent.fill(chunk, cols, parent_rows, context, made)
         out = [c for c in self.table.columns if c in set(requested)]
         if not self.rows_as_planned:
             return self._checked_rows(chunk, cols, out)
@@ -410,9 +419,20 @@ class TableGenerator:
         return frame
 
     def _is_plain(self, name: str, column: ColumnSpec) -> bool:
+        if windows.dependent(column):  # made by DependentColumns, after the rest of the row
+            return False
         if column.source is None:  # a FK column, or a type that fills itself (uuid, json)
             return column.type in SELF_FILLING_TYPES and self.table.fk_for_column(name) is None
-        return column.source != "after"
+        return column.source not in ("after", "before")
+
+    def _has_dependent(self) -> bool:
+        return any(windows.dependent(c) for c in self.table.columns.values())
+
+    def plain_values(self, name: str, column: ColumnSpec, chunk: Chunk) -> np.ndarray:
+        """A column's own source for one chunk (what `when` and `copy_of` start from)."""
+        rows = chunk.row_start + np.arange(chunk.rows, dtype=np.int64)
+        counts = self.counts(chunk) if self.driving is not None else None
+        return self._plain(name, column, chunk, rows, counts)
 
     def _driving_rows(self, chunk: Chunk, wanted: list[str], wanted_positions: list[str]):
         parent = self.driving.references.table
@@ -467,7 +487,7 @@ class TableGenerator:
                 case "constant":
                     return values.constant_values(column, n)
                 case "between":
-                    return dates.between_values(column, n, rng)
+                    return windows.patterned_between(column, n, rng)
                 case "rate":
                     return values.rate_values(column, n, rng)
                 case None if column.type == "uuid":
@@ -587,6 +607,8 @@ class TableGenerator:
 
     def _after_reads(self, fk: ForeignKeySpec) -> bool:
         for column in self.table.columns.values():
+            if any(read is fk for read, _ in parent_reads(self.spec, self.name, column)):
+                return True
             if column.after and "." in column.after:
                 after_fk, _ = resolve_after(self.spec, self.name, column.after)
                 if after_fk is fk:
@@ -594,19 +616,20 @@ class TableGenerator:
         return False
 
     def _after_order(self) -> list[str]:
-        pending = [c for c, col in self.table.columns.items() if col.source == "after"]
-        ordered: list[str] = []
-        while pending:
-            for name in list(pending):
-                ref = self.table.columns[name].after
-                if "." in ref or ref not in pending:
-                    ordered.append(name)
-                    pending.remove(name)
-        return ordered
+        return windows.window_order(self.table)
 
     def _after(self, name: str, chunk: Chunk, cols: dict, parent_rows: dict, context) -> np.ndarray:
         column = self.table.columns[name]
-        fk, ref = resolve_after(self.spec, self.name, column.after)
+        lower = self._bound(column.after, column, cols, parent_rows, context)
+        upper = self._bound(column.before, column, cols, parent_rows, context)
+        rng = stream(self.seed, self.name, chunk.index, name)
+        return windows.window_values(column, lower, upper, rng, chunk.rows)
+
+    def _bound(self, ref_text, column, cols, parent_rows, context) -> np.ndarray | None:
+        """The `after` or `before` date each row is bounded by (None: no such rule)."""
+        if ref_text is None:
+            return None
+        fk, ref = resolve_after(self.spec, self.name, ref_text)
         if fk is None:
             lower = cols[ref]
         else:
@@ -620,8 +643,7 @@ class TableGenerator:
                 lower[unmatched] = np.datetime64("NaT")
             else:
                 lower = context.values(fk, ref, picked).astype(unit, copy=False)
-        rng = stream(self.seed, self.name, chunk.index, name)
-        return dates.after_values(column, lower, rng)
+        return lower
 
 
 class _ChunkParents:

@@ -89,13 +89,19 @@ class Target:
         self.engine = self._create_engine(url)
 
     @staticmethod
-    def for_url(url: str) -> Target:
+    def for_url(url: str, *, for_writing: bool = True) -> Target:
         """The writer for a SQLAlchemy URL (its driver named and installed), or for a
-        ``parquet:///dir`` directory (``targets/parquet.py``, same interface)."""
+        ``parquet:///dir`` directory (``targets/parquet.py``, same interface). Checked usable
+        before anything is written (``targets/connect.py``): a server answers, a file or
+        folder can be written."""
+        from seed_assets.targets import connect
         from seed_assets.targets.parquet import ParquetTarget, is_parquet_url
 
         if is_parquet_url(url):
-            return ParquetTarget(url)
+            target = ParquetTarget(url)
+            if for_writing:
+                connect.check_parquet_dir(target.root)
+            return target
         try:
             parsed = sa.make_url(url)
         except sa.exc.ArgumentError as exc:
@@ -109,14 +115,19 @@ class Target:
                 + ", ".join(DRIVERS.values())
             )
         check_driver(url)  # names what to install, or the installed driver to name instead
+        if backend == "sqlite" and for_writing:
+            connect.check_sqlite_file(parsed.database)  # before the file or its folder is made
         try:
-            return dialect_class(backend)(url)
+            target = dialect_class(backend)(url)
         except (ImportError, sa.exc.NoSuchModuleError) as exc:
             driver = parsed.get_driver_name()
             raise TargetError(
                 f"target {mask_url(url)}: the driver '{driver}' is not installed or not known "
                 f"to SQLAlchemy ({exc}). Name an installed driver, e.g. {DRIVERS[backend]}"
             ) from None
+        if backend != "sqlite":
+            connect.check_connection(target.engine)
+        return target
 
     def _create_engine(self, url: str) -> sa.Engine:
         return sa.create_engine(url)
