@@ -1,15 +1,16 @@
-"""The same checks as ``rules.check_table``, fed one chunk at a time, concluded at the end.
+"""Every check of a table (``rules.rules_for``), fed one chunk at a time, concluded at the end:
+the one implementation of the checks (``frames.check_table`` feeds it a whole frame at once).
 
 Integrity checks see every row: per chunk they count orphans, temporal violations, disagreeing
-copies, nulls and rare events, add children to per-parent counts, and follow the keys; the
-conclusion turns the totals into the same ``CheckResult``s (names, figures, bounds) the whole
-frame would give. Parents are read through a ``ParentSource`` (slices around the rows a chunk
+copies, nulls and rare events, add children to per-parent counts, and follow the keys
+(``accumulators.py``); the conclusion turns the totals into ``CheckResult``s (names, figures,
+bounds), the same however the rows were cut into chunks. Parents are read through a ``ParentSource`` (slices around the rows a chunk
 references, or keys at positions), so no table is held whole.
 
 Pandera and Great Expectations are slow (seconds per million rows), so they run once, at the
 end, on a deterministic sample: every k-th row, k = ceil(rows / ``SAMPLE_ROWS``), with the
 parent rows those rows reference for GX's joins. A table of at most ``SAMPLE_ROWS`` rows is
-checked whole, exactly as ``check_table`` does. The sample is named in each result's counts.
+checked whole. The sample is named in each result's counts.
 
 Memory: per-parent child counts (one small integer per parent row, for cardinality), and the
 keys of a unique column that is not in order (an ordered key, as sequences are, costs nothing).
@@ -19,21 +20,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from seed_assets.engine.frames import as_series, null_mask
-from seed_assets.engine.keys import sequence_positions, simple_format
+from seed_assets.engine.frames import null_mask
 from seed_assets.engine.parents import ParentSource, gather, sort_key
 from seed_assets.spec.graph import linked_fks, links_name, resolve_after, resolve_via
 from seed_assets.spec.models import ForeignKeySpec, Spec
 from seed_assets.validation import gx_suite, integrity, pandera_schema
-from seed_assets.validation.inputs import TableData, check_parent_columns
-from seed_assets.validation.keys import repeated_rows, to_arrow
-from seed_assets.validation.profile import SECONDS_PER_DAY, counts_profile, gaps_profile
+from seed_assets.validation.accumulators import (
+    KeyTracker,
+    ParentCounts,
+    Samples,
+    locate,
+    sequence_numbers,
+)
+from seed_assets.validation.keys import to_arrow
+from seed_assets.validation.profile import SECONDS_PER_DAY
 from seed_assets.validation.results import (
     SAMPLE_ROWS as SHOWN_ROWS,
 )
@@ -44,9 +49,9 @@ from seed_assets.validation.results import (
     fmt_count,
     fmt_rate,
     json_value,
-    sample_rows,
 )
 from seed_assets.validation.rules import Rule, links_rules_for, rules_for
+from seed_assets.validation.sampled import SampledChecks
 
 # Rows Pandera and GX check per table at most (about 1 s and 1.5 s on this machine).
 SAMPLE_ROWS = 200_000
@@ -57,221 +62,10 @@ def sample_every(total_rows: int, limit: int = SAMPLE_ROWS) -> int:
     return max(1, math.ceil(total_rows / limit)) if limit else 1
 
 
-# -- parent access ------------------------------------------------------------------------------
-
-
-def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Run heads and lengths of an object array whose values repeat in runs (children of one
-    parent, in parent order), when that pays; else None."""
-    n = len(values)
-    if values.dtype != object or n < 1024:
-        return None
-    head = values[:8192]
-    if np.count_nonzero(head[1:] != head[:-1]) > len(head) // 4:
-        return None
-    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
-    if len(starts) > n // 4:
-        return None
-    return starts, np.diff(np.append(starts, n))
-
-
-def locate(
-    source: ParentSource, table: str, columns: list[str], found: list[np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Parent row of each child key (-1: none) and which child keys are null (never orphans)."""
-    n = len(found[0])
-    null = np.zeros(n, dtype=bool)
-    for array in found:
-        null |= null_mask(array)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64), null
-    runs = _runs(found[0]) if len(found) == 1 else None
-    if runs is not None:
-        starts, lengths = runs
-        heads = source.locate(table, columns, [found[0][starts]])
-        positions = np.repeat(np.asarray(heads, dtype=np.int64), lengths)
-    else:
-        positions = np.asarray(source.locate(table, columns, found), dtype=np.int64)
-    positions[null] = -1
-    return positions, null
-
-
-# -- accumulators ------------------------------------------------------------------------------
-
-
-class ParentCounts:
-    """Children per parent row, counted chunk by chunk in the smallest integers that hold them."""
-
-    def __init__(self, n_parents: int) -> None:
-        self.counts = np.zeros(n_parents, dtype=np.uint8)
-
-    def add(self, positions: np.ndarray) -> None:
-        found = positions[positions >= 0]
-        if not len(found):
-            return
-        lo, hi = int(found.min()), int(found.max())
-        if hi - lo < 4 * len(found):
-            extra = np.bincount(found - lo, minlength=hi - lo + 1)
-            where: slice | np.ndarray = slice(lo, hi + 1)
-        else:  # scattered (a reference FK): count the distinct parents only
-            where, extra = np.unique(found, return_counts=True)
-        total = self.counts[where].astype(np.int64) + extra
-        if total.max() > np.iinfo(self.counts.dtype).max:
-            self.counts = self.counts.astype(np.int64)
-        self.counts[where] = total
-
-
-@dataclass
-class _Samples:
-    """Up to SHOWN_ROWS failing rows (as JSON) for one rule."""
-
-    rows: list[dict] = field(default_factory=list)
-
-    def full(self) -> bool:
-        return len(self.rows) >= SHOWN_ROWS
-
-    def add(self, frame: pd.DataFrame, local: np.ndarray, offset: int, extra=None) -> list[dict]:
-        if self.full() or not len(local):
-            return []
-        take = list(local[: SHOWN_ROWS - len(self.rows)])
-        made = sample_rows(frame.iloc[take].reset_index(drop=True), range(len(take)), extra=extra)
-        for record, row in zip(made, take, strict=True):
-            record["row"] = int(row) + offset
-        self.rows += made
-        return made
-
-
-class _KeyTracker:
-    """Whether a unique key repeats across all chunks.
-
-    A key whose chunks come strictly increasing, each above the last (a sequence, as the engine
-    and a primary-key ordered read give it) needs no memory: nothing can repeat. A sequence
-    whose text stops sorting as its numbers (``CUST{:06d}`` past 999,999) is followed by its
-    numbers instead (`numbers`: values -> sequence positions, -1 for none). Otherwise its values
-    are kept (Arrow) and compared at the end. A key that was ordered and stops being so cannot
-    be compared with the rows already passed: its later rows that fall within their range
-    count as repeats (the check fails: the data was not in key order).
-    """
-
-    def __init__(self, key: list[str], numbers=None) -> None:
-        self.key = key
-        self.numbers = numbers if len(key) == 1 else None
-        self.mode: str | None = None  # ordered (by value), numbered, broken, exact
-        self.first = self.last = None
-        self.kept: list[list[pa.Array]] = []
-        self.offsets: list[int] = []
-        self.out_of_order: list[np.ndarray] = []
-        self.shown: dict[int, dict] = {}
-
-    def _follows(self, values: np.ndarray) -> bool:
-        """Whether `values` are strictly increasing and above every key before them."""
-        return _increasing(values) and (self.last is None or values[0] > self.last)
-
-    def add(self, frame: pd.DataFrame, offset: int) -> None:
-        if not len(frame):
-            return
-        if self.mode in (None, "ordered", "numbered"):
-            values = frame[self.key[0]].to_numpy()
-            text = len(self.key) == 1 and values.dtype == object
-            if self.mode != "numbered" and text and self._follows(values):
-                self.first = values[0] if self.first is None else self.first
-                self.last = values[-1]
-                self.mode = "ordered"
-                return
-            if self.numbers is not None and self._by_numbers(values):
-                return
-            # Rows before these were in key order: only their range is known.
-            self.mode = "broken" if self.mode in ("ordered", "numbered") else "exact"
-        if self.mode == "broken":
-            values = frame[self.key[0]].to_numpy(dtype=object)
-            inside = np.zeros(len(values), dtype=bool)
-            present = ~pd.isna(values)
-            if self.numbers is not None and isinstance(self.first, (int, np.integer)):
-                numbers = self.numbers(values)  # a value that is no key repeats none
-                inside = (numbers >= 0) & (numbers >= self.first) & (numbers <= self.last)
-            else:
-                try:
-                    inside[present] = (values[present] >= self.first) & (
-                        values[present] <= self.last
-                    )
-                except TypeError:  # values that do not compare with the keys before them
-                    inside[present] = True
-            rows = np.flatnonzero(inside)
-            self.out_of_order.append(rows + offset)
-            self._show(frame, rows, offset)
-        self.kept.append([to_arrow(frame[c]) for c in self.key])
-        self.offsets.append(offset)
-
-    def _by_numbers(self, values: np.ndarray) -> bool:
-        """Follow the key by its sequence numbers from here on, if they are in order."""
-        if self.mode == "ordered":  # the range so far, as numbers
-            bounds = self.numbers(np.array([self.first, self.last], dtype=object))
-            if (bounds < 0).any():
-                return False
-            self.first, self.last = int(bounds[0]), int(bounds[1])
-            self.mode = "numbered"
-        numbers = self.numbers(values)
-        if (numbers < 0).any() or not self._follows(numbers):
-            return False
-        self.first = int(numbers[0]) if self.first is None else self.first
-        self.last = int(numbers[-1])
-        self.mode = "numbered"
-        return True
-
-    def _show(self, frame: pd.DataFrame, rows: np.ndarray, offset: int) -> None:
-        for row in rows[: SHOWN_ROWS - len(self.shown)]:
-            record = {c: json_value(frame[c].iloc[int(row)]) for c in self.key}
-            self.shown[int(row) + offset] = {"row": int(row) + offset, **record}
-
-    def repeats(self) -> np.ndarray:
-        """Global rows repeating a key seen before them, in row order."""
-        found: list[np.ndarray] = [*self.out_of_order]
-        if self.kept:
-            columns = [
-                pa.concat_arrays([part[i] for part in self.kept]) for i in range(len(self.key))
-            ]
-            local = repeated_rows(columns)
-            sizes = np.array([len(part[0]) for part in self.kept])
-            starts = np.cumsum(sizes) - sizes
-            which = np.searchsorted(starts, local, side="right") - 1
-            found.append(local - starts[which] + np.asarray(self.offsets)[which])
-            for row in local[:SHOWN_ROWS]:
-                values = {
-                    c: json_value(columns[i][int(row)].as_py()) for i, c in enumerate(self.key)
-                }
-                chunk = int(np.searchsorted(starts, row, side="right") - 1)
-                at = int(row - starts[chunk] + self.offsets[chunk])
-                self.shown.setdefault(at, {"row": at, **values})
-        if not found:
-            return np.zeros(0, dtype=np.int64)
-        return np.unique(np.concatenate(found)).astype(np.int64)
-
-    def samples(self, rows: np.ndarray) -> list[dict]:
-        return [self.shown[int(r)] for r in rows if int(r) in self.shown][:SHOWN_ROWS]
-
-
-def _sequence_numbers(table, key: list[str]):
-    """values -> positions in the key's sequence (-1: not one of its keys), for a one-column
-    key the engine numbers with a plain format; else None."""
-    column = table.columns[key[0]] if len(key) == 1 else None
-    if column is None or column.sequence is None or not simple_format(column.sequence.format):
-        return None
-    return lambda values: sequence_positions(column, values, np.iinfo(np.int64).max)
-
-
-def _increasing(values: np.ndarray) -> bool:
-    if len(values) < 2:
-        return values[0] is not None and not pd.isna(values[0])
-    try:
-        return bool(np.all(values[1:] > values[:-1]))
-    except TypeError:
-        return False
-
-
 # -- the checker -------------------------------------------------------------------------------
 
 
-class TableChecker:
+class TableChecker(SampledChecks):
     """Every applicable check of one table over chunks fed with ``add``; ``conclude`` gives
     the results. Each rule fails alone: an exception becomes that rule's ERROR."""
 
@@ -328,18 +122,18 @@ class TableChecker:
         self._sample_parts: list[pd.DataFrame] = []
         self._sample_rows: list[np.ndarray] = []
         self._parent_parts: dict[str, list[pd.DataFrame]] = {}
-        self._samples: dict[str, _Samples] = {r.name: _Samples() for r in self.rules}
+        self._samples: dict[str, Samples] = {r.name: Samples() for r in self.rules}
         self._counts: dict[str, int | float] = {}
         self._parent_counts: dict[str, ParentCounts] = {}
         self._keys = [
-            _KeyTracker(k, _sequence_numbers(self.table, k))
+            KeyTracker(k, sequence_numbers(self.table, k))
             for k in integrity.unique_keys(self.table)
         ]
         self._self_refs: dict[str, dict] = {}
         self._rare: dict[str, list[int]] = {}
         self._rare_rows: dict[str, list[dict]] = {}
         self._nulls: dict[str, int] = dict.fromkeys(self.columns, 0)
-        self._null_samples = _Samples()
+        self._null_samples = Samples()
         self._frame_columns: set[str] | None = None
         # The HTML report's plots (``profile``): children per parent of every FK, the gaps of
         # every `after` rule on the sample's rows. A partition is profiled as a whole table.
@@ -493,7 +287,7 @@ class TableChecker:
             shown = self._rare_rows.setdefault(name, [])
             if len(shown) < SHOWN_ROWS:
                 true_rows = np.flatnonzero(series.fillna(False).to_numpy(dtype=bool))
-                part = _Samples(list(shown))
+                part = Samples(list(shown))
                 part.add(frame[self._shown([name])], true_rows, offset)
                 self._rare_rows[name] = part.rows
 
@@ -511,118 +305,6 @@ class TableChecker:
             self._nulls[name] += count
             if count and not self.table.columns[name].is_nullable:
                 self._null_samples.add(frame, np.flatnonzero(nulls), offset)
-
-    # -- the report's plots ---------------------------------------------------------------------
-
-    def _profile_fks(self, frame: pd.DataFrame, lookups) -> None:
-        for fk in self.fks:
-            if fk.label in self._profile_errors:
-                continue
-            try:
-                positions, null = self._lookup(frame, fk, lookups)
-                self._fk_nulls[fk.label] = self._fk_nulls.get(fk.label, 0) + int(null.sum())
-                if fk.references.table == self.name:  # counted at the end, against every row
-                    continue
-                if fk.label in self._parent_counts:  # the cardinality check counts it already
-                    continue
-                if fk.label not in self._fk_counts:
-                    self._fk_counts[fk.label] = ParentCounts(
-                        self.source.row_count(fk.references.table)
-                    )
-                self._fk_counts[fk.label].add(positions)
-            except Exception as exc:
-                self._profile_errors[fk.label] = describe_error(exc)
-
-    def _fk_children(self, fk: ForeignKeySpec) -> np.ndarray:
-        if fk.references.table == self.name:
-            if fk.label not in self._self_positions:
-                raise ValueError("the orphan check did not run, so its parents were not found")
-            positions = self._self_positions[fk.label]
-            return np.bincount(positions[positions >= 0], minlength=self.rows)
-        counts = self._parent_counts.get(fk.label) or self._fk_counts.get(fk.label)
-        if counts is None:
-            return np.zeros(self.source.row_count(fk.references.table), dtype=np.uint8)
-        return counts.counts  # as counted: no 8-byte copy per parent
-
-    def profile(self, *, seed: int = 0) -> dict | None:
-        """The report's plots for the rows fed (as ``profile.profile_table`` gives for a whole
-        frame), once ``conclude`` ran; None for a partition. Never raises."""
-        if self.partial:
-            return None
-        out: dict = {"fks": [], "gaps": [], "errors": []}
-        for fk in self.fks:
-            try:
-                if fk.label in self._profile_errors:
-                    raise RuntimeError(self._profile_errors[fk.label])
-                nulls = self._fk_nulls.get(fk.label, 0)
-                out["fks"].append(counts_profile(self.name, fk, self._fk_children(fk), nulls))
-            except Exception as exc:
-                out["errors"].append(f"children per parent of {fk.label}: {describe_error(exc)}")
-        for name, column in self.table.columns.items():
-            if column.after is None:
-                continue
-            try:
-                parts = self._gaps.get(name) or [np.zeros(0)]
-                gaps = np.concatenate(parts)
-                out["gaps"].append(gaps_profile(column, name, gaps, seed, every=self.every))
-            except Exception as exc:
-                out["errors"].append(f"gaps of {name}: {describe_error(exc)}")
-        return out
-
-    # -- the sample for Pandera and GX ----------------------------------------------------------
-
-    def _sampled_rows(self, offset: int, rows: int) -> np.ndarray:
-        """The chunk's rows in the sample (every k-th row of the table)."""
-        first = (-(offset - self.first_row)) % self.every
-        return np.arange(first, rows, self.every)
-
-    def _keep_sample(self, frame: pd.DataFrame, offset: int, lookups) -> None:
-        if not ({"pandera_schema", "gx_suite"} & self.active) or not len(frame):
-            return
-        local = self._sampled_rows(offset, len(frame))
-        if not len(local):
-            return
-        part = frame.iloc[local].reset_index(drop=True)
-        self._sample_parts.append(part)
-        self._sample_rows.append(local + offset)
-        if "gx_suite" not in self.active:
-            return
-        for fk, columns in gx_suite.joined_needs(self.spec, self.name, self.pending).values():
-            parent = fk.references.table
-            if parent == self.name:
-                continue
-            try:
-                positions, _ = self._lookup(frame, fk, lookups)
-                got = gather(self.source, parent, columns, positions[local])
-            except Exception:  # the integrity checks report what went wrong
-                continue
-            keep = positions[local] >= 0
-            rows = pd.DataFrame({c: got[c][keep] for c in columns})
-            self._parent_parts.setdefault(parent, []).append(rows)
-
-    def _sample_data(self) -> TableData:
-        frame = (
-            pd.concat(self._sample_parts, ignore_index=True)
-            if self._sample_parts
-            else pd.DataFrame({c: [] for c in self.table.columns})
-        )
-        parents: dict[str, pd.DataFrame] = {}
-        for parent, columns in check_parent_columns(self.spec, self.name).items():
-            parts = self._parent_parts.get(parent, [])
-            have = [c for c in columns if all(c in p.columns for p in parts)] if parts else columns
-            if parts:
-                rows = pd.concat(parts, ignore_index=True)
-                key = sort_key(self.spec.tables[parent]) or list(rows.columns)
-                rows = rows.drop_duplicates(subset=[c for c in key if c in rows.columns])
-            else:
-                rows = pd.DataFrame({c: [] for c in have})
-            parents[parent] = _typed(rows, self.spec, parent)
-        if self.links:
-            only = frozenset(fk.label for fk in self.fks)
-            return TableData(self.spec, self.name, frame, parents, scale=self.scale, only=only)
-        return TableData(
-            self.spec, self.name, frame, parents, scale=self.scale, pending=self.pending
-        )
 
     # -- concluding -------------------------------------------------------------------------
 
@@ -648,32 +330,6 @@ class TableChecker:
                 result.table = links_name(self.name)
             results.append(result)
         return results
-
-    def _sampled(self) -> bool:
-        return self.every > 1 or self.rows > self.sample_limit
-
-    def _sampled_result(self, run, sampled: bool) -> CheckResult:
-        data = self._sample_data()
-        partial = self.partial
-        if run is gx_suite.gx_suite and (sampled or partial):
-            # A sample's row count says nothing of the table's: counted on every row instead.
-            result = gx_suite.gx_suite(data, whole_rows=self.rows, partial=partial)
-        else:
-            result = run(data)
-        if not sampled:
-            return result
-        rows = np.concatenate(self._sample_rows) if self._sample_rows else np.zeros(0, np.int64)
-        for record in result.samples:
-            if isinstance(record.get("row"), int) and record["row"] < len(rows):
-                record["row"] = int(rows[record["row"]])
-        result.counts.update(
-            {"sample_rows": len(data.frame), "sample_every": self.every, "table_rows": self.rows}
-        )
-        result.description += (
-            f" Run on a deterministic sample: every {self.every:,}th row, "
-            f"{len(data.frame):,} of {self.rows:,} rows; the integrity checks see every row."
-        )
-        return result
 
     def _result(self, rule: str, description: str) -> CheckResult:
         result = CheckResult(self.name, rule, integrity.ENGINE, description)
@@ -848,14 +504,6 @@ class TableChecker:
         result.counts.update({f"nulls: {c}": v for c, v in null_counts.items()})
         result.counts["rows"] = n
         return result
-
-
-def _typed(frame: pd.DataFrame, spec: Spec, table: str) -> pd.DataFrame:
-    columns = spec.tables[table].columns
-    return pd.DataFrame(
-        {c: as_series(frame[c].to_numpy(), columns[c]) for c in frame.columns},
-        index=pd.RangeIndex(len(frame)),
-    )
 
 
 def check_frames(
