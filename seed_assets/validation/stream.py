@@ -4,8 +4,9 @@ the one implementation of the checks (``frames.check_table`` feeds it a whole fr
 Integrity checks see every row: per chunk they count orphans, temporal violations, disagreeing
 copies, nulls and rare events, add children to per-parent counts, and follow the keys
 (``accumulators.py``); the conclusion turns the totals into ``CheckResult``s (names, figures,
-bounds), the same however the rows were cut into chunks. Parents are read through a ``ParentSource`` (slices around the rows a chunk
-references, or keys at positions), so no table is held whole.
+bounds), the same however the rows were cut into chunks. Parents are read through a
+``ParentSource`` (slices around the rows a chunk references, or keys at positions), so no table
+is held whole.
 
 Pandera and Great Expectations are slow (seconds per million rows), so they run once, at the
 end, on a deterministic sample: every k-th row, k = ceil(rows / ``SAMPLE_ROWS``), with the
