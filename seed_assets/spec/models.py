@@ -66,8 +66,6 @@ INTEGER_BOUNDS = {
 # The value sources a column may name; at most one each (FK columns take theirs from the FK).
 SOURCES = ("faker", "choice", "distribution", "sequence", "constant", "between", "after", "rate")
 
-_FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
-
 # A date (2020-01-01) or a timestamp (2020-01-01T08:00:00) in YAML; validated as a datetime.
 # (A pattern, not format: date-time, which demands a time zone that specs never give.)
 DateOrTime = Annotated[
@@ -109,14 +107,9 @@ class SequenceSpec(_Model):
     @classmethod
     def _one_field(cls, value: str | None) -> str | None:
         if value is not None:
-            if len(_FORMAT_FIELD.findall(value)) != 1:
-                raise ValueError(
-                    f"format {value!r} needs exactly one {{}} field, e.g. 'CUST{{:06d}}'"
-                )
-            try:
-                value.format(1)
-            except (ValueError, IndexError) as exc:
-                raise ValueError(f"format {value!r} cannot format an integer: {exc}") from exc
+            from seed_assets.spec.formats import check_sequence_format
+
+            check_sequence_format(value)
         return value
 
 

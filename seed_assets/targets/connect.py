@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from seed_assets.errors import TargetError, describe_os_error
+from seed_assets.errors import MissingDatabase, TargetError, describe_os_error
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -165,4 +165,42 @@ def check_sqlite_exists(url: str | sa.URL) -> None:
     if Path(database).is_dir():
         raise TargetError(f"{_mask(parsed)}: {database} is a directory, not a SQLite file")
     if not Path(database).is_file():
-        raise TargetError(f"{_mask(parsed)}: the SQLite file {database} does not exist")
+        raise MissingDatabase(f"{_mask(parsed)}: the SQLite file {database} does not exist")
+
+
+def new_paths(url: str) -> list[Path]:
+    """The files and folders a run into `url` would create that do not exist yet (a new SQLite
+    file, its journals and missing folders; a new Parquet folder), deepest first: what to
+    remove if the run fails before it commits anything."""
+    from seed_assets.targets.parquet import is_parquet_url, parquet_dir
+
+    if is_parquet_url(url):
+        root = parquet_dir(url)
+        return [p for p in (root, *root.parents) if not p.exists()]
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        return []
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return []
+    path = Path(database)
+    if path.exists() or database.startswith("file:"):
+        return []
+    files = [path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal", "")]
+    return files + [p for p in path.parents if not p.exists()]
+
+
+def remove_new_paths(paths: list[Path]) -> None:
+    """Remove what `new_paths` listed: files, and folders this run made (whatever the run
+    put in them, such as its report); nothing that existed before."""
+    import shutil
+
+    for path in paths:
+        try:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue
