@@ -118,15 +118,15 @@ def test_an_integer_range_beyond_its_type_is_refused_at_load():
 
 
 def test_a_sequence_that_outgrows_its_type_is_an_error():
-    with pytest.raises(SpecError, match="would overflow.*past the largest tinyint"):
+    with pytest.raises(SpecError, match=r"would overflow.*past the largest tinyint"):
         _spec({"n": {"type": "tinyint", "sequence": True}}, rows=300)
     # A bigint does not wrap to negative numbers: refused too.
-    with pytest.raises(SpecError, match="would overflow.*past the largest bigint"):
+    with pytest.raises(SpecError, match=r"would overflow.*past the largest bigint"):
         _spec({"n": {"type": "bigint", "sequence": {"start": 2**63 - 5}}}, rows=10)
 
 
 def test_a_formatted_sequence_longer_than_the_column_is_an_error():
-    with pytest.raises(SpecError, match="reaches 'D1200'.*longer than the column"):
+    with pytest.raises(SpecError, match=r"reaches 'D1200'.*longer than the column"):
         _spec({"k": {"type": "char", "length": 4, "sequence": "D{:03d}"}}, rows=1200)
 
 

@@ -12,6 +12,7 @@ constraint, column and value it broke.
 
 from __future__ import annotations
 
+import importlib
 import queue
 import re
 import threading
@@ -38,6 +39,7 @@ from seed_assets.targets.load_report import (
     LoadError,
     RowError,
     WriteResult,
+    cell_value,
 )
 
 IfExists = Literal["fail", "replace", "append"]
@@ -50,6 +52,21 @@ DRIVERS = {
     "postgresql": "postgresql+psycopg://user:password@host:5432/database",
     "mysql": "mysql+pymysql://user:password@host:3306/database",
 }
+
+
+# The subclass of each backend, found by name when a URL asks for it: the dialect modules import
+# this one (they subclass Target), so this one must not import them.
+DIALECTS = {
+    "sqlite": "seed_assets.targets.dialects.sqlite:SQLiteTarget",
+    "postgresql": "seed_assets.targets.dialects.postgres:PostgresTarget",
+    "mysql": "seed_assets.targets.dialects.mysql:MySQLTarget",
+}
+
+
+def dialect_class(backend: str) -> type[Target]:
+    """The Target subclass for a backend name (a key of ``DIALECTS``)."""
+    module, name = DIALECTS[backend].split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def mask_url(url: str) -> str:
@@ -100,13 +117,11 @@ class Target:
                 f"target {mask_url(url)}: {backend} is not a supported target; use one of "
                 + ", ".join(DRIVERS.values())
             )
-        from seed_assets.targets.dialects import TARGETS
-
         check_driver(url)  # names what to install, or the installed driver to name instead
         if backend == "sqlite" and for_writing:
             connect.check_sqlite_file(parsed.database)  # before the file or its folder is made
         try:
-            target = TARGETS[backend](url)
+            target = dialect_class(backend)(url)
         except (ImportError, sa.exc.NoSuchModuleError) as exc:
             driver = parsed.get_driver_name()
             raise TargetError(
@@ -541,7 +556,7 @@ class Target:
     ) -> RowError:
         message = self._error_message(exc)
         constraint, column = self._locate(conn, sa_table, frame, message)
-        return RowError(sa_table.name, row, constraint, column, _cell(frame, column), message)
+        return RowError(sa_table.name, row, constraint, column, cell_value(frame, column), message)
 
     def _error_message(self, exc: BaseException) -> str:
         orig = getattr(exc, "orig", exc)
@@ -618,20 +633,3 @@ class Target:
     def status(self) -> dict[str, sa.Row]:
         with self.engine.connect() as conn:
             return registry.entries(conn)
-
-
-def _cell(frame: pd.DataFrame, column: str | None):
-    """The refused row's value in `column`, for its RowError (NaN as None)."""
-    value = frame.iloc[0][column] if column in frame.columns else None
-    if isinstance(value, float) and value != value:
-        return None
-    return _plain(value)
-
-
-def _plain(value):
-    """A cell as a plain Python value for reports (NumPy scalars and Timestamps converted)."""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    return value
