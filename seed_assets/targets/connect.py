@@ -61,11 +61,15 @@ def describe_db_error(exc: BaseException, url: str | sa.URL) -> TargetError | No
     if not isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)):
         return None
     parsed = sa.make_url(url)
-    text = str(getattr(exc, "orig", None) or exc)
+    # The first failure may hide behind a later one (SQLite rolls back on a full disk, and the
+    # savepoint release then fails): read every error in the chain.
+    texts = [str(getattr(e, "orig", None) or e) for e in _chain(exc)]
+    text = texts[0]
     if parsed.get_backend_name() == "sqlite":
-        return TargetError(f"target {_mask(parsed)}: {sqlite_problem(parsed.database, text)}")
+        telling = next((t for t in texts if _SQLITE_TELLING.search(t)), text)
+        return TargetError(f"target {_mask(parsed)}: {sqlite_problem(parsed.database, telling)}")
     for pattern, reason in _SERVER_REASONS:
-        if pattern.search(text):
+        if any(pattern.search(t) for t in texts):
             said = reason.format(
                 user=parsed.username or "(none)",
                 database=parsed.database or "(none)",
@@ -75,6 +79,18 @@ def describe_db_error(exc: BaseException, url: str | sa.URL) -> TargetError | No
             return TargetError(f"target {_mask(parsed)}: {said}")
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     return TargetError(f"target {_mask(parsed)}: cannot connect: {first}")
+
+
+_SQLITE_TELLING = re.compile(r"disk is full|readonly|read-only|unable to open|disk I/O", re.I)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and the errors it was raised while handling, newest first."""
+    out: list[BaseException] = []
+    while exc is not None and exc not in out and len(out) < 10:
+        out.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return out
 
 
 def check_connection(engine: sa.Engine) -> None:
