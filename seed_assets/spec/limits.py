@@ -38,6 +38,30 @@ def check_scale_value(scale: float) -> None:
         raise SpecError(f"--scale is {scale!r}; it must be a finite number >= 0")
 
 
+MAX_TABLES = 10_000
+
+
+def check_raw_shape(data: dict) -> None:
+    """Column and table counts of a parsed spec, before the models validate every one (a
+    200,000-column table would take them many seconds only to be refused)."""
+    tables = data.get("tables")
+    if not isinstance(tables, dict):
+        return
+    if len(tables) > MAX_TABLES:
+        raise SpecError(f"the spec has {len(tables):,} tables; at most {MAX_TABLES:,}")
+    for name, table in tables.items():
+        columns = table.get("columns") if isinstance(table, dict) else None
+        if isinstance(columns, dict) and len(columns) > MAX_COLUMNS:
+            raise SpecError(_too_many(len(columns)), table=str(name))
+
+
+def _too_many(count: int) -> str:
+    return (
+        f"has {count:,} columns; no SQL target takes more than {MAX_COLUMNS:,} "
+        "(PostgreSQL 1,600, MySQL 1,017, SQLite 2,000)"
+    )
+
+
 def check_settings(spec: Spec) -> None:
     """Spec-wide settings and per-table bounds that need no row estimate."""
     check_seed(spec.seed, "`seed`")
@@ -45,11 +69,7 @@ def check_settings(spec: Spec) -> None:
         raise SpecError(f"`chunk_rows` is {spec.chunk_rows:,}; at most {MAX_CHUNK_ROWS:,}")
     for name, table in spec.tables.items():
         if len(table.columns) > MAX_COLUMNS:
-            raise SpecError(
-                f"has {len(table.columns):,} columns; no SQL target takes more than "
-                f"{MAX_COLUMNS:,} (PostgreSQL 1,600, MySQL 1,017, SQLite 2,000)",
-                table=name,
-            )
+            raise SpecError(_too_many(len(table.columns)), table=name)
         for column_name, column in table.columns.items():
             problem = None
             if column.pool_size is not None and column.pool_size > MAX_POOL:

@@ -11,13 +11,22 @@ from seed_assets.errors import SpecError
 from seed_assets.providers.faker_pool import check_locale, check_provider
 from seed_assets.spec.distributions import COUNT_POSITIONAL, VALUE_POSITIONAL
 from seed_assets.spec.graph import check_spec
-from seed_assets.spec.limits import DEFAULT_MAX_ROWS, check_settings, check_size
+from seed_assets.spec.limits import (
+    DEFAULT_MAX_ROWS,
+    check_raw_shape,
+    check_settings,
+    check_size,
+)
 from seed_assets.spec.models import Spec
 from seed_assets.spec.values import check_values
 
 
 def spec_from_dict(data: dict[str, Any], *, source: str = "<spec>") -> Spec:
     """Validate an already parsed spec; the same checks as ``load_spec``."""
+    try:
+        check_raw_shape(data)
+    except SpecError as exc:
+        raise exc.located(source) from None
     try:
         spec = Spec.model_validate({**data, "source": source})
     except ValidationError as exc:
