@@ -87,6 +87,7 @@ def fits(value: Any, column: ColumnSpec, what: str) -> None:
     """Raise ValueError unless `value` can be stored in `column` as it is."""
     kind = column.type
     ok = True
+    value = _number_from_text(value, kind)
     if kind in INTEGER_TYPES:
         ok = isinstance(value, int) and not isinstance(value, bool)
         bounds = _range_of(column)
@@ -108,7 +109,7 @@ def fits(value: Any, column: ColumnSpec, what: str) -> None:
                     f"(decimal({column.precision}, {column.scale or 0})); raise `precision`"
                 )
     elif kind == "boolean":
-        ok = isinstance(value, bool)
+        ok = isinstance(value, bool) or (type(value) is int and value in (0, 1))
     elif kind in TEMPORAL_TYPES:
         ok = isinstance(value, dt.date) or (isinstance(value, str) and _is_iso(value))
     elif kind == "uuid":
@@ -125,6 +126,21 @@ def fits(value: Any, column: ColumnSpec, what: str) -> None:
             f"{what} {value!r} ({_kind_of(value)}) is not a {kind} value; give a {kind} "
             "or change the column's type"
         )
+
+
+def _number_from_text(value: Any, kind: str) -> Any:
+    """A number written as text ('5', '1.50') for a numeric column is that number (the engine
+    converts it); other text stays text, and is refused."""
+    if not isinstance(value, str):
+        return value
+    try:
+        if kind in INTEGER_TYPES:
+            return int(value.strip())
+        if kind in ("float", "decimal"):
+            return decimal.Decimal(value.strip())
+    except (ValueError, decimal.InvalidOperation):
+        return value
+    return value
 
 
 def _no_default(value: Any) -> Any:
