@@ -212,6 +212,26 @@ FILE_CASES = [
 
 SPEC_CASES = [
     Case(
+        "empty-column-name",
+        spec_yaml(column("customers", "", type="integer", constant=1)),
+        ("{spec}", "table 'customers'", "empty"),
+    ),
+    Case(
+        "nul-in-column-name",
+        spec_yaml(column("customers", "a\x00b", type="integer", constant=1)),
+        ("{spec}", "table 'customers'", "control character"),
+    ),
+    Case(
+        "decimal-range-beyond-precision",
+        spec_yaml(customers(type="decimal", precision=4, scale=2, distribution="uniform(0, 1e9)")),
+        (*WHERE_EXTRA, "decimal(4, 2)"),
+    ),
+    Case(
+        "json-constant-nan",
+        spec_yaml(customers(type="json", constant={"a": float("nan")})),
+        (*WHERE_EXTRA, "json"),
+    ),
+    Case(
         "unknown-key-primary",
         spec_yaml(lambda d: d["tables"]["customers"].update(primay_key="id")),
         ("{spec}", "table 'customers'", "primay_key", "did you mean `primary_key`"),
@@ -558,6 +578,7 @@ MY_BAD_PASSWORD = (
 LONG = "c" * 70
 
 TARGETS = [  # (id, url, server, says)
+    ("my-no-database", "mysql+pymysql://root@127.0.0.1:3306", None, ("names no database",)),
     ("pg-refused", PG_REFUSED, None, ("127.0.0.1:1", "refused")),
     ("pg-unknown-host", PG_NO_HOST, None, ("no-such-host.invalid",)),
     ("pg-unknown-database", PG_NO_DB, "postgresql", ("sa_no_such_database", "does not exist")),
@@ -580,6 +601,7 @@ TARGET_CASES = [
     ],
     *[_one(f"reflect-{i}", ["reflect", u], s, server=v) for i, u, v, s in TARGETS],
     *[_one(f"plan-{i}", ["plan", u], s, server=v) for i, u, v, s in TARGETS],
+    _one("spec-is-dev-zero", ["check", "/dev/zero"], ("/dev/zero", "larger than 64 MB")),
     _one(
         "reflect-sqlite-missing",
         ["reflect", "sqlite:///{dir}/none.sqlite"],

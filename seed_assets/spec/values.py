@@ -39,10 +39,25 @@ def check_values(spec: Spec) -> None:
 
 
 def check_case_collisions(spec: Spec) -> None:
-    """Two tables, or two columns of a table, whose names differ only in case."""
+    """Names no database keeps (empty, control characters), and two tables, or two columns
+    of a table, whose names differ only in case."""
+    for table_name, table in spec.tables.items():
+        _name_kept(table_name, "table", table_name)
+        for column_name in table.columns:
+            _name_kept(column_name, "column", table_name)
     _collide(list(spec.tables), "tables", None)
     for table_name, table in spec.tables.items():
         _collide(list(table.columns), "columns", table_name)
+
+
+def _name_kept(name: str, what: str, table: str) -> None:
+    problem = None
+    if not name.strip():
+        problem = f"a {what} name is empty or blank; name it"
+    elif any(ord(c) < 32 or ord(c) == 127 for c in name):
+        problem = f"the {what} name {name!r} holds a control character (NUL, newline...)"
+    if problem:
+        raise SpecError(problem, table=table if what == "column" else None)
 
 
 def _collide(names: list[str], what: str, table: str | None) -> None:
@@ -118,7 +133,7 @@ def fits(value: Any, column: ColumnSpec, what: str) -> None:
         ok = isinstance(value, str | int | float | decimal.Decimal) and not isinstance(value, bool)
     elif kind == "json":
         try:
-            json.dumps(value, default=_no_default)
+            json.dumps(value, default=_no_default, allow_nan=False)  # NaN is not JSON
         except (TypeError, ValueError):
             ok = False
     if not ok:
@@ -181,6 +196,10 @@ def _distribution_fits(column: ColumnSpec) -> None:
     values beyond would be clipped to its largest value, every one alike."""
     bounds = _range_of(column)
     dist = column.distribution
+    if column.type == "decimal" and column.precision is not None:
+        scale = column.scale or 0
+        largest = 10 ** (column.precision - scale) - 10**-scale  # 99.99 for decimal(4, 2)
+        bounds = (-largest, largest)
     if bounds is None or dist is None:
         return
     ends = []
@@ -189,10 +208,14 @@ def _distribution_fits(column: ColumnSpec) -> None:
     ends += [(n, v) for n, v in (("min", column.min), ("max", column.max)) if v is not None]
     for name, value in ends:
         if not bounds[0] <= value <= bounds[1]:
+            kind = (
+                f"decimal({column.precision}, {column.scale or 0})"
+                if column.type == "decimal"
+                else f"{'unsigned ' if column.unsigned else ''}{column.type}"
+            )
             raise ValueError(
-                f"the distribution's {name} ({value:g}) is outside the "
-                f"{'unsigned ' if column.unsigned else ''}{column.type} range "
-                f"[{bounds[0]}, {bounds[1]}]; use a wider type or narrow the distribution"
+                f"the distribution's {name} ({value:g}) is outside the {kind} range "
+                f"[{bounds[0]:g}, {bounds[1]:g}]; use a wider type or narrow the distribution"
             )
 
 

@@ -95,6 +95,11 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 def check_connection(engine: sa.Engine) -> None:
     """Open (and close) one connection, or raise TargetError saying why it cannot."""
+    url = engine.url
+    if url.get_backend_name() in ("mysql", "mariadb") and not url.database:
+        raise TargetError(
+            f"target {_mask(url)} names no database; add it to the URL: .../database_name"
+        )
     try:
         with engine.connect():
             pass
