@@ -212,6 +212,11 @@ FILE_CASES = [
 
 SPEC_CASES = [
     Case(
+        "faker-size-param-huge",
+        spec_yaml(customers(type="text", faker="pystr", params={"max_chars": 10**8})),
+        (*WHERE_EXTRA, "params.max_chars", "1,000,000"),
+    ),
+    Case(
         "empty-column-name",
         spec_yaml(column("customers", "", type="integer", constant=1)),
         ("{spec}", "table 'customers'", "empty"),

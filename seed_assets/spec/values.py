@@ -94,6 +94,12 @@ def check_column(column: ColumnSpec, locale: str) -> None:
         _faker_fits(column, locale)
 
 
+# Faker params that size each value (pystr max_chars, text max_nb_chars, pylist nb_elements...):
+# a huge one makes even the one check call run for minutes.
+_SIZE_PARAMS = ("char", "nb", "length", "size", "digits", "elements", "count", "words")
+MAX_SIZE_PARAM = 1_000_000
+
+
 def _range_of(column: ColumnSpec) -> tuple[int, int] | None:
     return INTEGER_BOUNDS.get((column.type, column.unsigned))
 
@@ -223,6 +229,14 @@ def _faker_fits(column: ColumnSpec, locale: str) -> None:
     """Call the provider (seeded) with the column's params; its values must fit the column."""
     from seed_assets.providers.faker_pool import sample_values
 
+    for name, value in column.params.items():
+        sized = any(part in name for part in _SIZE_PARAMS)
+        if sized and isinstance(value, int | float) and value > MAX_SIZE_PARAM:
+            raise ValueError(
+                f"params.{name} is {value:,}; a provider's size, length or count is at most "
+                f"{MAX_SIZE_PARAM:,} (each value is made in memory, {MAX_SIZE_PARAM:,} is "
+                "already a megabyte per value)"
+            )
     values = sample_values(column.faker, column.params, locale, n=3)
     sample = next((v for v in values if v is not None), None)
     if sample is None:
