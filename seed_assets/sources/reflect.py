@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql
 
-from seed_assets.errors import SpecError, TargetError
+from seed_assets.errors import MissingDatabase, SpecError, TargetError
 from seed_assets.sources.infer import ColumnContext, anchor_column, infer_column
 from seed_assets.spec import checks as ck
 from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, TEMPORAL_TYPES
@@ -83,7 +83,7 @@ def reflect(url: str, *, name: str | None = None) -> Reflection:
             dialect = conn.dialect
             names = [t for t in inspector.get_table_names() if t not in IGNORED_TABLES]
             if not names:
-                raise TargetError(f"{mask_url(url)} has no tables to reflect")
+                raise MissingDatabase(f"{mask_url(url)} has no tables to reflect")
             notes: list[str] = []
             tables = {t: _read_table(inspector, dialect, t, notes) for t in sorted(names)}
     except sa.exc.SQLAlchemyError as exc:
