@@ -60,6 +60,8 @@ def generate(
     from seed_assets.targets.base import IF_EXISTS, ON_ERROR, Target
     from seed_assets.targets.cancel import CancelToken, first_interrupt_cancels
     from seed_assets.targets.check_filter import check_filter
+    from seed_assets.targets.fit import refuse_unfit
+    from seed_assets.targets.literal import DIALECTS
     from seed_assets.targets.load_report import LoadCancelled, summarise
 
     try:
@@ -71,6 +73,8 @@ def generate(
         check_scale(spec, scale)
         url = target or default_url(spec)
         db = Target.for_url(url)
+        if getattr(db, "dialect", None) in (*DIALECTS, "mariadb"):  # values and DDL the database cannot take: before writing
+            refuse_unfit(spec, db.dialect)
         row_filter = check_filter(spec, url)  # CHECKs only the database can judge
     except SeedAssetsError as exc:
         raise fail(exc) from None

@@ -50,12 +50,14 @@ def sql(
     import io
 
     from seed_assets.sources.files import load_spec
+    from seed_assets.targets.fit import refuse_unfit
     from seed_assets.targets.literal import check_dialect
     from seed_assets.targets.script import is_script, script_statements
 
     try:
         spec = load_spec(spec_path)
         dialect = check_dialect(dialect)
+        refuse_unfit(spec, dialect)  # before a byte of the script is written
     except SeedAssetsError as exc:
         raise fail(exc) from None
     if out is not None and out.exists():

@@ -11,6 +11,7 @@ from seed_assets.cli.app import (
     SPEC_ARG,
     app,
     console,
+    errors,
     fail,
     print_report,
     print_verdict,
@@ -49,17 +50,34 @@ def validate(
     raise typer.Exit(0 if report["approved"] else 1)
 
 
-@app.command(epilog="Example: seed-assets check seed_assets/examples/banking.yaml")
-def check(spec_path: Path = SPEC_ARG) -> None:
+@app.command(epilog="Example: seed-assets check seed_assets/examples/banking.yaml --dialect mysql")
+def check(
+    spec_path: Path = SPEC_ARG,
+    dialect: str = typer.Option(
+        None,
+        "--dialect",
+        help="Also refuse what this SQL dialect cannot hold (postgresql, mysql, sqlite): a NUL "
+        "in PostgreSQL text, a CHECK over MariaDB's size limit. Without it, such values are "
+        "listed as warnings.",
+    ),
+) -> None:
     """Validate SPEC and print its tables in generation order, with their parents, and the
     FK cycles it found (each with the FK filled last)."""
     from seed_assets.sources.files import load_spec
     from seed_assets.spec.graph import components, parents, topological_order
+    from seed_assets.targets.fit import refuse_unfit, unfit
+    from seed_assets.targets.literal import DIALECTS, check_dialect
 
     try:
         spec = load_spec(spec_path)
+        if dialect is not None:
+            refuse_unfit(spec, check_dialect(dialect))
     except SeedAssetsError as exc:
         raise fail(exc) from None
+    if dialect is None:
+        for name in DIALECTS:
+            for problem in unfit(spec, name):
+                errors.print(f"[yellow]warning (not for {name}):[/] {problem}", highlight=False)
     table = Table(title=f"{spec.name}: valid", title_justify="left")
     table.add_column("table")
     table.add_column("depends on")

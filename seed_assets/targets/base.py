@@ -32,6 +32,7 @@ from seed_assets.targets.convert import row_tuples
 from seed_assets.targets.ddl import build_metadata
 from seed_assets.targets.drivers import check_driver
 from seed_assets.targets.identity import advance_identities
+from seed_assets.targets.literal_hooks import use_our_literals
 from seed_assets.targets.load_report import (
     KEPT_ERRORS,
     LoadCancelled,
@@ -73,6 +74,7 @@ class Target:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = self._create_engine(url)
+        use_our_literals(self.engine.dialect)  # DDL literals escaped as the INSERTs are
 
     @staticmethod
     def for_url(url: str) -> Target:
