@@ -73,7 +73,10 @@ def generate(
         check_scale(spec, scale)
         url = target or default_url(spec)
         db = Target.for_url(url)
-        if getattr(db, "dialect", None) in (*DIALECTS, "mariadb"):  # values and DDL the database cannot take: before writing
+        if getattr(db, "dialect", None) in (
+            *DIALECTS,
+            "mariadb",
+        ):  # values and DDL the database cannot take: before writing
             refuse_unfit(spec, db.dialect)
         row_filter = check_filter(spec, url)  # CHECKs only the database can judge
     except SeedAssetsError as exc:
