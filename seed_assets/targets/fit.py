@@ -163,6 +163,17 @@ def _mysql_comments(spec: Spec) -> list[SpecError]:
         places += [(c, "column", col.description) for c, col in table.columns.items()]
         for column_name, kind, text in places:
             limit = MYSQL_COMMENT_CHARS[kind]
+            if text and any(ord(char) > 0xFFFF for char in text):
+                # Comments are utf8mb3 in the data dictionary: an emoji comes back as '?'.
+                found.append(
+                    SpecError(
+                        f"the {kind} `description` holds a character beyond U+FFFF (an emoji, "
+                        "say); MySQL/MariaDB store comments in 3-byte UTF-8 and would keep a "
+                        "'?'. Remove it, or write to postgresql or sqlite",
+                        table=name,
+                        column=column_name,
+                    )
+                )
             if text and len(text) > limit:
                 found.append(
                     SpecError(
