@@ -187,7 +187,7 @@ def ddl_spec(values, constant, comment) -> dict:
                         "constant": constant,
                         "description": comment,
                     },
-                },  # fmt: skip
+                },
                 "checks": [{"sql": f"w = '{quoted}'"}],
             }
         },
