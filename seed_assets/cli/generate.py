@@ -57,6 +57,7 @@ def generate(
     from seed_assets.resources.target import default_url
     from seed_assets.sources.files import load_spec
     from seed_assets.spec.loader import check_scale
+    from seed_assets.targets import ownership
     from seed_assets.targets.base import IF_EXISTS, ON_ERROR, Target
     from seed_assets.targets.cancel import CancelToken, first_interrupt_cancels
     from seed_assets.targets.check_filter import check_filter
@@ -78,6 +79,7 @@ def generate(
             "mariadb",
         ):  # values and DDL the database cannot take: before writing
             refuse_unfit(spec, db.dialect)
+        ownership.preflight(db, spec, list(spec.tables), if_exists)  # nobody else's rows go
         row_filter = check_filter(spec, url)  # CHECKs only the database can judge
     except SeedAssetsError as exc:
         raise fail(exc) from None

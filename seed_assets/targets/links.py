@@ -24,7 +24,7 @@ from seed_assets.spec.graph import (
     replaced_with,
 )
 from seed_assets.spec.models import ForeignKeySpec, Spec
-from seed_assets.targets import registry
+from seed_assets.targets import ownership, registry
 from seed_assets.targets.cancel import CancelToken
 from seed_assets.targets.ddl import build_metadata, column_type
 from seed_assets.targets.load_report import LoadCancelled, LoadError, WriteResult
@@ -85,7 +85,7 @@ def recreate_table(conn: sa.Connection, spec: Spec, name: str, metadata: sa.Meta
     metadata.create_all(conn, tables=[sa_table], checkfirst=False)
     if conn.dialect.name == "postgresql":
         for _other, fkc in existing:
-            conn.execute(sa.schema.AddConstraint(fkc))
+            conn.execute(sa.schema.AddConstraint(fkc, isolate_from_table=False))
 
 
 @contextlib.contextmanager
@@ -119,11 +119,10 @@ def clear_for(target, conn: sa.Connection, spec: Spec, name: str) -> None:
             registry.record(conn, owner, status="linking")
     deleted = [t for t in replacement.deleted if inspector.has_table(t)]
     for child in deleted:
-        owned = registry.entry(conn, child)
-        if (owned is None or owned.spec_name != spec.name) and target._count(conn, child):
+        if ownership.foreign_rows(conn, spec, child):
             raise TargetError(
                 f"replacing '{name}' would orphan the rows of '{child}', which this spec "
-                "did not write; refusing"
+                "did not write (all or some of them); refusing"
             )
     cleared = [t for t in deleted if (e := registry.entry(conn, t)) and e.spec_name == spec.name]
     together = any(component_of(spec, t).together for t in cleared)
@@ -321,7 +320,7 @@ def _ensure_foreign_keys(
         pair = (fkc.referred_table.name, tuple(fkc.column_keys))
         wanted = any((fk.references.table, tuple(fk.columns)) == pair for fk in fks)
         if wanted and pair not in have:
-            conn.execute(sa.schema.AddConstraint(fkc))
+            conn.execute(sa.schema.AddConstraint(fkc, isolate_from_table=False))
 
 
 def _update_from_temporary(
@@ -416,6 +415,7 @@ def write_component(
                 target._create_or_reshape(conn, spec, name, metadata.tables[name], if_exists)
     with target.engine.begin() as conn:
         with deferred_checks(conn, spec, names):
+            kept = {name: ownership.kept_rows(conn, spec, name, if_exists) for name in names}
             created = {
                 name: target._prepare(conn, spec, name, metadata.tables[name], if_exists)
                 for name in names
@@ -452,7 +452,7 @@ def write_component(
                 spec_name=spec.name,
                 created_by_tool=created[name],
                 status="complete",
-                row_count=results[name].rows,
+                row_count=kept[name] + results[name].rows,
                 seed=seed,
                 scale=scale,
             )
