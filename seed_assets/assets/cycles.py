@@ -82,7 +82,7 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
             rows = 0
             if not failed:
                 rows = update_links(db, spec, name, links, seed=seed, scale=scale)
-            paths = report_paths(url)
+            paths = report_paths(url, spec.name)
             section = table_section(
                 results, rows=len(links), written=not failed, run_id=context.run.run_id
             )
@@ -174,7 +174,7 @@ def component_asset(
                     if_exists=target.if_exists,
                 )
                 rows = {n: r.rows for n, r in written.items()}
-            paths = report_paths(url)
+            paths = report_paths(url, spec.name)
             sections = {
                 name: table_section(
                     results[name],

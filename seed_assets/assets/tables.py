@@ -170,7 +170,7 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
             if result.error is not None:
                 context.log.error(f"{result.name} could not run: {result.error}")
             yield check_result(result, table_key(spec, name))
-        paths = report_paths(url)
+        paths = report_paths(url, spec.name)
         section = table_section(
             results,
             rows=checker.rows,
@@ -236,7 +236,7 @@ def _whole_table(context, spec: Spec, name: str, target, generation, frame_hook,
             rows = db.write_table(
                 spec, name, [frame], seed=seed, scale=scale, if_exists=target.if_exists
             ).rows
-        paths = report_paths(url)
+        paths = report_paths(url, spec.name)
         section = table_section(
             results,
             rows=len(frame),
@@ -333,7 +333,7 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
                 ),
                 stream,
             )
-            paths = report_paths(url)
+            paths = report_paths(url, spec.name)
             if written:
                 forget_tables(paths, spec, db.display_url, [name])
         finally:
@@ -424,7 +424,7 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
                 yield check_result(result, key)
             if not failed and rows == expected:
                 db.complete_partitions(spec, name, rows=rows)
-            paths = report_paths(url)
+            paths = report_paths(url, spec.name)
             section = table_section(
                 results,
                 rows=rows,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import typer
 from seed_assets.cli.app import (
     IF_EXISTS_OPTION,
     ON_ERROR_OPTION,
+    REPORT_DIR_OPTION,
     SPEC_ARG,
     app,
     console,
@@ -36,6 +38,14 @@ def generate(
     scale: float = typer.Option(1.0, "--scale", min=0.0, help="Multiply root tables' rows."),
     if_exists: str = IF_EXISTS_OPTION,
     on_error: str = ON_ERROR_OPTION,
+    wait: float = typer.Option(
+        0.0,
+        "--wait",
+        min=0.0,
+        help="If another run is writing the target, wait up to this many seconds for it, "
+        "then exit 2 naming it.",
+    ),
+    report_dir: Path = REPORT_DIR_OPTION,
     check: bool = typer.Option(
         False,
         "--validate",
@@ -64,7 +74,10 @@ def generate(
     from seed_assets.targets.fit import refuse_unfit
     from seed_assets.targets.literal import DIALECTS
     from seed_assets.targets.load_report import LoadCancelled, summarise
+    from seed_assets.targets.lock import target_lock
+    from seed_assets.targets.rejects import RejectFile, rejects_path
 
+    held = contextlib.ExitStack()  # the target's write lock, once taken
     try:
         if if_exists not in IF_EXISTS or on_error not in ON_ERROR:
             raise SeedAssetsError(
@@ -74,14 +87,14 @@ def generate(
         check_scale(spec, scale)
         url = target or default_url(spec)
         db = Target.for_url(url)
-        if getattr(db, "dialect", None) in (
-            *DIALECTS,
-            "mariadb",
-        ):  # values and DDL the database cannot take: before writing
+        # Values and DDL the database cannot take are refused before anything is written.
+        if getattr(db, "dialect", None) in (*DIALECTS, "mariadb"):
             refuse_unfit(spec, db.dialect)
+        held.enter_context(target_lock(db, spec.name, wait=wait))  # one writer per target
         ownership.preflight(db, spec, list(spec.tables), if_exists)  # nobody else's rows go
         row_filter = check_filter(spec, url)  # CHECKs only the database can judge
     except SeedAssetsError as exc:
+        held.close()
         raise fail(exc) from None
     run_seed = spec.seed if seed is None else seed
     summary: list[tuple[str, int, float]] = []
@@ -90,7 +103,9 @@ def generate(
     console.print(
         f"Generating [bold]{spec.name}[/] into {db.display_url} (seed {run_seed}, scale {scale:g})"
     )
-    paths = report_paths(url)
+    paths = report_paths(url, spec.name, report_dir)
+    # Every refused row of a run that goes on past them, beside the report.
+    rejects = RejectFile(rejects_path(paths.json)) if on_error == "continue" else None
     token = CancelToken()
     warn = lambda text: errors.print(f"[yellow]{text}[/]")  # noqa: E731
     try:
@@ -98,7 +113,7 @@ def generate(
             for step in iter_plan(spec, seed=run_seed, scale=scale, row_filter=row_filter):
                 step_start = time.perf_counter()
                 results = _write_step(
-                    db, spec, step, progress, run_seed, scale, if_exists, on_error, token
+                    db, spec, step, progress, run_seed, scale, if_exists, on_error, token, rejects
                 )
                 took = time.perf_counter() - step_start
                 summary += [(r.table, r.rows, took) for r in results]
@@ -114,7 +129,10 @@ def generate(
     except SeedAssetsError as exc:
         raise fail(exc) from None
     finally:
+        held.close()
         db.dispose()
+        if rejects is not None:
+            rejects.close()
         if row_filter is not None:
             row_filter.close()
     print_summary(summary, time.perf_counter() - started)
@@ -126,13 +144,19 @@ def generate(
             highlight=False,
             soft_wrap=True,
         )
+    if rejects is not None and rejects.count:
+        errors.print(
+            f"Every refused row: {rejects.path} (JSON lines)", highlight=False, soft_wrap=True
+        )
     if check:
         report = validate_with_progress(spec, url, paths)
         print_verdict(report, paths)
         raise typer.Exit(0 if report["approved"] else 1)
 
 
-def _write_step(db, spec, step, progress, seed, scale, if_exists, on_error, token) -> list:
+def _write_step(
+    db, spec, step, progress, seed, scale, if_exists, on_error, token, rejects=None
+) -> list:
     """Write one step of ``iter_plan``; the WriteResult of each table it wrote."""
     from seed_assets.engine.run import ComponentStep, LinksStep
     from seed_assets.targets import links
@@ -155,6 +179,7 @@ def _write_step(db, spec, step, progress, seed, scale, if_exists, on_error, toke
             if_exists=if_exists,
             on_error=on_error,
             cancel=token,
+            **({"rejects": rejects} if hasattr(db, "engine") else {}),
         )
         return list(results.values())
     task = progress.add_task(step.name, total=step.generator.total_rows)
@@ -168,5 +193,6 @@ def _write_step(db, spec, step, progress, seed, scale, if_exists, on_error, toke
         if_exists=if_exists,
         on_error=on_error,
         cancel=token,
+        **({"rejects": rejects} if hasattr(db, "engine") else {}),
     )
     return [result]

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from seed_assets.cli.app import (
+    REPORT_DIR_OPTION,
     SPEC_ARG,
     app,
     console,
@@ -29,6 +30,7 @@ def validate(
     target: str = typer.Option(
         None, "--target", help="SQLAlchemy URL. Default: sqlite:///data/<spec file stem>.sqlite"
     ),
+    report_dir: Path = REPORT_DIR_OPTION,
 ) -> None:
     """Run every check of SPEC on an existing database and write the report beside it.
 
@@ -41,7 +43,7 @@ def validate(
     try:
         spec = load_spec(spec_path, target=target)
         url = target or default_url(spec)
-        paths = report_paths(url)
+        paths = report_paths(url, spec.name, report_dir)
         report = validate_with_progress(spec, url, paths)
     except SeedAssetsError as exc:
         raise fail(exc) from None

@@ -44,11 +44,16 @@ class ReportPaths:
         return self.json.with_name(self.json.name + ".lock")
 
 
-def report_paths(url: str) -> ReportPaths:
+REPORT_DIR_ENV = "SEED_ASSETS_REPORT_DIR"
+
+
+def report_paths(url: str, spec_name: str, report_dir: str | Path | None = None) -> ReportPaths:
     """Beside a SQLite file (``data/banking.sqlite`` -> ``data/banking.report.json``); inside a
-    Parquet directory (``seed_assets.report.json``); for other databases,
-    ``data/<database name>.report.json`` under the working directory (git-ignored, like the
-    SQLite files)."""
+    Parquet directory (``seed_assets.report.json``); for server databases,
+    ``<report dir>/<database>.<spec>.report.json``: one report per database and spec, so two
+    specs in one database keep their own. The report dir is `report_dir` (``--report-dir``),
+    else ``$SEED_ASSETS_REPORT_DIR``, else ``data`` under the working directory (git-ignored,
+    like the SQLite files)."""
     from seed_assets.targets.parquet import is_parquet_url, parquet_dir
 
     if is_parquet_url(url):  # inside the Parquet directory
@@ -64,7 +69,9 @@ def report_paths(url: str) -> ReportPaths:
         path = Path(database)
         stem = path.with_suffix("") if path.suffix else path
     else:
-        stem = Path("data") / (Path(database).name or parsed.get_backend_name())
+        folder = Path(report_dir or os.environ.get(REPORT_DIR_ENV) or "data")
+        name = Path(database).name or parsed.get_backend_name()
+        stem = folder / f"{name}.{spec_name}"
     return ReportPaths(
         stem.with_name(stem.name + ".report.json"),
         stem.with_name(stem.name + ".report.md"),
@@ -230,13 +237,20 @@ def load_report(paths: ReportPaths) -> dict[str, Any] | None:
 
 @contextlib.contextmanager
 def _locked(paths: ReportPaths) -> Iterator[None]:
+    """The report's file lock, its file removed again when released (none left behind)."""
     paths.lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(paths.lock, "a") as handle:
+    while True:
+        handle = open(paths.lock, "a")  # noqa: SIM115 - held for the block
         fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        # The holder before us removed the name as it let go: lock the file now there.
+        if paths.lock.exists() and os.stat(paths.lock).st_ino == os.fstat(handle.fileno()).st_ino:
+            break
+        handle.close()
+    try:
+        yield
+    finally:
+        paths.lock.unlink(missing_ok=True)
+        handle.close()
 
 
 def update_report(

@@ -163,6 +163,7 @@ class Target:
         on_error: OnError = "fail",
         approve: Callable[[], bool] | None = None,
         cancel: CancelToken | None = None,
+        rejects: Callable[[RowError], None] | None = None,
     ) -> WriteResult:
         """Write `frames` to table `name` in one transaction.
 
@@ -178,7 +179,7 @@ class Target:
             raise TargetError(f"on_error must be one of {', '.join(ON_ERROR)}, not {on_error!r}")
         sa_table = build_metadata(spec).tables[name]
         table = spec.tables[name]
-        result = WriteResult(name)
+        result = WriteResult(name, sink=rejects)  # `rejects`: every refused row, as it comes
         self.__dict__.pop("_constraints_seen", None)  # a user may have changed them since
         self._ensure_registry()
         if not self.transactional_ddl:

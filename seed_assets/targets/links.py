@@ -27,7 +27,7 @@ from seed_assets.spec.models import ForeignKeySpec, Spec
 from seed_assets.targets import ownership, registry
 from seed_assets.targets.cancel import CancelToken
 from seed_assets.targets.ddl import build_metadata, column_type
-from seed_assets.targets.load_report import LoadCancelled, LoadError, WriteResult
+from seed_assets.targets.load_report import LoadCancelled, LoadError, RowError, WriteResult
 
 ORPHAN_SAMPLES = 5
 
@@ -390,6 +390,7 @@ def write_component(
     if_exists: str = "fail",
     on_error: str = "fail",
     cancel: CancelToken | None = None,
+    rejects: Callable[[RowError], None] | None = None,
 ) -> dict[str, WriteResult]:
     """Write every table of a NOT NULL cycle in ONE transaction, FK checks deferred to its end
     (see ``deferred_checks``): the same preparation, batches and refused-row reports as
@@ -407,7 +408,7 @@ def write_component(
         )
     names = list(frames)
     metadata = build_metadata(spec)
-    results = {name: WriteResult(name) for name in names}
+    results = {name: WriteResult(name, sink=rejects) for name in names}
     target._ensure_registry()
     if not target.transactional_ddl:  # MySQL: DDL commits by itself, so it comes first
         with target.engine.begin() as conn, deferred_checks(conn, spec, names, check=False):
