@@ -7,6 +7,7 @@ with a long enough --wait it runs after the first, and the target holds one run'
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -67,6 +68,8 @@ def test_a_second_run_exits_2_naming_the_first_then_waits_its_turn(lock_url, tmp
     first = generate(lock_url, "--seed", "1", "--scale", "2", *report_dir)
     try:
         wait_for_lock(lock_url, first)
+        # Stopped while it holds the lock: however fast it would have been, it is mid-run now.
+        os.kill(first.pid, signal.SIGSTOP)
         second = generate(lock_url, "--seed", "2", "--if-exists", "replace", *report_dir)
         out, err = second.communicate(timeout=120)
         message = " ".join(err.split())
@@ -78,11 +81,15 @@ def test_a_second_run_exits_2_naming_the_first_then_waits_its_turn(lock_url, tmp
         third = generate(
             lock_url, "--seed", "3", "--if-exists", "replace", "--wait", "300", *report_dir
         )
+        time.sleep(3)  # the third is waiting now (or still starting): either way, after
+        assert third.poll() is None
+        os.kill(first.pid, signal.SIGCONT)
         out3, err3 = third.communicate(timeout=600)
         assert first.wait(timeout=600) == 0, first.communicate()
         assert third.returncode == 0, (out3, err3)
     finally:
         if first.poll() is None:
+            os.kill(first.pid, signal.SIGCONT)
             first.kill()
     target = Target.for_url(lock_url)
     try:
@@ -93,3 +100,26 @@ def test_a_second_run_exits_2_naming_the_first_then_waits_its_turn(lock_url, tmp
     assert not locked(lock_url)
     leftovers = [p.name for p in Path(tmp_path).rglob("*.lock")]
     assert leftovers == []  # neither the target's lock file nor a report's
+
+
+def test_dagster_runs_writing_one_target_share_a_run_granularity_pool(tmp_path):
+    import dagster as dg
+
+    from seed_assets.assets.keys import target_pool
+    from seed_assets.definitions import defs
+    from seed_assets.sources.files import load_spec
+    from seed_assets_tests.instances import DEFAULT_CONFIG
+
+    spec = load_spec(BANKING)
+    graph = defs.resolve_asset_graph()
+    pools = {node.key.to_user_string(): node.pools for node in graph.asset_nodes}
+    for table in ("customers", "accounts", "transactions", "invoices", "customer_features"):
+        assert pools[table] == {target_pool(spec)}, (table, pools[table])
+    # The instance settings the Makefile installs: one run at a time per pool.
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(DEFAULT_CONFIG.read_text())
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        config = instance.get_concurrency_config()
+        assert config.pool_config.pool_granularity.value == "run"
+        assert config.pool_config.default_pool_limit == 1

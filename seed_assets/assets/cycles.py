@@ -25,7 +25,7 @@ from dagster import (
 from seed_assets.assets.checks import build_check_specs, build_links_check_specs, check_result
 from seed_assets.assets.describe import table_description, table_metadata
 from seed_assets.assets.gate import FrameHook, gate_failure, read_parents
-from seed_assets.assets.keys import table_deps, table_key
+from seed_assets.assets.keys import table_deps, table_key, target_pool
 from seed_assets.engine.links import generate_component, link_columns, link_frame
 from seed_assets.reports.report import (
     report_paths,
@@ -53,6 +53,7 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
     @asset(
         key=key,
         group_name=spec.name,
+        pool=target_pool(spec),  # one run at a time writes a target
         deps=[table_key(spec, name), *(table_key(spec, t) for t in targets)],
         description=f"Fills {name}.{columns}, the FK(s) closing a cycle through "
         f"{', '.join(targets)}: drawn in {name}'s key order, checked, then UPDATEd in one "
@@ -136,6 +137,7 @@ def component_asset(
         specs=specs,
         check_specs=checks,
         can_subset=False,
+        pool=target_pool(spec),
     )
     def _generate(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource

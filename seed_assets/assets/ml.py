@@ -29,7 +29,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from seed_assets.assets.keys import spec_keys, upstream_deps
+from seed_assets.assets.keys import spec_keys, target_pool, upstream_deps
 from seed_assets.reports.report import load_report, report_paths
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.models import Spec
@@ -192,6 +192,7 @@ def _features_asset(spec: Spec) -> AssetsDefinition:
     @asset(
         key=ml_key(spec, FEATURES),
         group_name=ML_GROUP,
+        pool=target_pool(spec),  # it writes a table into the target too
         deps=[dep for key in spec_keys(spec) for dep in _deps_of(spec, key)],
         kinds={"table", "sql"},
         description="Per customer: number of accounts, total transactions, mean amount, fraud "

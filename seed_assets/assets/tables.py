@@ -54,6 +54,7 @@ from seed_assets.assets.keys import (
     checked_key,
     spec_keys,
     table_key,
+    target_pool,
     upstream_deps,
 )
 from seed_assets.engine.partitions import partition_keys, plan_partition
@@ -123,6 +124,7 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
     @asset(
         key=table_key(spec, name),
         group_name=spec.name,
+        pool=target_pool(spec),  # one run at a time writes a target
         deps=asset_deps(spec, name),
         description=table_description(spec, name),
         metadata=table_metadata(spec, name),
@@ -277,6 +279,7 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
     @asset(
         key=table_key(spec, name),
         group_name=spec.name,
+        pool=target_pool(spec),  # one run at a time writes a target
         deps=asset_deps(spec, name),
         partitions_def=StaticPartitionsDefinition(keys),
         description=table_description(spec, name) + "\n\n"
@@ -378,6 +381,7 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
     @asset(
         key=key,
         group_name=spec.name,
+        pool=target_pool(spec),
         deps=[AssetDep(table_key(spec, name), partition_mapping=AllPartitionMapping())],
         description=f"All {count} partitions of {name}, checked as one table with its blocking "
         "checks (read back in chunks). Its children and the ML assets depend on this.",

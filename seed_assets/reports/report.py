@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
 import os
 import tempfile
@@ -237,20 +236,11 @@ def load_report(paths: ReportPaths) -> dict[str, Any] | None:
 
 @contextlib.contextmanager
 def _locked(paths: ReportPaths) -> Iterator[None]:
-    """The report's file lock, its file removed again when released (none left behind)."""
-    paths.lock.parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        handle = open(paths.lock, "a")  # noqa: SIM115 - held for the block
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        # The holder before us removed the name as it let go: lock the file now there.
-        if paths.lock.exists() and os.stat(paths.lock).st_ino == os.fstat(handle.fileno()).st_ino:
-            break
-        handle.close()
-    try:
+    """The report's file lock (parallel steps), its file removed when released."""
+    from seed_assets.targets.lock import exclusive
+
+    with exclusive(paths.lock):
         yield
-    finally:
-        paths.lock.unlink(missing_ok=True)
-        handle.close()
 
 
 def update_report(

@@ -103,6 +103,25 @@ def lock_path(target) -> Path | None:
 
 
 @contextlib.contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Block until this process alone holds `path` (a lock file), and remove the file again
+    when done, so no lock file is left behind (a report's, a Parquet manifest's)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        handle = open(path, "a")  # noqa: SIM115 - held for the block
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        # The holder before us removed the name as it let go: lock the file now there.
+        if path.exists() and os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
+            break
+        handle.close()
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)  # still holding it: nobody can be half-way in
+        handle.close()
+
+
+@contextlib.contextmanager
 def _file_lock(target, path: Path, spec_name: str, wait: float) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
 import os
 import shutil
@@ -33,6 +32,7 @@ from seed_assets.errors import TargetError
 from seed_assets.spec.graph import descendants, linked_fks
 from seed_assets.spec.models import INTEGER_TYPES, TEXT_TYPES, ColumnSpec, Spec
 from seed_assets.targets.load_report import LoadCancelled, WriteResult
+from seed_assets.targets.lock import exclusive
 
 SCHEME = "parquet"
 MANIFEST = "_seed_assets.json"
@@ -203,8 +203,7 @@ class ParquetTarget:
         """The spec folder's manifest, locked for update (parallel partition steps)."""
         folder = self.spec_dir(spec)
         folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / f"{MANIFEST}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with exclusive(folder / f"{MANIFEST}.lock"):
             path = folder / MANIFEST
             data = json.loads(path.read_text()) if path.exists() else {"tables": {}}
             yield data
