@@ -21,7 +21,7 @@ import pandas as pd
 from seed_assets.engine.links import apply_links, component_frames, link_frames
 from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.engine.table import RowFilter, TableGenerator
-from seed_assets.spec.graph import components, linked_fks, links_name, topological_order
+from seed_assets.spec.graph import components, linked_fks, links_name
 from seed_assets.spec.limits import estimated_rows
 from seed_assets.spec.models import Spec
 
