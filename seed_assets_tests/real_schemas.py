@@ -62,8 +62,12 @@ def prepared(schema: RealSchema) -> str:
     DATABASE chinook; USE sakila; \\c chinook)."""
     text = _OWN_DATABASE.sub("", schema.text())
     if schema.dialect == "postgresql":  # dumps that revoke/grant to roles this server lacks
-        text = re.sub(r"^\s*(ALTER\s+\S+\s+\S+\s+OWNER\s+TO|GRANT|REVOKE)\b[^;]*;", "", text,
-                      flags=re.I | re.M)
+        text = re.sub(
+            r"^\s*(ALTER\s+\S+\s+\S+\s+OWNER\s+TO|GRANT|REVOKE)\b[^;]*;",
+            "",
+            text,
+            flags=re.I | re.M,
+        )
     if schema.dialect == "mysql":  # views and routines naming the file's own database
         text = re.sub(r"\bsakila\.", "", text)
     return text
@@ -76,13 +80,31 @@ def load(schema: RealSchema, url: str) -> None:
     if schema.dialect == "sqlite":
         command = ["sqlite3", "-bail", target.database]
     elif schema.dialect == "postgresql":
-        command = ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-h", target.host or "127.0.0.1",
-                   "-p", str(target.port or 5432), "-U", target.username or "postgres",
-                   target.database]
+        command = [
+            "psql",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            target.host or "127.0.0.1",
+            "-p",
+            str(target.port or 5432),
+            "-U",
+            target.username or "postgres",
+            target.database,
+        ]
     else:
         client = shutil.which("mariadb") or "mysql"
-        command = [client, "-h", target.host or "127.0.0.1", "-P", str(target.port or 3306),
-                   "-u", target.username or "root", target.database]
+        command = [
+            client,
+            "-h",
+            target.host or "127.0.0.1",
+            "-P",
+            str(target.port or 3306),
+            "-u",
+            target.username or "root",
+            target.database,
+        ]
         if target.password:
             command.insert(1, f"-p{target.password}")
     done = subprocess.run(command, input=text, capture_output=True, text=True, check=False)

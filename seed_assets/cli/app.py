@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from seed_assets.errors import SeedAssetsError

@@ -146,7 +146,7 @@ def _infer(ctx: ColumnContext) -> Inferred:
             {"sequence": {"start": max(start, 1), "per_parent": True}},
             "key number within its parent: 1, 2, ... per parent",
         )
-    if ctx.unique and ctx.type in INTEGER_TYPES and not ctx.in_key:
+    if ctx.unique and ctx.type in INTEGER_TYPES:  # unique alone, whatever keys it is also in
         return Inferred({"sequence": {"start": 1}}, "integer key: a sequence")
     if ctx.type == "uuid":
         return Inferred({}, "uuid: random version-4 UUIDs")

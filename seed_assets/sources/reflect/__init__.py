@@ -29,6 +29,19 @@ from seed_assets.sources.reflect.writing import table_data, validate
 __all__ = ["Reflection", "Table", "reflect"]
 
 
+def children_of_parents(conn: sa.Connection) -> dict[str, str]:
+    """PostgreSQL: partitions and inheritance children of the current schema -> parent. They
+    are one logical table with the parent (SQLAlchemy lists them as tables of their own)."""
+    if conn.dialect.name != "postgresql":
+        return {}
+    rows = conn.exec_driver_sql(
+        "SELECT c.relname, p.relname FROM pg_inherits i "
+        "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
+    )
+    return dict(rows.all())
+
+
 def reflect(url: str, *, name: str | None = None) -> Reflection:
     """Read every table of the database at `url` into a spec (plain data, validated)."""
     from seed_assets.targets.base import mask_url
@@ -45,6 +58,13 @@ def reflect(url: str, *, name: str | None = None) -> Reflection:
             if not names:
                 raise TargetError(f"{mask_url(url)} has no tables to reflect")
             notes: list[str] = []
+            for child, parent in sorted(children_of_parents(conn).items()):
+                if child in names and parent in names:  # its rows are the parent's rows
+                    names.remove(child)
+                    notes.append(
+                        f"{child}: a partition (or inheritance child) of {parent}; rows are "
+                        f"written through {parent}"
+                    )
             tables = {t: read_table(inspector, dialect, t, notes) for t in sorted(names)}
     except sa.exc.SQLAlchemyError as exc:
         raise TargetError(f"cannot read {mask_url(url)}: {exc.__class__.__name__}: {exc}") from None

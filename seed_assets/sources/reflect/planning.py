@@ -25,8 +25,18 @@ def spec_name(database: str) -> str:
     return cleaned if not cleaned[0].isdigit() else f"db_{cleaned}"
 
 
+# Tables that describe other rows (kinds, places, codes) and never own them: an FK to one of
+# them is a plain reference, never the FK that drives a table's row count.
+_REFERENCE = re.compile(
+    r"type|status|categor|genre|language|currenc|countr|region|city|cities|address|unit|level|"
+    r"role|tag|brand|media|format|kind|locale|timezone|zone|lookup|code",
+    re.I,
+)
+
+
 def order_tables(tables: dict[str, Table]) -> list[str]:
-    """Parents first where the FKs allow it (a cycle keeps the remaining tables by name)."""
+    """Parents first where the FKs allow it; in a cycle, first the table whose FKs into it can
+    be filled afterwards (see ``_cycle_entry``)."""
     deps = {
         t: {
             fk["_table"]
@@ -38,7 +48,7 @@ def order_tables(tables: dict[str, Table]) -> list[str]:
     order: list[str] = []
     while deps:
         ready = sorted(t for t, d in deps.items() if not d)
-        if not ready:  # a cycle: take the table whose FKs into it are all nullable
+        if not ready:
             ready = [_cycle_entry(tables, deps)]
         for t in ready:
             order.append(t)
@@ -49,16 +59,24 @@ def order_tables(tables: dict[str, Table]) -> list[str]:
 
 
 def _cycle_entry(tables: dict[str, Table], deps: dict[str, set[str]]) -> str:
-    def nullable_out(t: str) -> bool:
-        table = tables[t]
-        return all(
-            any(table.nullable[c] for c in fk["columns"])
-            for fk in table.foreign_keys
-            if fk["_table"] in deps[t]
-        )
+    """The table of a cycle made first: its FKs back into the cycle are deferred (filled from
+    rows made later), so the best one has only nullable such FKs (a links step fills them),
+    else only unique ones (a 1:1 such as ``store.manager_staff_id``: a deferred FK is better
+    than a driving one that would give one child per parent at most), else the one that looks
+    most like a small owner (stores before staff)."""
 
-    candidates = sorted(deps)
-    return next((t for t in candidates if nullable_out(t)), candidates[0])
+    def into_cycle(t: str) -> list[dict]:
+        return [fk for fk in tables[t].foreign_keys if fk["_table"] in deps[t]]
+
+    def score(t: str) -> tuple:
+        table = tables[t]
+        fks = into_cycle(t)
+        nullable = all(any(table.nullable[c] for c in fk["columns"]) for fk in fks)
+        keys = [k for k in [table.primary_key, *table.unique] if k]
+        unique = all(any(set(k) == set(fk["columns"]) for k in keys) for fk in fks)
+        return (not nullable, not unique, not _LOOKUP.search(t), t)
+
+    return min(deps, key=score)
 
 
 @dataclass
@@ -69,44 +87,67 @@ class TablePlan:
     rows: int | None = None
     rows_why: str = ""
     via: dict[int, str] = field(default_factory=dict)  # FK index -> column it goes through
+    suggestions: list[str] = field(default_factory=list)  # review notes for the YAML
 
 
 def plan_table(table: Table, tables: dict[str, Table], plans: dict) -> TablePlan:
+    """Which FK drives the row count (the owner), and which FKs copy another's row (`via`)."""
     plan = TablePlan()
     for i, fk in enumerate(table.foreign_keys):
-        through = _via(table, fk, tables, plan)
-        if through is not None:
+        through, certain = _via(table, fk, tables, plan)
+        if through is None:
+            continue
+        if certain:
             plan.via[i] = through
-    candidates = [
-        fk
-        for i, fk in enumerate(table.foreign_keys)
-        if i not in plan.via
-        and fk["_table"] != table.name
-        and not any(table.nullable[c] for c in fk["columns"])
-    ]
-    keys = [table.primary_key, *table.unique]
-    candidates.sort(key=lambda fk: not any(set(fk["columns"]) <= set(k) for k in keys if k))
-    if not candidates:
+        else:
+            plan.suggestions.append(
+                f"{table.name}.{', '.join(fk['columns'])} may be the {fk['_table']} of its "
+                f"{through} row; if the data says so, add `via: {through}` to that foreign key"
+            )
+    keys = [k for k in [table.primary_key, *table.unique] if k]
+    scored = []
+    for i, fk in enumerate(table.foreign_keys):
+        parent = fk["_table"]
+        if i in plan.via or parent == table.name or parent not in plans:
+            continue  # a copy, a self-reference, or a parent made later (a cycle: deferred)
+        owner = _owner_score(table, fk, keys)
+        if owner is not None:
+            scored.append((owner, i, fk))
+    if not scored:
         lookup = bool(_LOOKUP.search(table.name))
         plan.rows = LOOKUP_ROWS if lookup else ROOT_ROWS
         plan.rows_why = "a lookup table: few rows" if lookup else "a root table: default rows"
         return plan
-    plan.driving = candidates[0]
+    plan.driving = min(scored, key=lambda item: item[:2])[2]
     parent_plan = plans.get(plan.driving["_table"])
     small_parent = parent_plan is not None and parent_plan.rows == LOOKUP_ROWS
     plan.cardinality, plan.cardinality_why = _cardinality(table, plan.driving, small_parent)
     return plan
 
 
-def _via(table: Table, fk: dict, tables: dict[str, Table], plan: TablePlan) -> str | None:
-    """A denormalised FK: another FK of this table leads to a table that references the same
-    parent key, so this value must be that row's (``transactions.customer_id`` is the
-    customer of its account)."""
+def _owner_score(table: Table, fk: dict, keys: list[list[str]]) -> tuple | None:
+    """How much `fk` looks like the table's owner (lower is more), or None when it must not
+    drive: a reference to a kind/place/code table (``media_type``, ``address``) unless the FK
+    is part of the table's key."""
+    parent = fk["_table"].lower()
+    stem = re.sub(r"(ies|es|s)$", "", parent)
+    named_after = table.name.lower().startswith(stem)  # order_details -> orders
+    in_key = any(set(fk["columns"]) <= set(k) and len(k) > len(fk["columns"]) for k in keys)
+    reference = bool(_REFERENCE.search(parent))
+    nullable = any(table.nullable[c] for c in fk["columns"])
+    if reference and not in_key and not named_after:
+        return None
+    return (not named_after, not in_key, nullable, reference)
+
+
+def _via(table: Table, fk: dict, tables: dict[str, Table], plan: TablePlan) -> tuple:
+    """(the column of another FK whose row this FK's value should be copied from, whether that
+    is certain). Certain: the two FKs share a column, so the database forces the copy (a
+    composite FK). Otherwise the structure only suggests it (``payment.customer_id`` and the
+    customer of its rental) and the choice is left to a person."""
     for j, other in enumerate(table.foreign_keys):
         middle = other["_table"]
         if other is fk or middle in (table.name, fk["_table"]) or middle not in tables:
-            continue
-        if any(table.nullable[c] for c in other["columns"]):
             continue
         if plan.via.get(j) == fk["columns"][0]:
             continue  # the other one is already copied through this one
@@ -115,9 +156,12 @@ def _via(table: Table, fk: dict, tables: dict[str, Table], plan: TablePlan) -> s
                 fk["_table"],
                 fk["_columns"],
             )
-            if same_target and not any(tables[middle].nullable[c] for c in candidate["columns"]):
-                return other["columns"][0]
-    return None
+            if not same_target:
+                continue
+            shared = set(fk["columns"]) & set(other["columns"])
+            certain = bool(shared) and not any(table.nullable[c] for c in other["columns"])
+            return other["columns"][0], certain
+    return None, False
 
 
 def _cardinality(table: Table, fk: dict, small_parent: bool) -> tuple[str, str]:
@@ -129,10 +173,14 @@ def _cardinality(table: Table, fk: dict, small_parent: bool) -> tuple[str, str]:
     keys = [table.primary_key, *table.unique]
     if any(set(k) == set(fk["columns"]) for k in keys if k):
         return "bernoulli(0.7)", f"at most one per {parent} (the FK is unique): 70% have one"
-    if re.search(r"invoice|receipt|refund|shipment|payment|return|cancellation", name):
-        return "bernoulli(0.5)", f"at most one per {parent} (table name): half have one"
     if re.search(r"(item|line|detail|entry|entries|part)s?$", name):
         return "uniform(1, 4)", "line items: 1 to 4 per " + parent
+    if re.search(
+        r"invoice|receipt|refund|shipment|payment|return|cancellation", name
+    ) and re.search(
+        r"order|rental|booking|reservation|purchase|sale|shipment|invoice", parent, re.I
+    ):
+        return "bernoulli(0.5)", f"at most one per {parent} (table names): half have one"
     if in_pk:
         return (
             "poisson(2, min=1)",

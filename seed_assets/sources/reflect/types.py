@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql
 
+from seed_assets.sources.reflect.special_types import special_type
 from seed_assets.spec.models import STRING_TYPES
 
 _TEXT_DATE = re.compile(r"(_date|_on|^date|_day)$|birth", re.I)
@@ -34,6 +35,11 @@ def column_type(sa_type, dialect, name: str, is_json: bool) -> dict[str, Any]:
             "enum": str(sa_type.name) if dialect.name == "postgresql" and sa_type.name else True,
         }
         return fields
+    special = special_type(
+        sa_type, dialect, _compiled(sa_type, dialect), getattr(sa_type, "length", None)
+    )
+    if special is not None:
+        return special
     fields = _base_type(sa_type, dialect)
     if fields["type"] in STRING_TYPES and fields["type"] != "char":
         if _TEXT_DATE.search(name):

@@ -8,6 +8,7 @@ from typing import Any
 from seed_assets.errors import SpecError
 from seed_assets.sources.infer import ColumnContext, anchor_column, infer_column
 from seed_assets.sources.reflect.model import Reflection, Table
+from seed_assets.sources.reflect.pattern_checks import pattern_source
 from seed_assets.sources.reflect.planning import TablePlan
 from seed_assets.spec import checks as ck
 from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, TEMPORAL_TYPES
@@ -15,6 +16,7 @@ from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, TEMPORAL_TYPES
 
 def table_data(table: Table, tables, plans, rows: dict[str, int], out: Reflection) -> dict:
     plan = plans[table.name]
+    out.notes += plan.suggestions
     data: dict[str, Any] = {}
     if table.description:
         data["description"] = table.description
@@ -37,6 +39,11 @@ def table_data(table: Table, tables, plans, rows: dict[str, int], out: Reflectio
                 )
             )
     facts = ck.column_facts(n for n in nodes if n is not None)
+    patterns = {}  # column -> (fields, why): values for a regex/LIKE CHECK
+    for check, node in zip(table.checks, nodes, strict=False):
+        found = pattern_source(check["sql"], tuple(table.columns)) if node is None else None
+        if found is not None:
+            patterns[found[0]] = found[1:]
     anchors = _parent_anchors(table, tables, plan)
     types = {c: f["type"] for c, f in table.columns.items()}
     driving_cols = set(plan.driving["columns"]) if plan.driving else set()
@@ -57,6 +64,18 @@ def table_data(table: Table, tables, plans, rows: dict[str, int], out: Reflectio
                 )
                 fields["null_fraction"] = 0.2 if self_ref else 0.1
                 reason += f"; nullable: {fields['null_fraction']:.0%} NULL"
+        elif column in patterns and column not in table.identity:
+            fields.update(patterns[column][0])
+            reason = patterns[column][1]
+            if table.nullable[column]:
+                fields["null_fraction"] = 0.1
+                reason += "; nullable: 10% NULL"
+        elif "_value" in type_fields and column not in table.identity:
+            fields.update(type_fields["_value"])  # a type with no spec kind (special_types.py)
+            reason, why = why or "", None
+            if table.nullable[column] and fields.get("constant", "") is not None:
+                fields["null_fraction"] = 0.1
+                reason += "; nullable: 10% NULL"
         else:
             in_key = any(column in k for k in composite)
             ctx = ColumnContext(
