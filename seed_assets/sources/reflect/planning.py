@@ -113,6 +113,13 @@ def plan_table(table: Table, tables: dict[str, Table], plans: dict) -> TablePlan
         owner = _owner_score(table, fk, keys)
         if owner is not None:
             scored.append((owner, i, fk))
+    if not scored and _finite_key(table) is not None:
+        plan.rows, plan.rows_why = 1, f"its key {_finite_key(table)} takes few values: one row"
+        plan.suggestions.append(
+            f"{table.name}: the primary key {_finite_key(table)} is an enum; one row is "
+            "generated (raise `rows` and give each label once by hand if more are needed)"
+        )
+        return plan
     if not scored:
         lookup = bool(_LOOKUP.search(table.name))
         plan.rows = LOOKUP_ROWS if lookup else ROOT_ROWS
@@ -125,6 +132,21 @@ def plan_table(table: Table, tables: dict[str, Table], plans: dict) -> TablePlan
     return plan
 
 
+def _finite_key(table: Table) -> str | None:
+    """The single-column primary key when its values are a few labels (an enum, a SET, a
+    boolean): random rows would repeat them."""
+    if len(table.primary_key) != 1:
+        return None
+    fields = table.columns[table.primary_key[0]]
+    if (
+        "_labels" in fields
+        or fields.get("type") == "boolean"
+        or "choice" in fields.get("_value", {})
+    ):
+        return table.primary_key[0]
+    return None
+
+
 def _owner_score(table: Table, fk: dict, keys: list[list[str]]) -> tuple | None:
     """How much `fk` looks like the table's owner (lower is more), or None when it must not
     drive: a reference to a kind/place/code table (``media_type``, ``address``) unless the FK
@@ -132,12 +154,13 @@ def _owner_score(table: Table, fk: dict, keys: list[list[str]]) -> tuple | None:
     parent = fk["_table"].lower()
     stem = re.sub(r"(ies|es|s)$", "", parent)
     named_after = table.name.lower().startswith(stem)  # order_details -> orders
+    is_key = any(set(fk["columns"]) == set(k) for k in keys)  # 1:1, values must not repeat
     in_key = any(set(fk["columns"]) <= set(k) and len(k) > len(fk["columns"]) for k in keys)
     reference = bool(_REFERENCE.search(parent))
     nullable = any(table.nullable[c] for c in fk["columns"])
-    if reference and not in_key and not named_after:
+    if reference and not in_key and not named_after and not is_key:
         return None
-    return (not named_after, not in_key, nullable, reference)
+    return (not is_key, not named_after, not in_key, nullable, reference)
 
 
 def _via(table: Table, fk: dict, tables: dict[str, Table], plan: TablePlan) -> tuple:
