@@ -44,6 +44,11 @@ def table_data(table: Table, tables, plans, rows: dict[str, int], out: Reflectio
         found = pattern_source(check["sql"], tuple(table.columns)) if node is None else None
         if found is not None:
             patterns[found[0]] = found[1:]
+    for column, fields in table.columns.items():
+        check = fields.get("domain", {}).get("check")
+        found = pattern_source(ck.replace_value(check, column), (column,)) if check else None
+        if found is not None:
+            patterns[column] = found[1:]
     anchors = _parent_anchors(table, tables, plan)
     types = {c: f["type"] for c, f in table.columns.items()}
     driving_cols = set(plan.driving["columns"]) if plan.driving else set()
@@ -94,6 +99,7 @@ def table_data(table: Table, tables, plans, rows: dict[str, int], out: Reflectio
                 labels=labels,
                 facts=facts.get(column, ck.ColumnFacts()),
                 siblings=types,
+                nullable_siblings={c for c, n in table.nullable.items() if n},
                 parent_anchor=anchors.get(column),
                 per_parent=_per_parent(table, column, driving_cols),
                 rows=rows[table.name],
@@ -199,7 +205,11 @@ def _parent_anchors(table: Table, tables, plan: TablePlan) -> dict[str, tuple[st
             continue
         if sum(1 for other in table.foreign_keys if other["_table"] == fk["_table"]) != 1:
             continue  # `after` needs one FK to the parent
-        parent_anchor = anchor_column({c: f["type"] for c, f in parent.columns.items()}, set())
+        # a NOT NULL time never follows a parent's time that may be NULL
+        maybe_null = (
+            set() if table.nullable[anchor] else {c for c, n in parent.nullable.items() if n}
+        )
+        parent_anchor = anchor_column({c: f["type"] for c, f in parent.columns.items()}, maybe_null)
         if parent_anchor is not None and types[anchor] in TEMPORAL_TYPES:
             return {anchor: (fk["_table"], parent_anchor)}
     return {}
