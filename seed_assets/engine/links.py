@@ -77,6 +77,14 @@ def link_frame(
     return pd.DataFrame(out, index=pd.RangeIndex(n))
 
 
+def _unique_fk(table, fk: ForeignKeySpec) -> bool:
+    """Whether the FK's values may not repeat (a unique column or key of exactly its columns)."""
+    if len(fk.columns) == 1 and table.columns[fk.columns[0]].unique:
+        return True
+    keys = [table.primary_key, *table.unique]
+    return any(set(k) == set(fk.columns) for k in keys if k)
+
+
 def _draw(
     spec: Spec, table_name: str, fk: ForeignKeySpec, n: int, n_parents: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -93,6 +101,16 @@ def _draw(
             nulls.append(mask < fraction)
     pick = np.concatenate(picks) if picks else np.zeros(0, dtype=np.int64)
     null = np.concatenate(nulls) if nulls else None
+    if _unique_fk(table, fk) and n:  # one parent per row at most: distinct picks
+        if n_parents < n:
+            raise SpecError(
+                f"foreign key {fk.label} is unique and closes a cycle: its {n} rows need as "
+                f"many distinct {fk.references.table} rows, which has {n_parents}; give "
+                f"{fk.references.table} more rows, or {table_name} fewer",
+                table=table_name,
+                column=fk.columns[0],
+            )
+        pick = stream(seed, table_name, 0, f"link-unique:{fk.label}").permutation(n_parents)[:n]
     if n_parents == 0 and n and (null is None or not null.all()):
         raise SpecError(
             f"foreign key {fk.label} closes a cycle, but {fk.references.table} has no rows to "

@@ -108,6 +108,30 @@ _EARLIER = re.compile(
     re.I,
 )
 _BIRTH = re.compile(r"birth|dob|born", re.I)
+# Steps of an order's (a rental's, a ticket's) life, in the order they happen.
+_STAGES = [
+    r"created|placed|order(ed)?|rental|rent(ed)?|booked|issued|opened|start(ed)?|from|begin|"
+    r"hired?|registered|joined|signed",
+    r"paid|approved|confirmed|commit(ted)?|required|due|promised",
+    r"ship(ped)?|dispatched|sent",
+    r"receipt|received|delivered|arrived",
+    r"returned|return|closed|completed|ended|end|to|until|expire[sd]?|resolved|finished|"
+    r"cancell?ed",
+]
+
+
+def _stage(name: str) -> int | None:
+    """The lifecycle step a temporal column's name tells (TPC-H's `l_shipdate`: its table
+    prefix set aside), or None."""
+    lower = name.lower()
+    for base in (lower, re.sub(r"^[a-z]{1,2}_(?=[a-z]{3})", "", lower)):
+        base = re.sub(r"_?(at|on|date|time|datetime|timestamp|ts|dt)$", "", base)
+        for i, words in enumerate(_STAGES):
+            if re.fullmatch(rf"({words})", base):
+                return i
+    return None
+
+
 _RARE_FLAG = re.compile(
     r"fraud|deleted|banned|blocked|error|failed|flagged|suspicious|disabled|locked|archived", re.I
 )
@@ -124,7 +148,7 @@ _FLAG = re.compile(
     re.I,
 )
 _FRACTION = re.compile(
-    r"discount|fraction|ratio|share|probability|likelihood|(^|_)(tax_)?rate$", re.I
+    r"discount|fraction|ratio|share|probability|likelihood|(^|_)(tax_)?rate$|(^|_)tax$", re.I
 )
 
 
@@ -135,9 +159,12 @@ def _looks_like_flag(ctx: ColumnContext) -> bool:
 
 
 def _fits_fraction(ctx: ColumnContext) -> bool:
-    """A real, or a decimal with at most one digit before the point (numeric(3,2))."""
+    """A real, a decimal with at most one digit before the point (numeric(3,2)), or a
+    discount/tax with two decimals and no amount in its name (TPC-H's l_discount)."""
     if ctx.type == "float":
         return True
+    if re.search(r"discount|(^|_)tax$", ctx.name, re.I) and (ctx.scale or 0) >= 2:
+        return not re.search(r"amount|total|price|value|sum", ctx.name, re.I)
     return ctx.precision is not None and ctx.precision - (ctx.scale or 0) <= 1
 
 
@@ -264,6 +291,12 @@ def _temporal(ctx: ColumnContext) -> Inferred:
         if other in temporal_siblings:
             why = f"CHECK {ctx.name} {'>' if strict else '>='} {other}"
             return Inferred(_after(ctx.name, other), f"{why}: after {other}")
+    stage = _stage(ctx.name)
+    if stage:  # a step of a lifecycle: after the latest earlier step the row has
+        before = [(s, c) for c in temporal_siblings if (s := _stage(c)) is not None and s < stage]
+        if before:
+            other = max(before, key=lambda item: item[0])[1]
+            return Inferred(_after(ctx.name, other), f"{ctx.name} follows {other} (column names)")
     if _LATER.search(ctx.name):
         earlier = [c for c in temporal_siblings if c != ctx.name and _EARLIER.search(c)]
         if earlier:
