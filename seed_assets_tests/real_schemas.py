@@ -37,7 +37,7 @@ SCHEMAS = [
     RealSchema("chinook_pg", "postgresql", DATASETS / "chinook/Chinook_PostgreSql.sql.gz", 11),
     RealSchema("chinook_mysql", "mysql", DATASETS / "chinook/Chinook_MySql.sql.gz", 11),
     RealSchema("sakila_pg", "postgresql", DATASETS / "sakila/postgres-sakila-schema.sql.gz", 15),
-    RealSchema("sakila_mysql", "mysql", DATASETS / "sakila/mysql-sakila-schema.sql.gz", 16),
+    RealSchema("sakila_mysql", "mysql", DATASETS / "sakila/mysql-sakila-schema.sql.gz", 15),
     RealSchema("sakila_sqlite", "sqlite", DATASETS / "sakila/sqlite-sakila-schema.sql.gz", 16),
     RealSchema("northwind_pg", "postgresql", DATASETS / "northwind/northwind.sql.gz", 14),
     RealSchema("employees_mysql", "mysql", REAL / "employees_mysql.sql", 6),

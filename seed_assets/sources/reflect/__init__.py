@@ -9,6 +9,7 @@ such as categories), children by a cardinality on the foreign key that drives th
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,6 +43,35 @@ def children_of_parents(conn: sa.Connection) -> dict[str, str]:
     return dict(rows.all())
 
 
+_INSERT_INTO = re.compile(r"\bINSERT\s+(?:OR\s+\w+\s+)?INTO\s+[`\"\[]?(\w+)", re.I)
+
+
+def trigger_filled(conn: sa.Connection) -> dict[str, str]:
+    """Tables that a trigger on another table inserts into (MySQL's ``film_text``, a copy of
+    ``film`` kept by triggers) -> that other table."""
+    backend = conn.dialect.name
+    if backend == "sqlite":
+        query = "SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"
+    elif backend in ("mysql", "mariadb"):
+        query = (
+            "SELECT event_object_table, action_statement FROM information_schema.triggers "
+            "WHERE trigger_schema = DATABASE()"
+        )
+    elif backend == "postgresql":
+        query = (
+            "SELECT c.relname, p.prosrc FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE NOT t.tgisinternal AND n.nspname = current_schema()"
+        )
+    else:
+        return {}
+    found: dict[str, str] = {}
+    for table, body in conn.exec_driver_sql(query).all():
+        for target in _INSERT_INTO.findall(body or ""):
+            found.setdefault(target, table)
+    return found
+
+
 def reflect(url: str, *, name: str | None = None) -> Reflection:
     """Read every table of the database at `url` into a spec (plain data, validated)."""
     from seed_assets.targets.base import mask_url
@@ -64,6 +94,16 @@ def reflect(url: str, *, name: str | None = None) -> Reflection:
                     notes.append(
                         f"{child}: a partition (or inheritance child) of {parent}; rows are "
                         f"written through {parent}"
+                    )
+            referenced = set()
+            for t in names:
+                referenced |= {fk["referred_table"] for fk in inspector.get_foreign_keys(t)}
+            for filled, source in sorted(trigger_filled(conn).items()):
+                if filled in names and filled not in referenced and source != filled:
+                    names.remove(filled)  # generating it too would clash with the trigger's rows
+                    notes.append(
+                        f"{filled}: filled by a trigger on {source}; left to the trigger (not "
+                        "generated)"
                     )
             tables = {t: read_table(inspector, dialect, t, notes) for t in sorted(names)}
     except sa.exc.SQLAlchemyError as exc:
