@@ -29,6 +29,13 @@ def read_table(inspector, dialect, table: str, notes: list[str]) -> Table:
     columns, nullable, defaults, identity, comments = {}, {}, {}, {}, {}
     for col in inspector.get_columns(table):
         name = col["name"]
+        if col.get("computed"):  # the database computes it: never written, not in the spec
+            kind = "stored" if col["computed"].get("persisted") else "virtual"
+            notes.append(
+                f"{table}.{name}: a generated column ({kind}, AS {col['computed']['sqltext']}); "
+                "left to the database, not in the spec"
+            )
+            continue
         fields = column_type(col["type"], dialect, name, col["name"] in json_columns)
         if "note" in fields:
             notes.append(f"{table}.{name}: {fields.pop('note')}")
@@ -65,7 +72,20 @@ def read_table(inspector, dialect, table: str, notes: list[str]) -> Table:
     for index in inspector.get_indexes(table):
         if index.get("unique") and not index.get("duplicates_constraint"):
             key = list(index["column_names"])
-            if None not in key and key not in unique:
+            if None in key or any(c not in columns for c in key):
+                continue  # an expression index: only the database can judge it
+            where = _partial(index)
+            # Unique where a condition holds: unique everywhere satisfies it, unless a key
+            # column takes a few values only (a boolean, an enum), which the rows would
+            # exhaust; then the database judges it.
+            if where is not None and any(_finite(columns[c]) for c in key):
+                notes.append(
+                    f"{table}: unique index {index.get('name')} on ({', '.join(key)}) "
+                    f"WHERE {where} is partial on a column of few values; not generated "
+                    "as unique (review it)"
+                )
+                continue
+            if key not in unique:
                 unique.append(key)
     try:
         description = inspector.get_table_comment(table).get("text")
@@ -83,6 +103,21 @@ def read_table(inspector, dialect, table: str, notes: list[str]) -> Table:
         unique,
         checks,
         description,
+    )
+
+
+def _partial(index: dict) -> str | None:
+    """The WHERE of a partial index (PostgreSQL, SQLite), else None."""
+    options = index.get("dialect_options") or {}
+    where = options.get("postgresql_where") or options.get("sqlite_where")
+    return None if where is None else str(where)
+
+
+def _finite(fields: dict) -> bool:
+    return (
+        fields.get("type") == "boolean"
+        or "_labels" in fields
+        or "choice" in fields.get("_value", {})
     )
 
 
