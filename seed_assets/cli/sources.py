@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from seed_assets.cli.app import (
     URL_ARG,
@@ -57,7 +58,8 @@ def reflect(
     write_or_print(text, out)
     tables = len(reflection.data["tables"])
     for note in reflection.notes:
-        errors.print(f"[yellow]review:[/] {note}", highlight=False, soft_wrap=True)
+        # the note verbatim: Rich markup would eat bracketed text such as [a-z0-9_]
+        errors.print("[yellow]review:[/] " + escape(note), highlight=False, soft_wrap=True)
     if out is not None:
         console.print(f"Wrote {out}: {tables} table(s); review the commented choices")
 

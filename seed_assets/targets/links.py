@@ -184,7 +184,7 @@ def _deferring(
     if dialect == "sqlite":
         conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # until this transaction ends
     elif dialect == "postgresql":
-        _require_deferrable(conn, spec, tables)
+        altered = _make_deferrable(conn, spec, tables)
         conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")  # until this transaction ends
     elif mysql:
         conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")  # the session's: restored below
@@ -197,6 +197,11 @@ def _deferring(
             raise_orphans(conn, spec, tables)
         if dialect == "postgresql":  # check what is pending now; later DDL needs none pending
             conn.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
+            for table, constraint in altered:  # as the schema had them, in this transaction
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {_quote(conn, table)} ALTER CONSTRAINT "
+                    f"{_quote(conn, constraint)} NOT DEFERRABLE"
+                )
     finally:
         if mysql:
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
@@ -210,8 +215,12 @@ def settle(conn: sa.Connection) -> None:
         conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
 
 
-def _require_deferrable(conn: sa.Connection, spec: Spec, tables: list[str]) -> None:
-    """Every deferred FK of `tables` that exists in the database must be DEFERRABLE."""
+def _make_deferrable(conn: sa.Connection, spec: Spec, tables: list[str]) -> list[tuple]:
+    """Make each existing NOT DEFERRABLE deferred FK of `tables` deferrable for this
+    transaction (a NOT NULL cycle is only written with it checked at commit); returns the
+    (table, constraint) pairs altered, to restore once the checks have run. DDL is
+    transactional in PostgreSQL: a rollback restores them too."""
+    altered = []
     inspector = sa.inspect(conn)
     for name in tables:
         if not inspector.has_table(name):
@@ -230,15 +239,12 @@ def _require_deferrable(conn: sa.Connection, spec: Spec, tables: list[str]) -> N
                     {"name": found["name"], "table": _quote(conn, name)},
                 ).scalar()
                 if deferrable is False:
-                    cycle = " -> ".join([*component_of(spec, name).tables, name])
-                    raise TargetError(
-                        f"table '{name}' column '{fk.columns[0]}': the existing foreign key "
-                        f"{found['name']} ({', '.join(fk.columns)} -> {fk.references.table}) is "
-                        f"NOT DEFERRABLE, but the NOT NULL cycle {cycle} can only be written "
-                        "with it checked at commit. Run ALTER TABLE "
-                        f"{name} ALTER CONSTRAINT {found['name']} DEFERRABLE INITIALLY "
-                        "DEFERRED, or drop these tables and let the tool create them"
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {_quote(conn, name)} ALTER CONSTRAINT "
+                        f"{_quote(conn, found['name'])} DEFERRABLE INITIALLY DEFERRED"
                     )
+                    altered.append((name, found["name"]))
+    return altered
 
 
 def raise_orphans(conn: sa.Connection, spec: Spec, tables: Iterable[str]) -> None:
