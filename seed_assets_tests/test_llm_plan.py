@@ -1,0 +1,340 @@
+"""`seed-assets plan URL --llm` against a local OpenAI-compatible server with scripted replies
+(seed_assets_tests/llm_server.py): the real client over HTTP, the repair rounds with the
+validator's messages, fallbacks, structured-output step-down, retries and every failure."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from typer.testing import CliRunner
+
+from seed_assets.cli import app
+from seed_assets.sources.llm.client import extract_json
+from seed_assets.sources.llm.context import mask
+from seed_assets_tests.llm_server import FakeLLM, Reply
+from seed_assets_tests.test_plan import SHOP
+
+runner = CliRunner()
+KEY = "sk-test-7f3a9c1e5b2d4a6f8e0c"
+EMAIL = "margaret.hamilton@apollo.example"
+
+GOOD = {
+    "tables": [
+        {
+            "name": "customers",
+            "record_count": 50,
+            "strategy": "Retail and trade buyers with realistic emails and adult ages.",
+            "columns": [
+                {"name": "email", "faker_provider": "email", "params": {}},
+                {"name": "age", "faker_provider": "random_int", "params": {"min": 21, "max": 70}},
+            ],
+        },
+        {
+            "name": "orders",
+            "record_count": 150,
+            "strategy": "About three orders per customer.",
+            "columns": [
+                {"name": "total", "faker_provider": "pyfloat",
+                 "params": {"min_value": 1, "max_value": 500, "right_digits": 2}},
+            ],
+        },
+        {"name": "profiles", "record_count": 30, "strategy": "Some customers write a bio.",
+         "columns": [{"name": "bio", "faker_provider": "sentence", "params": {}}]},
+    ],
+    "insertion_order": ["customers", "orders", "profiles"],
+    "rationale": "Customers first, then their orders and profiles.",
+}  # fmt: skip
+
+
+def bad_plan() -> dict:
+    """Unknown provider, wrong params, an unknown table and an unknown column."""
+    data = json.loads(json.dumps(GOOD))
+    customers = data["tables"][0]["columns"]
+    customers[0]["faker_provider"] = "emial"
+    customers[1]["params"] = {"minimum": 21, "max": 70}
+    data["tables"][1]["columns"].append({"name": "totl", "faker_provider": "pyfloat", "params": {}})
+    data["tables"].append({"name": "custmers", "record_count": 5, "strategy": "", "columns": []})
+    return data
+
+
+@pytest.fixture
+def db(tmp_path) -> str:
+    with sqlite3.connect(tmp_path / "shop.sqlite") as conn:
+        conn.executescript(SHOP)
+    return f"sqlite:///{tmp_path / 'shop.sqlite'}"
+
+
+@pytest.fixture
+def filled_db(tmp_path) -> str:
+    path = tmp_path / "filled.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(SHOP)
+        conn.execute("INSERT INTO customers VALUES (1, ?, 42, 'retail')", (EMAIL,))
+        conn.execute("INSERT INTO orders VALUES (1, 1, 99.5, '2024-05-01')")
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def llm(monkeypatch):
+    server = FakeLLM().start()
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("SEED_ASSETS_LLM_MODEL", "test-model")
+    monkeypatch.setenv("SEED_ASSETS_LLM_TIMEOUT", "10")
+    yield server
+    server.stop()
+
+
+def run(*args: str):
+    result = runner.invoke(app, list(args))
+    assert KEY not in result.output and KEY not in (result.stderr or "")
+    return result
+
+
+def test_a_valid_answer_becomes_a_plan_that_generates_a_valid_database(llm, db, tmp_path):
+    llm.reply(GOOD)
+    out = tmp_path / "plan.json"
+    result = run("plan", db, "--llm", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    request = llm.requests[0]
+    assert request.body["model"] == "test-model"
+    assert request.headers["Authorization"] == f"Bearer {KEY}"
+    assert request.mode == "json_schema"
+    schema = request.body["response_format"]["json_schema"]["schema"]
+    assert "strategy" in schema["properties"]["tables"]["items"]["required"]
+    written = json.loads(out.read_text())
+    assert written["rationale"] == GOOD["rationale"]
+    assert written["tables"][0]["strategy"] == GOOD["tables"][0]["strategy"]
+    assert "fallbacks" not in written
+    assert KEY not in out.read_text()
+    # The explanation is printed in plain words.
+    assert "Customers first, then their orders" in result.output
+    assert "About three orders per customer." in result.output
+    assert "round 1: the plan is valid" in result.output
+    generated = run("generate", str(out), "--target", db, "--validate")
+    assert generated.exit_code == 0, generated.output
+    assert "PASS" in generated.output
+    with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
+        assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 50
+        ages = conn.execute("SELECT min(age), max(age) FROM customers").fetchone()
+        assert ages[0] >= 21 and ages[1] <= 70
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_the_validators_messages_go_back_and_the_repaired_plan_is_kept(llm, db, tmp_path):
+    llm.reply(bad_plan(), GOOD)
+    out = tmp_path / "plan.json"
+    result = run("plan", db, "--llm", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert len(llm.requests) == 2
+    feedback = llm.requests[1].last_user
+    assert "table 'customers', column 'email': unknown Faker provider 'emial'" in feedback
+    assert "did you mean email" in feedback
+    assert "does not take 'minimum' (did you mean 'min'?)" in feedback
+    assert "table 'orders' has no column 'totl'; did you mean 'total'?" in feedback
+    assert "no table 'custmers'; did you mean 'customers'?" in feedback
+    # The whole conversation is sent again: the model's own answer, then the problems.
+    assert llm.requests[1].body["messages"][-2]["role"] == "assistant"
+    assert "round 1: 4 problem(s)" in result.output
+    assert "round 2: the plan is valid" in result.output
+    assert json.loads(out.read_text())["tables"] == GOOD["tables"]
+
+
+def test_what_stays_invalid_falls_back_to_inference_and_is_listed(llm, db, tmp_path):
+    llm.reply(bad_plan(), bad_plan())
+    out = tmp_path / "plan.json"
+    result = run("plan", db, "--llm", "--max-rounds", "1", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert len(llm.requests) == 2  # the first answer and one repair round
+    written = json.loads(out.read_text())
+    fallbacks = written["fallbacks"]
+    assert len(fallbacks) == 4
+    assert any(
+        f.startswith("customers.email: unknown Faker provider")
+        and "falls back to the inferred source (inferred: email" in f
+        for f in fallbacks
+    )
+    assert any(f.startswith("orders.totl:") for f in fallbacks)
+    assert any(f.startswith("table custmers: dropped") for f in fallbacks)
+    assert "4 fallback(s) to inference" in result.output
+    names = [t["name"] for t in written["tables"]]
+    assert names == ["customers", "orders", "profiles"]
+    customers = written["tables"][0]["columns"]
+    assert [c["name"] for c in customers] == []  # both its columns were invalid
+    generated = run("generate", str(out), "--target", db)
+    assert generated.exit_code == 0, generated.output
+
+
+def test_a_non_json_answer_is_asked_again(llm, db, tmp_path):
+    llm.reply("I would suggest using Faker for the emails.", GOOD)
+    result = run("plan", db, "--llm", "--out", str(tmp_path / "p.json"))
+    assert result.exit_code == 0, result.output
+    assert "Your answer is not a JSON plan" in llm.requests[1].last_user
+    assert "round 1: the answer is not a JSON plan" in result.output
+
+
+def test_an_answer_never_json_is_exit_2_and_writes_nothing(llm, db, tmp_path):
+    llm.reply("no", "still no", "[1, 2]")
+    out = tmp_path / "p.json"
+    result = run("plan", db, "--llm", "--max-rounds", "2", "--out", str(out))
+    assert result.exit_code == 2
+    assert "still not a JSON plan after 3 answer(s) (--max-rounds 2)" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_a_server_without_json_schema_steps_down_to_json_mode_then_text(monkeypatch, db):
+    server = FakeLLM(refuse=("json_schema", "json_object")).start()
+    try:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)  # a local server needs none
+        fenced = "Here is the plan:\n```json\n" + json.dumps(GOOD) + "\n```"
+        server.reply(fenced)
+        result = run("plan", db, "--llm", "--model", "local")
+        assert result.exit_code == 0, result.output
+        assert [r.mode for r in server.requests] == ["json_schema", "json_object", "text"]
+        assert "Authorization" not in server.requests[-1].headers
+        assert "refused response_format json_schema" in result.output
+        assert json.loads(result.stdout)["tables"] == GOOD["tables"]
+    finally:
+        server.stop()
+
+
+def test_json_mode_is_kept_for_the_following_rounds(monkeypatch, db):
+    server = FakeLLM(refuse=("json_schema",)).start()
+    try:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", KEY)
+        server.reply(bad_plan(), GOOD)
+        result = run("plan", db, "--llm", "--model", "m")
+        assert result.exit_code == 0, result.output
+        assert [r.mode for r in server.requests] == ["json_schema", "json_object", "json_object"]
+    finally:
+        server.stop()
+
+
+def test_429_is_retried_then_the_answer_is_used(llm, db):
+    llm.reply(Reply(status=429, body={"error": {"message": "slow down"}},
+                    headers={"Retry-After": "0"}), GOOD)  # fmt: skip
+    result = run("plan", db, "--llm")
+    assert result.exit_code == 0, result.output
+    assert len(llm.requests) == 2
+
+
+def test_5xx_after_every_retry_is_exit_2(llm, db, monkeypatch):
+    monkeypatch.setenv("SEED_ASSETS_LLM_RETRIES", "1")
+    busy = Reply(
+        status=503, body={"error": {"message": "overloaded"}}, headers={"Retry-After": "0"}
+    )
+    llm.reply(busy, busy, GOOD)
+    result = run("plan", db, "--llm")
+    assert result.exit_code == 2
+    assert "still answered HTTP 503 after 2 tries: overloaded" in result.output
+    assert len(llm.requests) == 2
+
+
+def test_a_bad_key_is_exit_2_and_the_key_is_never_shown(llm, db, tmp_path):
+    # The server echoes the key it got, as some do: the message must not show it.
+    llm.reply(Reply(status=401, body={"error": {"message": f"Incorrect API key provided: {KEY}"}}))
+    out = tmp_path / "p.json"
+    result = run("plan", db, "--llm", "--out", str(out))
+    assert result.exit_code == 2
+    assert "refused the API key (HTTP 401: Incorrect API key provided: ***)" in result.output
+    assert "check OPENAI_API_KEY" in result.output
+    assert not out.exists()
+
+
+def test_a_slow_answer_is_a_timeout(llm, db, monkeypatch):
+    monkeypatch.setenv("SEED_ASSETS_LLM_TIMEOUT", "0.5")
+    llm.reply(Reply(content=json.dumps(GOOD), delay=3))
+    result = run("plan", db, "--llm")
+    assert result.exit_code == 2
+    assert "gave no answer within 0.5 s" in result.output
+
+
+def test_no_server_is_exit_2(llm, db, monkeypatch):
+    closed = FakeLLM()
+    url = closed.base_url
+    closed.stop()  # bound, never served, now closed: nothing listens there
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    result = run("plan", db, "--llm")
+    assert result.exit_code == 2
+    assert "cannot reach the LLM server at " + url in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_unknown_model_is_exit_2(llm, db):
+    llm.reply(Reply(status=404, body={"error": {"message": "model 'nope' not found"}}))
+    result = run("plan", db, "--llm", "--model", "nope")
+    assert result.exit_code == 2
+    assert "has no model 'nope'" in result.output
+
+
+def test_no_model_named_is_exit_2(llm, db, monkeypatch):
+    monkeypatch.delenv("SEED_ASSETS_LLM_MODEL")
+    result = run("plan", db, "--llm")
+    assert result.exit_code == 2
+    assert "no model named: pass --model or set SEED_ASSETS_LLM_MODEL" in result.output
+    assert llm.requests == []
+
+
+def test_the_model_sees_no_row_values_without_samples(llm, filled_db):
+    llm.reply(GOOD)
+    result = run("plan", filled_db, "--llm")
+    assert result.exit_code == 0, result.output
+    sent = json.dumps(llm.requests[0].body)
+    assert EMAIL not in sent and "99.5" not in sent
+    assert "rows in the database now: 1" in sent
+
+
+def test_samples_are_masked_where_the_column_may_hold_personal_data(llm, filled_db):
+    llm.reply(GOOD)
+    result = run("plan", filled_db, "--llm", "--with-samples")
+    assert result.exit_code == 0, result.output
+    prompt = llm.requests[0].last_user
+    assert EMAIL not in prompt
+    assert f"[samples (masked): {mask(EMAIL)}]" in prompt
+    assert mask(EMAIL) == "xxxxxxxx.xxxxxxxx@xxxxxx.xxxxxxx"
+    assert "[samples: 99.5]" in prompt  # an amount is no personal data
+    assert "[samples: retail]" in prompt
+
+
+def test_prompt_prints_the_exact_prompt(llm, db):
+    llm.reply(GOOD)
+    printed = run("plan", db, "--prompt")
+    assert printed.exit_code == 0, printed.output
+    assert llm.requests == []  # nothing asked
+    text = printed.stdout
+    assert "Table orders (rows in the database now: 0; " not in text  # a child has no `rows`
+    assert "Table customers (rows in the database now: 0; default plan: 200 rows)" in text
+    assert "foreign key: customer_id -> customers(customer_id) (about 3 per customers)" in text
+    assert "customer_id integer NOT NULL [leave out: numbered key]" in text
+    assert "check: total > 0" in text
+    assert '"title":"seed-assets generation plan"' in text
+    assert "random_element" in text
+    asked = run("plan", db, "--llm")
+    assert asked.exit_code == 0, asked.output
+    messages = llm.requests[0].body["messages"]
+    assert text == "".join(
+        f"### {m['role']}\n\n{m['content']}" + ("\n\n" if i < len(messages) - 1 else "\n")
+        for i, m in enumerate(messages)
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"tables": []}',
+        'Sure.\n```json\n{"tables": []}\n```\nEnjoy!',
+        '<think>{"no": 1} is a plan?</think>\n{"tables": []}',
+    ],
+)
+def test_json_is_extracted_from_an_answer(text):
+    assert extract_json(text) == {"tables": []}
+
+
+def test_an_answer_without_json_is_refused():
+    with pytest.raises(ValueError, match="not JSON"):
+        extract_json("I cannot do that.")
