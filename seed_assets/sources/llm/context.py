@@ -51,6 +51,7 @@ def read_context(url: str, *, with_samples: bool = False) -> PlanContext:
     """Reflect `url`, count each table's rows (up to COUNT_CAP) and, with `with_samples`, read
     a few values per column."""
     from seed_assets.targets.base import mask_url
+    from seed_assets.targets.connect import describe_db_error
 
     reflection = reflect(url)
     context = PlanContext(reflection, counts={})
@@ -64,7 +65,9 @@ def read_context(url: str, *, with_samples: bool = False) -> PlanContext:
                 if with_samples:
                     _read_samples(conn, table, reflection.data["tables"][name], context)
     except sa.exc.SQLAlchemyError as exc:
-        raise TargetError(f"cannot read {mask_url(url)}: {exc.__class__.__name__}: {exc}") from None
+        raise describe_db_error(exc, url) or TargetError(
+            f"cannot read {mask_url(url)}: {exc.__class__.__name__}: {exc}"
+        ) from None
     finally:
         engine.dispose()
     return context
