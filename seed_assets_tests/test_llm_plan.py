@@ -5,7 +5,11 @@ validator's messages, fallbacks, structured-output step-down, retries and every 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -13,10 +17,12 @@ from typer.testing import CliRunner
 from seed_assets.cli import app
 from seed_assets.sources.llm.client import extract_json
 from seed_assets.sources.llm.context import mask
+from seed_assets_tests.conftest import ROOT
 from seed_assets_tests.llm_server import FakeLLM, Reply
 from seed_assets_tests.test_plan import SHOP
 
 runner = CliRunner()
+DAGSTER = str(Path(sys.executable).parent / "dagster")
 KEY = "sk-test-7f3a9c1e5b2d4a6f8e0c"
 EMAIL = "margaret.hamilton@apollo.example"
 
@@ -338,3 +344,41 @@ def test_json_is_extracted_from_an_answer(text):
 def test_an_answer_without_json_is_refused():
     with pytest.raises(ValueError, match="not JSON"):
         extract_json("I cannot do that.")
+
+
+def test_the_plan_runs_unchanged_through_dagster(llm, db, tmp_path):
+    """SEED_ASSETS_SPECS names the written plan, SEED_ASSETS_TARGET_URL the database it was
+    planned for: Dagster lays the plan over that database, as `generate --target` does."""
+    llm.reply(GOOD)
+    out = tmp_path / "shop_plan.json"
+    assert run("plan", db, "--llm", "--out", str(out)).exit_code == 0
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "SEED_ASSETS_SPECS": str(out),
+        "SEED_ASSETS_TARGET_URL": db,
+    }
+    materialized = subprocess.run(
+        [DAGSTER, "asset", "materialize", "-m", "seed_assets.definitions", "--select", "*"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert materialized.returncode == 0, materialized.stderr[-3000:]
+    with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
+        assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 50
+        ages = conn.execute("SELECT min(age), max(age) FROM customers").fetchone()
+        assert ages[0] >= 21 and ages[1] <= 70  # the plan's provider, not the inferred 18-80
+        orders = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
+        assert 100 < orders < 200  # about 150: drawn per customer
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        # The keys come from reflection (a plan alone has no foreign keys).
+        joined = "SELECT count(*) FROM orders JOIN customers USING (customer_id)"
+        assert conn.execute(joined).fetchone()[0] == orders
+        placed = conn.execute("SELECT min(placed_on) FROM orders").fetchone()[0]
+        assert placed >= "2020-01-01"  # the inferred dates of a column the plan left out
