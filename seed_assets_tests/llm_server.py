@@ -4,7 +4,7 @@ the tests use, because an LLM provider is a service the suite cannot reach.
 It is a real HTTP server (http.server in a thread on 127.0.0.1); the planner's own client talks
 to it over HTTP. Each request is recorded (headers and JSON body); each reply is taken from the
 script in order. `refuse` lists response_format types it answers with HTTP 400, as a server
-without structured output does.
+without structured output does (and "temperature", as OpenAI's reasoning models refuse one).
 """
 
 from __future__ import annotations
@@ -87,6 +87,9 @@ class FakeLLM:
                     fake.requests.append(request)
                     if self.path != "/v1/chat/completions":
                         return self._send(404, {"error": {"message": f"no route {self.path}"}})
+                    if "temperature" in fake.refuse and "temperature" in body:
+                        refusal = "Unsupported value: 'temperature' does not support 0"
+                        return self._send(400, {"error": {"message": refusal}})
                     if request.mode in fake.refuse:
                         refusal = f"response_format type {request.mode} is not supported"
                         return self._send(400, {"error": {"message": refusal}})

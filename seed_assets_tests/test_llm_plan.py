@@ -221,6 +221,21 @@ def test_json_mode_is_kept_for_the_following_rounds(monkeypatch, db):
         server.stop()
 
 
+def test_a_model_that_refuses_temperature_0_is_asked_with_its_default(monkeypatch, db):
+    server = FakeLLM(refuse=("temperature",)).start()
+    try:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", KEY)
+        server.reply(GOOD)
+        result = run("plan", db, "--llm", "--model", "o3-mini")
+        assert result.exit_code == 0, result.output
+        assert [r.body.get("temperature") for r in server.requests] == [0, None]
+        assert server.requests[-1].mode == "json_schema"  # not mistaken for a schema refusal
+        assert "refused temperature 0" in result.output
+    finally:
+        server.stop()
+
+
 def test_429_is_retried_then_the_answer_is_used(llm, db):
     llm.reply(Reply(status=429, body={"error": {"message": "slow down"}},
                     headers={"Retry-After": "0"}), GOOD)  # fmt: skip
@@ -313,8 +328,8 @@ def test_prompt_prints_the_exact_prompt(llm, db):
     assert printed.exit_code == 0, printed.output
     assert llm.requests == []  # nothing asked
     text = printed.stdout
-    assert "Table orders (rows in the database now: 0; " not in text  # a child has no `rows`
     assert "Table customers (rows in the database now: 0; default plan: 200 rows)" in text
+    assert "Table orders (rows in the database now: 0; default plan: 600 rows)" in text
     assert "foreign key: customer_id -> customers(customer_id) (about 3 per customers)" in text
     assert "customer_id integer NOT NULL [leave out: numbered key]" in text
     assert "check: total > 0" in text

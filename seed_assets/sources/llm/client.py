@@ -41,6 +41,7 @@ class ChatClient:
         self.schema = schema
         self.mode = MODES[0] if schema is not None else MODES[1]
         self.steps: list[str] = []  # why the mode stepped down, for the user
+        self.temperature: float | None = 0  # steady answers, unless the model refuses it
         headers = {"Content-Type": "application/json"}
         if config.api_key:
             headers["Authorization"] = f"Bearer {config.api_key}"
@@ -64,11 +65,9 @@ class ChatClient:
     def complete(self, messages: list[dict[str, str]]) -> str:
         """The model's answer (its message content) to `messages`."""
         while True:
-            body: dict[str, Any] = {
-                "model": self.config.model,
-                "messages": messages,
-                "temperature": 0,
-            }
+            body: dict[str, Any] = {"model": self.config.model, "messages": messages}
+            if self.temperature is not None:
+                body["temperature"] = self.temperature
             if self.mode == "json_schema":
                 body["response_format"] = {
                     "type": "json_schema",
@@ -78,11 +77,17 @@ class ChatClient:
             elif self.mode == "json_object":
                 body["response_format"] = {"type": "json_object"}
             response = self._post(body)
+            detail = self._detail(response) if response.status_code in _STEP_DOWN else ""
+            if self.temperature is not None and "temperature" in detail.lower():
+                # Reasoning models take only their default temperature.
+                self.steps.append(f"the model refused temperature 0 ({detail}); using its default")
+                self.temperature = None
+                continue
             if response.status_code in _STEP_DOWN and self.mode != "text":
                 following = MODES[MODES.index(self.mode) + 1]
                 self.steps.append(
                     f"the server refused response_format {self.mode} (HTTP "
-                    f"{response.status_code}: {self._detail(response)}); using {following}"
+                    f"{response.status_code}: {detail}); using {following}"
                 )
                 self.mode = following
                 continue

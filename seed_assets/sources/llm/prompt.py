@@ -12,7 +12,7 @@ from typing import Any
 
 from seed_assets.providers.faker_pool import provider_names
 from seed_assets.sources.llm.context import COUNT_CAP, PlanContext
-from seed_assets.sources.plan_schema import plan_json_schema
+from seed_assets.sources.llm.schema import request_schema
 
 SYSTEM = """\
 You design synthetic test data for a relational database. You do not write SQL or values: you \
@@ -64,12 +64,13 @@ def describe(context: PlanContext, locale: str) -> str:
            "(x = letter, 9 = digit)." if context.samples else ""),
         "",
     ]  # fmt: skip
+    estimate = _default_rows(data)
     for name, table in data["tables"].items():
-        lines += _table_lines(context, name, table)
+        lines += _table_lines(context, name, table, estimate.get(name))
         lines.append("")
     lines += [
         "The plan's JSON Schema:",
-        json.dumps(plan_json_schema(), indent=None, separators=(",", ":")),
+        json.dumps(request_schema(), indent=None, separators=(",", ":")),
         "",
         f"Faker providers of locale {locale}: {', '.join(provider_names(locale))}",
         "",
@@ -78,7 +79,22 @@ def describe(context: PlanContext, locale: str) -> str:
     return "\n".join(lines)
 
 
-def _table_lines(context: PlanContext, name: str, table: dict[str, Any]) -> list[str]:
+def _default_rows(data: dict[str, Any]) -> dict[str, float]:
+    """Each table's rows in the plan `seed-assets plan` writes (none when the reflected spec
+    does not load as it is)."""
+    from seed_assets.errors import SpecError
+    from seed_assets.sources.plan import expected_rows
+    from seed_assets.spec.loader import spec_from_dict
+
+    try:
+        return expected_rows(spec_from_dict(data, source="<reflected>"))
+    except SpecError:
+        return {}
+
+
+def _table_lines(
+    context: PlanContext, name: str, table: dict[str, Any], default: float | None
+) -> list[str]:
     comments = context.reflection.comments
     count = context.counts.get(name)
     now = (
@@ -86,8 +102,8 @@ def _table_lines(context: PlanContext, name: str, table: dict[str, Any]) -> list
         else f"over {COUNT_CAP:,}" if count > COUNT_CAP else f"{count:,}"
     )  # fmt: skip
     head = f"Table {name} (rows in the database now: {now}"
-    if "rows" in table:
-        head += f"; default plan: {table['rows']} rows"
+    if default is not None:
+        head += f"; default plan: {round(default):,} rows"
     head += ")"
     lines = [head]
     if table.get("description"):
