@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from seed_assets.cli import app
@@ -20,6 +21,7 @@ from seed_assets.sources.llm.context import mask
 from seed_assets_tests.conftest import ROOT
 from seed_assets_tests.llm_server import FakeLLM, Reply
 from seed_assets_tests.test_plan import SHOP
+from seed_assets_tests.test_reflect import load_ddl
 
 runner = CliRunner()
 DAGSTER = str(Path(sys.executable).parent / "dagster")
@@ -397,3 +399,98 @@ def test_the_plan_runs_unchanged_through_dagster(llm, db, tmp_path):
         assert conn.execute(joined).fetchone()[0] == orders
         placed = conn.execute("SELECT min(placed_on) FROM orders").fetchone()[0]
         assert placed >= "2020-01-01"  # the inferred dates of a column the plan left out
+
+
+PG_PLAN = {
+    "tables": [
+        {"name": "users", "record_count": 40, "strategy": "Shoppers.", "columns": [
+            {"name": "email", "faker_provider": "email", "params": {}},
+            {"name": "full_name", "faker_provider": "name", "params": {}}]},
+        {"name": "orders", "record_count": 120, "strategy": "Orders in every status.",
+         "columns": [{"name": "status", "faker_provider": "random_element",
+                      "params": {"elements": ["paid", "lost"]}}]},
+        {"name": "order_items", "record_count": 300, "strategy": "Lines of an order.",
+         "columns": [{"name": "quantity", "faker_provider": "random_int",
+                      "params": {"min": 1, "max": 5}}]},
+    ],
+    "insertion_order": ["orders", "users", "order_items"],
+    "rationale": "A small shop.",
+}  # fmt: skip
+
+
+def test_on_postgresql_an_enum_value_and_the_order_fall_back_and_the_plan_generates(
+    llm, pg_url, tmp_path
+):
+    load_ddl(pg_url, "pg_shop.sql")
+    llm.reply(PG_PLAN, PG_PLAN)
+    result = run("plan", pg_url, "--llm", "--max-rounds", "1")
+    assert result.exit_code == 0, result.output
+    feedback = llm.requests[1].last_user
+    assert "table 'orders', column 'status': the provider gives 'lost'" in feedback
+    assert "insertion_order puts orders before users" in feedback
+    prompt = llm.requests[0].last_user
+    assert "ENUM('pending', 'paid', 'shipped', 'delivered', 'refunded')" in prompt
+    assert "check: shipped_at IS NULL OR shipped_at >= placed_at" in prompt
+    written = json.loads(result.stdout)
+    assert [f.split(":")[0] for f in written["fallbacks"]] == ["orders.status", "insertion_order"]
+    orders = next(t for t in written["tables"] if t["name"] == "orders")
+    assert orders["columns"] == []
+    # Replaced by the foreign keys' order, over the plan's tables.
+    order = written["insertion_order"]
+    assert order.index("users") < order.index("orders") < order.index("order_items")
+    path = tmp_path / "pg_plan.json"
+    path.write_text(result.stdout)
+    generated = run("generate", str(path), "--target", pg_url, "--validate")
+    assert generated.exit_code == 0, generated.output
+    assert "PASS" in generated.output
+
+
+def test_on_postgresql_samples_are_read_and_masked(pg_url):
+    load_ddl(pg_url, "pg_shop.sql")
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO users (email, full_name, country, signed_up) VALUES "
+            f"('{EMAIL}', 'Margaret Hamilton', 'US', '2024-01-02T03:04:05Z')"
+        )
+    engine.dispose()
+    result = run("plan", pg_url, "--prompt", "--with-samples")
+    assert result.exit_code == 0, result.output
+    assert EMAIL not in result.stdout and "Hamilton" not in result.stdout
+    assert f"[samples (masked): {mask(EMAIL)}]" in result.stdout
+    assert "[samples (masked): xxxxxxxx xxxxxxxx]" in result.stdout  # full_name
+    assert "Table users (rows in the database now: 1;" in result.stdout
+    assert "is_staff boolean NOT NULL DEFAULT false [now:" in result.stdout
+    assert "[samples: False]" in result.stdout
+
+
+HR_PLAN = {
+    "tables": [
+        {"name": "departments", "record_count": 30, "strategy": "Some departments.",
+         "columns": [{"name": "dept_name", "faker_provider": "job", "params": {}}]},
+        {"name": "employees", "record_count": 300, "strategy": "Staff of each department.",
+         "columns": [{"name": "first_name", "faker_provider": "first_name", "params": {}},
+                     {"name": "gender", "faker_provider": "random_element",
+                      "params": {"elements": ["M", "F", "X"]}}]},
+        {"name": "salaries", "record_count": 600, "strategy": "Two salary periods each.",
+         "columns": [{"name": "salary", "faker_provider": "random_int",
+                      "params": {"min": 30000, "max": 150000}}]},
+    ],
+    "insertion_order": ["departments", "employees", "salaries"],
+    "rationale": "Departments and their staff; the manager link is filled afterwards.",
+}  # fmt: skip
+
+
+def test_on_mariadb_a_plan_over_a_foreign_key_cycle_generates(llm, mysql_url, tmp_path):
+    load_ddl(mysql_url, "mysql_hr.sql")
+    llm.reply(HR_PLAN)
+    out = tmp_path / "hr_plan.json"
+    result = run("plan", mysql_url, "--llm", "--with-samples", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    prompt = llm.requests[0].last_user
+    assert "- gender string(1) NOT NULL ENUM('M', 'F', 'X') [now:" in prompt
+    assert "- salary integer UNSIGNED NOT NULL [now: salary 30k-150k]" in prompt
+    assert "[samples (masked): none]" in prompt  # an empty table: nothing to show
+    generated = run("generate", str(out), "--target", mysql_url, "--validate")
+    assert generated.exit_code == 0, generated.output
+    assert "PASS" in generated.output

@@ -26,7 +26,9 @@ Rules:
 - Use only the tables and columns of the database below, spelled exactly.
 - Leave out the columns marked "leave out": foreign keys (their values are the parent's keys) \
 and numbered keys. Columns you leave out keep the source shown as "now"; list a column only \
-when you pick a better provider for it.
+when you pick a better provider for it. A date whose "now" orders it after another \
+column (after a parent row's date, or by a CHECK) is best left out: a provider loses that \
+order.
 - A provider's values must fit the column's type: integers for integer columns (random_int), \
 numbers for decimal and float columns (pyfloat, pydecimal, random_int), dates or datetimes for \
 date and timestamp columns (date_between, date_time_between), booleans for boolean columns \
@@ -130,6 +132,8 @@ def _table_lines(
 
 def _column_line(context, table: str, column: str, fields: dict, pk, fk_columns) -> str:
     parts = [column, _type_text(fields)]
+    if fields.get("unsigned"):
+        parts.append("UNSIGNED")
     if not fields.get("nullable") and "null_fraction" not in fields:
         parts.append("NOT NULL")
     if fields.get("unique"):
