@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
@@ -494,3 +495,36 @@ def test_on_mariadb_a_plan_over_a_foreign_key_cycle_generates(llm, mysql_url, tm
     generated = run("generate", str(out), "--target", mysql_url, "--validate")
     assert generated.exit_code == 0, generated.output
     assert "PASS" in generated.output
+
+
+def test_a_plan_with_nothing_usable_falls_back_whole_to_the_inferred_plan(llm, db, tmp_path):
+    llm.reply({"tables": []}, {"tables": []})
+    out = tmp_path / "p.json"
+    result = run("plan", db, "--llm", "--max-rounds", "1", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "plan: the plan lists no tables" in llm.requests[1].last_user
+    written = json.loads(out.read_text())
+    assert written["fallbacks"] == ["the whole plan: plan: the plan lists no tables"]
+    assert [t["name"] for t in written["tables"]] == ["customers", "orders", "profiles"]
+    assert run("generate", str(out), "--target", db).exit_code == 0
+
+
+def test_llm_options_need_llm(db):
+    result = run("plan", db, "--model", "m")
+    assert result.exit_code == 2
+    assert "--model, --max-rounds and --timeout go with --llm" in result.output
+
+
+def test_the_plan_schema_accepts_a_written_plan_and_refuses_unknown_keys(llm, db, tmp_path):
+    """The schema the model is given agrees with the validator on the plan --llm writes."""
+    printed = run("schema", "--plan")
+    assert printed.exit_code == 0
+    schema = json.loads(printed.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    llm.reply(bad_plan(), bad_plan())
+    out = tmp_path / "p.json"
+    assert run("plan", db, "--llm", "--max-rounds", "1", "--out", str(out)).exit_code == 0
+    jsonschema.validate(json.loads(out.read_text()), schema)  # fallbacks included
+    with pytest.raises(jsonschema.ValidationError, match="strateg"):
+        jsonschema.validate({"tables": [{"name": "a", "record_count": 1, "columns": [],
+                                         "strateg": "x"}]}, schema)  # fmt: skip

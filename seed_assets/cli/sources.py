@@ -22,13 +22,17 @@ from seed_assets.errors import SeedAssetsError
     epilog="Example: seed-assets schema > spec.schema.json   (then, first line of a spec: "
     "# yaml-language-server: $schema=./spec.schema.json)"
 )
-def schema() -> None:
+def schema(
+    plan: bool = typer.Option(False, "--plan", help="The JSON generation plan's schema instead."),
+) -> None:
     """Print the spec's JSON Schema, so editors can complete and validate YAML specs."""
     import json
 
+    from seed_assets.sources.plan_schema import plan_json_schema
     from seed_assets.spec.schema import spec_json_schema
 
-    sys.stdout.write(json.dumps(spec_json_schema(), indent=2, ensure_ascii=False) + "\n")
+    chosen = plan_json_schema() if plan else spec_json_schema()
+    sys.stdout.write(json.dumps(chosen, indent=2, ensure_ascii=False) + "\n")
 
 
 @app.command(
@@ -100,6 +104,10 @@ def plan(
     """
     import json
 
+    if not llm and (model is not None or max_rounds != 3 or timeout is not None):
+        raise fail(SeedAssetsError("--model, --max-rounds and --timeout go with --llm"))
+    if with_samples and not (llm or prompt):
+        raise fail(SeedAssetsError("--with-samples goes with --llm or --prompt"))
     if prompt or llm:
         from seed_assets.cli.plan_llm import llm_plan, print_prompt
 
