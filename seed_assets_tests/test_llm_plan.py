@@ -528,3 +528,16 @@ def test_the_plan_schema_accepts_a_written_plan_and_refuses_unknown_keys(llm, db
     with pytest.raises(jsonschema.ValidationError, match="strateg"):
         jsonschema.validate({"tables": [{"name": "a", "record_count": 1, "columns": [],
                                          "strateg": "x"}]}, schema)  # fmt: skip
+
+
+def test_the_answer_with_the_fewest_problems_is_the_one_kept(llm, db, tmp_path):
+    almost = json.loads(json.dumps(GOOD))
+    almost["tables"][2]["columns"][0]["faker_provider"] = "sentense"
+    llm.reply(bad_plan(), almost, bad_plan())
+    out = tmp_path / "p.json"
+    result = run("plan", db, "--llm", "--max-rounds", "2", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "round 2: 1 problem(s)" in result.output and "round 3: 4 problem(s)" in result.output
+    written = json.loads(out.read_text())
+    assert [f.split(":")[0] for f in written["fallbacks"]] == ["profiles.bio"]
+    assert written["tables"][:2] == GOOD["tables"][:2]

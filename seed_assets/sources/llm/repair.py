@@ -57,9 +57,9 @@ def ask_for_plan(
     answer; LLMError when no answer was a JSON plan."""
     messages = build_messages(context, locale)
     rounds: list[str] = []
-    last: Diagnosis | None = None
+    best: Diagnosis | None = None  # the plan with the fewest problems so far (latest on a tie)
     not_json = ""
-    for number in range(max_rounds + 1):
+    for number in range(1, max_rounds + 2):
         answer = client.complete(messages)
         try:
             data = extract_json(answer)
@@ -71,36 +71,38 @@ def ask_for_plan(
                 f"Your answer is not a JSON plan: {exc}. Answer with the whole plan as one JSON "
                 "object that follows the plan's JSON Schema, and nothing else."
             )
-            summary = f"round {number + 1}: the answer is not a JSON plan ({exc})"
+            summary = f"round {number}: the answer is not a JSON plan ({exc})"
         else:
-            last = diagnose(data, context)
-            if not last.problems:
-                summary = f"round {number + 1}: the plan is valid"
-                rounds.append(summary)
-                if on_round:
-                    on_round(summary)
-                break
+            diagnosis = diagnose(data, context)
+            if best is None or len(diagnosis.problems) <= len(best.problems):
+                best = diagnosis
+            problems = diagnosis.problems
             feedback = (
                 "The plan has these problems. Answer with the whole corrected plan as JSON:\n"
-                + "\n".join(f"- {p}" for p in last.problems)
+                + "\n".join(f"- {p}" for p in problems)
             )
-            summary = f"round {number + 1}: {len(last.problems)} problem(s)" + "".join(
-                f"\n  - {p}" for p in last.problems
+            summary = (
+                f"round {number}: {len(problems)} problem(s)"
+                + "".join(f"\n  - {p}" for p in problems)
+                if problems
+                else f"round {number}: the plan is valid"
             )
         rounds.append(summary)
         if on_round:
             on_round(summary)
+        if best is not None and not best.problems:
+            break
         messages = [
             *messages,
             {"role": "assistant", "content": answer},
             {"role": "user", "content": feedback},
         ]
-    if last is None:
+    if best is None:
         raise LLMError(
             f"the model's answer was still not a JSON plan after {len(rounds)} answer(s) "
             f"(--max-rounds {max_rounds}): {not_json}"
         )
-    return _final(last, context, rounds)
+    return _final(best, context, rounds)
 
 
 def diagnose(data: dict[str, Any], context: PlanContext) -> Diagnosis:
