@@ -541,3 +541,11 @@ def test_the_answer_with_the_fewest_problems_is_the_one_kept(llm, db, tmp_path):
     written = json.loads(out.read_text())
     assert [f.split(":")[0] for f in written["fallbacks"]] == ["profiles.bio"]
     assert written["tables"][:2] == GOOD["tables"][:2]
+
+
+@pytest.mark.parametrize("address", ["localhost:11434/v1", "http://", "ftp://host/v1"])
+def test_a_base_url_that_is_no_http_address_is_exit_2(llm, db, monkeypatch, address):
+    monkeypatch.setenv("OPENAI_BASE_URL", address)
+    result = run("plan", db, "--llm")
+    assert result.exit_code == 2, result.output
+    assert "is not an http:// or https:// address" in result.output

@@ -108,6 +108,8 @@ class ChatClient:
                     f"{self.config.timeout:g} s (raise {TIMEOUT_ENV} or --timeout for a slow "
                     "model)"
                 ) from None
+            except httpx.InvalidURL as exc:
+                raise LLMError(f"{BASE_URL_ENV} is not a valid address: {exc}") from None
             except httpx.TransportError as exc:
                 raise LLMError(
                     f"cannot reach the LLM server at {self.where} "

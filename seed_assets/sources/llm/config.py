@@ -33,6 +33,11 @@ class LLMConfig:
     @classmethod
     def from_env(cls, model: str | None = None, timeout: float | None = None) -> LLMConfig:
         base_url = (os.environ.get(BASE_URL_ENV) or OPENAI_URL).rstrip("/")
+        if not base_url.startswith(("http://", "https://")) or base_url[-3:] == "://":
+            raise LLMError(
+                f"{BASE_URL_ENV}={base_url!r} is not an http:// or https:// address (e.g. "
+                "http://localhost:11434/v1)"
+            )
         api_key = os.environ.get(API_KEY_ENV) or None
         model = model or os.environ.get(MODEL_ENV)
         if not model:
