@@ -24,6 +24,7 @@ class Reply:
     body: Any = None  # a raw JSON body instead (an error)
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    hang_up: bool = False  # close the connection without answering
 
 
 @dataclass
@@ -98,6 +99,9 @@ class FakeLLM:
                     reply = fake.script.pop(0)
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.hang_up:
+                    self.close_connection = True
+                    return None
                 if reply.body is not None or reply.status != 200:
                     return self._send(reply.status, reply.body or {}, reply.headers)
                 return self._send(200, {

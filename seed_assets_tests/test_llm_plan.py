@@ -549,3 +549,10 @@ def test_a_base_url_that_is_no_http_address_is_exit_2(llm, db, monkeypatch, addr
     result = run("plan", db, "--llm")
     assert result.exit_code == 2, result.output
     assert "is not an http:// or https:// address" in result.output
+
+
+def test_a_server_that_hangs_up_is_exit_2(llm, db):
+    llm.reply(Reply(hang_up=True))
+    result = run("plan", db, "--llm")
+    assert result.exit_code == 2
+    assert f"the connection to the LLM server at {llm.base_url} failed" in result.output

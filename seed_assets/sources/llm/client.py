@@ -110,11 +110,16 @@ class ChatClient:
                 ) from None
             except httpx.InvalidURL as exc:
                 raise LLMError(f"{BASE_URL_ENV} is not a valid address: {exc}") from None
-            except httpx.TransportError as exc:
+            except (httpx.ConnectError, httpx.UnsupportedProtocol) as exc:
                 raise LLMError(
                     f"cannot reach the LLM server at {self.where} "
                     f"({self.config.scrub(str(exc)) or type(exc).__name__}): is it running? "
                     f"{BASE_URL_ENV} sets its address (Ollama: http://localhost:11434/v1)"
+                ) from None
+            except httpx.TransportError as exc:  # the connection broke during the exchange
+                raise LLMError(
+                    f"the connection to the LLM server at {self.where} failed: "
+                    f"{self.config.scrub(str(exc)) or type(exc).__name__}"
                 ) from None
             if response.status_code not in _RETRIED or attempt == self.config.retries:
                 return response
