@@ -556,3 +556,49 @@ def test_a_server_that_hangs_up_is_exit_2(llm, db):
     result = run("plan", db, "--llm")
     assert result.exit_code == 2
     assert f"the connection to the LLM server at {llm.base_url} failed" in result.output
+
+
+def test_every_kind_of_problem_falls_back_on_its_own(llm, db, tmp_path):
+    """With no repair round, each invalid part is set aside alone and the rest is kept."""
+    data = json.loads(json.dumps(GOOD))
+    data["notes"] = "an unknown top-level key"
+    customers, orders, profiles = data["tables"]
+    customers["strateg"] = "a misspelt key"
+    customers["columns"] += [
+        {"name": "customer_id", "faker_provider": "random_int", "params": {}},  # the key
+        {"name": "age", "faker_provider": "word", "params": {}},  # listed twice, and no integer
+    ]
+    orders["columns"].append({"name": "customer_id", "faker_provider": "random_int", "params": {}})
+    profiles["record_count"] = 999  # at most one profile per customer
+    llm.reply(data)
+    out = tmp_path / "p.json"
+    result = run("plan", db, "--llm", "--max-rounds", "0", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert len(llm.requests) == 1
+    written = json.loads(out.read_text())
+    got = {f.split(" (")[0].split(": ")[0]: f for f in written["fallbacks"]}
+    assert set(got) == {"`notes` dropped", "customers", "customers.customer_id",
+                        "customers.age", "orders.customer_id", "profiles"}, got  # fmt: skip
+    assert "unknown key 'strateg'" in got["customers"]
+    assert "leave it out of the plan" in got["orders.customer_id"]
+    assert "more than one per customers row" in got["profiles"]
+    assert "notes" not in written
+    kept = {c["name"]: c["faker_provider"] for c in written["tables"][0]["columns"]}
+    assert kept == {"email": "email", "age": "random_int"}  # the first `age` stays
+    assert "record_count" not in written["tables"][2]
+    assert run("generate", str(out), "--target", db).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("column", "provider", "pii"),
+    [("email", None, True), ("contact", "phone_number", True), ("BirthDate", None, True),
+     ("total", None, False), ("status", "random_element", False), ("notes", "paragraph", False)],
+)  # fmt: skip
+def test_pii_columns_are_told_by_name_or_provider(column, provider, pii):
+    from seed_assets.sources.llm.context import is_pii
+
+    assert is_pii(column, {"faker": provider}) is pii
+
+
+def test_a_masked_value_keeps_only_its_shape():
+    assert mask("Zoë O'Neil, +44 20 7946 0958") == "xxx x'xxxx, +99 99 9999 9999"
