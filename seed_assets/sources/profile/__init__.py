@@ -65,8 +65,19 @@ def profile(
         raise TargetError(f"cannot read {mask_url(url)}: {exc.__class__.__name__}: {exc}") from None
     finally:
         engine.dispose()
+    _drop_settled_notes(reflection)
     _check(reflection)
     return reflection
+
+
+def _drop_settled_notes(reflection: Reflection) -> None:
+    """Reflection's "may be a copy (`via`)" notes the data has settled either way."""
+    settled = {
+        f"{table}.{_names(fk['columns'])[0]} may be"
+        for table, data in reflection.data["tables"].items()
+        for fk in data.get("foreign_keys", [])
+    }
+    reflection.notes = [n for n in reflection.notes if not any(n.startswith(s) for s in settled)]
 
 
 def _keep_tables(data: dict, wanted: list[str], url: str) -> None:

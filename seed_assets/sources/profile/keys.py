@@ -52,6 +52,7 @@ def fit_foreign_keys(
     row count); the others pick parents in proportion to a measured spread."""
     fks = data.get("foreign_keys", [])
     _plain_in_cycles(table, fks, tables, comments)
+    _copied_keys(sampler, table, fks, tables, comments)
     had_driving = any(fk.get("cardinality") is not None for fk in fks)
     driving_index = _driving(sampler, table, data, sample, tables)
     if had_driving:
@@ -111,6 +112,51 @@ def _driving(
             data["columns"][c].pop("null_fraction", None)
             data["columns"][c].pop("nullable", None)
     return best
+
+
+def _copied_keys(sampler: Sampler, table: str, fks: list[dict], tables: dict, comments) -> None:
+    """A denormalised FK the data always agrees with: `transactions.customer_id` is the
+    customer of its account in every row. It becomes a copy (`via`), so the rules that hold
+    through either path (a transaction after its customer registered) keep holding."""
+    for i, fk in enumerate(fks):
+        if (
+            fk.get("via") is not None
+            or fk.get("cardinality") is not None
+            or len(_as_list(fk["columns"])) != 1
+        ):
+            continue
+        parent, refs = parse_reference(fk)
+        for other in fks:
+            middle, middle_refs = parse_reference(other)
+            if other is fk or middle in (table, parent) or middle not in tables:
+                continue
+            if other.get("via") is not None or len(_as_list(other["columns"])) != 1:
+                continue
+            carrier = next(
+                (
+                    f
+                    for f in tables[middle].get("foreign_keys", [])
+                    if parse_reference(f) == (parent, refs) and len(_as_list(f["columns"])) == 1
+                ),
+                None,
+            )
+            if carrier is None:
+                continue
+            if sampler.disagreements(
+                table,
+                _as_list(other["columns"])[0],
+                middle,
+                middle_refs[0],
+                _as_list(fk["columns"])[0],
+                _as_list(carrier["columns"])[0],
+            ):
+                continue
+            through = _as_list(other["columns"])[0]
+            fk["via"] = through
+            comments[("fk", table, str(i))] = (
+                f"the {parent} of its {through} row in every source row: copied (`via`)"
+            )
+            break
 
 
 def _plain_in_cycles(table: str, fks: list[dict], tables: dict, comments) -> None:

@@ -85,6 +85,27 @@ class Sampler:
         kept = [tuple(row) for i, row in enumerate(result) if i % step == 0]
         return pd.DataFrame.from_records(kept, columns=["child", "parent"])
 
+    def disagreements(
+        self, child: str, through: str, middle: str, middle_key: str, column: str, copied: str
+    ) -> int:
+        """Rows whose `column` differs from the `copied` column of the `middle` row their
+        `through` FK references (either side NULL counts as differing), counted by the
+        database; a row with no middle row counts too."""
+        c, m = self.table(child), self.table(middle)
+        query = (
+            sa.select(sa.func.count())
+            .select_from(c.outerjoin(m, c.c[through] == m.c[middle_key]))
+            .where(
+                sa.or_(
+                    m.c[middle_key].is_(None),
+                    c.c[column].is_(None),
+                    m.c[copied].is_(None),
+                    c.c[column] != m.c[copied],
+                )
+            )
+        )
+        return int(self.conn.execute(query).scalar_one())
+
     def count_before(
         self,
         child: str,
