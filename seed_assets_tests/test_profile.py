@@ -172,3 +172,41 @@ def test_denormalised_keys_become_copies(tmp_path):
     report = compare(source, synth)
     assert len(report["rules"]) >= 4
     assert all(r["broken"] == 0 for r in report["rules"]), report["rules"]
+
+
+EVENTS = """\
+name: events
+tables:
+  payments:
+    rows: 5000
+    primary_key: id
+    columns:
+      id: {type: integer, sequence: true}
+      channel: {type: string, choice: {web: 0.6, store: 0.3, phone: 0.1}}
+      is_fraud:
+        type: boolean
+        rate: 0.05
+        when: {'on': channel, cases: {web: {rate: 0.01}, store: {rate: 0.02}, phone: {rate: 0.35}}}
+"""
+
+
+def test_rare_event_rate_keeps_its_driver(tmp_path):
+    """Fraud is 35x likelier by phone than on the web in the source: the profile writes the
+    rate per channel, and the regenerated data keeps it."""
+    spec_file = tmp_path / "events.yaml"
+    spec_file.write_text(EVENTS, encoding="utf-8")
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    assert runner.invoke(app, ["generate", str(spec_file), "--target", source]).exit_code == 0
+    _, synth = _profile_and_generate(source, tmp_path)
+    fraud = load_spec(tmp_path / "profiled.yaml").tables["payments"].columns["is_fraud"]
+    assert fraud.when.on == "channel"
+    assert fraud.when.cases["phone"].rate > 10 * fraud.when.cases["web"].rate
+    engine = sa.create_engine(synth)
+    with engine.connect() as conn:
+        rates = dict(
+            conn.exec_driver_sql(
+                "SELECT channel, AVG(is_fraud) FROM payments GROUP BY channel"
+            ).fetchall()
+        )
+    engine.dispose()
+    assert rates["phone"] > 0.2 and rates["web"] < 0.05

@@ -75,8 +75,8 @@ def candidates(
     }
     found: list[Found] = []
     for target, fields in own.items():
-        if fields["type"] in TEMPORAL_TYPES or fields["type"] == "boolean":
-            continue  # dates follow their own rules (`after`); flags their rate
+        if fields["type"] in TEMPORAL_TYPES:
+            continue  # dates follow their own rules (`after`)
         for source, sfields in own.items():
             if source != target:
                 found += _pair(
@@ -147,6 +147,8 @@ def _pair(target, fields, values, source, sfields, by, min_count) -> list[Found]
         # The driver is generated from its kept labels only: cases for those alone.
         kept = {str(_number_text(x)) for x in sfields["choice"]}
         by = _labels(by).where(_labels(by).isin(kept))
+        if "rate" in fields:
+            return _when_rate(target, values, source, by, min_count)
         if "choice" in fields:
             return _when_choice(target, fields, values, source, by, min_count)
         if "distribution" in fields and kind in NUMERIC_TYPES:
@@ -253,6 +255,39 @@ def _typed(label: str, kind: str):
         f = float(label)
         return int(f) if kind not in ("float", "decimal") else f
     return label
+
+
+def _when_rate(target, values, source, by, min_count) -> list[Found]:
+    """A rare event's rate per value of its driver (fraud by channel), where the rates differ
+    (correlation ratio above the threshold) and the cases cover most rows."""
+    flags = values.map(lambda v: None if v is None else float(bool(v)))
+    rows = int(flags.notna().sum())
+    frame = pd.DataFrame({"t": flags, "s": _labels(by)}).dropna()
+    if len(frame) < 2 * MIN_CASE_ROWS or frame["t"].nunique() < 2:
+        return []
+    groups = frame.groupby("s")["t"]
+    mean = frame["t"].mean()
+    total = ((frame["t"] - mean) ** 2).sum()
+    eta = math.sqrt((groups.count() * (groups.mean() - mean) ** 2).sum() / total) if total else 0.0
+    if eta <= MIN_ASSOCIATION:
+        return []
+    cases = {
+        case: {"rate": round(float(part.mean()), 4)}
+        for case, part in groups
+        if len(part) >= max(MIN_CASE_ROWS, min_count)
+    }
+    covered = sum(len(part) for case, part in groups if case in cases) / max(rows, 1)
+    if not cases or covered < MIN_COVERAGE:
+        return []
+    return [
+        Found(
+            target,
+            eta**2,
+            source,
+            {"when": {"on": source, "cases": cases}},
+            f"event rate depends on {source} (correlation ratio {eta:.2f})",
+        )
+    ]
 
 
 def _when_distribution(target, fields, values, source, by, min_count) -> list[Found]:
