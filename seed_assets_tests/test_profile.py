@@ -99,6 +99,14 @@ def test_compare_scores_itself_perfectly(chinook, tmp_path):
     assert "Fidelity report" in out.read_text(encoding="utf-8")
 
 
+def test_compare_missing_database_is_a_clear_error(chinook, tmp_path):
+    missing = tmp_path / "missing.db"
+    result = runner.invoke(app, ["compare", chinook, f"sqlite:///{missing}"])
+    assert result.exit_code == 2
+    assert str(missing) in result.output and "does not exist" in result.output
+    assert not missing.exists()
+
+
 def test_profile_bad_table_is_a_clear_error(chinook, tmp_path):
     out = tmp_path / "x.yaml"
     result = runner.invoke(app, ["profile", chinook, "--tables", "Nope", "--out", str(out)])

@@ -71,7 +71,22 @@ def compare(
 
     from seed_assets.reports.fidelity_html import render_fidelity_html
     from seed_assets.reports.fidelity_run import compare as run_compare
+    from seed_assets.targets.base import mask_url
+    from seed_assets.targets.connect import check_sqlite_exists
 
+    for url in (real_url, synth_url):  # say which database cannot be read
+        try:
+            check_sqlite_exists(url)
+        except SeedAssetsError as exc:
+            raise fail(exc) from None
+        try:
+            engine = sa.create_engine(url)
+            with engine.connect():
+                pass
+            engine.dispose()
+        except (sa.exc.SQLAlchemyError, ImportError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise fail(SeedAssetsError(f"cannot open {mask_url(url)}: {first}")) from None
     try:
         report = run_compare(real_url, synth_url)
     except SeedAssetsError as exc:
