@@ -80,7 +80,7 @@ def generate(
     from seed_assets.targets.check_filter import check_filter
     from seed_assets.targets.connect import new_paths, remove_new_paths
     from seed_assets.targets.fit import refuse_unfit
-    from seed_assets.targets.fits import check_target_fits
+    from seed_assets.targets.fits import check_target_fits, target_dialect
     from seed_assets.targets.literal import DIALECTS
     from seed_assets.targets.load_report import LoadCancelled, summarise
     from seed_assets.targets.lock import target_lock
@@ -96,14 +96,15 @@ def generate(
         run_seed = run_settings(spec, seed, scale, max_rows)
         url = target or default_url(spec)
         check_target_fits(spec, url, scale)
+        # Values and DDL the database cannot take are refused before anything is written, and
+        # before connecting: the spec is at fault whether or not the server is up.
+        if target_dialect(url) in DIALECTS:
+            refuse_unfit(spec, target_dialect(url))
         paths = report_paths(url, spec.name, report_dir)
         fresh = new_paths(url) + [
             p for p in (paths.json, paths.markdown, paths.html, paths.lock) if not p.exists()
         ]
         db = Target.for_url(url)
-        # Values and DDL the database cannot take are refused before anything is written.
-        if getattr(db, "dialect", None) in (*DIALECTS, "mariadb"):
-            refuse_unfit(spec, db.dialect)
         held.enter_context(target_lock(db, spec.name, wait=wait))  # one writer per target
         ownership.preflight(db, spec, list(spec.tables), if_exists)  # nobody else's rows go
         row_filter = check_filter(spec, url)  # CHECKs only the database can judge
