@@ -165,6 +165,8 @@ def ddl_case(draw, dialect: str):
     # a constant for a CHECK does not end with one here.)
     constant = draw(nasty_text(dialect).filter(lambda s: not s.endswith("\x00")))
     comment = draw(nasty_text(dialect, bmp=dialect == "mysql"))
+    if dialect == "mysql":  # MariaDB cuts a table comment at a NUL: fit.py refuses it
+        comment = comment.replace("\x00", "0") or "0"
     return values, constant, comment
 
 

@@ -71,8 +71,7 @@ def generate(
     from seed_assets.targets.base import IF_EXISTS, ON_ERROR, Target
     from seed_assets.targets.cancel import CancelToken, first_interrupt_cancels
     from seed_assets.targets.check_filter import check_filter
-    from seed_assets.targets.fit import refuse_unfit
-    from seed_assets.targets.literal import DIALECTS
+    from seed_assets.targets.fit import refuse_unfit, url_dialect
     from seed_assets.targets.load_report import LoadCancelled, summarise
     from seed_assets.targets.lock import target_lock
     from seed_assets.targets.rejects import RejectFile, rejects_path
@@ -86,10 +85,10 @@ def generate(
         spec = load_spec(spec_path, target=target)
         check_scale(spec, scale)
         url = target or default_url(spec)
+        # Values and DDL the database cannot take are refused before it is even reached.
+        if (dialect := url_dialect(url)) is not None:
+            refuse_unfit(spec, dialect)
         db = Target.for_url(url)
-        # Values and DDL the database cannot take are refused before anything is written.
-        if getattr(db, "dialect", None) in (*DIALECTS, "mariadb"):
-            refuse_unfit(spec, db.dialect)
         held.enter_context(target_lock(db, spec.name, wait=wait))  # one writer per target
         ownership.preflight(db, spec, list(spec.tables), if_exists)  # nobody else's rows go
         row_filter = check_filter(spec, url)  # CHECKs only the database can judge
