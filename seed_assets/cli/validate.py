@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from seed_assets.cli.app import (
+    MAX_ROWS_OPTION,
     REPORT_DIR_OPTION,
     SPEC_ARG,
     app,
@@ -62,16 +63,19 @@ def check(
         "in PostgreSQL text, a CHECK over MariaDB's size limit. Without it, such values are "
         "listed as warnings.",
     ),
+    max_rows: int = MAX_ROWS_OPTION,
 ) -> None:
     """Validate SPEC and print its tables in generation order, with their parents, and the
     FK cycles it found (each with the FK filled last)."""
     from seed_assets.sources.files import load_spec
     from seed_assets.spec.graph import components, parents, topological_order
+    from seed_assets.spec.loader import check_scale
     from seed_assets.targets.fit import refuse_unfit, unfit
     from seed_assets.targets.literal import DIALECTS, check_dialect
 
     try:
         spec = load_spec(spec_path)
+        check_scale(spec, 1.0, max_rows=max_rows)
         if dialect is not None:
             refuse_unfit(spec, check_dialect(dialect))
     except SeedAssetsError as exc:

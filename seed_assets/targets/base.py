@@ -12,11 +12,8 @@ constraint, column and value it broke.
 
 from __future__ import annotations
 
-import importlib
-import queue
 import re
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 import pandas as pd
@@ -38,48 +35,18 @@ from seed_assets.targets.load_report import (
     KEPT_ERRORS,
     LoadCancelled,
     LoadError,
+    NotApproved,
     RowError,
     WriteResult,
     cell_value,
 )
+from seed_assets.targets.prefetch import prefetch
+from seed_assets.targets.urls import DRIVERS, dialect_class, mask_url
 
 IfExists = Literal["fail", "replace", "append"]
 OnError = Literal["fail", "continue"]
 IF_EXISTS = ("fail", "replace", "append")
 ON_ERROR = ("fail", "continue")
-
-DRIVERS = {
-    "sqlite": "sqlite:///path/to/file.sqlite",
-    "postgresql": "postgresql+psycopg://user:password@host:5432/database",
-    "mysql": "mysql+pymysql://user:password@host:3306/database",
-}
-
-
-# The subclass of each backend, found by name when a URL asks for it: the dialect modules import
-# this one (they subclass Target), so this one must not import them.
-DIALECTS = {
-    "sqlite": "seed_assets.targets.dialects.sqlite:SQLiteTarget",
-    "postgresql": "seed_assets.targets.dialects.postgres:PostgresTarget",
-    "mysql": "seed_assets.targets.dialects.mysql:MySQLTarget",
-}
-
-
-def dialect_class(backend: str) -> type[Target]:
-    """The Target subclass for a backend name (a key of ``DIALECTS``)."""
-    module, name = DIALECTS[backend].split(":")
-    return getattr(importlib.import_module(module), name)
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password hidden, for logs, metadata and reports."""
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return "<unparseable URL>"
-
-
-class NotApproved(Exception):
-    """Raised inside the transaction when `approve()` says no: rolls the table back."""
 
 
 class Target:
@@ -191,7 +158,7 @@ class Target:
                 created = self._prepare(conn, spec, name, sa_table, if_exists)
                 bulk = self._start_bulk(conn, sa_table, created)
                 position = 0
-                for frame, encoded in self._prefetch(self._batches(frames, table, name)):
+                for frame, encoded in prefetch(self._batches(frames, table, name)):
                     if cancel is not None and cancel.requested:
                         raise LoadCancelled(name)
                     self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
@@ -273,7 +240,7 @@ class Target:
                         sa.delete(sa_table).where(column.between(key_range.low, key_range.high))
                     )
                 position = 0
-                for frame, encoded in self._prefetch(self._batches(frames, table, name)):
+                for frame, encoded in prefetch(self._batches(frames, table, name)):
                     if cancel is not None and cancel.requested:
                         raise LoadCancelled(name)
                     self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
@@ -453,49 +420,6 @@ class Target:
             for start in range(0, len(frame), self.batch_rows):
                 part = frame.iloc[start : start + self.batch_rows]
                 yield part, self._encode(part, table, name)
-
-    def _prefetch(self, batches: Iterator, depth: int = 2) -> Iterator:
-        """Run `batches` (generation + encoding) in a thread, `depth` batches ahead of the load.
-
-        NumPy, Arrow and the drivers release the GIL, so generating the next batch overlaps the
-        database loading this one.
-        """
-        done = object()
-        slots: queue.Queue = queue.Queue(maxsize=depth)
-        stop = threading.Event()
-
-        def produce() -> None:
-            try:
-                for item in batches:
-                    while not stop.is_set():
-                        try:
-                            slots.put(item, timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
-                        return
-                slots.put(done)
-            except BaseException as exc:  # handed to the consumer, raised there
-                slots.put(exc)
-
-        worker = threading.Thread(target=produce, name="seed-assets-encode", daemon=True)
-        worker.start()
-        try:
-            while True:
-                item = slots.get()
-                if item is done:
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            stop.set()
-            while worker.is_alive():  # unblock a producer waiting on a full queue
-                try:
-                    slots.get_nowait()
-                except queue.Empty:
-                    worker.join(0.05)
 
     def _encode(self, frame: pd.DataFrame, table: TableSpec, name: str):
         """A batch in the form `_send` takes: DB-API row tuples by default."""

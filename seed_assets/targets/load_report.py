@@ -13,6 +13,10 @@ SHOWN_ERRORS = 20  # rows listed in a message; the result keeps up to KEPT_ERROR
 KEPT_ERRORS = 1000
 
 
+class NotApproved(Exception):
+    """Raised inside the transaction when `approve()` says no: rolls the table back."""
+
+
 @dataclass(frozen=True)
 class RowError:
     """One row the database refused: where, which constraint, which column and value."""
