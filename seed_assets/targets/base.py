@@ -30,7 +30,7 @@ from seed_assets.targets.convert import row_tuples
 from seed_assets.targets.ddl import build_metadata
 from seed_assets.targets.drivers import check_driver
 from seed_assets.targets.identity import advance_identities
-from seed_assets.targets.literal_hooks import use_our_literals
+from seed_assets.targets.literal import use_our_literals
 from seed_assets.targets.load_report import (
     KEPT_ERRORS,
     LoadCancelled,
