@@ -2,24 +2,48 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
+import click
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from seed_assets.errors import SeedAssetsError
 from seed_assets.progress import table_progress
 
-app = typer.Typer(
+
+class _App(typer.Typer):
+    """Every command runs guarded: a failure is one line on stderr and an exit code."""
+
+    def command(self, *args, **kwargs):
+        register = super().command(*args, **kwargs)
+        return lambda func: register(guarded(func))
+
+
+app = _App(
     add_completion=False,
     no_args_is_help=True,
     help="Relational synthetic test databases that keep their relationships.",
+    pretty_exceptions_enable=False,
 )
 console = Console()
 errors = Console(stderr=True)
+# `--debug`: failures raise with their traceback instead of one line.
+DEBUG = {"on": False}
+INTERNAL_ERROR = 3  # a bug: not the user's input, not the target
+
+
+@app.callback()
+def _options(
+    debug: bool = typer.Option(
+        False, "--debug", help="Show the traceback of a failure instead of one line."
+    ),
+) -> None:
+    DEBUG["on"] = debug
 
 
 SPEC_ARG = typer.Argument(
@@ -32,9 +56,120 @@ URL_ARG = typer.Argument(
 
 
 def fail(exc: Exception) -> typer.Exit:
-    # escaped: a message quoting a CHECK such as [a-z0-9_] must print verbatim
-    errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    """Print `exc` as one line; the exit (2: bad input or unusable target) for the caller to
+    raise. Under `--debug`, raise `exc` itself, with its traceback."""
+    if DEBUG["on"]:
+        raise exc
+    # Text, not markup: a message quoting `[a, b]` must print as written.
+    errors.print(Text.assemble(("error:", "bold red"), f" {exc}"), highlight=False, soft_wrap=True)
     return typer.Exit(2)
+
+
+def guarded(func):
+    """Run a command; what escapes it becomes one message: the user's mistake or an unusable
+    target exits 2 (``errors.describe`` says which file, disk or server), anything else is a
+    bug and exits 3, pointing at `--debug`."""
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise
+        except SeedAssetsError as exc:
+            raise fail(exc) from None
+        except Exception as exc:
+            if DEBUG["on"]:
+                raise
+            known = describe(exc)
+            if known is not None:
+                raise fail(known) from None
+            errors.print(
+                Text.assemble(
+                    ("error:", "bold red"),
+                    f" internal error ({type(exc).__name__}: {exc}); this is a bug in "
+                    "seed-assets: rerun with --debug for the traceback and report it",
+                ),
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(INTERNAL_ERROR) from None
+
+    return run
+
+
+def describe(exc: Exception) -> SeedAssetsError | None:
+    """A failure that is not a bug, as one sentence: a file or folder that cannot be written
+    (full disk, read-only), a URL that cannot be read, a database connection that failed."""
+    import sqlalchemy as sa
+
+    from seed_assets.errors import describe_os_error
+
+    if isinstance(exc, OSError):
+        return describe_os_error(exc)
+    if isinstance(exc, sa.exc.ArgumentError):
+        return SeedAssetsError(f"cannot read the target URL: {exc}")
+    if isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)):
+        orig = str(getattr(exc, "orig", None) or exc).strip()
+        return SeedAssetsError(
+            f"the database failed: {orig.splitlines()[0] if orig else type(exc).__name__}"
+        )
+    return None
+
+
+MAX_ROWS_OPTION = typer.Option(
+    1_000_000_000,
+    "--max-rows",
+    min=1,
+    help="Refuse a run estimated to write more rows than this in all (a typo such as "
+    "rows: 1e12 fails at once instead of running for days).",
+)
+SEED_OPTION = typer.Option(
+    None, "--seed", help="Root seed, 0 to 2**63-1. Default: the spec's `seed`."
+)
+SCALE_OPTION = typer.Option(
+    1.0, "--scale", help="Multiply root tables' rows (a finite number >= 0)."
+)
+
+
+def run_settings(spec, seed: int | None, scale: float, max_rows: int) -> int:
+    """The run's seed; SpecError for a seed, scale or size the run cannot use."""
+    from seed_assets.spec.limits import check_scale_value, check_seed
+    from seed_assets.spec.loader import check_scale
+
+    run_seed = spec.seed if seed is None else seed
+    if seed is not None:
+        check_seed(seed, "--seed")
+    check_scale_value(scale)
+    check_scale(spec, scale, max_rows=max_rows)
+    return run_seed
+
+
+def in_file(exc: SeedAssetsError, spec) -> SeedAssetsError:
+    """A SpecError raised while generating, pointed at the spec's file as load errors are."""
+    from seed_assets.errors import SpecError
+
+    if isinstance(exc, SpecError) and not exc.source:
+        return exc.located(spec.source or spec.name)
+    return exc
+
+
+def make_dirs(folder: Path) -> list[Path]:
+    """Create `folder` and its missing parents; the ones made, for `remove_dirs` on failure."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def remove_dirs(made: list[Path]) -> None:
+    """Remove the folders `make_dirs` made, deepest first, if they are still empty."""
+    for folder in made:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 IF_EXISTS_OPTION = typer.Option(

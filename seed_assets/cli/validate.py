@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from seed_assets.cli.app import (
+    MAX_ROWS_OPTION,
     SPEC_ARG,
     app,
     console,
@@ -50,14 +51,16 @@ def validate(
 
 
 @app.command(epilog="Example: seed-assets check seed_assets/examples/banking.yaml")
-def check(spec_path: Path = SPEC_ARG) -> None:
+def check(spec_path: Path = SPEC_ARG, max_rows: int = MAX_ROWS_OPTION) -> None:
     """Validate SPEC and print its tables in generation order, with their parents, and the
     FK cycles it found (each with the FK filled last)."""
     from seed_assets.sources.files import load_spec
     from seed_assets.spec.graph import components, parents, topological_order
+    from seed_assets.spec.loader import check_scale
 
     try:
         spec = load_spec(spec_path)
+        check_scale(spec, 1.0, max_rows=max_rows)
     except SeedAssetsError as exc:
         raise fail(exc) from None
     table = Table(title=f"{spec.name}: valid", title_justify="left")

@@ -23,7 +23,7 @@ import math
 import uuid
 from typing import Any
 
-from seed_assets.errors import SpecError
+from seed_assets.errors import MissingDatabase, SpecError
 from seed_assets.providers.faker_pool import check_locale, sample_values
 from seed_assets.spec.models import (
     INTEGER_TYPES,
@@ -157,9 +157,13 @@ def spec_from_plan(
         check_locale(locale)
     except ValueError as exc:
         raise SpecError(str(exc), source=source) from None
+    spec_data = None
     if target is not None:
-        spec_data = _over_reflection(data, tables, target, locale, source)
-    else:
+        try:
+            spec_data = _over_reflection(data, tables, target, locale, source)
+        except MissingDatabase:  # no tables yet: the plan makes them, as without a target
+            spec_data = None
+    if spec_data is None:
         spec_data = _standalone(tables, locale, source)
     spec_data["name"] = data.get("name") or name or spec_data.get("name") or "plan"
     spec_data["locale"] = locale

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from seed_assets.errors import SpecError
+from seed_assets.spec import dependencies
 from seed_assets.spec.cycles import Component, analyse
 from seed_assets.spec.memo import per_spec
 from seed_assets.spec.models import (
@@ -387,10 +388,15 @@ def _check_counts(name: str, table: TableSpec) -> None:
 
 def _check_column(spec: Spec, name: str, table: TableSpec, column_name: str, column: ColumnSpec):
     fk = table.fk_for_column(column_name)
-    if column.source is None and fk is None and column.type not in SELF_FILLING_TYPES:
+    if (
+        column.source is None
+        and fk is None
+        and column.copy_of is None
+        and column.type not in SELF_FILLING_TYPES
+    ):
         raise SpecError(
             "no value source: give one of faker, choice, distribution, sequence, constant, "
-            "between, after or rate, or make it part of a foreign key",
+            "between, after, before, rate, expr or copy_of, or make it part of a foreign key",
             table=name,
             column=column_name,
         )
@@ -402,6 +408,7 @@ def _check_column(spec: Spec, name: str, table: TableSpec, column_name: str, col
         )
     if column.after is not None:
         _check_after(spec, name, table, column_name, column.after)
+    dependencies.check_column(spec, name, column_name, column)
 
 
 def resolve_after(spec: Spec, table_name: str, after: str) -> tuple[ForeignKeySpec | None, str]:

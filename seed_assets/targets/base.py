@@ -12,10 +12,8 @@ constraint, column and value it broke.
 
 from __future__ import annotations
 
-import queue
 import re
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 import pandas as pd
@@ -36,32 +34,18 @@ from seed_assets.targets.load_report import (
     KEPT_ERRORS,
     LoadCancelled,
     LoadError,
+    NotApproved,
     RowError,
     WriteResult,
+    cell_value,
 )
+from seed_assets.targets.prefetch import prefetch
+from seed_assets.targets.urls import DRIVERS, dialect_class, mask_url
 
 IfExists = Literal["fail", "replace", "append"]
 OnError = Literal["fail", "continue"]
 IF_EXISTS = ("fail", "replace", "append")
 ON_ERROR = ("fail", "continue")
-
-DRIVERS = {
-    "sqlite": "sqlite:///path/to/file.sqlite",
-    "postgresql": "postgresql+psycopg://user:password@host:5432/database",
-    "mysql": "mysql+pymysql://user:password@host:3306/database",
-}
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password hidden, for logs, metadata and reports."""
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return "<unparseable URL>"
-
-
-class NotApproved(Exception):
-    """Raised inside the transaction when `approve()` says no: rolls the table back."""
 
 
 class Target:
@@ -75,13 +59,19 @@ class Target:
         self.engine = self._create_engine(url)
 
     @staticmethod
-    def for_url(url: str) -> Target:
+    def for_url(url: str, *, for_writing: bool = True) -> Target:
         """The writer for a SQLAlchemy URL (its driver named and installed), or for a
-        ``parquet:///dir`` directory (``targets/parquet.py``, same interface)."""
+        ``parquet:///dir`` directory (``targets/parquet.py``, same interface). Checked usable
+        before anything is written (``targets/connect.py``): a server answers, a file or
+        folder can be written."""
+        from seed_assets.targets import connect
         from seed_assets.targets.parquet import ParquetTarget, is_parquet_url
 
         if is_parquet_url(url):
-            return ParquetTarget(url)
+            target = ParquetTarget(url)
+            if for_writing:
+                connect.check_parquet_dir(target.root)
+            return target
         try:
             parsed = sa.make_url(url)
         except sa.exc.ArgumentError as exc:
@@ -94,17 +84,20 @@ class Target:
                 f"target {mask_url(url)}: {backend} is not a supported target; use one of "
                 + ", ".join(DRIVERS.values())
             )
-        from seed_assets.targets.dialects import TARGETS
-
         check_driver(url)  # names what to install, or the installed driver to name instead
+        if backend == "sqlite" and for_writing:
+            connect.check_sqlite_file(parsed.database)  # before the file or its folder is made
         try:
-            return TARGETS[backend](url)
+            target = dialect_class(backend)(url)
         except (ImportError, sa.exc.NoSuchModuleError) as exc:
             driver = parsed.get_driver_name()
             raise TargetError(
                 f"target {mask_url(url)}: the driver '{driver}' is not installed or not known "
                 f"to SQLAlchemy ({exc}). Name an installed driver, e.g. {DRIVERS[backend]}"
             ) from None
+        if backend != "sqlite":
+            connect.check_connection(target.engine)
+        return target
 
     def _create_engine(self, url: str) -> sa.Engine:
         return sa.create_engine(url)
@@ -161,7 +154,7 @@ class Target:
                 created = self._prepare(conn, spec, name, sa_table, if_exists)
                 bulk = self._start_bulk(conn, sa_table, created)
                 position = 0
-                for frame, encoded in self._prefetch(self._batches(frames, table, name)):
+                for frame, encoded in prefetch(self._batches(frames, table, name)):
                     if cancel is not None and cancel.requested:
                         raise LoadCancelled(name)
                     self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
@@ -240,7 +233,7 @@ class Target:
                         sa.delete(sa_table).where(column.between(key_range.low, key_range.high))
                     )
                 position = 0
-                for frame, encoded in self._prefetch(self._batches(frames, table, name)):
+                for frame, encoded in prefetch(self._batches(frames, table, name)):
                     if cancel is not None and cancel.requested:
                         raise LoadCancelled(name)
                     self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
@@ -414,49 +407,6 @@ class Target:
                 part = frame.iloc[start : start + self.batch_rows]
                 yield part, self._encode(part, table, name)
 
-    def _prefetch(self, batches: Iterator, depth: int = 2) -> Iterator:
-        """Run `batches` (generation + encoding) in a thread, `depth` batches ahead of the load.
-
-        NumPy, Arrow and the drivers release the GIL, so generating the next batch overlaps the
-        database loading this one.
-        """
-        done = object()
-        slots: queue.Queue = queue.Queue(maxsize=depth)
-        stop = threading.Event()
-
-        def produce() -> None:
-            try:
-                for item in batches:
-                    while not stop.is_set():
-                        try:
-                            slots.put(item, timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
-                        return
-                slots.put(done)
-            except BaseException as exc:  # handed to the consumer, raised there
-                slots.put(exc)
-
-        worker = threading.Thread(target=produce, name="seed-assets-encode", daemon=True)
-        worker.start()
-        try:
-            while True:
-                item = slots.get()
-                if item is done:
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            stop.set()
-            while worker.is_alive():  # unblock a producer waiting on a full queue
-                try:
-                    slots.get_nowait()
-                except queue.Empty:
-                    worker.join(0.05)
-
     def _encode(self, frame: pd.DataFrame, table: TableSpec, name: str):
         """A batch in the form `_send` takes: DB-API row tuples by default."""
         return row_tuples(frame, table)
@@ -530,7 +480,7 @@ class Target:
     ) -> RowError:
         message = self._error_message(exc)
         constraint, column = self._locate(conn, sa_table, frame, message)
-        return RowError(sa_table.name, row, constraint, column, _cell(frame, column), message)
+        return RowError(sa_table.name, row, constraint, column, cell_value(frame, column), message)
 
     def _error_message(self, exc: BaseException) -> str:
         orig = getattr(exc, "orig", exc)
@@ -607,20 +557,3 @@ class Target:
     def status(self) -> dict[str, sa.Row]:
         with self.engine.connect() as conn:
             return registry.entries(conn)
-
-
-def _cell(frame: pd.DataFrame, column: str | None):
-    """The refused row's value in `column`, for its RowError (NaN as None)."""
-    value = frame.iloc[0][column] if column in frame.columns else None
-    if isinstance(value, float) and value != value:
-        return None
-    return _plain(value)
-
-
-def _plain(value):
-    """A cell as a plain Python value for reports (NumPy scalars and Timestamps converted)."""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    return value

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import sqlalchemy as sa
@@ -22,16 +21,14 @@ from seed_assets.spec.graph import (
     component_of,
     deferred_of,
     linked_fks,
+    links_name,
     replaced_with,
 )
 from seed_assets.spec.models import ForeignKeySpec, Spec
 from seed_assets.targets import registry
 from seed_assets.targets.cancel import CancelToken
 from seed_assets.targets.ddl import build_metadata, column_type
-from seed_assets.targets.load_report import LoadCancelled, LoadError, WriteResult
-
-if TYPE_CHECKING:
-    from seed_assets.targets.base import Target
+from seed_assets.targets.load_report import LoadCancelled, LoadError, NotApproved, WriteResult
 
 ORPHAN_SAMPLES = 5
 
@@ -108,7 +105,7 @@ def _checks_off(conn: sa.Connection) -> Iterator[None]:
 # -- replacing rows that others reference ----------------------------------------------------------
 
 
-def clear_for(target: Target, conn: sa.Connection, spec: Spec, name: str) -> None:
+def clear_for(target, conn: sa.Connection, spec: Spec, name: str) -> None:
     """Before `name`'s rows are replaced: NULL the deferred FKs that point into rows about to
     go, then empty the tables whose rows would be orphans (deepest first), saying so."""
     replacement = replaced_with(spec, name)
@@ -284,13 +281,24 @@ def orphans(conn: sa.Connection, name: str, fk: ForeignKeySpec) -> tuple[int, li
 
 
 def update_links(
-    target: Target, spec: Spec, name: str, links: pd.DataFrame, *, seed: int, scale: float
-) -> int:
-    """Write `name`'s deferred FK columns from `links` (its key and those columns, key order)
-    in one transaction: via a temporary table and one UPDATE joined on the key. Marks the
-    table complete; returns the rows updated."""
+    target,
+    spec: Spec,
+    name: str,
+    links: Iterable[pd.DataFrame],
+    *,
+    rows: int,
+    seed: int,
+    scale: float,
+    approve: Callable[[], bool] | None = None,
+) -> WriteResult:
+    """Write `name`'s deferred FK columns from `links` (frames of its key and those columns,
+    key order; `rows` in all) in one transaction: loaded into a temporary table frame by frame,
+    then one UPDATE joined on the key. `approve()`, asked after the UPDATE, returning False
+    rolls it back. Marks the table complete; the result counts the rows updated."""
     if not hasattr(target, "engine"):  # a file target (Parquet) rewrites the file itself
-        return target.update_links(spec, name, links, seed=seed, scale=scale)
+        return target.update_links(
+            spec, name, links, rows=rows, seed=seed, scale=scale, approve=approve
+        )
     table = spec.tables[name]
     fks = linked_fks(spec, name)
     if not fks:
@@ -302,20 +310,28 @@ def update_links(
     if not target.transactional_ddl:  # MySQL: ALTER TABLE commits by itself, so it comes first
         with target.engine.begin() as conn:
             _ensure_foreign_keys(conn, metadata, name, fks)
-    with target.engine.begin() as conn:
-        entry = registry.entry(conn, name)
-        held = target._count(conn, name) if sa.inspect(conn).has_table(name) else None
-        if entry is None or entry.status not in ("linking", "complete") or held != len(links):
-            state = "missing" if held is None else f"{held:,} rows"
-            raise TargetError(
-                f"table '{name}' in {target.display_url} is not ready for its links ({state}, "
-                f"status {entry.status if entry else 'unknown'}; the links are for "
-                f"{len(links):,} rows): materialise {name} first"
-            )
-        _ensure_foreign_keys(conn, metadata, name, fks)
-        updated = _update_from_temporary(conn, target, spec, name, key, columns, links)
-        registry.record(conn, name, status="complete", seed=seed, scale=scale)
-    return updated
+    result = WriteResult(links_name(name))
+    try:
+        with target.engine.begin() as conn:
+            entry = registry.entry(conn, name)
+            held = target._count(conn, name) if sa.inspect(conn).has_table(name) else None
+            if entry is None or entry.status not in ("linking", "complete") or held != rows:
+                state = "missing" if held is None else f"{held:,} rows"
+                raise TargetError(
+                    f"table '{name}' in {target.display_url} is not ready for its links "
+                    f"({state}, status {entry.status if entry else 'unknown'}; the links are "
+                    f"for {rows:,} rows): materialise {name} first"
+                )
+            _ensure_foreign_keys(conn, metadata, name, fks)
+            result.rows = _update_from_temporary(conn, target, spec, name, key, columns, links)
+            if approve is not None and not approve():
+                raise NotApproved
+            registry.record(conn, name, status="complete", seed=seed, scale=scale)
+    except NotApproved:
+        result.rows = 0
+        return result
+    result.committed = True
+    return result
 
 
 def _ensure_foreign_keys(
@@ -336,12 +352,12 @@ def _ensure_foreign_keys(
 
 def _update_from_temporary(
     conn: sa.Connection,
-    target: Target,
+    target,
     spec: Spec,
     name: str,
     key: list[str],
     columns: list[str],
-    links: pd.DataFrame,
+    links: Iterable[pd.DataFrame],
     batch_rows: int = 20_000,
 ) -> int:
     table = spec.tables[name]
@@ -363,10 +379,11 @@ def _update_from_temporary(
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {q(temp)}")
     sa_temp.create(conn)
     try:
-        frame = links[[*key, *columns]]
-        for start in range(0, len(frame), batch_rows):  # the target's bulk path (COPY on PG)
-            part = frame.iloc[start : start + batch_rows]
-            target._send(conn, sa_temp, part, target._encode(part, table, temp))
+        for links_frame in links:
+            frame = links_frame[[*key, *columns]]
+            for start in range(0, len(frame), batch_rows):  # the bulk path (COPY on PG)
+                part = frame.iloc[start : start + batch_rows]
+                target._send(conn, sa_temp, part, target._encode(part, table, temp))
         if conn.dialect.name == "postgresql":  # temporary tables get no automatic statistics
             conn.exec_driver_sql(f"ANALYZE {q(temp)}")
         t, s = q(name), q(temp)
@@ -391,7 +408,7 @@ def _update_from_temporary(
 
 
 def write_component(
-    target: Target,
+    target,
     spec: Spec,
     frames: Mapping[str, Iterable[pd.DataFrame]],
     *,
@@ -401,10 +418,13 @@ def write_component(
     if_exists: str = "fail",
     on_error: str = "fail",
     cancel: CancelToken | None = None,
+    approve: Callable[[], bool] | None = None,
 ) -> dict[str, WriteResult]:
     """Write every table of a NOT NULL cycle in ONE transaction, FK checks deferred to its end
     (see ``deferred_checks``): the same preparation, batches and refused-row reports as
-    ``Target.write_table``, for all of them at once. Returns each table's result."""
+    ``Target.write_table``, for all of them at once. `approve()`, asked after the last row of
+    the last table, returning False rolls everything back (``committed`` False). Returns each
+    table's result."""
     if not hasattr(target, "engine"):  # a file target (Parquet): no FK checks to defer
         return target.write_component(
             spec,
@@ -415,6 +435,7 @@ def write_component(
             if_exists=if_exists,
             on_error=on_error,
             cancel=cancel,
+            approve=approve,
         )
     names = list(frames)
     metadata = build_metadata(spec)
@@ -424,48 +445,59 @@ def write_component(
         with target.engine.begin() as conn, deferred_checks(conn, spec, names, check=False):
             for name in names:
                 target._create_or_reshape(conn, spec, name, metadata.tables[name], if_exists)
-    with target.engine.begin() as conn:
-        with deferred_checks(conn, spec, names):
-            created = {
-                name: target._prepare(conn, spec, name, metadata.tables[name], if_exists)
-                for name in names
-            }
-            settle(conn)  # the rows they held are gone; bulk mode alters the tables next
-            bulk = {
-                name: target._start_bulk(conn, metadata.tables[name], created[name])
-                for name in names
-            }
+    try:
+        with target.engine.begin() as conn:
+            with deferred_checks(conn, spec, names):
+                created = {
+                    name: target._prepare(conn, spec, name, metadata.tables[name], if_exists)
+                    for name in names
+                }
+                settle(conn)  # the rows they held are gone; bulk mode alters the tables next
+                bulk = {
+                    name: target._start_bulk(conn, metadata.tables[name], created[name])
+                    for name in names
+                }
+                for name in names:
+                    sa_table, table, result = (
+                        metadata.tables[name],
+                        spec.tables[name],
+                        results[name],
+                    )
+                    position = 0
+                    for frame, encoded in target._batches(frames[name], table, name):
+                        if cancel is not None and cancel.requested:
+                            raise LoadCancelled(name)
+                        target._load(
+                            conn, sa_table, table, frame, encoded, position, result, on_error
+                        )
+                        position += len(frame)
+                        if on_rows:
+                            on_rows(name, len(frame))
+                for name in names:  # every table is loaded: the FKs between them can be checked
+                    if bulk[name]:
+                        target._finish_bulk(
+                            conn, metadata.tables[name], spec.tables[name], results[name], on_error
+                        )
+                for name, result in results.items():
+                    if result.rejected_count and on_error == "fail":
+                        raise LoadError(
+                            name, target.display_url, result.rejected, result.rejected_count
+                        )
+                if approve is not None and not approve():
+                    raise NotApproved
             for name in names:
-                sa_table, table, result = metadata.tables[name], spec.tables[name], results[name]
-                position = 0
-                for frame, encoded in target._batches(frames[name], table, name):
-                    if cancel is not None and cancel.requested:
-                        raise LoadCancelled(name)
-                    target._load(conn, sa_table, table, frame, encoded, position, result, on_error)
-                    position += len(frame)
-                    if on_rows:
-                        on_rows(name, len(frame))
-            for name in names:  # every table is loaded: the FKs between them can be checked
-                if bulk[name]:
-                    target._finish_bulk(
-                        conn, metadata.tables[name], spec.tables[name], results[name], on_error
-                    )
-            for name, result in results.items():
-                if result.rejected_count and on_error == "fail":
-                    raise LoadError(
-                        name, target.display_url, result.rejected, result.rejected_count
-                    )
-        for name in names:
-            registry.record(
-                conn,
-                name,
-                spec_name=spec.name,
-                created_by_tool=created[name],
-                status="complete",
-                row_count=results[name].rows,
-                seed=seed,
-                scale=scale,
-            )
+                registry.record(
+                    conn,
+                    name,
+                    spec_name=spec.name,
+                    created_by_tool=created[name],
+                    status="complete",
+                    row_count=results[name].rows,
+                    seed=seed,
+                    scale=scale,
+                )
+    except NotApproved:
+        return results
     for result in results.values():
         result.committed = True
     return results

@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from seed_assets.engine.frames import canonical_frame
 from seed_assets.engine.table import sort_key
 from seed_assets.errors import TargetError
-from seed_assets.spec.graph import descendants, linked_fks
+from seed_assets.spec.graph import descendants, linked_fks, links_name
 from seed_assets.spec.models import INTEGER_TYPES, TEXT_TYPES, ColumnSpec, Spec
 from seed_assets.targets.load_report import LoadCancelled, WriteResult
 
@@ -262,11 +262,15 @@ class ParquetTarget:
     # -- FK cycles: no constraint to defer, so files are written, then rewritten -----------------
 
     def update_links(
-        self, spec: Spec, name: str, links: pd.DataFrame, *, seed: int, scale: float
-    ) -> int:
-        """Fill `name`'s deferred FK columns from `links` (its key and those columns, in key
-        order, as its file is): the file is rewritten and renamed into place, then marked
-        complete. Returns the rows updated."""
+        self, spec: Spec, name: str, links, *, rows: int, seed: int, scale: float, approve=None
+    ) -> WriteResult:
+        """Fill `name`'s deferred FK columns from `links` (frames of its key and those columns,
+        in key order, as its file is; `rows` in all): the file is rewritten and renamed into
+        place, then marked complete. Returns the rows updated."""
+        parts = list(links)
+        links = pd.concat(parts, ignore_index=True) if parts else None
+        if links is None or len(links) != rows:
+            raise ValueError(f"the links of {name} hold other than {rows:,} rows")
         entry = self._entries(spec.name).get(name)
         rows = self.count(spec, name) if self.files(spec, name) else None
         if entry is None or entry.status not in ("linking", "complete") or rows != len(links):
@@ -291,10 +295,12 @@ class ParquetTarget:
             for column in fk.columns:
                 frame[column] = links[column].to_numpy()
         result = WriteResult(name)
-        self._write_file(spec, name, [frame], self.table_path(spec, name), None, None, None, result)
+        final = self.table_path(spec, name)
+        if not self._write_file(spec, name, [frame], final, None, approve, None, result):
+            return WriteResult(links_name(name))
         with self._manifest(spec) as manifest:
             manifest["tables"][name] = _entry(spec, "complete", len(frame), seed, scale)
-        return len(frame)
+        return WriteResult(links_name(name), rows=len(frame), committed=True)
 
     def write_component(
         self,
@@ -307,10 +313,13 @@ class ParquetTarget:
         if_exists="fail",
         on_error="fail",
         cancel=None,
+        approve=None,
     ) -> dict[str, WriteResult]:
-        """A NOT NULL cycle's tables: every file written (no FK to defer), then all marked
-        complete together, so none is read as complete while another is missing."""
+        """A NOT NULL cycle's tables: every file written (no FK to defer). `approve()` is asked
+        before the last file is renamed into place; the files before it stay (a file target has
+        no transaction spanning files)."""
         results = {}
+        last = list(frames)[-1] if frames else None
         for name, parts in frames.items():
             hook = (lambda n: on_rows(name, n)) if on_rows else None  # noqa: B023 (used now)
             results[name] = self.write_table(
@@ -322,6 +331,7 @@ class ParquetTarget:
                 on_rows=hook,
                 if_exists=if_exists,
                 cancel=cancel,
+                approve=approve if name == last else None,
             )
         return results
 

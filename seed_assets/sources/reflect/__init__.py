@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from seed_assets.errors import TargetError
+from seed_assets.errors import MissingDatabase, TargetError
 from seed_assets.sources.reflect.catalog import read_table
 from seed_assets.sources.reflect.model import Reflection, Table
 from seed_assets.sources.reflect.planning import (
@@ -75,18 +75,27 @@ def trigger_filled(conn: sa.Connection) -> dict[str, str]:
 def reflect(url: str, *, name: str | None = None) -> Reflection:
     """Read every table of the database at `url` into a spec (plain data, validated)."""
     from seed_assets.targets.base import mask_url
+    from seed_assets.targets.connect import (
+        check_connection,
+        check_sqlite_exists,
+        describe_db_error,
+    )
+    from seed_assets.targets.drivers import check_driver
 
     try:
         engine = sa.create_engine(url)
     except (sa.exc.ArgumentError, ImportError) as exc:
         raise TargetError(f"cannot open {mask_url(url)}: {exc}") from None
+    check_driver(url)
+    check_sqlite_exists(url)
+    check_connection(engine)
     try:
         with engine.connect() as conn:
             inspector = sa.inspect(conn)
             dialect = conn.dialect
             names = [t for t in inspector.get_table_names() if t not in IGNORED_TABLES]
             if not names:
-                raise TargetError(f"{mask_url(url)} has no tables to reflect")
+                raise MissingDatabase(f"{mask_url(url)} has no tables to reflect")
             notes: list[str] = []
             for child, parent in sorted(children_of_parents(conn).items()):
                 if child in names and parent in names:  # its rows are the parent's rows
@@ -107,7 +116,9 @@ def reflect(url: str, *, name: str | None = None) -> Reflection:
                     )
             tables = {t: read_table(inspector, dialect, t, notes) for t in sorted(names)}
     except sa.exc.SQLAlchemyError as exc:
-        raise TargetError(f"cannot read {mask_url(url)}: {exc.__class__.__name__}: {exc}") from None
+        raise describe_db_error(exc, url) or TargetError(
+            f"cannot read {mask_url(url)}: {exc.__class__.__name__}: {exc}"
+        ) from None
     finally:
         engine.dispose()
     chosen = name or spec_name(sa.make_url(url).database or "reflected")

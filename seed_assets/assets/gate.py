@@ -1,0 +1,166 @@
+"""The gate every table asset passes: parents complete, rows checked before commit.
+
+Rows stream to the writer through the checks' accumulators (``CheckedStream``); the checks
+conclude inside the transaction (``gated_write``), so a failing blocking check rolls it back and
+the step fails (``gate_failure``) without a materialisation.
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import pandas as pd
+from dagster import Failure, MetadataValue
+
+from seed_assets.engine.regenerated import RegeneratedParents
+from seed_assets.engine.table import RowFilter
+from seed_assets.spec.graph import ancestors, component_of, links_name, parents
+from seed_assets.spec.models import Spec
+from seed_assets.validation.results import CheckResult
+
+FrameHook = Callable[[str, pd.DataFrame], pd.DataFrame]
+
+
+def gate_failure(what: str, failed, db, paths) -> Failure:
+    """The step's failure when blocking checks failed: nothing was written."""
+    lines = [line for r in failed for line in r.failures()]
+    return Failure(
+        f"{what} was not written: {len(failed)} blocking check(s) failed: "
+        f"{', '.join(r.name for r in failed)}. {db.display_url} keeps the rows it held "
+        "before; everything downstream is skipped.",
+        metadata={
+            "failed_checks": ", ".join(r.name for r in failed),
+            "failures": MetadataValue.md("\n".join(f"- {line}" for line in lines)),
+            "report": MetadataValue.path(str(paths.markdown)),
+            "report_html": MetadataValue.path(str(paths.html.resolve())),
+        },
+        allow_retries=False,
+    )
+
+
+def parent_source(
+    spec: Spec,
+    name: str,
+    db,
+    seed: int,
+    scale: float,
+    *,
+    row_filter: RowFilter | None = None,
+    tables: Iterable[str] | None = None,
+) -> RegeneratedParents:
+    """The parents' rows, regenerated slice by slice from the spec, once the target shows every
+    table above `name` (or each of `tables`) complete and made with this run's seed and scale
+    (so regenerating them gives exactly their committed rows). A table of `name`'s own FK
+    cycle may still wait for its links: its keys are final. `row_filter` judges the CHECKs only
+    the database understands, again for every parent chunk made (see ``RegeneratedParents``).
+
+    Regenerated, not read back: reading parent tables while this step's transaction loads (and,
+    on PostgreSQL, re-creates FKs pointing at them) would wait on its own locks, and it is
+    faster. The whole-table checks of a partitioned table do read what was committed.
+    """
+    status = db.status()
+    source = RegeneratedParents(spec, seed=seed, scale=scale, row_filter=row_filter)
+    # Waiting for its links, a table's keys and other columns are final, and regenerated rows
+    # never hold the links: only a direct parent outside `name`'s cycle must be complete.
+    inside = component_of(spec, name).tables if name in spec.tables else ()
+    direct = parents(spec, name) if name in spec.tables else ()
+    for ancestor in ancestors(spec, name) if tables is None else tables:
+        entry = status.get(ancestor)
+        ready = entry is not None and (
+            entry.status == "complete"
+            or (entry.status == "linking" and (ancestor in inside or ancestor not in direct))
+        )
+        if not ready:
+            step = (
+                links_name(ancestor)
+                if entry is not None and entry.status == "linking"
+                else ancestor
+            )
+            raise Failure(
+                f"{name} needs the rows of {ancestor}, which {db.display_url} does not hold "
+                f"complete; materialise {step} first"
+            )
+        if entry.seed != seed or entry.scale != scale:
+            raise Failure(
+                f"{name} is made from the rows of {ancestor}, which {db.display_url} holds for "
+                f"seed {entry.seed}, scale {entry.scale:g}; this run uses seed {seed}, scale "
+                f"{scale:g}. Materialise {ancestor} with this run's seed and scale first"
+            )
+        expected = source.row_count(ancestor)
+        if entry.row_count != expected:
+            raise Failure(
+                f"{ancestor} in {db.display_url} holds {entry.row_count:,} rows, but seed {seed} "
+                f"and scale {scale:g} make {expected:,} (rows appended, or changed by hand?); "
+                f"materialise {ancestor} again"
+            )
+    return source
+
+
+class CheckedStream:
+    """Frames on their way to the writer, each first through the test hook and the checks'
+    accumulators. ``drain()`` feeds the checks whatever the writer did not take (it stopped on a
+    database error), so the checks always see every row."""
+
+    def __init__(self, frames: Iterator[pd.DataFrame], checker, name, hook) -> None:
+        self.frames = frames
+        self.checker = checker
+        self.name = name
+        self.hook = hook
+
+    def _next_frames(self) -> Iterator[pd.DataFrame]:
+        for frame in self.frames:
+            if self.hook is not None:
+                frame = self.hook(self.name, frame)
+            self.checker.add(frame)
+            yield frame
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        self._iterator = self._next_frames()
+        return self._iterator
+
+    def drain(self) -> None:
+        for _ in getattr(self, "_iterator", None) or self._next_frames():
+            pass
+
+
+def gated_write(write: Callable, stream: CheckedStream) -> tuple[int, list[CheckResult], bool]:
+    """``gated_writes`` for one table: rows written, its results, and whether committed."""
+    result, results, committed = gated_writes(write, [stream])
+    return (result.rows if committed else 0), results[stream.name], committed
+
+
+def gated_writes(
+    write: Callable, streams: list[CheckedStream]
+) -> tuple[Any, dict[str, list[CheckResult]], bool]:
+    """Write with the checks of every stream concluding inside the transaction, before commit
+    (`approve`): one table, or the tables of a NOT NULL cycle written together.
+
+    Returns what `write` returned (None when it raised and the checks failed), each stream's
+    results, and whether they were committed. A writer that is told no rolls back; however it
+    signals that (an exception, or a return), nothing was kept. When the database refuses a row
+    first (an orphan against its FK constraint, a repeated key), the checks still see every row
+    and say why; a database error no check explains is raised.
+    """
+    outcome: dict = {}
+
+    def approve() -> bool:
+        for stream in streams:
+            stream.drain()
+        outcome["results"] = {s.name: s.checker.conclude() for s in streams}
+        outcome["approved"] = all(r.passed for rs in outcome["results"].values() for r in rs)
+        return outcome["approved"]
+
+    try:
+        result = write(approve)
+    except Exception:
+        if "results" not in outcome:  # the database stopped the write: check every row anyway
+            approve()
+        if outcome["approved"] is False:
+            return None, outcome["results"], False
+        raise
+    if "results" not in outcome:  # the writer never asked: check now, and say so if it kept rows
+        approve()
+        if not outcome["approved"]:
+            raise Failure("the writer committed rows without asking the checks; report this")
+    written = result.values() if isinstance(result, dict) else [result]
+    committed = outcome["approved"] and all(r.committed for r in written)
+    return result, outcome["results"], committed
