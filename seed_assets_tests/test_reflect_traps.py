@@ -85,3 +85,58 @@ def test_postgres_regex_checks_give_matching_values(pg_url, tmp_path):
         ).one()
     engine.dispose()
     assert count == 20 and bad == 0 and wrong_total == 0  # a lookup table: every row kept
+
+
+def test_a_via_through_another_via_copies_the_first_parent():
+    """payments.customer_id via card_id, whose customer_id is itself a via of account_id."""
+    import pandas as pd
+
+    from seed_assets.engine.run import iter_plan
+    from seed_assets.spec.loader import spec_from_dict
+
+    key = {"type": "integer", "sequence": True}
+    ref = {"type": "integer"}
+
+    def fks(parent: str, middle_fk: str | None = None) -> list:
+        out = [{"columns": parent, "references": f"{parent[:-3]}s({parent})"}]
+        out[0]["cardinality"] = "poisson(2, min=1)"
+        if middle_fk:
+            out.append(
+                {"columns": "customer_id", "references": "customers(customer_id)", "via": parent}
+            )
+        return out
+
+    data = {
+        "name": "chain",
+        "seed": 1,
+        "tables": {
+            "customers": {
+                "rows": 30,
+                "primary_key": "customer_id",
+                "columns": {"customer_id": key},
+            },
+            "accounts": {
+                "primary_key": "account_id",
+                "columns": {"account_id": key, "customer_id": ref},
+                "foreign_keys": fks("customer_id"),
+            },
+            "cards": {
+                "primary_key": "card_id",
+                "columns": {"card_id": key, "account_id": ref, "customer_id": ref},
+                "foreign_keys": fks("account_id", "via"),
+            },
+            "payments": {
+                "primary_key": "payment_id",
+                "columns": {"payment_id": key, "card_id": ref, "customer_id": ref},
+                "foreign_keys": fks("card_id", "via"),
+            },
+        },
+    }
+    frames = {
+        step.name: pd.concat(list(step.chunks)) for step in iter_plan(spec_from_dict(data), seed=1)
+    }
+    cards = frames["cards"].merge(frames["accounts"], on="account_id", suffixes=("", "_a"))
+    payments = frames["payments"].merge(frames["cards"], on="card_id", suffixes=("", "_c"))
+    assert len(payments) == len(frames["payments"]) > 30
+    assert (cards.customer_id == cards.customer_id_a).all()
+    assert (payments.customer_id == payments.customer_id_c).all()
