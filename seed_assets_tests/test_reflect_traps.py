@@ -140,3 +140,34 @@ def test_a_via_through_another_via_copies_the_first_parent():
     assert len(payments) == len(frames["payments"]) > 30
     assert (cards.customer_id == cards.customer_id_a).all()
     assert (payments.customer_id == payments.customer_id_c).all()
+
+
+def test_postgres_partitioned_table_is_one_table_within_bounds(pg_url, tmp_path):
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE customers (customer_id integer PRIMARY KEY, name text NOT NULL); "
+            "CREATE TABLE payments (payment_id integer NOT NULL, customer_id integer NOT NULL "
+            "REFERENCES customers, amount numeric(8,2) NOT NULL, paid_on date NOT NULL, "
+            "PRIMARY KEY (payment_id, paid_on)) PARTITION BY RANGE (paid_on); "
+            "CREATE TABLE payments_2024_01 PARTITION OF payments "
+            "FOR VALUES FROM ('2024-01-01') TO ('2024-02-01'); "
+            "CREATE TABLE payments_2024_02 PARTITION OF payments "
+            "FOR VALUES FROM ('2024-02-01') TO ('2024-03-01')"
+        )
+    engine.dispose()
+    spec_path = tmp_path / "parts.yaml"
+    result = runner.invoke(app, ["reflect", pg_url, "--out", str(spec_path)])
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load(spec_path.read_text())
+    assert set(data["tables"]) == {"customers", "payments"}  # partitions fold into the parent
+    result = runner.invoke(app, ["generate", str(spec_path), "--target", pg_url])
+    assert result.exit_code == 0, result.output
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as conn:
+        jan, feb, total = conn.exec_driver_sql(
+            "SELECT (SELECT COUNT(*) FROM payments_2024_01), "
+            "(SELECT COUNT(*) FROM payments_2024_02), (SELECT COUNT(*) FROM payments)"
+        ).one()
+    engine.dispose()
+    assert total > 0 and jan > 0 and feb > 0 and jan + feb == total

@@ -17,6 +17,11 @@ import sqlalchemy as sa
 from seed_assets.errors import MissingDatabase, TargetError
 from seed_assets.sources.reflect.catalog import read_table
 from seed_assets.sources.reflect.model import Reflection, Table
+from seed_assets.sources.reflect.partitions import (
+    bounded_source,
+    children_of_parents,
+    partition_bounds,
+)
 from seed_assets.sources.reflect.planning import (
     IGNORED_TABLES,
     TablePlan,
@@ -28,19 +33,6 @@ from seed_assets.sources.reflect.planning import (
 from seed_assets.sources.reflect.writing import table_data, validate
 
 __all__ = ["Reflection", "Table", "reflect"]
-
-
-def children_of_parents(conn: sa.Connection) -> dict[str, str]:
-    """PostgreSQL: partitions and inheritance children of the current schema -> parent. They
-    are one logical table with the parent (SQLAlchemy lists them as tables of their own)."""
-    if conn.dialect.name != "postgresql":
-        return {}
-    rows = conn.exec_driver_sql(
-        "SELECT c.relname, p.relname FROM pg_inherits i "
-        "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
-    )
-    return dict(rows.all())
 
 
 _INSERT_INTO = re.compile(r"\bINSERT\s+(?:OR\s+\w+\s+)?INTO\s+[`\"\[]?(\w+)", re.I)
@@ -114,7 +106,14 @@ def reflect(url: str, *, name: str | None = None) -> Reflection:
                         f"{filled}: filled by a trigger on {source}; left to the trigger (not "
                         "generated)"
                     )
+            bounds = partition_bounds(conn)
             tables = {t: read_table(inspector, dialect, t, notes) for t in sorted(names)}
+            for parent, (column, kind, values) in bounds.items():
+                if parent in tables and column in tables[parent].columns:
+                    source = bounded_source(tables[parent], column, kind, values)
+                    if source is not None:  # rows must land in some partition
+                        tables[parent].columns[column]["_value"] = source
+                        tables[parent].columns[column]["_why"] = "partition key: within bounds"
     except sa.exc.SQLAlchemyError as exc:
         raise describe_db_error(exc, url) or TargetError(
             f"cannot read {mask_url(url)}: {exc.__class__.__name__}: {exc}"
