@@ -120,6 +120,9 @@ _STAGES = [
 ]
 
 
+_DEADLINE = 1  # required/due/commit dates: after the order, but nothing waits for them
+
+
 def _stage(name: str) -> int | None:
     """The lifecycle step a temporal column's name tells (TPC-H's `l_shipdate`: its table
     prefix set aside), or None."""
@@ -293,7 +296,11 @@ def _temporal(ctx: ColumnContext) -> Inferred:
             return Inferred(_after(ctx.name, other), f"{why}: after {other}")
     stage = _stage(ctx.name)
     if stage:  # a step of a lifecycle: after the latest earlier step the row has
-        before = [(s, c) for c in temporal_siblings if (s := _stage(c)) is not None and s < stage]
+        before = [
+            (s, c)
+            for c in temporal_siblings
+            if (s := _stage(c)) is not None and s < stage and s != _DEADLINE
+        ]
         if before:
             other = max(before, key=lambda item: item[0])[1]
             return Inferred(_after(ctx.name, other), f"{ctx.name} follows {other} (column names)")
