@@ -508,11 +508,12 @@ def _narrow(ctx: ColumnContext, low: float, high: float) -> tuple[float, float, 
 
 def _type_bounds(ctx: ColumnContext) -> tuple[float | None, float | None]:
     bounds = INTEGER_BOUNDS.get((ctx.type, ctx.unsigned))
-    if bounds is not None:
-        return bounds
+    if bounds is not None:  # a float near 2**63 rounds past the type's end: stay inside
+        return max(bounds[0], -(10**15)), min(bounds[1], 10**15)
     if ctx.type == "decimal" and ctx.precision is not None:
         scale = ctx.scale or 0
-        top = 10.0 ** (ctx.precision - scale) - 10.0**-scale
+        # beyond 15 digits a float rounds up to the excluded 10**digits: stay well inside
+        top = min(10.0 ** (ctx.precision - scale) - 10.0**-scale, 1e15)
         return -top, top
     return None, None
 
