@@ -186,6 +186,15 @@ ON_ERROR_OPTION = typer.Option(
 )
 
 
+REPORT_DIR_OPTION = typer.Option(
+    None,
+    "--report-dir",
+    help="Where a server database's report goes (<database>.<spec>.report.json/.md/.html). "
+    "Default: $SEED_ASSETS_REPORT_DIR, else data/. SQLite and Parquet reports stay beside "
+    "the data.",
+)
+
+
 def write_or_print(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from seed_assets.cli.app import (
     IF_EXISTS_OPTION,
     MAX_ROWS_OPTION,
     ON_ERROR_OPTION,
+    REPORT_DIR_OPTION,
     SCALE_OPTION,
     SEED_OPTION,
     SPEC_ARG,
@@ -42,6 +44,14 @@ def generate(
     max_rows: int = MAX_ROWS_OPTION,
     if_exists: str = IF_EXISTS_OPTION,
     on_error: str = ON_ERROR_OPTION,
+    wait: float = typer.Option(
+        0.0,
+        "--wait",
+        min=0.0,
+        help="If another run is writing the target, wait up to this many seconds for it, "
+        "then exit 2 naming it.",
+    ),
+    report_dir: Path = REPORT_DIR_OPTION,
     check: bool = typer.Option(
         False,
         "--validate",
@@ -64,13 +74,19 @@ def generate(
     from seed_assets.reports.report import forget_tables, report_paths
     from seed_assets.resources.target import default_url
     from seed_assets.sources.files import load_spec
+    from seed_assets.targets import ownership
     from seed_assets.targets.base import IF_EXISTS, ON_ERROR, Target
     from seed_assets.targets.cancel import CancelToken, first_interrupt_cancels
     from seed_assets.targets.check_filter import check_filter
     from seed_assets.targets.connect import new_paths, remove_new_paths
+    from seed_assets.targets.fit import refuse_unfit
     from seed_assets.targets.fits import check_target_fits
+    from seed_assets.targets.literal import DIALECTS
     from seed_assets.targets.load_report import LoadCancelled, summarise
+    from seed_assets.targets.lock import target_lock
+    from seed_assets.targets.rejects import RejectFile, rejects_path
 
+    held = contextlib.ExitStack()  # the target's write lock, once taken
     try:
         if if_exists not in IF_EXISTS or on_error not in ON_ERROR:
             raise SeedAssetsError(
@@ -80,15 +96,19 @@ def generate(
         run_seed = run_settings(spec, seed, scale, max_rows)
         url = target or default_url(spec)
         check_target_fits(spec, url, scale)
-        reports = report_paths(url)
+        paths = report_paths(url, spec.name, report_dir)
         fresh = new_paths(url) + [
-            p
-            for p in (reports.json, reports.markdown, reports.html, reports.lock)
-            if not p.exists()
+            p for p in (paths.json, paths.markdown, paths.html, paths.lock) if not p.exists()
         ]
         db = Target.for_url(url)
+        # Values and DDL the database cannot take are refused before anything is written.
+        if getattr(db, "dialect", None) in (*DIALECTS, "mariadb"):
+            refuse_unfit(spec, db.dialect)
+        held.enter_context(target_lock(db, spec.name, wait=wait))  # one writer per target
+        ownership.preflight(db, spec, list(spec.tables), if_exists)  # nobody else's rows go
         row_filter = check_filter(spec, url)  # CHECKs only the database can judge
     except SeedAssetsError as exc:
+        held.close()
         raise fail(exc) from None
     summary: list[tuple[str, int, float]] = []
     rejected: list = []
@@ -96,7 +116,8 @@ def generate(
     console.print(
         f"Generating [bold]{spec.name}[/] into {db.display_url} (seed {run_seed}, scale {scale:g})"
     )
-    paths = report_paths(url)
+    # Every refused row of a run that goes on past them, beside the report.
+    rejects = RejectFile(rejects_path(paths.json)) if on_error == "continue" else None
     token = CancelToken()
     warn = lambda text: errors.print(f"[yellow]{text}[/]")  # noqa: E731
     current: list[str] = []
@@ -106,7 +127,7 @@ def generate(
                 current[:] = [getattr(step, "name", None) or ", ".join(step.frames)]
                 step_start = time.perf_counter()
                 results = _write_step(
-                    db, spec, step, progress, run_seed, scale, if_exists, on_error, token
+                    db, spec, step, progress, run_seed, scale, if_exists, on_error, token, rejects
                 )
                 took = time.perf_counter() - step_start
                 summary += [(r.table, r.rows, took) for r in results]
@@ -128,7 +149,10 @@ def generate(
             remove_new_paths(fresh)
         raise fail(interrupted(exc, url, summary, current)) from None
     finally:
+        held.close()
         db.dispose()
+        if rejects is not None:
+            rejects.close()
         if row_filter is not None:
             row_filter.close()
     print_summary(summary, time.perf_counter() - started)
@@ -139,6 +163,10 @@ def generate(
             + summarise(result.rejected, result.rejected_count),
             highlight=False,
             soft_wrap=True,
+        )
+    if rejects is not None and rejects.count:
+        errors.print(
+            f"Every refused row: {rejects.path} (JSON lines)", highlight=False, soft_wrap=True
         )
     if check:
         report = validate_with_progress(spec, url, paths)
@@ -166,7 +194,9 @@ def interrupted(exc: Exception, url: str, summary: list, current: list[str]) -> 
     )
 
 
-def _write_step(db, spec, step, progress, seed, scale, if_exists, on_error, token) -> list:
+def _write_step(
+    db, spec, step, progress, seed, scale, if_exists, on_error, token, rejects=None
+) -> list:
     """Write one step of ``iter_plan``; the WriteResult of each table it wrote."""
     from seed_assets.engine.run import ComponentStep, LinksStep
     from seed_assets.targets import links
@@ -193,6 +223,7 @@ def _write_step(db, spec, step, progress, seed, scale, if_exists, on_error, toke
             if_exists=if_exists,
             on_error=on_error,
             cancel=token,
+            **({"rejects": rejects} if hasattr(db, "engine") else {}),
         )
         return list(results.values())
     task = progress.add_task(step.name, total=step.generator.total_rows)
@@ -206,5 +237,6 @@ def _write_step(db, spec, step, progress, seed, scale, if_exists, on_error, toke
         if_exists=if_exists,
         on_error=on_error,
         cancel=token,
+        **({"rejects": rejects} if hasattr(db, "engine") else {}),
     )
     return [result]

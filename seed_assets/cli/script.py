@@ -58,6 +58,7 @@ def sql(
     import io
 
     from seed_assets.sources.files import load_spec
+    from seed_assets.targets.fit import refuse_unfit
     from seed_assets.targets.fits import check_script_fits
     from seed_assets.targets.literal import check_dialect
     from seed_assets.targets.script import is_script, script_statements
@@ -67,6 +68,7 @@ def sql(
         dialect = check_dialect(dialect)
         run_seed = run_settings(spec, seed, scale, max_rows)
         check_script_fits(spec, dialect, scale, out)
+        refuse_unfit(spec, dialect)  # before a byte of the script is written
     except SeedAssetsError as exc:
         raise fail(exc) from None
     if out is not None and out.is_dir():

@@ -25,10 +25,16 @@ from seed_assets.spec.graph import (
     replaced_with,
 )
 from seed_assets.spec.models import ForeignKeySpec, Spec
-from seed_assets.targets import registry
+from seed_assets.targets import ownership, registry
 from seed_assets.targets.cancel import CancelToken
 from seed_assets.targets.ddl import build_metadata, column_type
-from seed_assets.targets.load_report import LoadCancelled, LoadError, NotApproved, WriteResult
+from seed_assets.targets.load_report import (
+    LoadCancelled,
+    LoadError,
+    NotApproved,
+    RowError,
+    WriteResult,
+)
 
 ORPHAN_SAMPLES = 5
 
@@ -86,7 +92,7 @@ def recreate_table(conn: sa.Connection, spec: Spec, name: str, metadata: sa.Meta
     metadata.create_all(conn, tables=[sa_table], checkfirst=False)
     if conn.dialect.name == "postgresql":
         for _other, fkc in existing:
-            conn.execute(sa.schema.AddConstraint(fkc))
+            conn.execute(sa.schema.AddConstraint(fkc, isolate_from_table=False))
 
 
 @contextlib.contextmanager
@@ -120,11 +126,10 @@ def clear_for(target, conn: sa.Connection, spec: Spec, name: str) -> None:
             registry.record(conn, owner, status="linking")
     deleted = [t for t in replacement.deleted if inspector.has_table(t)]
     for child in deleted:
-        owned = registry.entry(conn, child)
-        if (owned is None or owned.spec_name != spec.name) and target._count(conn, child):
+        if ownership.foreign_rows(conn, spec, child):
             raise TargetError(
                 f"replacing '{name}' would orphan the rows of '{child}', which this spec "
-                "did not write; refusing"
+                "did not write (all or some of them); refusing"
             )
     cleared = [t for t in deleted if (e := registry.entry(conn, t)) and e.spec_name == spec.name]
     together = any(component_of(spec, t).together for t in cleared)
@@ -347,7 +352,7 @@ def _ensure_foreign_keys(
         pair = (fkc.referred_table.name, tuple(fkc.column_keys))
         wanted = any((fk.references.table, tuple(fk.columns)) == pair for fk in fks)
         if wanted and pair not in have:
-            conn.execute(sa.schema.AddConstraint(fkc))
+            conn.execute(sa.schema.AddConstraint(fkc, isolate_from_table=False))
 
 
 def _update_from_temporary(
@@ -419,6 +424,7 @@ def write_component(
     on_error: str = "fail",
     cancel: CancelToken | None = None,
     approve: Callable[[], bool] | None = None,
+    rejects: Callable[[RowError], None] | None = None,
 ) -> dict[str, WriteResult]:
     """Write every table of a NOT NULL cycle in ONE transaction, FK checks deferred to its end
     (see ``deferred_checks``): the same preparation, batches and refused-row reports as
@@ -439,7 +445,7 @@ def write_component(
         )
     names = list(frames)
     metadata = build_metadata(spec)
-    results = {name: WriteResult(name) for name in names}
+    results = {name: WriteResult(name, sink=rejects) for name in names}
     target._ensure_registry()
     if not target.transactional_ddl:  # MySQL: DDL commits by itself, so it comes first
         with target.engine.begin() as conn, deferred_checks(conn, spec, names, check=False):
@@ -448,6 +454,7 @@ def write_component(
     try:
         with target.engine.begin() as conn:
             with deferred_checks(conn, spec, names):
+                kept = {name: ownership.kept_rows(conn, spec, name, if_exists) for name in names}
                 created = {
                     name: target._prepare(conn, spec, name, metadata.tables[name], if_exists)
                     for name in names
@@ -492,7 +499,7 @@ def write_component(
                     spec_name=spec.name,
                     created_by_tool=created[name],
                     status="complete",
-                    row_count=results[name].rows,
+                    row_count=kept[name] + results[name].rows,
                     seed=seed,
                     scale=scale,
                 )
