@@ -171,3 +171,27 @@ def test_postgres_partitioned_table_is_one_table_within_bounds(pg_url, tmp_path)
         ).one()
     engine.dispose()
     assert total > 0 and jan > 0 and feb > 0 and jan + feb == total
+
+
+def test_mysql_range_partitions_keep_values_below_the_last_bound(mysql_url, tmp_path):
+    engine = sa.create_engine(mysql_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE events (event_id integer NOT NULL, happened date NOT NULL, "
+            "PRIMARY KEY (event_id, happened)) PARTITION BY RANGE COLUMNS (happened) ("
+            "PARTITION p2022 VALUES LESS THAN ('2023-01-01'), "
+            "PARTITION p2023 VALUES LESS THAN ('2024-01-01'))"
+        )
+    engine.dispose()
+    spec_path = tmp_path / "events.yaml"
+    result = runner.invoke(app, ["reflect", mysql_url, "--out", str(spec_path)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["generate", str(spec_path), "--target", mysql_url])
+    assert result.exit_code == 0, result.output
+    engine = sa.create_engine(mysql_url)
+    with engine.connect() as conn:
+        total, late = conn.exec_driver_sql(
+            "SELECT COUNT(*), SUM(happened >= '2024-01-01') FROM events"
+        ).one()
+    engine.dispose()
+    assert total == 200 and not late

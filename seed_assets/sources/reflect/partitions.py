@@ -25,9 +25,13 @@ def children_of_parents(conn: sa.Connection) -> dict[str, str]:
 
 
 def partition_bounds(conn: sa.Connection) -> dict[str, tuple[str, str, list[str]]]:
-    """Declaratively partitioned tables -> (key column, RANGE or LIST, bound literals): for
-    RANGE the FROM and TO literals of every partition, for LIST their values. A table with a
-    default partition, or a key of several columns or an expression, is left out."""
+    """Partitioned tables -> (key column, RANGE, BELOW or LIST, bound literals). PostgreSQL:
+    RANGE with the FROM and TO literals of every partition, LIST with their values. MySQL:
+    BELOW with the LESS THAN literals (the first partition takes everything below), LIST with
+    the values. Left out: a default or MAXVALUE partition (any value fits), keys of several
+    columns or expressions."""
+    if conn.dialect.name in ("mysql", "mariadb"):
+        return _mysql_bounds(conn)
     if conn.dialect.name != "postgresql":
         return {}
     rows = conn.exec_driver_sql(
@@ -51,6 +55,28 @@ def partition_bounds(conn: sa.Connection) -> dict[str, tuple[str, str, list[str]
     return found
 
 
+def _mysql_bounds(conn: sa.Connection) -> dict[str, tuple[str, str, list[str]]]:
+    rows = conn.exec_driver_sql(
+        "SELECT table_name, partition_method, partition_expression, partition_description "
+        "FROM information_schema.partitions WHERE table_schema = DATABASE() "
+        "AND partition_name IS NOT NULL"
+    ).all()
+    found: dict[str, tuple[str, str, list[str]]] = {}
+    skipped: set[str] = set()
+    for table, method, expression, description in rows:
+        column = re.fullmatch(r"`?(\w+)`?", (expression or "").strip())
+        kind = {"RANGE COLUMNS": "BELOW", "RANGE": "BELOW", "LIST COLUMNS": "LIST", "LIST": "LIST"}
+        if column is None or method not in kind or "MAXVALUE" in (description or "").upper():
+            skipped.add(table)
+        if table in skipped:
+            found.pop(table, None)
+            continue
+        literals = re.findall(r"'((?:[^']|'')*)'|(-?\d+(?:\.\d+)?)", description or "")
+        entry = found.setdefault(table, (column.group(1), kind[method], []))
+        entry[2].extend(quoted.replace("''", "'") or number for quoted, number in literals)
+    return found
+
+
 def bounded_source(table: Table, column: str, kind: str, values: list[str]) -> dict | None:
     """Value fields keeping `column` inside the partitions' bounds (RANGE: from the lowest FROM
     to before the highest TO; LIST: one of the values), or None when the type is not one these
@@ -62,6 +88,14 @@ def bounded_source(table: Table, column: str, kind: str, values: list[str]) -> d
         return {"choice": sorted(set(values))}
     if not values:
         return None
+    if kind == "BELOW":  # below the highest LESS THAN: a few years (or values) under it
+        top = max(values)
+        if kind_of in TEMPORAL_TYPES:
+            return {"between": [_years_before(top, 5), _just_before(top)]}
+        if kind_of in INTEGER_TYPES:
+            high = int(float(top)) - 1
+            return {"distribution": f"uniform({high - 1000}, {high})"}
+        return None
     if kind_of in TEMPORAL_TYPES:
         low, high = min(values), max(values)
         return {"between": [low, _just_before(high)]}
@@ -69,6 +103,11 @@ def bounded_source(table: Table, column: str, kind: str, values: list[str]) -> d
         numbers = [int(float(v)) for v in values]
         return {"distribution": f"uniform({min(numbers)}, {max(numbers) - 1})"}
     return None
+
+
+def _years_before(literal: str, years: int) -> str:
+    text = literal.strip()[:10]
+    return f"{int(text[:4]) - years}{text[4:]}" if re.fullmatch(r"\d{4}-\d\d-\d\d", text) else text
 
 
 def _just_before(literal: str) -> str:
