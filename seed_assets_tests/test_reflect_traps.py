@@ -153,14 +153,20 @@ def test_postgres_partitioned_table_is_one_table_within_bounds(pg_url, tmp_path)
             "CREATE TABLE payments_2024_01 PARTITION OF payments "
             "FOR VALUES FROM ('2024-01-01') TO ('2024-02-01'); "
             "CREATE TABLE payments_2024_02 PARTITION OF payments "
-            "FOR VALUES FROM ('2024-02-01') TO ('2024-03-01')"
+            "FOR VALUES FROM ('2024-02-01') TO ('2024-03-01'); "
+            "CREATE TABLE refunds (refund_id integer NOT NULL, customer_id integer NOT NULL, "
+            "note text) ; "
+            "CREATE TABLE refunds_old (CHECK (refund_id < 1000000), FOREIGN KEY (customer_id) "
+            "REFERENCES customers) INHERITS (refunds)"
         )
     engine.dispose()
     spec_path = tmp_path / "parts.yaml"
     result = runner.invoke(app, ["reflect", pg_url, "--out", str(spec_path)])
     assert result.exit_code == 0, result.output
     data = yaml.safe_load(spec_path.read_text())
-    assert set(data["tables"]) == {"customers", "payments"}  # partitions fold into the parent
+    # partitions and inheritance children fold into the parent, with the child's FKs
+    assert set(data["tables"]) == {"customers", "payments", "refunds"}
+    assert data["tables"]["refunds"]["foreign_keys"][0]["references"] == "customers(customer_id)"
     result = runner.invoke(app, ["generate", str(spec_path), "--target", pg_url])
     assert result.exit_code == 0, result.output
     engine = sa.create_engine(pg_url)

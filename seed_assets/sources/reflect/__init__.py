@@ -89,8 +89,10 @@ def reflect(url: str, *, name: str | None = None) -> Reflection:
             if not names:
                 raise MissingDatabase(f"{mask_url(url)} has no tables to reflect")
             notes: list[str] = []
+            folded: dict[str, str] = {}
             for child, parent in sorted(children_of_parents(conn).items()):
-                if child in names and parent in names:  # its rows are the parent's rows
+                if child in names and parent in names:
+                    folded[child] = parent  # its rows are the parent's rows
                     names.remove(child)
                     notes.append(
                         f"{child}: a partition (or inheritance child) of {parent}; rows are "
@@ -108,6 +110,8 @@ def reflect(url: str, *, name: str | None = None) -> Reflection:
                     )
             bounds = partition_bounds(conn)
             tables = {t: read_table(inspector, dialect, t, notes) for t in sorted(names)}
+            for child, parent in folded.items():
+                _adopt_foreign_keys(tables[parent], inspector.get_foreign_keys(child), notes)
             for parent, (column, kind, values) in bounds.items():
                 if parent in tables and column in tables[parent].columns:
                     source = bounded_source(tables[parent], column, kind, values)
@@ -122,6 +126,29 @@ def reflect(url: str, *, name: str | None = None) -> Reflection:
         engine.dispose()
     chosen = name or spec_name(sa.make_url(url).database or "reflected")
     return build(chosen, tables, dialect.name, notes, mask_url(url))
+
+
+def _adopt_foreign_keys(parent: Table, child_fks: list[dict], notes: list[str]) -> None:
+    """FKs declared on a partition (or inheritance child) but not on its parent hold for the
+    parent's rows too: they become the parent's (each once)."""
+    have = {tuple(fk["columns"]) for fk in parent.foreign_keys}
+    for fk in child_fks:
+        columns = tuple(fk["constrained_columns"])
+        if columns in have or any(c not in parent.columns for c in columns):
+            continue
+        have.add(columns)
+        parent.foreign_keys.append(
+            {
+                "columns": list(columns),
+                "references": f"{fk['referred_table']}({', '.join(fk['referred_columns'])})",
+                "_table": fk["referred_table"],
+                "_columns": list(fk["referred_columns"]),
+            }
+        )
+        notes.append(
+            f"{parent.name}: foreign key ({', '.join(columns)}) -> {fk['referred_table']} "
+            "declared on a partition, moved to the parent"
+        )
 
 
 def build(
