@@ -41,12 +41,16 @@ def cast(column: ColumnSpec, array: np.ndarray) -> np.ndarray:
     array = np.asarray(array)
     if kind in INTEGER_TYPES:
         floats = np.asarray(values_as_float(array), dtype=np.float64)
+        if column.expr is not None and (column.min is not None or column.max is not None):
+            floats = np.clip(floats, column.min, column.max)
         missing = np.isnan(floats)
         ints = np.rint(np.where(missing, 0, floats)).astype(np.int64)
         ints = values.fit_numbers(column, ints)
         return with_nulls(ints, missing) if missing.any() else ints
     if kind in ("float", "decimal"):
         floats = np.asarray(values_as_float(array), dtype=np.float64)
+        if column.expr is not None and (column.min is not None or column.max is not None):
+            floats = np.clip(floats, column.min, column.max)
         digits = column.round if column.round is not None else column.scale
         if digits is not None:
             floats = np.round(floats, digits)
@@ -145,14 +149,14 @@ class DependentColumns:
         return self._nulls(name, column, chunk, resolver, out)
 
     def case_masks(self, column: ColumnSpec, resolver) -> list[tuple[str, np.ndarray]]:
-        """Per case of `when`: its key and the rows whose `on` value matches it."""
-        on = np.asarray(resolver(column.when.on))
-        fk, ref = resolve(self.spec, self.name, column.when.on)
+        """Per case of `when`: its key and the rows whose `column` value matches it."""
+        on = np.asarray(resolver(column.when.column))
+        fk, ref = resolve(self.spec, self.name, column.when.column)
         owner = self.spec.tables[fk.references.table if fk else self.name]
         kind = owner.columns[ref].type
         out = []
         for key in column.when.cases:
-            value = _typed_key(key, kind)
+            value = typed_key(key, kind)
             out.append((key, np.asarray(on == value, dtype=bool)))
         return out
 
@@ -223,7 +227,7 @@ class DependentColumns:
         return with_nulls(out, draws < fractions)
 
 
-def _typed_key(key: str, kind: str):
+def typed_key(key: str, kind: str):
     if kind in INTEGER_TYPES:
         return int(key)
     if kind in ("float", "decimal"):

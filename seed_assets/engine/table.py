@@ -18,8 +18,8 @@ import pandas as pd
 
 from seed_assets.engine import constraints, values, windows
 from seed_assets.engine.cardinality import draw_counts
-from seed_assets.engine.frames import DATE_UNIT, null_mask
 from seed_assets.engine.frames import as_series as _as_series
+from seed_assets.engine.frames import null_mask
 from seed_assets.engine.keys import within_parent_positions
 from seed_assets.engine.parents import (
     FrameParents,
@@ -634,15 +634,15 @@ class TableGenerator:
             lower = cols[ref]
         else:
             picked = parent_rows[fk.label]
-            unit = f"datetime64[{DATE_UNIT[column.type]}]"  # the child's resolution
             # A null FK (found by key, -1) has no parent date to be after; the driving FK's
-            # rows always have a parent.
+            # rows always have a parent. Kept at the parent's resolution: ``windows`` rounds
+            # it to the child's inward (a date after a timestamp is the next day).
             unmatched = None if fk is self.driving else picked < 0
             if unmatched is not None and unmatched.any():
-                lower = context.values(fk, ref, np.where(unmatched, 0, picked)).astype(unit)
+                lower = np.array(context.values(fk, ref, np.where(unmatched, 0, picked)))
                 lower[unmatched] = np.datetime64("NaT")
             else:
-                lower = context.values(fk, ref, picked).astype(unit, copy=False)
+                lower = context.values(fk, ref, picked)
         return lower
 
 

@@ -58,18 +58,30 @@ def window_values(
 ) -> np.ndarray:
     """Dates not before `lower` and not after `upper` (per row; either may be None or NaT)."""
     unit = DATE_UNIT[column.type]
-    kind = f"datetime64[{unit}]"
+    lower = None if lower is None else at_unit(lower, unit, up=True)
+    upper = None if upper is None else at_unit(upper, unit, up=False)
     if upper is None:
         values = after_values(column, lower, rng)
+    elif lower is None:
+        values = _before(column, upper, rng, unit)
     else:
-        upper = upper.astype(kind, copy=False)
-        if lower is None:
-            values = _before(column, upper, rng, unit)
-        else:
-            values = _between(column, lower.astype(kind, copy=False), upper, rng, unit)
+        values = _between(column, lower, upper, rng, unit)
     if column.hours is not None or column.weekdays is not None:
         values = _patterned(column, values, lower, upper, rng, unit)
     return values
+
+
+def at_unit(values: np.ndarray, unit: str, *, up: bool) -> np.ndarray:
+    """Dates at the column's resolution, rounded inward: a date after a timestamp is the next
+    day (up), a date before one is its own day (down)."""
+    values = np.asarray(values)
+    if values.dtype == np.dtype(f"datetime64[{unit}]"):
+        return values
+    coarse = values.astype(f"datetime64[{unit}]")
+    if up:
+        finer = coarse.astype(values.dtype) < values
+        coarse = coarse + finer.astype(np.int64).astype(f"timedelta64[{unit}]")
+    return coarse
 
 
 def _before(column: ColumnSpec, upper: np.ndarray, rng, unit: str) -> np.ndarray:

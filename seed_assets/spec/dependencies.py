@@ -1,6 +1,6 @@
-"""Which columns a column reads (`when.on`, `expr`, `logit`, `copy_of`, `before`), resolved to this
-row or a referenced row through a foreign key, checked at load, and the order a row's
-dependent columns are made in.
+"""Which columns a column reads (`when.column`, `expr`, `logit`, `copy_of`, `before`),
+resolved to this row or a referenced row through a foreign key, checked at load, and the order
+a row's dependent columns are made in.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ def reads(column: ColumnSpec) -> list[str]:
     """The names a column's relational fields read: `column` or `table.column`."""
     names: list[str] = []
     if column.when is not None:
-        names.append(column.when.on)
+        names.append(column.when.column)
     for text in (column.expr, column.logit):
         if text is not None:
             names.extend(parse(text).names)

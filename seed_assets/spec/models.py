@@ -175,8 +175,12 @@ class ColumnSpec(SpecModel):
         description="Decimal places a distribution is rounded to (default: the column's scale).",
         examples=[2],
     )
-    min: float | None = Field(None, description="Clip a distribution below.", examples=[0.01])
-    max: float | None = Field(None, description="Clip a distribution above.", examples=[50000])
+    min: float | None = Field(
+        None, description="Clip a distribution or an expr below.", examples=[0.01]
+    )
+    max: float | None = Field(
+        None, description="Clip a distribution or an expr above.", examples=[50000]
+    )
     sequence: SequenceSpec | None = Field(
         None,
         description="Consecutive numbers: `true`, a format such as `CUST{:06d}`, or a mapping "
@@ -246,9 +250,11 @@ class ColumnSpec(SpecModel):
     )
     when: WhenSpec | None = Field(
         None,
-        description="The source depends on another column: `{on: column, cases: {value: "
+        description="The source depends on another column: `{column: name, cases: {value: "
         "{choice|distribution|rate|null_fraction|min|max}}}`.",
-        examples=[{"on": "account_type", "cases": {"loan": {"distribution": "lognormal(11, 1)"}}}],
+        examples=[
+            {"column": "account_type", "cases": {"loan": {"distribution": "lognormal(11, 1)"}}}
+        ],
     )
     copy_of: CopySpec | None = Field(
         None,
@@ -360,8 +366,9 @@ class ColumnSpec(SpecModel):
             raise ValueError("`faker` names no provider")
         if self.params and source != "faker":
             raise ValueError("`params` go with a `faker` provider")
-        if (self.min is not None or self.max is not None) and source != "distribution":
-            raise ValueError("`min`/`max` clip a `distribution`")
+        clipped = self.min is not None or self.max is not None
+        if clipped and source not in ("distribution", "expr"):
+            raise ValueError("`min`/`max` clip a `distribution` or an `expr`")
         if self.min is not None and self.max is not None and self.max < self.min:
             raise ValueError(f"max ({self.max}) is below min ({self.min})")
         if self.unique and source in ("constant", "rate", "between", "after", "before", "expr"):

@@ -18,7 +18,7 @@ from seed_assets.spec.value_specs import CHOICE_INPUT, ChoiceSpec, choice_shorth
 
 
 class CaseSpec(SpecModel):
-    """What one value of `when.on` changes in the column's source (the rest stays)."""
+    """What one value of `when.column` changes in the column's source (the rest stays)."""
 
     choice: ChoiceSpec | None = Field(
         None, description="Another choice for these rows.", examples=[{"gold": 0.5, "std": 0.5}]
@@ -44,13 +44,13 @@ class CaseSpec(SpecModel):
 class WhenSpec(SpecModel):
     """A source that depends on another column's value (of this row or a referenced row)."""
 
-    on: str = Field(
+    column: str = Field(
         description="A column of this table, or `parent.column` through a foreign key.",
         examples=["account_type", "customers.segment"],
     )
     cases: dict[str, CaseSpec] = Field(
         min_length=1,
-        description="Per value of `on`: what changes. Values not listed keep the column's own "
+        description="Per value of `column`: what changes. Values not listed keep the column's own "
         "source.",
         examples=[{"loan": {"distribution": "lognormal(11, 0.8)"}}],
     )
@@ -162,3 +162,39 @@ def relational(column: Any) -> bool:
         or column.logit is not None
         or column.copy_of is not None
     )
+
+
+def conditional_rate(column: Any) -> bool:
+    """An event whose rate changes by case: its overall rate is checked per case instead."""
+    return column.when is not None and any(c.rate is not None for c in column.when.cases.values())
+
+
+def conditional_nulls(column: Any) -> bool:
+    """Nulls whose share changes by case, or follow the values read (derived, copied)."""
+    if column.expr is not None or column.copy_of is not None:
+        return True
+    cases = column.when.cases.values() if column.when is not None else ()
+    return any(c.null_fraction is not None for c in cases)
+
+
+def value_view(column: Any) -> Any:
+    """The column as the value checks (Pandera, GX) should read it: a dependent column's
+    values are not bounded by its own choice or distribution alone (cases, copies, formulas):
+    a choice with cases allows every case's values; other bounds are the `relations` check's."""
+    if column.copy_of is not None:
+        cleared = {"choice": None, "distribution": None, "min": None, "max": None}
+        return column.model_copy(update=cleared)
+    if column.expr is not None:  # clipped to its own min and max, which stay
+        return column
+    if column.when is None:
+        return column
+    cases = column.when.cases.values()
+    update: dict[str, Any] = {}
+    if column.choice is not None and any(c.choice is not None for c in cases):
+        values = list(column.choice.values)
+        for case in cases:
+            values += [v for v in (case.choice.values if case.choice else []) if v not in values]
+        update["choice"] = ChoiceSpec(values=values)
+    if any(c.distribution is not None or c.min is not None or c.max is not None for c in cases):
+        update.update(distribution=None, min=None, max=None)
+    return column.model_copy(update=update) if update else column

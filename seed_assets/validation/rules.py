@@ -13,7 +13,7 @@ import pandas as pd
 
 from seed_assets.spec.graph import linked_fks, links_name
 from seed_assets.spec.models import Spec
-from seed_assets.validation import gx_suite, integrity, pandera_schema
+from seed_assets.validation import gx_suite, integrity, pandera_schema, relations
 from seed_assets.validation.inputs import TableData
 from seed_assets.validation.results import CheckResult, describe_error
 
@@ -94,6 +94,13 @@ RULES: tuple[Rule, ...] = (
         "Rare-event rates within their bounds.",
         _has_rates,
         integrity.rare_events,
+    ),
+    Rule(
+        relations.RULE,
+        relations.ENGINE,
+        relations.DESCRIPTION,
+        relations.applies,
+        relations.relations,
     ),
     Rule(
         "duplicate_keys",

@@ -30,7 +30,7 @@ from seed_assets.engine.keys import sequence_positions, simple_format
 from seed_assets.engine.parents import ParentSource, gather, sort_key
 from seed_assets.spec.graph import resolve_after, resolve_via
 from seed_assets.spec.models import ForeignKeySpec, Spec
-from seed_assets.validation import gx_suite, integrity, pandera_schema
+from seed_assets.validation import gx_suite, integrity, pandera_schema, relations
 from seed_assets.validation.inputs import TableData, check_parent_columns
 from seed_assets.validation.keys import repeated_rows, to_arrow
 from seed_assets.validation.profile import SECONDS_PER_DAY, counts_profile, gaps_profile
@@ -319,6 +319,7 @@ class TableChecker:
         ]
         self._self_refs: dict[str, dict] = {}
         self._rare: dict[str, list[int]] = {}
+        self._relations: relations.RelationsCheck | None = None
         self._rare_rows: dict[str, list[dict]] = {}
         self._nulls: dict[str, int] = dict.fromkeys(self.table.columns, 0)
         self._null_samples = _Samples()
@@ -478,6 +479,15 @@ class TableChecker:
                 part = _Samples(list(shown))
                 part.add(frame[self._shown([name])], true_rows, offset)
                 self._rare_rows[name] = part.rows
+
+    def _add_relations(self, frame, offset, lookups) -> None:
+        def parent_values(fk: ForeignKeySpec, ref: str) -> np.ndarray:
+            positions, _ = self._lookup(frame, fk, lookups)
+            return gather(self.source, fk.references.table, [ref], positions)[ref]
+
+        if self._relations is None:
+            self._relations = relations.RelationsCheck(self.spec, self.name)
+        self._relations.add(frame, parent_values)
 
     def _add_duplicate_keys(self, frame, offset, lookups) -> None:
         for tracker in self._keys:
@@ -756,6 +766,10 @@ class TableChecker:
             if not measurement.passed and len(result.samples) < SHOWN_ROWS:
                 result.samples += self._rare_rows.get(name, [])[: SHOWN_ROWS - len(result.samples)]
         return result
+
+    def _conclude_relations(self) -> CheckResult:
+        check = self._relations or relations.RelationsCheck(self.spec, self.name)
+        return check.conclude(self._result(relations.RULE, relations.DESCRIPTION))
 
     def _conclude_duplicate_keys(self) -> CheckResult:
         result = self._result("duplicate_keys", "Rows repeating a primary or unique key.")
