@@ -25,7 +25,7 @@ from dagster import (
 )
 
 from seed_assets.assets import build_ml_assets, build_table_assets
-from seed_assets.assets.tables import spec_keys, table_key
+from seed_assets.assets.keys import spec_keys, table_key
 from seed_assets.distributed import CELERY_BROKER_ENV, CELERY_EXECUTOR, CELERY_JOB
 from seed_assets.errors import SeedAssetsError, SpecError
 from seed_assets.resources import GenerationResource, TargetResource

@@ -19,7 +19,7 @@ import pandas as pd
 from seed_assets.engine import constraints, values, windows
 from seed_assets.engine.cardinality import draw_counts
 from seed_assets.engine.frames import as_series as _as_series
-from seed_assets.engine.frames import null_mask
+from seed_assets.engine.frames import null_mask, with_nulls
 from seed_assets.engine.keys import within_parent_positions
 from seed_assets.engine.parents import (
     FrameParents,
@@ -366,7 +366,7 @@ class TableGenerator:
             column = self.table.columns[name]
             if name in cols and column.null_fraction and self.table.fk_for_column(name) is None:
                 mask = stream(self.seed, self.name, chunk.index, f"null:{name}").random(n)
-                cols[name] = _with_nulls(cols[name], mask < column.null_fraction)
+                cols[name] = with_nulls(cols[name], mask < column.null_fraction)
         if self._dependent is not None:  # columns that read the rest of their row
             self._dependent.fill(chunk, cols, parent_rows, context, made)
         out = [c for c in self.table.columns if c in set(requested)]
@@ -413,9 +413,7 @@ class TableGenerator:
             if dangling.any():
                 for column in fk.columns:
                     spec = self.table.columns[column]
-                    frame[column] = _as_series(
-                        _with_nulls(frame[column].to_numpy(), dangling), spec
-                    )
+                    frame[column] = _as_series(with_nulls(frame[column].to_numpy(), dangling), spec)
         return frame
 
     def _is_plain(self, name: str, column: ColumnSpec) -> bool:
@@ -553,7 +551,7 @@ class TableGenerator:
                     pos[column] = picked if null is None else np.where(null, -1, picked)
                 if column in as_values:
                     taken = context.values(fk, ref, picked)
-                    cols[column] = _with_nulls(taken, null) if null is not None else taken
+                    cols[column] = with_nulls(taken, null) if null is not None else taken
         for fk in self.table.foreign_keys:
             if fk.via is not None and any(c in made for c in fk.columns):
                 self._copy_via(fk, cols, pos, parent_rows, nulls, as_values, positions, context)
@@ -579,7 +577,7 @@ class TableGenerator:
                     table=self.name,
                     column=column,
                 )
-            cols[column] = _with_nulls(cols[ref][parent], root)
+            cols[column] = with_nulls(cols[ref][parent], root)
 
     def _copy_via(
         self, fk: ForeignKeySpec, cols, pos, parent_rows, nulls, as_values, positions, context
@@ -598,7 +596,7 @@ class TableGenerator:
                 pos[column] = found if null is None else np.where(null, -1, found)
             if column in as_values:
                 taken = context.values(through, middle_column, picked)
-                cols[column] = _with_nulls(taken, null) if null is not None else taken
+                cols[column] = with_nulls(taken, null) if null is not None else taken
         if self._after_reads(fk):  # an `after` rule reads that parent: find its rows by key
             found = [cols[c] for c in fk.columns]
             parent_rows[fk.label] = self.source.locate(
@@ -723,20 +721,6 @@ def _chunk_frame(cols: dict[str, np.ndarray], table, names: list[str]) -> pd.Dat
         series[name] = _as_series(array, table.columns[name], copy=id(array) in seen)
         seen.add(id(array))
     return pd.DataFrame(series, copy=False)
-
-
-def _with_nulls(array: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    if not mask.any():
-        return array
-    if array.dtype.kind == "M":
-        out = array.copy()
-        out[mask] = np.datetime64("NaT")
-        return out
-    if array.dtype.kind == "f":
-        return np.where(mask, np.nan, array)
-    out = array.astype(object)
-    out[mask] = None
-    return out
 
 
 def _empty(column: ColumnSpec) -> np.ndarray:

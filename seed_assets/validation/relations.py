@@ -22,14 +22,13 @@ import numpy as np
 import pandas as pd
 
 from seed_assets.engine.expressions import evaluate
-from seed_assets.engine.frames import null_mask
+from seed_assets.engine.frames import null_mask, with_nulls
 from seed_assets.engine.relations import (
     calibrated_intercept,
     cast,
     event_score,
     typed_key,
     values_as_float,
-    with_nulls,
 )
 from seed_assets.spec.dependencies import resolve
 from seed_assets.spec.expressions import parse
