@@ -7,20 +7,21 @@ across tables (FK targets, temporal parents, cycles) live in ``graph.py``.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from seed_assets.spec.base import DateOrTime, SpecModel
-from seed_assets.spec.distributions import Cardinality, ValueDistribution
+from seed_assets.spec.declarations import CheckSpec, DomainSpec, check_shorthand
+from seed_assets.spec.distributions import ValueDistribution
 from seed_assets.spec.expectations import (
     ChildrenPerParent,
     ExpectationsSpec,
     RateBound,
     RowCountBound,
 )
+from seed_assets.spec.foreign_keys import NAMES_INPUT, ForeignKeySpec, ReferenceSpec
 from seed_assets.spec.relations import (
     COPY_INPUT,
     CopySpec,
@@ -39,10 +40,14 @@ from seed_assets.spec.value_specs import (
 
 # Re-exported: these models lived here before the split, and callers import them from here.
 __all__ = [
+    "CheckSpec",
     "ChildrenPerParent",
     "ChoiceSpec",
+    "DomainSpec",
     "ExpectationsSpec",
+    "ForeignKeySpec",
     "RateBound",
+    "ReferenceSpec",
     "RowCountBound",
     "SequenceSpec",
 ]
@@ -100,9 +105,6 @@ SOURCES = (
     "rate",
     "expr",
 )
-
-# One column name or a list of them (``primary_key: id``).
-_NAMES_INPUT = list[str] | str
 
 
 class ColumnSpec(SpecModel):
@@ -418,113 +420,6 @@ class ColumnSpec(SpecModel):
                         _fits(value, self.length, "choice value")
 
 
-class DomainSpec(SpecModel):
-    """A PostgreSQL domain a column is declared with: its name and CHECK (on ``VALUE``)."""
-
-    name: str = Field(description="The domain's name.", examples=["positive_amount"])
-    check: str | None = Field(
-        None, description="Its CHECK, SQL on `VALUE`.", examples=["VALUE > 0"]
-    )
-
-
-class CheckSpec(SpecModel):
-    """A table CHECK constraint, SQL kept verbatim; the forms ``spec/checks.py`` understands
-    are also honoured while generating."""
-
-    sql: str = Field(
-        min_length=1, description="The CHECK's condition, SQL.", examples=["amount >= 0"]
-    )
-    name: str | None = Field(
-        None, description="The constraint's name.", examples=["amount_not_negative"]
-    )
-
-
-def _check_shorthand(value: Any) -> Any:
-    return {"sql": value} if isinstance(value, str) else value
-
-
-class ReferenceSpec(SpecModel):
-    """What a foreign key references, when written as a mapping instead of `table(column)`."""
-
-    table: str = Field(description="The referenced table.", examples=["customers"])
-    columns: list[str] = Field(
-        min_length=1,
-        description="The referenced columns: the table's primary key or a unique key.",
-        examples=[["customer_id"]],
-    )
-
-
-_REFERENCE = re.compile(r"^\s*([\w$]+)\s*\(\s*([\w$\s,]+)\)\s*$")
-_REFERENCE_INPUT = (
-    ReferenceSpec | Annotated[str, Field(pattern=_REFERENCE.pattern, title="table(column, ...)")]
-)
-
-
-class ForeignKeySpec(SpecModel):
-    """A foreign key, and how its values are chosen.
-
-    - with `cardinality`: this FK *drives* the table: each parent gets that many children;
-    - with `via`: a denormalised copy, taken from the parent reached through another FK;
-    - otherwise each row references a parent chosen uniformly (or none, by null_fraction).
-    """
-
-    columns: list[str] = Field(
-        min_length=1,
-        description="This table's FK column, or a list of them for a composite key.",
-        examples=["customer_id", ["order_id", "line_no"]],
-    )
-    references: ReferenceSpec = Field(
-        description="`table(column, ...)`: the parent's primary key or a unique key.",
-        examples=["customers(customer_id)"],
-    )
-    cardinality: Cardinality | None = Field(
-        None,
-        description="Children per parent row, a distribution; makes this FK drive the table's "
-        "row count.",
-        examples=["poisson(1.8, min=1)"],
-    )
-    via: str | None = Field(
-        None,
-        description="The first column of another FK of this table to copy this one through "
-        "(a denormalised key).",
-        examples=["account_id"],
-    )
-    name: str | None = Field(
-        None, description="A label for this FK in messages and checks.", examples=["owner"]
-    )
-
-    @field_validator("columns", mode="before", json_schema_input_type=_NAMES_INPUT)
-    @classmethod
-    def _one_column(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
-
-    @field_validator("references", mode="before", json_schema_input_type=_REFERENCE_INPUT)
-    @classmethod
-    def _reference_shorthand(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            match = _REFERENCE.match(value)
-            if not match:
-                raise ValueError(f"cannot read reference {value!r}; write 'table(column, ...)'")
-            cols = [c.strip() for c in match.group(2).split(",") if c.strip()]
-            return {"table": match.group(1), "columns": cols}
-        return value
-
-    @model_validator(mode="after")
-    def _shape(self) -> ForeignKeySpec:
-        if len(self.columns) != len(self.references.columns):
-            raise ValueError(
-                f"{len(self.columns)} column(s) reference {len(self.references.columns)}; "
-                "give one referenced column for each"
-            )
-        if self.cardinality is not None and self.via is not None:
-            raise ValueError("an FK is either driving (`cardinality`) or copied (`via`), not both")
-        return self
-
-    @property
-    def label(self) -> str:
-        return self.name or f"{','.join(self.columns)} -> {self.references.table}"
-
-
 def _fits(value: str, length: int, what: str) -> None:
     if len(value) > length:
         raise ValueError(
@@ -585,7 +480,7 @@ class TableSpec(SpecModel):
     @field_validator("checks", mode="before", json_schema_input_type=list[CheckSpec | str])
     @classmethod
     def _checks(cls, value: Any) -> Any:
-        return [_check_shorthand(v) for v in value] if isinstance(value, list) else value
+        return [check_shorthand(v) for v in value] if isinstance(value, list) else value
 
     partitions: int | None = Field(
         None,
@@ -597,7 +492,7 @@ class TableSpec(SpecModel):
         examples=[8],
     )
 
-    @field_validator("primary_key", mode="before", json_schema_input_type=_NAMES_INPUT)
+    @field_validator("primary_key", mode="before", json_schema_input_type=NAMES_INPUT)
     @classmethod
     def _one_key(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
