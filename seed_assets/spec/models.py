@@ -126,7 +126,9 @@ class ColumnSpec(SpecModel):
         None, ge=0, description="Digits after the point of a decimal column.", examples=[2]
     )
     nullable: bool | None = Field(
-        None, description="Defaults to true when null_fraction > 0, else false.", examples=[True]
+        None,
+        description="Defaults to true when null_fraction (or a `when` case's) > 0, else false.",
+        examples=[True],
     )
     null_fraction: float = Field(
         0.0, ge=0, lt=1, description="The share of rows left NULL (drawn per row).", examples=[0.2]
@@ -328,7 +330,10 @@ class ColumnSpec(SpecModel):
 
     @property
     def is_nullable(self) -> bool:
-        return self.nullable if self.nullable is not None else self.null_fraction > 0
+        if self.nullable is not None:
+            return self.nullable
+        cases = self.when.cases.values() if self.when is not None else ()
+        return self.null_fraction > 0 or any((c.null_fraction or 0) > 0 for c in cases)
 
     @model_validator(mode="after")
     def _source_fits_type(self) -> ColumnSpec:
