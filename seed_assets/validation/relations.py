@@ -85,6 +85,7 @@ class RelationsCheck:
         self.bounds: dict[str, float] = {}  # subject -> expected share
         self.histograms: dict[str, np.ndarray] = {}  # logit column -> [rows, events] per bin
         self.samples: list[dict] = []
+        self.at_least: set[str] = set()  # shares bounded from below only
 
     def _count(self, subject: str, hits: int, rows: int, expected: float | None = None) -> None:
         have = self.counts.setdefault(subject, [0, 0])
@@ -120,7 +121,11 @@ class RelationsCheck:
                     copied = cast(column, copied)
                 same = ~_differ_mask(mine, copied)
                 p = column.copy_of.probability
-                self._count(f"{name} = {column.copy_of.column}: copies", int(same.sum()), n, p)
+                subject = f"{name} = {column.copy_of.column}: copies"
+                self._count(subject, int(same.sum()), n, p)
+                if p < 1 and column.copy_of.noise is None and column.source != "distribution":
+                    # The other rows draw from a discrete source that may give the same value.
+                    self.at_least.add(subject)
             if column.before is not None:
                 upper = value(column.before).astype("datetime64[s]")
                 mine_s = mine.astype("datetime64[s]")
@@ -170,6 +175,8 @@ class RelationsCheck:
             if subject in self.bounds:
                 p = self.bounds[subject]
                 low, high = _bound(p, rows)
+                if subject in self.at_least:
+                    high = 1.0
                 share = hits / rows if rows else float("nan")
                 result.measurements.append(
                     Measurement(
