@@ -65,21 +65,35 @@ def values_as_float(array: np.ndarray) -> np.ndarray:
 def calibrated_intercept(score: np.ndarray, rate: float) -> float:
     """The b that makes mean(sigmoid(b + score)) equal `rate` (Newton's method, bracketed).
 
-    Solved per chunk, so the chunk's event rate holds whatever its features' mix."""
+    Solved per chunk, so the chunk's event rate holds whatever its features' mix: first on an
+    evenly strided sample of the scores (cheap), then polished on all of them."""
     if not len(score) or rate <= 0 or rate >= 1:
         return 0.0
-    b = float(np.log(rate / (1 - rate)) - np.median(score))
+    stride = max(1, len(score) // 65_536)
+    sample = score[::stride]
+    b = _solve(sample, rate, float(np.log(rate / (1 - rate)) - np.median(sample)))
+    return b if stride == 1 else _solve(score, rate, b)
+
+
+def _solve(score: np.ndarray, rate: float, b: float) -> float:
     low, high = -60.0 - float(score.max()), 60.0 - float(score.min())
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-(b + score)))
-        error = float(p.mean()) - rate
-        if abs(error) < 1e-9 * max(rate, 1e-12):
+    p = np.empty_like(score, dtype=np.float64)
+    for _ in range(60):
+        np.add(score, b, out=p)
+        np.negative(p, out=p)
+        with np.errstate(over="ignore"):  # exp overflows to inf: p is then 0, as it should
+            np.exp(p, out=p)
+        p += 1.0
+        np.reciprocal(p, out=p)
+        mean = float(p.mean())
+        error = mean - rate
+        if abs(error) < 1e-7 * rate:
             break
         if error > 0:
             high = b
         else:
             low = b
-        slope = float((p * (1 - p)).mean())
+        slope = mean - float(np.dot(p, p)) / len(p)  # mean of p(1 - p)
         step = b - error / slope if slope > 0 else (low + high) / 2
         b = step if low < step < high else (low + high) / 2
     return b
@@ -105,11 +119,10 @@ class DependentColumns:
 
     def fill(self, chunk, cols: dict, parent_rows: dict, context, made) -> None:
         made = set(made)
+        resolver = _Resolver(self, chunk, cols, parent_rows, context)  # parents read once
         for name in self.order:
-            if name not in made:
-                continue
-            resolver = _Resolver(self, chunk, cols, parent_rows, context)
-            cols[name] = self.column_values(name, chunk, resolver)
+            if name in made:
+                cols[name] = self.column_values(name, chunk, resolver)
 
     def column_values(self, name: str, chunk, resolver) -> np.ndarray:
         column = self.table.columns[name]
@@ -121,7 +134,8 @@ class DependentColumns:
         elif column.logit is not None:
             score = event_score(column.logit, resolver, n)
             b = calibrated_intercept(score, column.rate)
-            p = 1.0 / (1.0 + np.exp(-(b + score)))
+            with np.errstate(over="ignore"):
+                p = 1.0 / (1.0 + np.exp(-(b + score)))
             out = stream(seed, table, chunk.index, name).random(n) < p
         elif column.source is not None:
             out = self.generator.plain_values(name, column, chunk)
@@ -235,15 +249,16 @@ class _Resolver:
         self._cache: dict[str, np.ndarray] = {}
 
     def __call__(self, name: str) -> np.ndarray:
-        if name not in self._cache:
-            self._cache[name] = self._value(name)
-        return self._cache[name]
-
-    def _value(self, name: str) -> np.ndarray:
         owner = self.owner
         fk, ref = resolve(owner.spec, owner.name, name)
-        if fk is None:
+        if fk is None:  # this row's: read as it is now (columns are added as they are made)
             return self.cols[ref]
+        if name not in self._cache:
+            self._cache[name] = self._value(fk, ref)
+        return self._cache[name]
+
+    def _value(self, fk, ref: str) -> np.ndarray:
+        owner = self.owner
         picked = self.parent_rows[fk.label]
         driving = fk is owner.generator.driving
         missing = None if driving else picked < 0
