@@ -4,10 +4,13 @@ errors, and generation through the engine with the `relations` check on the resu
 from __future__ import annotations
 
 import copy
+import sqlite3
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +18,7 @@ from seed_assets.engine.expressions import evaluate
 from seed_assets.engine.relations import calibrated_intercept
 from seed_assets.engine.run import generate_all
 from seed_assets.errors import SpecError
+from seed_assets.sources.files import load_spec
 from seed_assets.spec.expressions import parse
 from seed_assets.spec.loader import spec_from_dict
 from seed_assets.validation.relations import binned_auc
@@ -332,3 +336,89 @@ def test_derived_columns_that_read_each_other_in_a_loop_are_refused():
     columns["y"] = {"type": "float", "expr": "x + 1"}
     with pytest.raises(SpecError, match="loop"):
         spec_from_dict(data)
+
+
+# -- aggregates of children ---------------------------------------------------------------------
+
+SHOP = Path(__file__).parents[1] / "seed_assets" / "examples" / "shop.yaml"
+
+
+def _children_agree(orders: pd.DataFrame, items: pd.DataFrame) -> None:
+    items = items.assign(line_total=items.line_total.astype(float))
+    sums = items.groupby("order_id").line_total.sum().reindex(orders.order_id).fillna(0)
+    counts = items.groupby("order_id").size().reindex(orders.order_id).fillna(0)
+    assert np.allclose(orders.total.astype(float).to_numpy(), sums.to_numpy(), atol=1e-6)
+    assert (orders["items"].astype(int).to_numpy() == counts.to_numpy()).all()
+    prices = items.unit_price.astype(float) * items.quantity
+    assert np.allclose(items.line_total, prices.round(2), atol=1e-6)
+
+
+def test_order_totals_equal_their_lines_in_memory_and_chunk_by_chunk():
+    spec = load_spec(SHOP)
+    tables = generate_all(spec)
+    _children_agree(tables["orders"], tables["order_items"])
+    small = spec.model_copy(update={"chunk_rows": 97})  # chunks that cut across customers
+    again = generate_all(small)
+    _children_agree(again["orders"], again["order_items"])
+
+
+@pytest.mark.parametrize("kind", ["script", "parquet"])
+def test_order_totals_hold_in_a_literal_sql_script_and_in_parquet(kind, tmp_path):
+    from typer.testing import CliRunner
+
+    from seed_assets.cli import app
+
+    runner = CliRunner()
+    if kind == "script":
+        script = tmp_path / "shop.sql"
+        result = runner.invoke(app, ["sql", str(SHOP), "--dialect", "sqlite", "--out", str(script)])
+        assert result.exit_code == 0, result.output
+        with sqlite3.connect(tmp_path / "shop.sqlite") as db:
+            db.executescript(script.read_text())
+            orders = pd.read_sql_query("SELECT * FROM orders", db)
+            items = pd.read_sql_query("SELECT * FROM order_items", db)
+    else:
+        url = f"parquet://{tmp_path / 'pq'}"
+        result = runner.invoke(app, ["generate", str(SHOP), "--target", url, "--validate"])
+        assert result.exit_code == 0, result.output
+        folder = next((tmp_path / "pq").rglob("orders.parquet")).parent
+        orders = pd.read_parquet(folder / "orders.parquet")
+        items = pd.read_parquet(folder / "order_items.parquet")
+    _children_agree(orders, items)
+
+
+def test_the_aggregate_check_catches_a_wrong_total():
+    spec = load_spec(SHOP)
+    tables = generate_all(spec)
+    orders = tables["orders"].copy()
+    orders.loc[5, "total"] = float(orders.loc[5, "total"]) + 1
+    tables = {**tables, "orders": orders}
+    result = next(
+        r
+        for r in check_table(spec, "order_items", tables["order_items"], tables)
+        if r.rule == "relations"
+    )
+    figures = {m.subject: m.value for m in result.measurements}
+    assert figures["orders.total = sum(line_total): differing"] == 1
+    assert figures["orders.items = count(rows): differing"] == 0
+    assert result.samples and result.samples[0]["parent_row"] == 5
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"table": "nowhere", "function": "sum", "expr": "x"}, "no table 'nowhere'"),
+        ({"table": "refunds", "function": "sum"}, "needs an `expr`"),
+        ({"table": "customers", "function": "sum", "expr": "x"}, "not driven by orders"),
+        ({"table": "order_items", "function": "count"}, "integer, not decimal"),
+        ({"table": "order_items", "function": "sum", "expr": "ghost"}, "no column 'ghost'"),
+        ({"table": "order_items", "function": "sum", "expr": "normal(0, 1)"}, "random"),
+    ],
+)
+def test_aggregate_mistakes_are_named(change, fragment):
+    data = yaml.safe_load(SHOP.read_text())
+    data["tables"]["orders"]["columns"]["total"]["aggregate"] = change
+    with pytest.raises(SpecError) as info:
+        spec_from_dict(data, source="shop.yaml")
+    assert "table 'orders'" in str(info.value) and "column 'total'" in str(info.value)
+    assert fragment in str(info.value), str(info.value)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from seed_assets.engine import values
+from seed_assets.engine.aggregates import ChildAggregates
 from seed_assets.engine.expressions import evaluate
 from seed_assets.engine.frames import DATE_UNIT, null_mask, with_nulls
 from seed_assets.engine.rng import stream
@@ -116,6 +117,7 @@ class DependentColumns:
         self.name = generator.name
         self.table = generator.table
         self.order = dependent_order(self.spec, self.name)
+        self.aggregates = ChildAggregates(generator)
 
     def fill(self, chunk, cols: dict, parent_rows: dict, context, made) -> None:
         made = set(made)
@@ -128,7 +130,9 @@ class DependentColumns:
         column = self.table.columns[name]
         n = chunk.rows
         seed, table = self.generator.seed, self.name
-        if column.expr is not None:
+        if column.aggregate is not None:
+            out = cast(column, self.aggregates.values(name, column, chunk))
+        elif column.expr is not None:
             rng = stream(seed, table, chunk.index, name)
             out = cast(column, evaluate(parse(column.expr), resolver, n, rng))
         elif column.logit is not None:

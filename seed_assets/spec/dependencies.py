@@ -102,8 +102,38 @@ def check_column(spec: Spec, table_name: str, column_name: str, column: ColumnSp
     after = column.after
     if after is not None and "." not in after and relational(table.columns[after]):
         raise fail(f"`after: {after}` reads a derived column; derived columns come last")
+    if column.aggregate is not None:
+        check_aggregate(spec, table_name, column_name, column)
+    for fk, ref in parent_reads(spec, table_name, column):
+        read = spec.tables[fk.references.table].columns[ref].aggregate
+        if read is not None and read.table == table_name:
+            raise fail(
+                f"`{fk.references.table}.{ref}` sums this table's rows; reading it here would "
+                "go round in a circle"
+            )
     if relational(column):
         dependent_order(spec, table_name)  # raises on a loop
+
+
+def check_aggregate(spec: Spec, table_name: str, column_name: str, column: ColumnSpec) -> None:
+    """The child table exists, is driven by this one, and has the columns the expr reads."""
+    aggregate = column.aggregate
+
+    def fail(message: str) -> SpecError:
+        return SpecError(f"`aggregate`: {message}", table=table_name, column=column_name)
+
+    child = spec.tables.get(aggregate.table)
+    if child is None:
+        raise fail(f"no table {aggregate.table!r}; name the child table")
+    driving = child.driving_fk
+    if driving is None or driving.references.table != table_name:
+        raise fail(
+            f"{aggregate.table} is not driven by {table_name}: give its FK to {table_name} a "
+            "`cardinality`"
+        )
+    for name in parse(aggregate.expr).names if aggregate.expr else ():
+        if name not in child.columns:
+            raise fail(f"{aggregate.table} has no column {name!r}")
 
 
 def dependent_order(spec: Spec, table_name: str) -> list[str]:

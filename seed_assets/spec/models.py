@@ -24,6 +24,7 @@ from seed_assets.spec.expectations import (
 from seed_assets.spec.foreign_keys import NAMES_INPUT, ForeignKeySpec, ReferenceSpec
 from seed_assets.spec.relations import (
     COPY_INPUT,
+    AggregateSpec,
     CopySpec,
     WhenSpec,
     check_relations,
@@ -104,6 +105,7 @@ SOURCES = (
     "before",
     "rate",
     "expr",
+    "aggregate",
 )
 
 
@@ -246,6 +248,12 @@ class ColumnSpec(SpecModel):
         "expression section.",
         examples=["round(quantity * unit_price, 2)"],
     )
+    aggregate: AggregateSpec | None = Field(
+        None,
+        description="A value from this row's children: `{table, function, expr}`, e.g. an "
+        "invoice total as the sum of its lines' `quantity * unit_price`.",
+        examples=[{"table": "order_items", "function": "sum", "expr": "line_total"}],
+    )
     logit: str | None = Field(
         None,
         description="With `rate`: an expression scoring each row; the event's probability is "
@@ -378,7 +386,15 @@ class ColumnSpec(SpecModel):
             raise ValueError("`min`/`max` clip a `distribution` or an `expr`")
         if self.min is not None and self.max is not None and self.max < self.min:
             raise ValueError(f"max ({self.max}) is below min ({self.min})")
-        if self.unique and source in ("constant", "rate", "between", "after", "before", "expr"):
+        if self.unique and source in (
+            "constant",
+            "rate",
+            "between",
+            "after",
+            "before",
+            "expr",
+            "aggregate",
+        ):
             raise ValueError(f"`unique: true` cannot be kept by a `{source}` source")
         scale, precision = self.scale, self.precision
         if kind == "decimal" and scale is not None and precision is not None and scale > precision:

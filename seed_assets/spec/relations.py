@@ -7,7 +7,7 @@ resolved in ``spec/dependencies.py``.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -93,6 +93,25 @@ class CopySpec(SpecModel):
     )
 
 
+class AggregateSpec(SpecModel):
+    """A value made from this row's children: a sum, count, mean, first or last."""
+
+    table: str = Field(
+        description="The child table: its driving FK (the one with a `cardinality`) points here.",
+        examples=["order_items"],
+    )
+    function: Literal["sum", "count", "mean", "min", "max"] = Field(
+        description="How the children's values combine: `min`/`max` of a date give the first "
+        "or last child's.",
+        examples=["sum"],
+    )
+    expr: str | None = Field(
+        None,
+        description="An expression over the child's own columns (not needed for `count`).",
+        examples=["quantity * unit_price"],
+    )
+
+
 def copy_shorthand(value: Any) -> Any:
     return {"column": value} if isinstance(value, str) else value
 
@@ -121,6 +140,17 @@ def check_relations(column: Any, source: str | None) -> None:
     """Single-column rules of the relational fields of a ColumnSpec (see its validator)."""
     kind = column.type
     check_expression(column.expr, "expr")
+    aggregate = column.aggregate
+    if aggregate is not None:
+        check_expression(aggregate.expr, "aggregate.expr")
+        if aggregate.function != "count" and aggregate.expr is None:
+            raise ValueError(f"`aggregate` {aggregate.function} needs an `expr` over the child")
+        if aggregate.function == "count" and kind not in ("integer", "bigint", "smallint"):
+            raise ValueError(f"a count of children is an integer, not {kind}")
+        if aggregate.expr is not None and any("." in n for n in parse(aggregate.expr).names):
+            raise ValueError("`aggregate.expr` reads the child's own columns only")
+        if aggregate.expr is not None and parse(aggregate.expr).random:
+            raise ValueError("`aggregate.expr` draws nothing at random: it must be recomputable")
     check_expression(column.logit, "logit")
     if column.logit is not None and column.rate is None:
         raise ValueError(
@@ -158,6 +188,7 @@ def relational(column: Any) -> bool:
     """Whether the column's values are made after the others of its row (they read them)."""
     return (
         column.expr is not None
+        or column.aggregate is not None
         or column.when is not None
         or column.logit is not None
         or column.copy_of is not None

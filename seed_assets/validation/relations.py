@@ -10,17 +10,19 @@
 - `before`: no date after the date it must precede (time windows, with `after` in ``temporal``).
 
 ``RelationsCheck`` is fed chunk by chunk (``validation/stream.py``) or a whole table
-(``relations`` on a ``TableData``); referenced rows' values come through `parent_values`.
+(``relations`` on a ``TableData``); referenced rows through a ``ParentAccess``; aggregates of
+children are compared in ``validation/aggregates.py``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
+from seed_assets.engine.aggregates import frame_array
 from seed_assets.engine.expressions import evaluate
 from seed_assets.engine.frames import null_mask, with_nulls
 from seed_assets.engine.relations import (
@@ -34,6 +36,7 @@ from seed_assets.spec.dependencies import resolve
 from seed_assets.spec.expressions import parse
 from seed_assets.spec.models import ForeignKeySpec, Spec
 from seed_assets.spec.relations import relational
+from seed_assets.validation.aggregates import AggregateCheck, aggregates_over
 from seed_assets.validation.inputs import TableData
 from seed_assets.validation.results import CheckResult, Measurement, fmt_count, fmt_rate
 
@@ -50,23 +53,27 @@ _LIMIT = 60.0
 _BINS = int(2 * _LIMIT / _BIN)
 DECILES = 10
 
-ParentValues = Callable[[ForeignKeySpec, str], np.ndarray]
-
 
 def applies(spec: Spec, table: str) -> bool:
     columns = spec.tables[table].columns.values()
-    return any(relational(c) or c.before is not None for c in columns)
+    aggregated = bool(aggregates_over(spec, table))
+    return aggregated or any(relational(c) or c.before is not None for c in columns)
 
 
-def engine_array(series: pd.Series) -> np.ndarray:
-    """A frame's column as the engine holds it (nullable integers as float, NaN for null)."""
-    if isinstance(series.dtype, pd.Int64Dtype):
-        return series.to_numpy(dtype=np.float64, na_value=np.nan)
-    if isinstance(series.dtype, pd.BooleanDtype):
-        return series.to_numpy(dtype=object, na_value=None)
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return series.to_numpy().astype("datetime64[s]")
-    return series.to_numpy()
+class ParentAccess(Protocol):
+    """How a check reads referenced rows (streamed: a ParentSource; whole: a TableData)."""
+
+    def values(self, fk: ForeignKeySpec, ref: str) -> np.ndarray:
+        """`fk`'s target's `ref` for each row of the frame (null where none)."""
+
+    def positions(self, fk: ForeignKeySpec) -> np.ndarray:
+        """`fk`'s target row for each row of the frame (-1: none)."""
+
+    def at(self, table: str, column: str, positions: np.ndarray) -> np.ndarray:
+        """`table.column` at rows `positions`."""
+
+    def count(self, table: str) -> int:
+        """The rows of `table`."""
 
 
 def _bound(p: float, n: int) -> tuple[float, float]:
@@ -77,10 +84,13 @@ def _bound(p: float, n: int) -> tuple[float, float]:
 class RelationsCheck:
     """Counts per rule over the chunks fed; ``conclude`` gives the measurements."""
 
-    def __init__(self, spec: Spec, table: str) -> None:
+    def __init__(self, spec: Spec, table: str, parent_range: tuple[int, int] | None = None):
         self.spec = spec
         self.name = table
         self.table = spec.tables[table]
+        self.parent_range = parent_range
+        self.aggregates: list[AggregateCheck] | None = None
+        self._access: ParentAccess | None = None
         self.counts: dict[str, list[float]] = {}  # subject -> [hits, rows]
         self.bounds: dict[str, float] = {}  # subject -> expected share
         self.histograms: dict[str, np.ndarray] = {}  # logit column -> [rows, events] per bin
@@ -94,20 +104,22 @@ class RelationsCheck:
         if expected is not None:
             self.bounds[subject] = expected
 
-    def add(self, frame: pd.DataFrame, parent_values: ParentValues) -> None:
+    def add(self, frame: pd.DataFrame, parents: ParentAccess) -> None:
+        parent_values = parents.values
+        self._add_aggregates(frame, parents)
         cache: dict[str, np.ndarray] = {}
 
         def value(name: str) -> np.ndarray:
             if name not in cache:
                 fk, ref = resolve(self.spec, self.name, name)
                 cache[name] = (
-                    engine_array(frame[ref]) if fk is None else np.asarray(parent_values(fk, ref))
+                    frame_array(frame[ref]) if fk is None else np.asarray(parent_values(fk, ref))
                 )
             return cache[name]
 
         n = len(frame)
         for name, column in self.table.columns.items():
-            mine = engine_array(frame[name])
+            mine = frame_array(frame[name])
             if column.when is not None:
                 self._add_cases(name, column, mine, value)
             if column.logit is not None:
@@ -131,6 +143,23 @@ class RelationsCheck:
                 mine_s = mine.astype("datetime64[s]")
                 bad = ~np.isnat(mine_s) & ~np.isnat(upper) & (mine_s > upper)
                 self._count(f"{name} <= {column.before}: violations", int(bad.sum()), n)
+
+    def _add_aggregates(self, frame: pd.DataFrame, parents: ParentAccess) -> None:
+        over = aggregates_over(self.spec, self.name)
+        if not over:
+            return
+        self._access = parents
+        driving = self.table.driving_fk
+        if self.aggregates is None:
+            target = driving.references.table
+            low, high = self.parent_range or (0, parents.count(target))
+            self.aggregates = [
+                AggregateCheck(self.spec, self.name, parent, column, range(low, high))
+                for parent, column in over
+            ]
+        positions = np.asarray(parents.positions(driving), dtype=np.int64)
+        for check in self.aggregates:
+            check.add(frame, positions, parents.at)
 
     def _add_cases(self, name, column, mine, value) -> None:
         on = value(column.when.column)
@@ -196,6 +225,14 @@ class RelationsCheck:
             result.counts[subject] = hits
         for name, histogram in self.histograms.items():
             self._conclude_events(result, name, histogram)
+        for check in self.aggregates or []:
+            check.finish(self._access.at)
+            count = check.differing
+            figure = Measurement(check.subject, fmt_count(count), "0", count == 0, count)
+            result.measurements.append(figure)
+            result.counts[check.subject] = count
+            result.counts[f"{check.parent}.{check.column}: parents compared"] = check.compared
+            result.samples += check.samples[: max(0, 5 - len(result.samples))]
         return result
 
     def _conclude_events(self, result: CheckResult, name: str, histogram: np.ndarray) -> None:
@@ -291,15 +328,29 @@ def _differ(a: np.ndarray, b: np.ndarray) -> int:
     return int(_differ_mask(a, b).sum())
 
 
+class _WholeTable:
+    """ParentAccess over a TableData: its parents' frames, whole."""
+
+    def __init__(self, data: TableData) -> None:
+        self.data = data
+
+    def positions(self, fk: ForeignKeySpec) -> np.ndarray:
+        return self.data.lookup(fk)[0]
+
+    def values(self, fk: ForeignKeySpec, ref: str) -> np.ndarray:
+        positions = self.positions(fk)
+        return with_nulls(self.at(fk.references.table, ref, positions), positions < 0)
+
+    def at(self, table: str, column: str, positions: np.ndarray) -> np.ndarray:
+        values = frame_array(self.data.rows_of(table)[column])
+        return values[np.where(positions >= 0, positions, 0)]
+
+    def count(self, table: str) -> int:
+        return len(self.data.rows_of(table))
+
+
 def relations(data: TableData) -> CheckResult:
     """The check over a whole table (``rules.check_table``)."""
     check = RelationsCheck(data.spec, data.name)
-
-    def parent_values(fk: ForeignKeySpec, ref: str) -> np.ndarray:
-        positions, _ = data.lookup(fk)
-        values = engine_array(data.rows_of(fk.references.table)[ref])
-        taken = values[np.where(positions >= 0, positions, 0)]
-        return with_nulls(taken, positions < 0)
-
-    check.add(data.frame, parent_values)
+    check.add(data.frame, _WholeTable(data))
     return check.conclude(CheckResult(data.name, RULE, ENGINE, DESCRIPTION))

@@ -481,13 +481,9 @@ class TableChecker:
                 self._rare_rows[name] = part.rows
 
     def _add_relations(self, frame, offset, lookups) -> None:
-        def parent_values(fk: ForeignKeySpec, ref: str) -> np.ndarray:
-            positions, _ = self._lookup(frame, fk, lookups)
-            return gather(self.source, fk.references.table, [ref], positions)[ref]
-
         if self._relations is None:
-            self._relations = relations.RelationsCheck(self.spec, self.name)
-        self._relations.add(frame, parent_values)
+            self._relations = relations.RelationsCheck(self.spec, self.name, self.parent_range)
+        self._relations.add(frame, _StreamedParents(self, frame, lookups))
 
     def _add_duplicate_keys(self, frame, offset, lookups) -> None:
         for tracker in self._keys:
@@ -836,6 +832,25 @@ class TableChecker:
         result.counts.update({f"nulls: {c}": v for c, v in null_counts.items()})
         result.counts["rows"] = n
         return result
+
+
+class _StreamedParents:
+    """The relations check's view of the parents of one chunk (``relations.ParentAccess``)."""
+
+    def __init__(self, checker: TableChecker, frame: pd.DataFrame, lookups) -> None:
+        self.checker, self.frame, self.lookups = checker, frame, lookups
+
+    def positions(self, fk: ForeignKeySpec) -> np.ndarray:
+        return self.checker._lookup(self.frame, fk, self.lookups)[0]
+
+    def values(self, fk: ForeignKeySpec, ref: str) -> np.ndarray:
+        return gather(self.checker.source, fk.references.table, [ref], self.positions(fk))[ref]
+
+    def at(self, table: str, column: str, positions: np.ndarray) -> np.ndarray:
+        return gather(self.checker.source, table, [column], positions)[column]
+
+    def count(self, table: str) -> int:
+        return self.checker.source.row_count(table)
 
 
 def _typed(frame: pd.DataFrame, spec: Spec, table: str) -> pd.DataFrame:
