@@ -422,3 +422,100 @@ def test_aggregate_mistakes_are_named(change, fragment):
         spec_from_dict(data, source="shop.yaml")
     assert "table 'orders'" in str(info.value) and "column 'total'" in str(info.value)
     assert fragment in str(info.value), str(info.value)
+
+
+# -- correlations (Gaussian copula) -------------------------------------------------------------
+
+COPULA = {
+    "name": "copula",
+    "seed": 11,
+    "chunk_rows": 5000,
+    "tables": {
+        "people": {
+            "rows": 20000,
+            "columns": {
+                "income": {"type": "float", "distribution": "lognormal(10, 0.7)"},
+                "score": {"type": "integer", "distribution": "normal(650, 80)", "min": 300},
+                "age": {"type": "integer", "distribution": "uniform(18, 90)"},
+                "joined": {"type": "date", "between": ["2010-01-01", "2025-12-31"]},
+            },
+            "correlations": [
+                {"columns": ["income", "score"], "rank": 0.6},
+                {"columns": ["income", "age"], "rank": 0.3},
+                {"columns": ["age", "joined"], "rank": -0.5},
+            ],
+        }
+    },
+}
+
+
+@pytest.mark.parametrize("rank", [-0.8, 0.0, 0.45, 0.9])
+def test_reordering_keeps_the_values_and_reaches_the_rank(rank):
+    from scipy.stats import spearmanr
+
+    from seed_assets.engine.copula import reorder
+    from seed_assets.spec.correlations import pearson_of
+
+    rng = np.random.default_rng(3)
+    values = rng.lognormal(0, 1, 50_000)
+    normal = rng.multivariate_normal([0, 0], [[1, pearson_of(rank)], [pearson_of(rank), 1]], 50_000)
+    moved = reorder(values, normal[:, 0])
+    assert np.array_equal(np.sort(moved), np.sort(values))
+    assert spearmanr(moved, normal[:, 1]).statistic == pytest.approx(rank, abs=0.02)
+
+
+def test_correlated_columns_keep_their_distributions():
+    from scipy.stats import spearmanr
+
+    spec = spec_from_dict(copy.deepcopy(COPULA))
+    plain = copy.deepcopy(COPULA)
+    del plain["tables"]["people"]["correlations"]
+    people = generate_all(spec)["people"]
+    alone = generate_all(spec_from_dict(plain))["people"]
+    for name in ("income", "score", "age", "joined"):  # the very same values, other rows
+        assert np.array_equal(np.sort(people[name].to_numpy()), np.sort(alone[name].to_numpy()))
+    assert spearmanr(people.income, people.score).statistic == pytest.approx(0.6, abs=0.03)
+    assert spearmanr(people.income, people.age).statistic == pytest.approx(0.3, abs=0.03)
+    joined = people.joined.astype("int64")
+    assert spearmanr(people.age, joined).statistic == pytest.approx(-0.5, abs=0.03)
+    assert abs(spearmanr(alone.income, alone.score).statistic) < 0.03
+    # A subset of columns is drawn with its partners: the same values as the whole.
+    from seed_assets.engine.table import TableGenerator
+
+    generator = TableGenerator(spec, "people")
+    part = generator.chunk_frame(generator.chunks[1], columns=["score"])
+    pd.testing.assert_series_equal(part.score, people.score.iloc[5000:10000].reset_index(drop=True))
+
+
+def test_the_correlation_check_passes_and_fails():
+    spec = spec_from_dict(copy.deepcopy(COPULA))
+    people = generate_all(spec)["people"]
+    result = next(r for r in check_table(spec, "people", people, {}) if r.rule == "relations")
+    assert result.passed and len(result.measurements) == 3
+    shuffled = people.assign(score=people.score.sample(frac=1, random_state=1).to_numpy())
+    result = next(r for r in check_table(spec, "people", shuffled, {}) if r.rule == "relations")
+    failing = {m.subject for m in result.measurements if not m.passed}
+    assert failing == {"rank correlation income ~ score"}
+
+
+@pytest.mark.parametrize(
+    ("pairs", "fragment"),
+    [
+        ([{"columns": ["income", "ghost"], "rank": 0.5}], "does not have"),
+        ([{"columns": ["income", "income"], "rank": 0.5}], "correlates with itself"),
+        (
+            [
+                {"columns": ["income", "score"], "rank": 0.9},
+                {"columns": ["income", "age"], "rank": 0.9},
+                {"columns": ["score", "age"], "rank": -0.9},
+            ],
+            "not positive definite",
+        ),
+    ],
+)
+def test_impossible_correlations_are_refused(pairs, fragment):
+    data = copy.deepcopy(COPULA)
+    data["tables"]["people"]["correlations"] = pairs
+    with pytest.raises(SpecError) as info:
+        spec_from_dict(data, source="copula.yaml")
+    assert "table 'people'" in str(info.value) and fragment in str(info.value), str(info.value)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from seed_assets.engine import constraints, values, windows
+from seed_assets.engine import constraints, copula, values, windows
 from seed_assets.engine.cardinality import draw_counts
 from seed_assets.engine.frames import as_series as _as_series
 from seed_assets.engine.frames import null_mask, with_nulls
@@ -220,6 +220,7 @@ class TableGenerator:
                     elif fk.via is not None:  # its parent is found by the copied key
                         more.update(fk.columns)
                 more.update(same_row_reads(self.spec, self.name, column))  # derived, `before`
+                more.update(copula.partners(self.table, name))  # correlated: drawn together
                 fk = self.table.fk_for_column(name)
                 if fk is not None and fk.via is not None:
                     through, _ = resolve_via(self.spec, self.name, fk)
@@ -358,6 +359,8 @@ class TableGenerator:
                     continue
             if self._is_plain(name, column):
                 cols[name] = self._plain(name, column, chunk, rows, counts)
+        if self.table.correlations:  # ranks rearranged, values kept
+            copula.correlate(self, chunk, cols)
         self._fill_foreign_keys(chunk, cols, pos, parent_rows, made, as_values, positions, context)
         for name in self._after_order():
             if name in made:

@@ -13,6 +13,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from seed_assets.spec.base import DateOrTime, SpecModel
+from seed_assets.spec.correlations import CorrelationSpec
 from seed_assets.spec.declarations import CheckSpec, DomainSpec, check_shorthand
 from seed_assets.spec.distributions import ValueDistribution
 from seed_assets.spec.expectations import (
@@ -503,6 +504,12 @@ class TableSpec(SpecModel):
     def _checks(cls, value: Any) -> Any:
         return [check_shorthand(v) for v in value] if isinstance(value, list) else value
 
+    correlations: list[CorrelationSpec] = Field(
+        default_factory=list,
+        description="Pairs of numeric or date columns with a target rank correlation; a "
+        "Gaussian copula keeps each column's own distribution.",
+        examples=[[{"columns": ["balance", "usual_amount"], "rank": 0.6}]],
+    )
     partitions: int | None = Field(
         None,
         ge=1,

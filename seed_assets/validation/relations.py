@@ -52,11 +52,14 @@ _BIN = 0.01
 _LIMIT = 60.0
 _BINS = int(2 * _LIMIT / _BIN)
 DECILES = 10
+# Rows sampled for rank correlations: at most this many per chunk, this many in all.
+CORRELATION_CHUNK = 20_000
+CORRELATION_SAMPLE = 200_000
 
 
 def applies(spec: Spec, table: str) -> bool:
     columns = spec.tables[table].columns.values()
-    aggregated = bool(aggregates_over(spec, table))
+    aggregated = bool(aggregates_over(spec, table)) or bool(spec.tables[table].correlations)
     return aggregated or any(relational(c) or c.before is not None for c in columns)
 
 
@@ -91,6 +94,8 @@ class RelationsCheck:
         self.parent_range = parent_range
         self.aggregates: list[AggregateCheck] | None = None
         self._access: ParentAccess | None = None
+        self.correlated: dict[str, list[np.ndarray]] = {}  # column -> sampled values
+        self._sampled = 0
         self.counts: dict[str, list[float]] = {}  # subject -> [hits, rows]
         self.bounds: dict[str, float] = {}  # subject -> expected share
         self.histograms: dict[str, np.ndarray] = {}  # logit column -> [rows, events] per bin
@@ -107,6 +112,7 @@ class RelationsCheck:
     def add(self, frame: pd.DataFrame, parents: ParentAccess) -> None:
         parent_values = parents.values
         self._add_aggregates(frame, parents)
+        self._add_correlated(frame)
         cache: dict[str, np.ndarray] = {}
 
         def value(name: str) -> np.ndarray:
@@ -143,6 +149,42 @@ class RelationsCheck:
                 mine_s = mine.astype("datetime64[s]")
                 bad = ~np.isnat(mine_s) & ~np.isnat(upper) & (mine_s > upper)
                 self._count(f"{name} <= {column.before}: violations", int(bad.sum()), n)
+
+    def _add_correlated(self, frame: pd.DataFrame) -> None:
+        """A bounded, evenly strided sample of the correlated columns (ranks need no more)."""
+        names = list(dict.fromkeys(c for p in self.table.correlations for c in p.columns))
+        if not names or self._sampled >= CORRELATION_SAMPLE:
+            return
+        step = max(1, len(frame) // CORRELATION_CHUNK)
+        part = frame.iloc[::step].iloc[: CORRELATION_SAMPLE - self._sampled]
+        for name in names:
+            values = frame_array(part[name])
+            if values.dtype.kind == "M":
+                values = np.where(np.isnat(values), np.nan, values.view(np.int64).astype(float))
+            self.correlated.setdefault(name, []).append(values_as_float(values))
+        self._sampled += len(part)
+
+    def _conclude_correlations(self, result: CheckResult) -> None:
+        for pair in self.table.correlations:
+            a, b = (np.concatenate(self.correlated.get(c) or [np.zeros(0)]) for c in pair.columns)
+            both = ~np.isnan(a) & ~np.isnan(b)
+            n = int(both.sum())
+            measured = spearman(a[both], b[both]) if n > 2 else float("nan")
+            slack = pair.tolerance + SIGMAS * (1 - pair.rank**2) / math.sqrt(max(n - 1, 1))
+            low, high = max(-1.0, pair.rank - slack), min(1.0, pair.rank + slack)
+            subject = f"rank correlation {pair.columns[0]} ~ {pair.columns[1]}"
+            result.measurements.append(
+                Measurement(
+                    subject,
+                    "n/a" if math.isnan(measured) else f"{measured:.3f}",
+                    f"[{low:.3f}, {high:.3f}] (spec {pair.rank:g}, {n:,} rows sampled)",
+                    n <= 2 or low <= measured <= high,
+                    None if math.isnan(measured) else measured,
+                    low=low,
+                    high=high,
+                )
+            )
+            result.counts[f"{subject}: spec"] = pair.rank
 
     def _add_aggregates(self, frame: pd.DataFrame, parents: ParentAccess) -> None:
         over = aggregates_over(self.spec, self.name)
@@ -225,6 +267,7 @@ class RelationsCheck:
             result.counts[subject] = hits
         for name, histogram in self.histograms.items():
             self._conclude_events(result, name, histogram)
+        self._conclude_correlations(result)
         for check in self.aggregates or []:
             check.finish(self._access.at)
             count = check.differing
@@ -311,6 +354,16 @@ def binned_auc(rows: np.ndarray, events: np.ndarray) -> float:
         return float("nan")
     below = np.cumsum(negatives) - negatives
     return float((positives * (below + 0.5 * negatives)).sum() / (total_pos * total_neg))
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rank correlation (average ranks for ties)."""
+    from scipy.stats import rankdata
+
+    ra, rb = rankdata(a), rankdata(b)
+    if ra.std() == 0 or rb.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(ra, rb)[0, 1])
 
 
 def _differ_mask(a: np.ndarray, b: np.ndarray) -> np.ndarray:
