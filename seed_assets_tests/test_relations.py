@@ -519,3 +519,19 @@ def test_impossible_correlations_are_refused(pairs, fragment):
     with pytest.raises(SpecError) as info:
         spec_from_dict(data, source="copula.yaml")
     assert "table 'people'" in str(info.value) and fragment in str(info.value), str(info.value)
+
+
+def test_the_report_plots_event_curves_and_correlation_heat_maps(hospital):
+    from seed_assets.reports.relations_plots import relation_plots
+
+    spec, tables = hospital
+    checks = [r.to_dict() for r in check_table(spec, "patients", tables["patients"], tables)]
+    plots = "".join(relation_plots("patients", checks))
+    assert "patients.deceased: event rate by score decile" in plots
+    assert plots.count("<polyline") == 1 and "ground-truth AUC" in plots
+    copula = spec_from_dict(copy.deepcopy(COPULA))
+    people = generate_all(copula)["people"]
+    checks = [r.to_dict() for r in check_table(copula, "people", people, {})]
+    plots = "".join(relation_plots("people", checks))
+    assert "people: rank correlations, spec and data" in plots
+    assert "income ~ score: 0.60" in plots  # the spec's cell; the data's sits beside it
