@@ -535,3 +535,11 @@ def test_the_report_plots_event_curves_and_correlation_heat_maps(hospital):
     plots = "".join(relation_plots("people", checks))
     assert "people: rank correlations, spec and data" in plots
     assert "income ~ score: 0.60" in plots  # the spec's cell; the data's sits beside it
+
+
+def test_a_case_that_is_not_a_value_of_its_column_is_refused():
+    data = copy.deepcopy(HOSPITAL)
+    when = data["tables"]["lab_results"]["columns"]["value"]["when"]
+    when["cases"] = {"icuu": {"distribution": "normal(8, 1)"}}
+    with pytest.raises(SpecError, match="'icuu' is not a value of patients.ward"):
+        spec_from_dict(data)

@@ -42,14 +42,18 @@ def resolve(spec: Spec, table_name: str, name: str) -> tuple[ForeignKeySpec | No
 
 
 def same_row_reads(spec: Spec, table_name: str, column: ColumnSpec) -> list[str]:
-    """Columns of this row a column needs made first (FK columns for a referenced row)."""
+    """Columns of this row a column needs made first (FK columns for a row referenced other
+    than through the driving FK)."""
     out: list[str] = []
     names = reads(column)
     if column.before is not None:
         names.append(column.before)
     for name in names:
         fk, ref = resolve(spec, table_name, name)
-        out.extend([ref] if fk is None else fk.columns)
+        if fk is None:
+            out.append(ref)
+        elif fk.cardinality is None:  # the driving FK's parent rows are known without it
+            out.extend(fk.columns)
     return list(dict.fromkeys(out))
 
 
@@ -102,6 +106,17 @@ def check_column(spec: Spec, table_name: str, column_name: str, column: ColumnSp
     after = column.after
     if after is not None and "." not in after and relational(table.columns[after]):
         raise fail(f"`after: {after}` reads a derived column; derived columns come last")
+    if column.when is not None:
+        fk, ref = resolve(spec, table_name, column.when.column)
+        on = spec.tables[fk.references.table if fk else table_name].columns[ref]
+        if on.choice is not None:
+            known = {_key(v) for v in on.choice.values}
+            for value in column.when.cases:
+                if value not in known:
+                    raise fail(
+                        f"`when` case {value!r} is not a value of {column.when.column} "
+                        f"({', '.join(sorted(known))})"
+                    )
     if column.aggregate is not None:
         check_aggregate(spec, table_name, column_name, column)
     for fk, ref in parent_reads(spec, table_name, column):
@@ -134,6 +149,12 @@ def check_aggregate(spec: Spec, table_name: str, column_name: str, column: Colum
     for name in parse(aggregate.expr).names if aggregate.expr else ():
         if name not in child.columns:
             raise fail(f"{aggregate.table} has no column {name!r}")
+
+
+def _key(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def dependent_order(spec: Spec, table_name: str) -> list[str]:

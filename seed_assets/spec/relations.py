@@ -157,6 +157,8 @@ def check_relations(column: Any, source: str | None) -> None:
             "`logit` scores rows for an event; add the overall `rate` it is calibrated to"
         )
     if column.when is not None:
+        if column.logit is not None and any(c.rate is not None for c in column.when.cases.values()):
+            raise ValueError("`logit` decides the event's probability; drop the `when` rates")
         for value, case in column.when.cases.items():
             given = [f for f in ("choice", "distribution", "rate") if getattr(case, f) is not None]
             if given and given != [source]:
