@@ -47,7 +47,7 @@ def test_the_fraud_model_learns_the_shipped_mechanism(trained):
 
 def test_the_fraud_rate_and_the_decile_curve_pass_their_checks(trained):
     spec, _, url = trained
-    report = load_report(report_paths(url))
+    report = load_report(report_paths(url, spec.name))
     assert report["approved"], report["failures"]
     checks = {c["rule"]: c for c in report["tables"]["transactions"]["checks"]}
     rate = next(m for m in checks["rare_events"]["measurements"] if "is_fraud" in m["subject"])

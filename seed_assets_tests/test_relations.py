@@ -21,8 +21,8 @@ from seed_assets.errors import SpecError
 from seed_assets.sources.files import load_spec
 from seed_assets.spec.expressions import parse
 from seed_assets.spec.loader import spec_from_dict
+from seed_assets.validation.frames import check_table
 from seed_assets.validation.relations import binned_auc
-from seed_assets.validation.rules import check_table
 
 # -- the expression language --------------------------------------------------------------------
 
@@ -541,5 +541,5 @@ def test_a_case_that_is_not_a_value_of_its_column_is_refused():
     data = copy.deepcopy(HOSPITAL)
     when = data["tables"]["lab_results"]["columns"]["value"]["when"]
     when["cases"] = {"icuu": {"distribution": "normal(8, 1)"}}
-    with pytest.raises(SpecError, match="'icuu' is not a value of patients.ward"):
+    with pytest.raises(SpecError, match=r"'icuu' is not a value of patients\.ward"):
         spec_from_dict(data)

@@ -9,8 +9,8 @@
 - `copy_of`: the share of exact copies within the bounds of its probability (all of them at 1);
 - `before`: no date after the date it must precede (time windows, with `after` in ``temporal``).
 
-``RelationsCheck`` is fed chunk by chunk (``validation/stream.py``) or a whole table
-(``relations`` on a ``TableData``); referenced rows through a ``ParentAccess``; aggregates of
+``RelationsCheck`` is fed chunk by chunk (``validation/stream.py``, which also checks whole
+frames); referenced rows through a ``ParentAccess``; aggregates of
 children are compared in ``validation/aggregates.py``.
 """
 
@@ -24,7 +24,7 @@ import pandas as pd
 
 from seed_assets.engine.aggregates import frame_array
 from seed_assets.engine.expressions import evaluate
-from seed_assets.engine.frames import null_mask, with_nulls
+from seed_assets.engine.frames import null_mask
 from seed_assets.engine.relations import (
     calibrated_intercept,
     cast,
@@ -37,7 +37,6 @@ from seed_assets.spec.expressions import parse
 from seed_assets.spec.models import ForeignKeySpec, Spec
 from seed_assets.spec.relations import relational
 from seed_assets.validation.aggregates import AggregateCheck, aggregates_over
-from seed_assets.validation.inputs import TableData
 from seed_assets.validation.results import CheckResult, Measurement, fmt_count, fmt_rate
 
 ENGINE = "integrity"
@@ -379,31 +378,3 @@ def _differ_mask(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _differ(a: np.ndarray, b: np.ndarray) -> int:
     return int(_differ_mask(a, b).sum())
-
-
-class _WholeTable:
-    """ParentAccess over a TableData: its parents' frames, whole."""
-
-    def __init__(self, data: TableData) -> None:
-        self.data = data
-
-    def positions(self, fk: ForeignKeySpec) -> np.ndarray:
-        return self.data.lookup(fk)[0]
-
-    def values(self, fk: ForeignKeySpec, ref: str) -> np.ndarray:
-        positions = self.positions(fk)
-        return with_nulls(self.at(fk.references.table, ref, positions), positions < 0)
-
-    def at(self, table: str, column: str, positions: np.ndarray) -> np.ndarray:
-        values = frame_array(self.data.rows_of(table)[column])
-        return values[np.where(positions >= 0, positions, 0)]
-
-    def count(self, table: str) -> int:
-        return len(self.data.rows_of(table))
-
-
-def relations(data: TableData) -> CheckResult:
-    """The check over a whole table (``rules.check_table``)."""
-    check = RelationsCheck(data.spec, data.name)
-    check.add(data.frame, _WholeTable(data))
-    return check.conclude(CheckResult(data.name, RULE, ENGINE, DESCRIPTION))
