@@ -165,6 +165,23 @@ HOSPITAL = {
                     "logit": "1.5 * risk + 1.2 * (ward == 'icu')",
                 },
                 "label": {"type": "string", "expr": "concat(ward, '-', patient_id)"},
+                "labs": {
+                    "type": "integer",
+                    "aggregate": {"table": "lab_results", "function": "count"},
+                },
+                "first_lab": {
+                    "type": "timestamp",
+                    "aggregate": {
+                        "table": "lab_results",
+                        "function": "min",
+                        "expr": "collected_at",
+                    },
+                },
+                "mean_value": {
+                    "type": "float",
+                    "aggregate": {"table": "lab_results", "function": "mean", "expr": "value"},
+                    "nullable": True,
+                },
             },
         },
         "lab_results": {
@@ -263,6 +280,16 @@ def test_derived_conditional_copied_and_event_columns(hospital):
     assert 0.035 < patients.deceased.mean() < 0.065
     high = patients.risk > 1
     assert patients.deceased[high].mean() > 3 * patients.deceased[~high].mean()
+
+
+def test_counts_first_dates_and_means_of_children(hospital):
+    _, tables = hospital
+    labs = tables["lab_results"].groupby("patient_id")
+    patients = tables["patients"].set_index("patient_id")
+    assert (patients["labs"] == labs.size().reindex(patients.index)).all()
+    assert (patients.first_lab == labs.collected_at.min().reindex(patients.index)).all()
+    means = labs.value.mean().reindex(patients.index)  # nulls left out, as in SQL
+    assert np.allclose(patients.mean_value, means, equal_nan=True)
 
 
 def test_the_relations_check_passes_and_catches_broken_rows(hospital):

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from seed_assets.engine.expressions import evaluate
+from seed_assets.engine.frames import null_mask
 from seed_assets.errors import SpecError
 from seed_assets.spec.expressions import parse
 
@@ -47,10 +48,14 @@ def frame_array(series: pd.Series) -> np.ndarray:
 def combine(function: str, values: np.ndarray | None, groups: np.ndarray, size: int):
     """Per group 0..size-1 (`groups` sorted, one per child): the children's combined value.
 
-    Groups without children: 0 for a count or a sum, NaN/NaT for the rest."""
-    counts = np.bincount(groups, minlength=size)
+    Groups without children: 0 for a count or a sum, NaN/NaT for the rest; null values are
+    left out, as SQL's aggregates leave them."""
     if function == "count":
-        return counts.astype(np.int64)
+        return np.bincount(groups, minlength=size).astype(np.int64)
+    present = ~null_mask(values)  # as SQL does: nulls take no part
+    if not present.all():
+        values, groups = values[present], groups[present]
+    counts = np.bincount(groups, minlength=size)
     if values.dtype.kind == "M":
         unit = np.datetime_data(values.dtype)[0]
         ints = values.view(np.int64)
