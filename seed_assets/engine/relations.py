@@ -64,33 +64,45 @@ def values_as_float(array: np.ndarray) -> np.ndarray:
 
 
 def calibrated_intercept(score: np.ndarray, rate: float) -> float:
-    """The b that makes mean(sigmoid(b + score)) equal `rate` (Newton's method, bracketed).
+    """The b that makes mean(sigmoid(b + score)) equal `rate` (Newton's method, bracketed)."""
+    return event_probabilities(score, rate)[0]
+
+
+def event_probabilities(score: np.ndarray, rate: float) -> tuple[float, np.ndarray]:
+    """The calibrated intercept and each row's probability, sigmoid(b + score).
 
     Solved per chunk, so the chunk's event rate holds whatever its features' mix: first on an
-    evenly strided sample of the scores (cheap), then polished on all of them."""
+    evenly strided sample of the scores (cheap), then polished on all of them, whose last pass
+    gives the probabilities."""
     if not len(score) or rate <= 0 or rate >= 1:
-        return 0.0
+        return 0.0, np.full(len(score), min(max(rate, 0.0), 1.0))
     stride = max(1, len(score) // 65_536)
     sample = score[::stride]
-    b = _solve(sample, rate, float(np.log(rate / (1 - rate)) - np.median(sample)), 1e-7)
+    b, p = _solve(sample, rate, float(np.log(rate / (1 - rate)) - np.median(sample)), 1e-7)
+    if stride == 1:
+        return b, p
     # Polished to 1e-4 of the rate: far inside the binomial noise of any chunk's events.
-    return b if stride == 1 else _solve(score, rate, b, 1e-4)
+    return _solve(score, rate, b, 1e-4)
 
 
-def _solve(score: np.ndarray, rate: float, b: float, tolerance: float) -> float:
+def _sigmoid(score: np.ndarray, b: float, out: np.ndarray) -> np.ndarray:
+    np.add(score, b, out=out)
+    np.negative(out, out=out)
+    with np.errstate(over="ignore"):  # exp overflows to inf: p is then 0, as it should
+        np.exp(out, out=out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
+
+
+def _solve(score: np.ndarray, rate: float, b: float, tolerance: float):
     low, high = -60.0 - float(score.max()), 60.0 - float(score.min())
     p = np.empty_like(score, dtype=np.float64)
     for _ in range(60):
-        np.add(score, b, out=p)
-        np.negative(p, out=p)
-        with np.errstate(over="ignore"):  # exp overflows to inf: p is then 0, as it should
-            np.exp(p, out=p)
-        p += 1.0
-        np.reciprocal(p, out=p)
+        _sigmoid(score, b, p)
         mean = float(p.mean())
         error = mean - rate
         if abs(error) < tolerance * rate:
-            break
+            return b, p
         if error > 0:
             high = b
         else:
@@ -98,7 +110,7 @@ def _solve(score: np.ndarray, rate: float, b: float, tolerance: float) -> float:
         slope = mean - float(np.dot(p, p)) / len(p)  # mean of p(1 - p)
         step = b - error / slope if slope > 0 else (low + high) / 2
         b = step if low < step < high else (low + high) / 2
-    return b
+    return b, _sigmoid(score, b, p)
 
 
 def event_score(expression_text: str, resolve_name, n: int) -> np.ndarray:
@@ -138,9 +150,7 @@ class DependentColumns:
             out = cast(column, evaluate(parse(column.expr), resolver, n, rng))
         elif column.logit is not None:
             score = event_score(column.logit, resolver, n)
-            b = calibrated_intercept(score, column.rate)
-            with np.errstate(over="ignore"):
-                p = 1.0 / (1.0 + np.exp(-(b + score)))
+            _, p = event_probabilities(score, column.rate)
             out = stream(seed, table, chunk.index, name).random(n) < p
         elif column.source is not None:
             out = self.generator.plain_values(name, column, chunk)
