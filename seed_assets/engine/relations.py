@@ -163,15 +163,24 @@ class DependentColumns:
         return self._nulls(name, column, chunk, resolver, out)
 
     def case_masks(self, column: ColumnSpec, resolver) -> list[tuple[str, np.ndarray]]:
-        """Per case of `when`: its key and the rows whose `column` value matches it."""
-        on = np.asarray(resolver(column.when.column))
+        """Per case of `when`: its key and the rows whose `column` value matches it.
+
+        A value of the driving parent is compared once per parent, not once per child."""
         fk, ref = resolve(self.spec, self.name, column.when.column)
         owner = self.spec.tables[fk.references.table if fk else self.name]
         kind = owner.columns[ref].type
+        local = None
+        if fk is not None and fk is self.generator.driving and resolver.chunk.rows:
+            chunk = resolver.chunk
+            parents = np.arange(chunk.parent_start, chunk.parent_stop)
+            on = np.asarray(resolver.context.values(fk, ref, parents))
+            local = resolver.parent_rows[fk.label] - chunk.parent_start
+        else:
+            on = np.asarray(resolver(column.when.column))
         out = []
         for key in column.when.cases:
-            value = typed_key(key, kind)
-            out.append((key, np.asarray(on == value, dtype=bool)))
+            mask = np.asarray(on == typed_key(key, kind), dtype=bool)
+            out.append((key, mask if local is None else mask[local]))
         return out
 
     def _cases(self, name, column, chunk, resolver, out) -> np.ndarray:
