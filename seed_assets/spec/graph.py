@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from seed_assets.errors import SpecError
 from seed_assets.spec import dependencies
+from seed_assets.spec.correlations import check_correlations
 from seed_assets.spec.cycles import Component, analyse
 from seed_assets.spec.memo import per_spec
 from seed_assets.spec.models import (
@@ -201,6 +202,7 @@ def check_spec(spec: Spec) -> None:
         _check_counts(name, table)
         for column_name, column in table.columns.items():
             _check_column(spec, name, table, column_name, column)
+        check_correlations(name, table)
         if table.partitions is not None:
             partition_column(spec, name)
     topological_order(spec)

@@ -25,6 +25,7 @@ import pandas as pd
 from seed_assets.engine.constraints import may_drop_rows
 from seed_assets.spec.graph import resolve_after, resolve_via
 from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, ForeignKeySpec, Spec
+from seed_assets.spec.relations import value_view
 from seed_assets.validation.results import (
     SAMPLE_ROWS,
     CheckResult,
@@ -180,6 +181,7 @@ def build_expectations(
             add(getattr(gxe, kind)(**kwargs), subject, bound)
 
     for name, column in table.columns.items():
+        column = value_view(column)  # a dependent column's bounds are the relations check's
         if not column.is_nullable:
             add(gxe.ExpectColumnValuesToNotBeNull(column=name), f"{name}: not null", "0 nulls")
         if column.unique or table.primary_key == [name]:
@@ -285,7 +287,7 @@ def _range(column) -> tuple[Any, Any]:
         return _datetime(start), _datetime(end)
     dist = column.distribution
     if dist is None:
-        return None, None
+        return (column.min, column.max) if column.expr is not None else (None, None)
     low, high = column.min, column.max
     if dist.kind == "uniform":
         low = dist.low if low is None else max(low, dist.low)
