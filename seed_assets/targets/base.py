@@ -153,21 +153,10 @@ class Target:
             with self.engine.begin() as conn:
                 created = self._prepare(conn, spec, name, sa_table, if_exists)
                 bulk = self._start_bulk(conn, sa_table, created)
-                position = 0
-                for frame, encoded in prefetch(self._batches(frames, table, name)):
-                    if cancel is not None and cancel.requested:
-                        raise LoadCancelled(name)
-                    self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
-                    position += len(frame)
-                    if on_rows:
-                        on_rows(len(frame))
+                self._load_all(conn, sa_table, table, frames, result, on_error, on_rows, cancel)
                 if bulk:
                     self._finish_bulk(conn, sa_table, table, result, on_error)
-                if result.rejected_count and on_error == "fail":
-                    raise LoadError(name, self.display_url, result.rejected, result.rejected_count)
-                if approve is not None and not approve():
-                    raise NotApproved
-                advance_identities(conn, name, table)
+                self._end_load(conn, name, table, result, on_error, approve)
                 registry.record(
                     conn,
                     name,
@@ -232,19 +221,8 @@ class Target:
                     conn.execute(
                         sa.delete(sa_table).where(column.between(key_range.low, key_range.high))
                     )
-                position = 0
-                for frame, encoded in prefetch(self._batches(frames, table, name)):
-                    if cancel is not None and cancel.requested:
-                        raise LoadCancelled(name)
-                    self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
-                    position += len(frame)
-                    if on_rows:
-                        on_rows(len(frame))
-                if result.rejected_count and on_error == "fail":
-                    raise LoadError(name, self.display_url, result.rejected, result.rejected_count)
-                if approve is not None and not approve():
-                    raise NotApproved
-                advance_identities(conn, name, table)
+                self._load_all(conn, sa_table, table, frames, result, on_error, on_rows, cancel)
+                self._end_load(conn, name, table, result, on_error, approve)
                 registry.record_partition(
                     conn,
                     name,
@@ -407,6 +385,30 @@ class Target:
                 part = frame.iloc[start : start + self.batch_rows]
                 yield part, self._encode(part, table, name)
 
+    def _load_all(
+        self, conn, sa_table: sa.Table, table: TableSpec, frames, result, on_error, on_rows, cancel
+    ) -> None:
+        """Every batch of `frames` into `sa_table` (made ahead, in a thread), row positions
+        counted for refused-row reports; `on_rows(n)` after each batch."""
+        name = sa_table.name
+        position = 0
+        for frame, encoded in prefetch(self._batches(frames, table, name)):
+            if cancel is not None and cancel.requested:
+                raise LoadCancelled(name)
+            self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
+            position += len(frame)
+            if on_rows:
+                on_rows(len(frame))
+
+    def _end_load(self, conn, name: str, table: TableSpec, result, on_error, approve) -> None:
+        """After the last batch: refused rows fail the load (unless it continues past them),
+        `approve()` may still refuse it (rolled back), identity sequences move past the rows."""
+        if result.rejected_count and on_error == "fail":
+            raise LoadError(name, self.display_url, result.rejected, result.rejected_count)
+        if approve is not None and not approve():
+            raise NotApproved
+        advance_identities(conn, name, table)
+
     def _encode(self, frame: pd.DataFrame, table: TableSpec, name: str):
         """A batch in the form `_send` takes: DB-API row tuples by default."""
         return row_tuples(frame, table)
@@ -539,14 +541,19 @@ class Target:
 
     def read_columns(self, spec: Spec, name: str, columns: list[str]) -> pd.DataFrame:
         """Columns of a written table, in primary-key order, with the engine's dtypes."""
-        table = spec.tables[name]
-        order = sort_key(table)
+        return canonical_frame(self.read_in_key_order(spec, name, columns), spec.tables[name])
+
+    def read_in_key_order(
+        self, spec: Spec, name: str, columns: list[str], engine: sa.Engine | None = None
+    ) -> pd.DataFrame:
+        """Columns of a table as the database gives them, in primary-key order (through
+        `engine` when given: a reader's own connections)."""
+        order = sort_key(spec.tables[name])
         query = f"SELECT {', '.join(self._quote(c) for c in columns)} FROM {self._quote(name)}"
         if order:
             query += f" ORDER BY {', '.join(self._quote(c) for c in order)}"
-        with self.engine.connect() as conn:
-            frame = pd.read_sql_query(sa.text(query), conn)
-        return canonical_frame(frame, table)
+        with (engine or self.engine).connect() as conn:
+            return pd.read_sql_query(sa.text(query), conn)
 
     def row_counts(self, names: Iterable[str]) -> dict[str, int | None]:
         """Rows per table (None where the table does not exist)."""

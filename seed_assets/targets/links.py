@@ -28,7 +28,7 @@ from seed_assets.spec.models import ForeignKeySpec, Spec
 from seed_assets.targets import registry
 from seed_assets.targets.cancel import CancelToken
 from seed_assets.targets.ddl import build_metadata, column_type
-from seed_assets.targets.load_report import LoadCancelled, LoadError, NotApproved, WriteResult
+from seed_assets.targets.load_report import LoadError, NotApproved, WriteResult
 
 ORPHAN_SAMPLES = 5
 
@@ -452,21 +452,17 @@ def write_component(
                     for name in names
                 }
                 for name in names:
-                    sa_table, table, result = (
+                    hook = (lambda n, name=name: on_rows(name, n)) if on_rows else None
+                    target._load_all(
+                        conn,
                         metadata.tables[name],
                         spec.tables[name],
+                        frames[name],
                         results[name],
+                        on_error,
+                        hook,
+                        cancel,
                     )
-                    position = 0
-                    for frame, encoded in target._batches(frames[name], table, name):
-                        if cancel is not None and cancel.requested:
-                            raise LoadCancelled(name)
-                        target._load(
-                            conn, sa_table, table, frame, encoded, position, result, on_error
-                        )
-                        position += len(frame)
-                        if on_rows:
-                            on_rows(name, len(frame))
                 for name in names:  # every table is loaded: the FKs between them can be checked
                     if bulk[name]:
                         target._finish_bulk(
