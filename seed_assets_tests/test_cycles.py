@@ -303,7 +303,7 @@ def test_a_broken_not_null_cycle_is_refused_naming_table_column_and_values(any_u
         target.dispose()
 
 
-def test_postgres_refuses_an_existing_non_deferrable_fk(pg_url, league):
+def test_postgres_writes_through_an_existing_non_deferrable_fk(pg_url, league):
     engine = sa.create_engine(pg_url)
     with engine.begin() as conn:
         conn.exec_driver_sql(
@@ -320,9 +320,20 @@ def test_postgres_refuses_an_existing_non_deferrable_fk(pg_url, league):
         )
     engine.dispose()
     result = runner.invoke(app, ["generate", str(LEAGUE), "--target", pg_url])
-    assert result.exit_code == 2
-    assert "NOT DEFERRABLE" in result.output and "fk_team_captain" in result.output
-    assert "column 'captain_id'" in result.output
+    assert result.exit_code == 0, result.output
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as conn:
+        # made deferrable for the write's transaction only: the schema keeps it as it was
+        deferrable = conn.exec_driver_sql(
+            "SELECT condeferrable FROM pg_constraint WHERE conname = 'fk_team_captain'"
+        ).scalar()
+        orphans = conn.exec_driver_sql(
+            "SELECT count(*) FROM teams t LEFT JOIN players p ON p.player_id = t.captain_id "
+            "WHERE p.player_id IS NULL"
+        ).scalar()
+        teams = conn.exec_driver_sql("SELECT count(*) FROM teams").scalar()
+    engine.dispose()
+    assert deferrable is False and orphans == 0 and teams > 0
 
 
 # -- validation of an existing database ------------------------------------------------------------

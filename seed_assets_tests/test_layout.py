@@ -155,4 +155,4 @@ def test_private_attribute_finder_finds_module_private_use(tmp_path):
     path.write_text(
         "from seed_assets.validation import integrity\nintegrity._dates(1)\nx.__doc__\n"
     )
-    assert _private_attributes(path, {"integrity"}) == ["integrity._x"]
+    assert _private_attributes(path, {"integrity"}) == ["integrity._dates"]

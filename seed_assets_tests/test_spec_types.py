@@ -80,7 +80,7 @@ def test_integers_stay_inside_their_type_and_sign():
     spec = _spec(
         {
             "tiny": {"type": "tinyint", "unsigned": True, "distribution": "normal(200, 100)"},
-            "small": {"type": "smallint", "distribution": "uniform(-90000, 90000)"},
+            "small": {"type": "smallint", "distribution": "normal(0, 90000)"},
             "plain": {"type": "integer", "unsigned": True, "distribution": "normal(0, 10)"},
         },
         rows=2000,
@@ -109,16 +109,25 @@ def test_decimals_stay_within_their_precision():
     assert (prices <= 999.99).all()
 
 
+def test_an_integer_range_beyond_its_type_is_refused_at_load():
+    """Not clipped (every value would be the type's largest): refused, naming the bound."""
+    with pytest.raises(SpecError, match=r"high \(1000\) is outside the tinyint range"):
+        _spec({"t": {"type": "tinyint", "distribution": "uniform(0, 1000)"}})
+    with pytest.raises(SpecError, match=r"low \(-90000\) is outside the smallint range"):
+        _spec({"s": {"type": "smallint", "distribution": "uniform(-90000, 5)"}})
+
+
 def test_a_sequence_that_outgrows_its_type_is_an_error():
-    spec = _spec({"n": {"type": "tinyint", "sequence": True}}, rows=300)
-    with pytest.raises(SpecError, match="above the largest tinyint"):
-        generate_all(spec)
+    with pytest.raises(SpecError, match=r"would overflow.*past the largest tinyint"):
+        _spec({"n": {"type": "tinyint", "sequence": True}}, rows=300)
+    # A bigint does not wrap to negative numbers: refused too.
+    with pytest.raises(SpecError, match=r"would overflow.*past the largest bigint"):
+        _spec({"n": {"type": "bigint", "sequence": {"start": 2**63 - 5}}}, rows=10)
 
 
 def test_a_formatted_sequence_longer_than_the_column_is_an_error():
-    spec = _spec({"k": {"type": "char", "length": 4, "sequence": "D{:03d}"}}, rows=1200)
-    with pytest.raises(SpecError, match="longer than the column"):
-        generate_all(spec)
+    with pytest.raises(SpecError, match=r"reaches 'D1200'.*longer than the column"):
+        _spec({"k": {"type": "char", "length": 4, "sequence": "D{:03d}"}}, rows=1200)
 
 
 def test_unique_faker_values_fit_a_short_column_even_beyond_the_pool():

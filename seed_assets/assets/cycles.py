@@ -35,7 +35,7 @@ from seed_assets.assets.gate import (
     parent_source,
     step_run,
 )
-from seed_assets.assets.keys import table_deps, table_key
+from seed_assets.assets.keys import table_deps, table_key, target_pool
 from seed_assets.engine.links import component_frames, link_frames
 from seed_assets.engine.run import FRAME_ROWS
 from seed_assets.reports.report import (
@@ -62,6 +62,7 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
     @asset(
         key=key,
         group_name=spec.name,
+        pool=target_pool(spec),  # one run at a time writes a target
         deps=[table_key(spec, name), *(table_key(spec, t) for t in targets)],
         description=f"Fills {name}.{columns}, the FK(s) closing a cycle through "
         f"{', '.join(targets)}: drawn in {name}'s key order, checked, then UPDATEd in one "
@@ -94,7 +95,7 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
             )
             failed = [r for r in results if not r.passed]
             yield from check_events(context, results, key)
-            paths = report_paths(url)
+            paths = report_paths(url, spec.name)
             section = table_section(
                 results, rows=checker.rows, written=written, run_id=context.run.run_id
             )
@@ -133,6 +134,7 @@ def component_asset(
         specs=specs,
         check_specs=checks,
         can_subset=False,
+        pool=target_pool(spec),
     )
     def _generate(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
@@ -165,7 +167,7 @@ def component_asset(
             for name in tables:
                 yield from check_events(context, results[name], table_key(spec, name))
             rows = {n: written[n].rows if committed else 0 for n in tables}
-            paths = report_paths(url)
+            paths = report_paths(url, spec.name)
             sections = {
                 name: table_section(
                     results[name],

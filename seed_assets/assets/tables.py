@@ -53,6 +53,7 @@ from seed_assets.assets.keys import (
     checked_key,
     spec_keys,
     table_key,
+    target_pool,
     upstream_deps,
 )
 from seed_assets.engine.constraints import may_drop_rows
@@ -127,6 +128,7 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
     @asset(
         key=table_key(spec, name),
         group_name=spec.name,
+        pool=target_pool(spec),  # one run at a time writes a target
         deps=asset_deps(spec, name),
         description=table_description(spec, name),
         metadata=table_metadata(spec, name),
@@ -164,7 +166,7 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
         )
         failed = [r for r in results if not r.passed]
         yield from check_events(context, results, table_key(spec, name))
-        paths = report_paths(url)
+        paths = report_paths(url, spec.name)
         section = table_section(
             results,
             rows=checker.rows,
@@ -194,6 +196,7 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
     @asset(
         key=table_key(spec, name),
         group_name=spec.name,
+        pool=target_pool(spec),  # one run at a time writes a target
         deps=asset_deps(spec, name),
         partitions_def=StaticPartitionsDefinition(keys),
         description=table_description(spec, name) + "\n\n"
@@ -247,7 +250,7 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
                 ),
                 stream,
             )
-            paths = report_paths(url)
+            paths = report_paths(url, spec.name)
             if written:
                 forget_tables(paths, spec, db.display_url, [name])
         failed = [r for r in results if not r.passed]
@@ -284,6 +287,7 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
     @asset(
         key=key,
         group_name=spec.name,
+        pool=target_pool(spec),
         deps=[AssetDep(table_key(spec, name), partition_mapping=AllPartitionMapping())],
         description=f"All {count} partitions of {name}, checked as one table with its blocking "
         "checks (read back in chunks). Its children and the ML assets depend on this.",
@@ -327,7 +331,7 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
                 yield check_result(result, key)
             if not failed and rows == expected:
                 db.complete_partitions(spec, name, rows=rows)
-            paths = report_paths(url)
+            paths = report_paths(url, spec.name)
             section = table_section(
                 results,
                 rows=rows,

@@ -90,6 +90,14 @@ def link_values(
     return out
 
 
+def _unique_fk(table, fk: ForeignKeySpec) -> bool:
+    """Whether the FK's values may not repeat (a unique column or key of exactly its columns)."""
+    if len(fk.columns) == 1 and table.columns[fk.columns[0]].unique:
+        return True
+    keys = [table.primary_key, *table.unique]
+    return any(set(k) == set(fk.columns) for k in keys if k)
+
+
 def _draw(
     spec: Spec, table_name: str, fk: ForeignKeySpec, index: int, size: int, n_parents: int, seed
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -100,6 +108,18 @@ def _draw(
     null = None
     if fraction:
         null = stream(seed, table_name, index, f"link-null:{fk.label}").random(size) < fraction
+    if _unique_fk(table, fk) and size:  # one parent per row at most: distinct picks
+        first = index * spec.chunk_rows  # the chunk's rows in a permutation of the whole table
+        if n_parents < first + size:
+            raise SpecError(
+                f"foreign key {fk.label} is unique and closes a cycle: its rows need as many "
+                f"distinct {fk.references.table} rows, which has {n_parents}; give "
+                f"{fk.references.table} more rows, or {table_name} fewer",
+                table=table_name,
+                column=fk.columns[0],
+            )
+        order = stream(seed, table_name, 0, f"link-unique:{fk.label}").permutation(n_parents)
+        pick = order[first : first + size]
     if n_parents == 0 and size and (null is None or not null.all()):
         raise SpecError(
             f"foreign key {fk.label} closes a cycle, but {fk.references.table} has no rows to "

@@ -21,7 +21,8 @@ import pandas as pd
 from seed_assets.engine.links import apply_links, component_frames, link_frames
 from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.engine.table import RowFilter, TableGenerator
-from seed_assets.spec.graph import components, linked_fks, links_name, topological_order
+from seed_assets.spec.graph import components, linked_fks, links_name
+from seed_assets.spec.limits import estimated_rows
 from seed_assets.spec.models import Spec
 
 # Rows per frame handed out when streaming: a chunk of a child table can hold millions of rows
@@ -161,12 +162,4 @@ def generate_all(
 def expected_rows(spec: Spec, scale: float = 1.0) -> dict[str, float]:
     """Rows each table should get on average: root rows times `scale`, children the parent's
     expected rows times the driving FK's mean (for progress bars, before anything runs)."""
-    out: dict[str, float] = {}
-    for name in topological_order(spec):
-        table = spec.tables[name]
-        driving = table.driving_fk
-        if driving is None:
-            out[name] = float(round((table.rows or 0) * scale))
-        else:
-            out[name] = out[driving.references.table] * driving.cardinality.expected_mean()
-    return out
+    return estimated_rows(spec, scale)

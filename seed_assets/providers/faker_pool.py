@@ -17,6 +17,8 @@ from faker import Faker
 from faker.config import AVAILABLE_LOCALES
 from numpy.dtypes import StringDType
 
+from seed_assets.providers.patterns import PatternProvider
+
 DEFAULT_POOL_SIZE = 10_000
 # Unique columns need no larger pool: beyond it, a round suffix (``unique_values``) keeps values
 # distinct. Tables up to about this many rows get no suffixes; a bigger pool only costs Faker time
@@ -26,7 +28,9 @@ UNIQUE_POOL_SIZE = 10_000
 
 @functools.cache
 def _faker(locale: str) -> Faker:
-    return Faker(locale)
+    fake = Faker(locale)
+    fake.add_provider(PatternProvider)  # regex / like: values for pattern CHECKs
+    return fake
 
 
 @functools.cache

@@ -25,10 +25,15 @@ from seed_assets.spec.graph import (
     replaced_with,
 )
 from seed_assets.spec.models import ForeignKeySpec, Spec
-from seed_assets.targets import registry
+from seed_assets.targets import ownership, registry
 from seed_assets.targets.cancel import CancelToken
 from seed_assets.targets.ddl import build_metadata, column_type
-from seed_assets.targets.load_report import LoadError, NotApproved, WriteResult
+from seed_assets.targets.load_report import (
+    LoadError,
+    NotApproved,
+    RowError,
+    WriteResult,
+)
 
 ORPHAN_SAMPLES = 5
 
@@ -86,7 +91,7 @@ def recreate_table(conn: sa.Connection, spec: Spec, name: str, metadata: sa.Meta
     metadata.create_all(conn, tables=[sa_table], checkfirst=False)
     if conn.dialect.name == "postgresql":
         for _other, fkc in existing:
-            conn.execute(sa.schema.AddConstraint(fkc))
+            conn.execute(sa.schema.AddConstraint(fkc, isolate_from_table=False))
 
 
 @contextlib.contextmanager
@@ -120,11 +125,10 @@ def clear_for(target, conn: sa.Connection, spec: Spec, name: str) -> None:
             registry.record(conn, owner, status="linking")
     deleted = [t for t in replacement.deleted if inspector.has_table(t)]
     for child in deleted:
-        owned = registry.entry(conn, child)
-        if (owned is None or owned.spec_name != spec.name) and target._count(conn, child):
+        if ownership.foreign_rows(conn, spec, child):
             raise TargetError(
                 f"replacing '{name}' would orphan the rows of '{child}', which this spec "
-                "did not write; refusing"
+                "did not write (all or some of them); refusing"
             )
     cleared = [t for t in deleted if (e := registry.entry(conn, t)) and e.spec_name == spec.name]
     together = any(component_of(spec, t).together for t in cleared)
@@ -179,7 +183,7 @@ def _deferring(
     if dialect == "sqlite":
         conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # until this transaction ends
     elif dialect == "postgresql":
-        _require_deferrable(conn, spec, tables)
+        altered = _make_deferrable(conn, spec, tables)
         conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")  # until this transaction ends
     elif mysql:
         conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")  # the session's: restored below
@@ -192,6 +196,11 @@ def _deferring(
             raise_orphans(conn, spec, tables)
         if dialect == "postgresql":  # check what is pending now; later DDL needs none pending
             conn.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
+            for table, constraint in altered:  # as the schema had them, in this transaction
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {_quote(conn, table)} ALTER CONSTRAINT "
+                    f"{_quote(conn, constraint)} NOT DEFERRABLE"
+                )
     finally:
         if mysql:
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
@@ -205,8 +214,12 @@ def settle(conn: sa.Connection) -> None:
         conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
 
 
-def _require_deferrable(conn: sa.Connection, spec: Spec, tables: list[str]) -> None:
-    """Every deferred FK of `tables` that exists in the database must be DEFERRABLE."""
+def _make_deferrable(conn: sa.Connection, spec: Spec, tables: list[str]) -> list[tuple]:
+    """Make each existing NOT DEFERRABLE deferred FK of `tables` deferrable for this
+    transaction (a NOT NULL cycle is only written with it checked at commit); returns the
+    (table, constraint) pairs altered, to restore once the checks have run. DDL is
+    transactional in PostgreSQL: a rollback restores them too."""
+    altered = []
     inspector = sa.inspect(conn)
     for name in tables:
         if not inspector.has_table(name):
@@ -225,15 +238,12 @@ def _require_deferrable(conn: sa.Connection, spec: Spec, tables: list[str]) -> N
                     {"name": found["name"], "table": _quote(conn, name)},
                 ).scalar()
                 if deferrable is False:
-                    cycle = " -> ".join([*component_of(spec, name).tables, name])
-                    raise TargetError(
-                        f"table '{name}' column '{fk.columns[0]}': the existing foreign key "
-                        f"{found['name']} ({', '.join(fk.columns)} -> {fk.references.table}) is "
-                        f"NOT DEFERRABLE, but the NOT NULL cycle {cycle} can only be written "
-                        "with it checked at commit. Run ALTER TABLE "
-                        f"{name} ALTER CONSTRAINT {found['name']} DEFERRABLE INITIALLY "
-                        "DEFERRED, or drop these tables and let the tool create them"
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {_quote(conn, name)} ALTER CONSTRAINT "
+                        f"{_quote(conn, found['name'])} DEFERRABLE INITIALLY DEFERRED"
                     )
+                    altered.append((name, found["name"]))
+    return altered
 
 
 def raise_orphans(conn: sa.Connection, spec: Spec, tables: Iterable[str]) -> None:
@@ -341,7 +351,7 @@ def _ensure_foreign_keys(
         pair = (fkc.referred_table.name, tuple(fkc.column_keys))
         wanted = any((fk.references.table, tuple(fk.columns)) == pair for fk in fks)
         if wanted and pair not in have:
-            conn.execute(sa.schema.AddConstraint(fkc))
+            conn.execute(sa.schema.AddConstraint(fkc, isolate_from_table=False))
 
 
 def _update_from_temporary(
@@ -413,6 +423,7 @@ def write_component(
     on_error: str = "fail",
     cancel: CancelToken | None = None,
     approve: Callable[[], bool] | None = None,
+    rejects: Callable[[RowError], None] | None = None,
 ) -> dict[str, WriteResult]:
     """Write every table of a NOT NULL cycle in ONE transaction, FK checks deferred to its end
     (see ``deferred_checks``): the same preparation, batches and refused-row reports as
@@ -433,7 +444,7 @@ def write_component(
         )
     names = list(frames)
     metadata = build_metadata(spec)
-    results = {name: WriteResult(name) for name in names}
+    results = {name: WriteResult(name, sink=rejects) for name in names}
     target._ensure_registry()
     if not target.transactional_ddl:  # MySQL: DDL commits by itself, so it comes first
         with target.engine.begin() as conn, deferred_checks(conn, spec, names, check=False):
@@ -442,6 +453,7 @@ def write_component(
     try:
         with target.engine.begin() as conn:
             with deferred_checks(conn, spec, names):
+                kept = {name: ownership.kept_rows(conn, spec, name, if_exists) for name in names}
                 created = {
                     name: target._prepare(conn, spec, name, metadata.tables[name], if_exists)
                     for name in names
@@ -482,7 +494,7 @@ def write_component(
                     spec_name=spec.name,
                     created_by_tool=created[name],
                     status="complete",
-                    row_count=results[name].rows,
+                    row_count=kept[name] + results[name].rows,
                     seed=seed,
                     scale=scale,
                 )

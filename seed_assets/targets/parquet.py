@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
 import os
 import shutil
@@ -33,6 +32,7 @@ from seed_assets.errors import TargetError
 from seed_assets.spec.graph import descendants, linked_fks, links_name
 from seed_assets.spec.models import INTEGER_TYPES, TEXT_TYPES, ColumnSpec, Spec
 from seed_assets.targets.load_report import LoadCancelled, WriteResult
+from seed_assets.targets.lock import exclusive
 
 SCHEME = "parquet"
 MANIFEST = "_seed_assets.json"
@@ -43,14 +43,33 @@ def is_parquet_url(url: str) -> bool:
     return url.split(":", 1)[0].lower() == SCHEME
 
 
+def masked(url: str) -> str:
+    """A Parquet URL with any password in it hidden (for messages)."""
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@", 1)
+    return parsed._replace(netloc=netloc).geturl()
+
+
 def parquet_dir(url: str) -> Path:
-    """``parquet:///abs/dir`` -> /abs/dir; ``parquet://rel/dir`` or ``parquet:rel`` -> rel/dir."""
+    """``parquet:///abs/dir`` -> /abs/dir; ``parquet://rel/dir`` or ``parquet:rel`` -> rel/dir.
+
+    A Parquet target is a local directory: a user, password or port in the URL is refused
+    (it would otherwise become part of a folder's name, password and all)."""
     parsed = urlparse(url)
     if parsed.scheme.lower() != SCHEME:
-        raise TargetError(f"not a Parquet URL: {url!r}; write parquet:///path/to/dir")
+        raise TargetError(f"not a Parquet URL: {masked(url)!r}; write parquet:///path/to/dir")
+    if "@" in parsed.netloc or parsed.netloc.count(":"):
+        raise TargetError(
+            f"Parquet URL {masked(url)!r} names a user, password or port; a Parquet target is "
+            "a local directory: write parquet:///path/to/dir (no credentials)"
+        )
     path = unquote(parsed.netloc + parsed.path)
     if not path:
-        raise TargetError(f"Parquet URL {url!r} names no directory; write parquet:///path/to/dir")
+        raise TargetError(
+            f"Parquet URL {masked(url)!r} names no directory; write parquet:///path/to/dir"
+        )
     return Path(path)
 
 
@@ -184,8 +203,7 @@ class ParquetTarget:
         """The spec folder's manifest, locked for update (parallel partition steps)."""
         folder = self.spec_dir(spec)
         folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / f"{MANIFEST}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with exclusive(folder / f"{MANIFEST}.lock"):
             path = folder / MANIFEST
             data = json.loads(path.read_text()) if path.exists() else {"tables": {}}
             yield data

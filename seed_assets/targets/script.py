@@ -21,8 +21,9 @@ from seed_assets.targets.literal import (
     insert_statements,
     quote_identifier,
     render_column,
-    sa_dialect,
+    sql_literal,
 )
+from seed_assets.targets.literal_hooks import sa_dialect
 
 MARKER = "-- seed-assets SQL script"
 
@@ -154,8 +155,10 @@ def _inserts(dialect, name, frames, spec, rows_per_statement, on_rows) -> Iterat
         for column_name, column in table.columns.items():
             if column.identity is not None:
                 t, c = quote_identifier(dialect, name), quote_identifier(dialect, column_name)
+                # Names as literals too: a quote in a name must not end the string.
+                names = f"{sql_literal(dialect, t)}, {sql_literal(dialect, column_name)}"
                 yield (
-                    f"SELECT setval(pg_get_serial_sequence('{t}', '{column_name}'), "
+                    f"SELECT setval(pg_get_serial_sequence({names}), "
                     f"COALESCE(MAX({c}), 1), MAX({c}) IS NOT NULL) FROM {t};\n"
                 )
 
