@@ -13,26 +13,11 @@ import numpy as np
 
 from seed_assets.engine import values
 from seed_assets.engine.expressions import evaluate
-from seed_assets.engine.frames import DATE_UNIT, null_mask
+from seed_assets.engine.frames import DATE_UNIT, null_mask, with_nulls
 from seed_assets.engine.rng import stream
 from seed_assets.spec.dependencies import dependent_order, resolve
 from seed_assets.spec.expressions import parse
 from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, ColumnSpec
-
-
-def with_nulls(array: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """`array` with the rows of `mask` null, in the array's own null form."""
-    if not mask.any():
-        return array
-    if array.dtype.kind == "M":
-        out = array.copy()
-        out[mask] = np.datetime64("NaT")
-        return out
-    if array.dtype.kind == "f":
-        return np.where(mask, np.nan, array)
-    out = array.astype(object)
-    out[mask] = None
-    return out
 
 
 def cast(column: ColumnSpec, array: np.ndarray) -> np.ndarray:
