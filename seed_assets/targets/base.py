@@ -39,6 +39,7 @@ from seed_assets.targets.load_report import (
     RowError,
     WriteResult,
     cell_value,
+    committing,
 )
 from seed_assets.targets.prefetch import prefetch
 from seed_assets.targets.urls import DRIVERS, dialect_class, mask_url
@@ -152,30 +153,25 @@ class Target:
         if not self.transactional_ddl:
             with self.engine.begin() as conn:
                 self._create_or_reshape(conn, spec, name, sa_table, if_exists)
-        try:
-            with self.engine.begin() as conn:
-                kept = ownership.kept_rows(conn, spec, name, if_exists)  # appended to: still ours
-                created = self._prepare(conn, spec, name, sa_table, if_exists)
-                bulk = self._start_bulk(conn, sa_table, created)
-                self._load_all(conn, sa_table, table, frames, result, on_error, on_rows, cancel)
-                if bulk:
-                    self._finish_bulk(conn, sa_table, table, result, on_error)
-                self._end_load(conn, name, table, result, on_error, approve)
-                registry.record(
-                    conn,
-                    name,
-                    spec_name=spec.name,
-                    created_by_tool=created,
-                    # Deferred FKs a links step fills (nullable cycles): not complete before.
-                    status="linking" if linked_fks(spec, name) else "complete",
-                    row_count=kept + result.rows,  # only the rows it wrote: others stay others'
-                    seed=seed,
-                    scale=scale,
-                )
-        except NotApproved:
-            result.committed = False
-            return result
-        result.committed = True
+        with committing(result), self.engine.begin() as conn:
+            kept = ownership.kept_rows(conn, spec, name, if_exists)  # appended to: still ours
+            created = self._prepare(conn, spec, name, sa_table, if_exists)
+            bulk = self._start_bulk(conn, sa_table, created)
+            self._load_all(conn, sa_table, table, frames, result, on_error, on_rows, cancel)
+            if bulk:
+                self._finish_bulk(conn, sa_table, table, result, on_error)
+            self._end_load(conn, name, table, result, on_error, approve)
+            registry.record(
+                conn,
+                name,
+                spec_name=spec.name,
+                created_by_tool=created,
+                # Deferred FKs a links step fills (nullable cycles): not complete before.
+                status="linking" if linked_fks(spec, name) else "complete",
+                row_count=kept + result.rows,  # only the rows it wrote: others stay others'
+                seed=seed,
+                scale=scale,
+            )
         return result
 
     def write_partition(
@@ -209,51 +205,46 @@ class Target:
         self.__dict__.pop("_constraints_seen", None)  # a user may have changed them since
         self._ensure_registry()
         created = self._ensure_table(spec, name, sa_table)
-        try:
-            with self.engine.begin() as conn:
-                owned = registry.entry(conn, name)
-                ours = owned is not None and owned.spec_name == spec.name
-                if not ours and not created and self._count(conn, name):
-                    whose = f"spec '{owned.spec_name}'" if owned else "someone else (not this tool)"
-                    raise TargetError(
-                        f"table '{name}' in {self.display_url} holds rows written by {whose}; "
-                        "refusing to write partitions into it. Empty it, or use another target"
-                    )
-                why = "a partition write deletes rows of it"
-                ownership.refuse_foreign(conn, spec, name, self.display_url, why)
-                self._refuse_reach(conn, spec, name)
-                self._clear_descendants(conn, spec, name)
-                if key_range is not None:
-                    column = sa_table.c[key_range.column]
-                    conn.execute(
-                        sa.delete(sa_table).where(column.between(key_range.low, key_range.high))
-                    )
-                self._load_all(conn, sa_table, table, frames, result, on_error, on_rows, cancel)
-                self._end_load(conn, name, table, result, on_error, approve)
-                registry.record_partition(
-                    conn,
-                    name,
-                    partition,
-                    partitions=partitions,
-                    row_count=result.rows,
-                    seed=seed,
-                    scale=scale,
+        with committing(result), self.engine.begin() as conn:
+            owned = registry.entry(conn, name)
+            ours = owned is not None and owned.spec_name == spec.name
+            if not ours and not created and self._count(conn, name):
+                whose = f"spec '{owned.spec_name}'" if owned else "someone else (not this tool)"
+                raise TargetError(
+                    f"table '{name}' in {self.display_url} holds rows written by {whose}; "
+                    "refusing to write partitions into it. Empty it, or use another target"
                 )
-                rows = sum(p["rows"] for p in registry.partitions_of(conn, name).values())
-                registry.record(
-                    conn,
-                    name,
-                    spec_name=spec.name,
-                    created_by_tool=bool(owned.created_by_tool) if ours else created,
-                    status="partial",
-                    row_count=rows,
-                    seed=seed,
-                    scale=scale,
+            why = "a partition write deletes rows of it"
+            ownership.refuse_foreign(conn, spec, name, self.display_url, why)
+            self._refuse_reach(conn, spec, name)
+            self._clear_descendants(conn, spec, name)
+            if key_range is not None:
+                column = sa_table.c[key_range.column]
+                conn.execute(
+                    sa.delete(sa_table).where(column.between(key_range.low, key_range.high))
                 )
-        except NotApproved:
-            result.committed = False
-            return result
-        result.committed = True
+            self._load_all(conn, sa_table, table, frames, result, on_error, on_rows, cancel)
+            self._end_load(conn, name, table, result, on_error, approve)
+            registry.record_partition(
+                conn,
+                name,
+                partition,
+                partitions=partitions,
+                row_count=result.rows,
+                seed=seed,
+                scale=scale,
+            )
+            rows = sum(p["rows"] for p in registry.partitions_of(conn, name).values())
+            registry.record(
+                conn,
+                name,
+                spec_name=spec.name,
+                created_by_tool=bool(owned.created_by_tool) if ours else created,
+                status="partial",
+                row_count=rows,
+                seed=seed,
+                scale=scale,
+            )
         return result
 
     def _ensure_table(self, spec: Spec, name: str, sa_table: sa.Table) -> bool:
