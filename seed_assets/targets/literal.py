@@ -449,17 +449,18 @@ _RENDERERS = {
 
 
 @cache
-def sa_dialect(dialect: str) -> sa.engine.Dialect:
-    """SQLAlchemy's dialect, with a paramstyle that leaves '%' in literal text alone."""
+def plain_dialect(dialect: str) -> sa.engine.Dialect:
+    """SQLAlchemy's dialect, with a paramstyle that leaves '%' in literal text alone (its
+    literals hooked to ours: ``sa_dialect``)."""
     from sqlalchemy.dialects import mysql, postgresql, sqlite
 
     module = {"postgresql": postgresql, "mysql": mysql, "sqlite": sqlite}[check_dialect(dialect)]
-    return use_our_literals(module.dialect(paramstyle="named"))
+    return module.dialect(paramstyle="named")
 
 
 def quote_identifier(dialect: str, name: str) -> str:
     """`name` quoted as SQLAlchemy's DDL for `dialect` quotes it (only when it must)."""
-    return sa_dialect(dialect).identifier_preparer.quote(name)
+    return plain_dialect(dialect).identifier_preparer.quote(name)
 
 
 def insert_statements(
