@@ -234,6 +234,17 @@ class EmpiricalCount(_Counts):
         return max(self.counts)
 
 
+def _by_kind(kinds, positional: dict):
+    """A distribution field: one of `kinds` by its `kind`, or the ``name(a, b)`` shorthand."""
+    return Annotated[
+        kinds,
+        Field(discriminator="kind"),
+        BeforeValidator(
+            _shorthand(positional), json_schema_input_type=_call_pattern(positional) | kinds
+        ),
+    ]
+
+
 COUNT_KINDS = (
     PoissonCount,
     UniformCount,
@@ -254,14 +265,7 @@ _CountKinds = (
     | BernoulliCount
     | EmpiricalCount
 )
-Cardinality = Annotated[
-    _CountKinds,
-    Field(discriminator="kind"),
-    BeforeValidator(
-        _shorthand(COUNT_POSITIONAL),
-        json_schema_input_type=_call_pattern(COUNT_POSITIONAL) | _CountKinds,
-    ),
-]
+Cardinality = _by_kind(_CountKinds, COUNT_POSITIONAL)
 
 
 # --- numeric values -------------------------------------------------------------------------
@@ -348,11 +352,4 @@ VALUE_POSITIONAL = {cls.model_fields["kind"].default: cls.positional for cls in 
 _ValueKinds = (
     UniformValue | NormalValue | LognormalValue | ExponentialValue | PoissonValue | QuantileValue
 )
-ValueDistribution = Annotated[
-    _ValueKinds,
-    Field(discriminator="kind"),
-    BeforeValidator(
-        _shorthand(VALUE_POSITIONAL),
-        json_schema_input_type=_call_pattern(VALUE_POSITIONAL) | _ValueKinds,
-    ),
-]
+ValueDistribution = _by_kind(_ValueKinds, VALUE_POSITIONAL)
