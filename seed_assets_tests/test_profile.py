@@ -75,7 +75,7 @@ def test_profile_copies_no_free_text_and_keeps_rules(chinook, tmp_path):
     # Dependencies learned: a line's price is its track's, a state depends on the country.
     line_price = spec.tables["InvoiceLine"].columns["UnitPrice"].copy_of
     assert line_price.column == "Track.UnitPrice" and line_price.probability == 1.0
-    assert spec.tables["Invoice"].columns["BillingState"].when.on == "BillingCountry"
+    assert spec.tables["Invoice"].columns["BillingState"].when.column == "BillingCountry"
 
 
 def test_rare_labels_are_left_out(chinook, tmp_path):
@@ -194,7 +194,7 @@ tables:
       is_fraud:
         type: boolean
         rate: 0.05
-        when: {'on': channel, cases: {web: {rate: 0.01}, store: {rate: 0.02}, phone: {rate: 0.35}}}
+        when: {column: channel, cases: {web: {rate: 0.01}, store: {rate: 0.02}, phone: {rate: 0.35}}}
 """
 
 
@@ -207,7 +207,7 @@ def test_rare_event_rate_keeps_its_driver(tmp_path):
     assert runner.invoke(app, ["generate", str(spec_file), "--target", source]).exit_code == 0
     _, synth = _profile_and_generate(source, tmp_path)
     fraud = load_spec(tmp_path / "profiled.yaml").tables["payments"].columns["is_fraud"]
-    assert fraud.when.on == "channel"
+    assert fraud.when.column == "channel"
     assert fraud.when.cases["phone"].rate > 10 * fraud.when.cases["web"].rate
     engine = sa.create_engine(synth)
     with engine.connect() as conn:

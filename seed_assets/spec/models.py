@@ -7,7 +7,6 @@ across tables (FK targets, temporal parents, cycles) live in ``graph.py``.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -32,6 +31,7 @@ from seed_assets.spec.relations import (
     check_relations,
     copy_shorthand,
 )
+from seed_assets.spec.shapes import DateShape
 from seed_assets.spec.value_specs import (
     CHOICE_INPUT,
     SEQUENCE_INPUT,
@@ -216,9 +216,8 @@ class ColumnSpec(SpecModel):
     until: DateOrTime | None = Field(
         None, description="Upper bound for an `after` column.", examples=[dt.date(2026, 3, 1)]
     )
-    shape: list[float] | None = Field(
+    shape: DateShape | None = Field(
         None,
-        min_length=2,
         description="For `between`: quantiles of the values as fractions of the range (0 = its "
         "start, 1 = its end) at equally spaced probabilities; omitted: uniform.",
         examples=[[0, 0.1, 0.5, 0.9, 1]],
@@ -316,16 +315,6 @@ class ColumnSpec(SpecModel):
         description="A PostgreSQL domain the column is declared with.",
         examples=[{"name": "positive_amount", "check": "VALUE > 0"}],
     )
-
-    @field_validator("shape")
-    @classmethod
-    def _shape(cls, value: list[float] | None) -> list[float] | None:
-        if value is not None:
-            if any(b < a for a, b in itertools.pairwise(value)):
-                raise ValueError("`shape` fractions must be ascending")
-            if value[0] < 0 or value[-1] > 1:
-                raise ValueError("`shape` fractions lie between 0 and 1")
-        return value
 
     @field_validator("choice", mode="before", json_schema_input_type=CHOICE_INPUT)
     @classmethod
@@ -596,9 +585,8 @@ class Spec(SpecModel):
     )
     profile_source: str | None = Field(
         None,
-        description="The database this spec was profiled from (`seed-assets profile`): a "
-        "SQLAlchemy URL, `${VARIABLE}`s expanded from the environment. Dagster then scores "
-        "each generation against it (the `<spec>_fidelity` asset).",
+        description="The database this spec was profiled from, a URL (`${VARIABLE}`s expanded): "
+        "Dagster scores each generation against it (the `<spec>_fidelity` asset).",
         examples=["${SHOP_PRODUCTION_URL}"],
     )
     source: SkipJsonSchema[str | None] = Field(

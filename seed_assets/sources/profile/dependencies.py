@@ -225,7 +225,7 @@ def _when_choice(target, fields, values, source, by, min_count) -> list[Found]:
             target,
             v,
             source,
-            {"when": {"on": source, "cases": cases}, **base},
+            {"when": {"column": source, "cases": cases}, **base},
             f"categories depend on {source} (Cramér's V {v:.2f})",
         )
     ]
@@ -284,7 +284,7 @@ def _when_rate(target, values, source, by, min_count) -> list[Found]:
             target,
             eta**2,
             source,
-            {"when": {"on": source, "cases": cases}},
+            {"when": {"column": source, "cases": cases}},
             f"event rate depends on {source} (correlation ratio {eta:.2f})",
         )
     ]
@@ -320,7 +320,7 @@ def _when_distribution(target, fields, values, source, by, min_count) -> list[Fo
             target,
             eta**2,
             source,
-            {"when": {"on": source, "cases": cases}},
+            {"when": {"column": source, "cases": cases}},
             f"distribution depends on {source} (correlation ratio {eta:.2f})",
         )
     ]
