@@ -194,7 +194,9 @@ tables:
       is_fraud:
         type: boolean
         rate: 0.05
-        when: {column: channel, cases: {web: {rate: 0.01}, store: {rate: 0.02}, phone: {rate: 0.35}}}
+        when:
+          column: channel
+          cases: {web: {rate: 0.01}, store: {rate: 0.02}, phone: {rate: 0.35}}
 """
 
 
@@ -218,3 +220,37 @@ def test_rare_event_rate_keeps_its_driver(tmp_path):
         )
     engine.dispose()
     assert rates["phone"] > 0.2 and rates["web"] < 0.05
+
+
+CORRELATED = """\
+name: correlated
+tables:
+  loans:
+    rows: 3000
+    primary_key: id
+    columns:
+      id: {type: integer, sequence: true}
+      income: {type: float, distribution: "lognormal(10, 0.5)", round: 2}
+      amount: {type: float, distribution: "lognormal(9, 0.7)", round: 2}
+      term: {type: integer, distribution: "uniform(6, 60)"}
+    correlations:
+      - {columns: [income, amount], rank: 0.7}
+"""
+
+
+def test_numbers_related_by_rank_become_correlations(tmp_path):
+    """Two numbers whose ranks move together (a copula in the source) come back as a
+    `correlations` entry near the measured rank; an unrelated one stays out."""
+    spec_file = tmp_path / "correlated.yaml"
+    spec_file.write_text(CORRELATED, encoding="utf-8")
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    assert runner.invoke(app, ["generate", str(spec_file), "--target", source]).exit_code == 0
+    _, synth = _profile_and_generate(source, tmp_path)
+    pairs = load_spec(tmp_path / "profiled.yaml").tables["loans"].correlations
+    assert [sorted(p.columns) for p in pairs] == [["amount", "income"]]
+    assert abs(pairs[0].rank - 0.7) < 0.05
+    engine = sa.create_engine(synth)
+    with engine.connect() as conn:
+        frame = pd.read_sql("SELECT income, amount FROM loans", conn)
+    engine.dispose()
+    assert abs(frame.rank().corr().iloc[0, 1] - 0.7) < 0.06

@@ -161,6 +161,10 @@ def _dependencies(sampler, table: str, data: dict, tables: dict, sample, out, k:
     for item in dependencies.choose(found):
         dependencies.apply(item, data["columns"][item.column])
         out.comments[("column", table, item.column)] += f"; {item.why}"
+    keys = set(data.get("primary_key", [])) | fk_columns
+    pairs = dependencies.correlations(data, sample, keys)
+    if pairs:
+        data["correlations"] = pairs
 
 
 def _separated(rule, data: dict, tables: dict) -> bool:

@@ -156,7 +156,14 @@ def _pair(target, fields, values, source, sfields, by, min_count) -> list[Found]
         return []
     numbers = kind in NUMERIC_TYPES and skind in NUMERIC_TYPES
     named = all(_NAME.match(p) for p in source.split("."))
-    if numbers and named and "distribution" in fields and "distribution" in sfields:
+    same_row = "." not in source  # a same-row pair is a copula correlation (`correlations`)
+    if (
+        numbers
+        and named
+        and not same_row
+        and "distribution" in fields
+        and "distribution" in sfields
+    ):
         return _line(target, fields, values, source, by)
     return []
 
@@ -349,6 +356,61 @@ def _line(target, fields, values, source, by) -> list[Found]:
             f"a line through {source} (r = {r:.2f}), residual sd {noise:.3g}",
         )
     ]
+
+
+MIN_RANK = 0.3  # |Spearman| of two numbers or dates before a `correlations` entry
+
+
+def correlations(data: dict[str, Any], sample: pd.DataFrame, keys: set[str]) -> list[dict]:
+    """Rank correlations between the table's independently drawn numbers and dates (a Gaussian
+    copula keeps each column's own distribution), strongest first, kept only while their
+    matrix stays possible (positive definite)."""
+    from seed_assets.spec.correlations import REORDERABLE, pearson_of
+
+    names = [
+        c
+        for c, f in data["columns"].items()
+        if c in sample
+        and c not in keys
+        and (f["type"] in NUMERIC_TYPES or f["type"] in TEMPORAL_TYPES)
+        and _source(f) in REORDERABLE
+        and not any(k in f for k in ("when", "copy_of", "expr", "unique", "sequence"))
+    ]
+    numeric = pd.DataFrame({c: _as_number(sample[c]) for c in names})
+    pairs = []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            both = numeric[[a, b]].dropna()
+            if len(both) < 30 or both[a].nunique() < 2 or both[b].nunique() < 2:
+                continue
+            rank = float(both[a].rank().corr(both[b].rank()))
+            if abs(rank) > MIN_RANK:
+                pairs.append((abs(rank), a, b, round(rank, 3)))
+    kept: list[tuple[str, str, float]] = []
+    for _, a, b, rank in sorted(pairs, reverse=True):
+        trial = [*kept, (a, b, rank)]
+        cols = sorted({c for x, y, _ in trial for c in (x, y)})
+        index = {c: k for k, c in enumerate(cols)}
+        m = np.eye(len(cols))
+        for x, y, r in trial:
+            m[index[x], index[y]] = m[index[y], index[x]] = pearson_of(r)
+        if np.linalg.eigvalsh(m).min() > 1e-6:
+            kept = trial
+    return [{"columns": [a, b], "rank": r} for a, b, r in kept]
+
+
+def _source(fields: dict[str, Any]) -> str | None:
+    for key in ("distribution", "between", "choice", "faker"):
+        if key in fields:
+            return key
+    return None
+
+
+def _as_number(series: pd.Series) -> pd.Series:
+    if series.map(lambda v: hasattr(v, "year")).any():
+        stamps = pd.to_datetime(series, errors="coerce", utc=True)
+        return stamps.astype("int64").where(stamps.notna()).astype(float)
+    return pd.to_numeric(series, errors="coerce").astype(float)
 
 
 def choose(found: list[Found]) -> list[Found]:
