@@ -144,6 +144,12 @@ def _profile_table(sampler, table: str, data: dict, tables: dict, out: Reflectio
         out.comments[("column", table, rule.column)] += (
             f"; never before {rule.after} in the source: gap in days as measured"
         )
+    # Last: only columns still drawn on their own (no `after`, no dependency) can correlate.
+    fk_columns = {c for fk in data.get("foreign_keys", []) for c in _names(fk["columns"])}
+    keys = set(data.get("primary_key", [])) | fk_columns
+    pairs = dependencies.correlations(data, sample, keys)
+    if pairs:
+        data["correlations"] = pairs
 
 
 def _dependencies(sampler, table: str, data: dict, tables: dict, sample, out, k: int) -> None:
@@ -161,10 +167,6 @@ def _dependencies(sampler, table: str, data: dict, tables: dict, sample, out, k:
     for item in dependencies.choose(found):
         dependencies.apply(item, data["columns"][item.column])
         out.comments[("column", table, item.column)] += f"; {item.why}"
-    keys = set(data.get("primary_key", [])) | fk_columns
-    pairs = dependencies.correlations(data, sample, keys)
-    if pairs:
-        data["correlations"] = pairs
 
 
 def _separated(rule, data: dict, tables: dict) -> bool:

@@ -374,7 +374,9 @@ def correlations(data: dict[str, Any], sample: pd.DataFrame, keys: set[str]) -> 
         and c not in keys
         and (f["type"] in NUMERIC_TYPES or f["type"] in TEMPORAL_TYPES)
         and _source(f) in REORDERABLE
-        and not any(k in f for k in ("when", "copy_of", "expr", "unique", "sequence"))
+        and not any(
+            k in f for k in ("when", "copy_of", "expr", "unique", "sequence", "after", "before")
+        )
     ]
     numeric = pd.DataFrame({c: _as_number(sample[c]) for c in names})
     pairs = []
