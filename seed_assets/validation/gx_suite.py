@@ -241,28 +241,28 @@ def build_expectations(
         if not self_references and fk.references.table == table_name:
             continue
         target = f"{fk.references.table}({', '.join(fk.references.columns)})"
+
+        def equal(column, joined, ignore, subject, bound) -> None:
+            pair = gxe.ExpectColumnPairValuesToBeEqual(
+                column_A=column, column_B=joined, ignore_row_if=ignore
+            )
+            add(pair, subject, bound)
+
         for column, ref in zip(fk.columns, fk.references.columns, strict=True):
-            add(
-                gxe.ExpectColumnPairValuesToBeEqual(
-                    column_A=column,
-                    column_B=joined_column(fk, ref),
-                    ignore_row_if="both_values_are_missing",
-                ),
-                f"{column} in {target} (joined)",
+            subject = f"{column} in {target} (joined)"
+            equal(
+                column,
+                joined_column(fk, ref),
+                "both_values_are_missing",
+                subject,
                 "0 without a parent",
             )
         if fk.via is not None:
             through, sources = _through(spec, table_name, fk)
             for column, source in zip(fk.columns, sources, strict=True):
-                add(
-                    gxe.ExpectColumnPairValuesToBeEqual(
-                        column_A=column,
-                        column_B=joined_column(through, source),
-                        ignore_row_if="either_value_is_missing",
-                    ),
-                    f"{column} = {through.references.table}.{source} via {fk.via}",
-                    "0 disagreeing",
-                )
+                subject = f"{column} = {through.references.table}.{source} via {fk.via}"
+                joined = joined_column(through, source)
+                equal(column, joined, "either_value_is_missing", subject, "0 disagreeing")
     return out
 
 

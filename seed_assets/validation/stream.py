@@ -537,32 +537,10 @@ class _StreamedParents:
 
 
 def check_frames(
-    spec: Spec,
-    name: str,
-    frames: Iterable[pd.DataFrame],
-    source: ParentSource,
-    *,
-    scale: float | None = None,
-    expected_rows: int | None = None,
-    sample_limit: int = SAMPLE_ROWS,
-    engines: Iterable[str] | None = None,
-    parent_range: tuple[int, int] | None = None,
-    partial: bool = False,
-    first_row: int = 0,
+    spec: Spec, name: str, frames: Iterable[pd.DataFrame], source: ParentSource, **options
 ) -> list[CheckResult]:
-    """Check a table given chunk by chunk (see ``TableChecker``)."""
-    checker = TableChecker(
-        spec,
-        name,
-        source,
-        scale=scale,
-        expected_rows=expected_rows,
-        sample_limit=sample_limit,
-        engines=engines,
-        parent_range=parent_range,
-        partial=partial,
-        first_row=first_row,
-    )
+    """Check a table given chunk by chunk (`options`: those of ``TableChecker``)."""
+    checker = TableChecker(spec, name, source, **options)
     for frame in frames:
         checker.add(frame)
     return checker.conclude()
