@@ -457,12 +457,6 @@ def sa_dialect(dialect: str) -> sa.engine.Dialect:
     return use_our_literals(module.dialect(paramstyle="named"))
 
 
-def sa_dialect(dialect: str) -> sa.engine.Dialect:
-    """SQLAlchemy's dialect for `dialect` (``plain_dialect``), rendering literals as scripts
-    do (lost when literal_hooks.py was folded in here; script.py and fit.py import it)."""
-    return use_our_literals(plain_dialect(dialect))
-
-
 def quote_identifier(dialect: str, name: str) -> str:
     """`name` quoted as SQLAlchemy's DDL for `dialect` quotes it (only when it must)."""
     return sa_dialect(dialect).identifier_preparer.quote(name)
