@@ -43,7 +43,6 @@ from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.cycles import Component
 from seed_assets.spec.graph import linked_fks, links_name
 from seed_assets.spec.models import Spec
-from seed_assets.targets.links import update_links, write_component
 from seed_assets.validation.inputs import check_parent_columns
 from seed_assets.validation.rules import check_links, check_table
 
@@ -87,6 +86,8 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
                 yield check_result(result, key)
             rows = 0
             if not failed:
+                from seed_assets.targets.links import update_links  # SQLAlchemy: at run time
+
                 rows = update_links(db, spec, name, links, seed=seed, scale=scale)
             paths = report_paths(url)
             section = table_section(
@@ -171,6 +172,8 @@ def component_asset(
                     yield check_result(result, table_key(spec, name))
             rows = dict.fromkeys(tables, 0)
             if not failed:
+                from seed_assets.targets.links import write_component
+
                 written = write_component(
                     db,
                     spec,

@@ -12,10 +12,10 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from dagster import (
     AssetDep,
     AssetExecutionContext,
@@ -33,8 +33,9 @@ from seed_assets.assets.tables import spec_keys, upstream_deps
 from seed_assets.reports.report import load_report, report_paths
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.models import Spec
-from seed_assets.targets import registry
-from seed_assets.targets.ddl import column_type
+
+if TYPE_CHECKING:  # SQLAlchemy (~0.15 s) is imported by the steps, not at every launch
+    import sqlalchemy as sa
 
 FEATURES = "customer_features"
 MODEL = "fraud_model"
@@ -164,7 +165,11 @@ GROUP BY {group}
 """
 
 
-def features_table(spec: Spec) -> sa.Table:
+def features_table(spec: Spec) -> "sa.Table":
+    import sqlalchemy as sa
+
+    from seed_assets.targets.ddl import column_type
+
     metadata = sa.MetaData()
     key = spec.tables["customers"].columns["customer_id"]
     columns = [sa.Column("customer_id", column_type(key), primary_key=True)]
@@ -203,6 +208,10 @@ def _features_asset(spec: Spec) -> AssetsDefinition:
         target: TargetResource,
         generation: GenerationResource,
     ) -> MaterializeResult:
+        import sqlalchemy as sa
+
+        from seed_assets.targets import registry
+
         url = target.url_for(spec)
         report = require_approved(url, spec)
         db = _sql_target(target, spec)
@@ -254,8 +263,12 @@ def _features_asset(spec: Spec) -> AssetsDefinition:
     return customer_features
 
 
-def _replace_own_table(conn: sa.Connection, spec: Spec, sa_table: sa.Table, where: str) -> None:
+def _replace_own_table(conn: "sa.Connection", spec: Spec, sa_table: "sa.Table", where: str) -> None:
     """Drop and re-create a table this tool made for this spec; never touch anyone else's."""
+    import sqlalchemy as sa
+
+    from seed_assets.targets import registry
+
     inspector = sa.inspect(conn)
     if inspector.has_table(sa_table.name):
         owned = registry.entry(conn, sa_table.name)
@@ -326,6 +339,7 @@ def _model_asset(spec: Spec) -> AssetsDefinition:
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ) -> MaterializeResult:
         import joblib
+        import sqlalchemy as sa
         from sklearn.compose import ColumnTransformer
         from sklearn.linear_model import LogisticRegression
         from sklearn.metrics import roc_auc_score

@@ -64,8 +64,6 @@ from seed_assets.spec.graph import (
     parents,
 )
 from seed_assets.spec.models import Spec
-from seed_assets.targets.check_filter import check_filter
-from seed_assets.targets.reading import TableReader, TargetParents
 from seed_assets.validation.inputs import TableData, check_parent_columns
 from seed_assets.validation.profile import profile_table
 from seed_assets.validation.results import CheckResult
@@ -379,6 +377,8 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
     def _generate(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
+        from seed_assets.targets.check_filter import check_filter  # SQLAlchemy: at run time
+
         row_filter = check_filter(spec, target.url_for(spec))  # CHECKs only the database judges
         if streamable(spec, row_filter):
             yield from _streamed_table(context, spec, name, target, generation, frame_hook)
@@ -658,6 +658,8 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
                     )
                     + "materialise them (all partitions, same seed and scale) first"
                 )
+            from seed_assets.targets.reading import TableReader, TargetParents
+
             reader = TableReader(db, spec)
             source = TargetParents(reader)
             expected = TableGenerator(spec, name, source, seed=seed, scale=scale).total_rows

@@ -10,12 +10,13 @@ import difflib
 import functools
 import inspect
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from faker import Faker
-from faker.config import AVAILABLE_LOCALES
 from numpy.dtypes import StringDType
+
+if TYPE_CHECKING:  # Faker is imported when a pool is first drawn, not by every Dagster launch
+    from faker import Faker
 
 DEFAULT_POOL_SIZE = 10_000
 # Unique columns need no larger pool: beyond it, a round suffix (``unique_values``) keeps values
@@ -26,6 +27,8 @@ UNIQUE_POOL_SIZE = 10_000
 
 @functools.cache
 def _faker(locale: str) -> Faker:
+    from faker import Faker
+
     return Faker(locale)
 
 
@@ -66,6 +69,8 @@ _NOT_PROVIDERS = {
 
 
 def check_locale(locale: str) -> None:
+    from faker.config import AVAILABLE_LOCALES
+
     if locale not in AVAILABLE_LOCALES:
         close = difflib.get_close_matches(locale, AVAILABLE_LOCALES, n=3)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""

@@ -1,12 +1,16 @@
 """The database the table assets write to."""
 
-from typing import Literal
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
 from seed_assets.spec.models import Spec
-from seed_assets.targets.base import Target
+
+if TYPE_CHECKING:  # SQLAlchemy (~0.15 s) is imported when a step first opens a target
+    from seed_assets.targets.base import Target
 
 
 def default_url(spec: Spec) -> str:
@@ -30,4 +34,6 @@ class TargetResource(ConfigurableResource):
         return self.url or default_url(spec)
 
     def target_for(self, spec: Spec) -> Target:
+        from seed_assets.targets.base import Target
+
         return Target.for_url(self.url_for(spec))

@@ -1,0 +1,118 @@
+"""Launch responsiveness: how long ``import seed_assets.definitions`` takes, against a bare
+``import dagster`` measured in the same run.
+
+Every Dagster launch pays the definitions' import: the webserver's code server, each run worker
+and each step process. The goal (issue 17) is under 1.2 s on a quiet machine, where
+``import dagster`` alone takes about 0.66 s.
+
+Each figure is the best of `--repeat` fresh interpreters (the two commands alternate, so a burst
+of load hits both alike); every run's seconds are printed too. ``--importtime`` also prints the
+slowest modules seed_assets pulls in (``python -X importtime``), to see what to make lazy.
+
+Run: ``.venv/bin/python benchmarks/bench_import.py [--repeat 7] [--importtime]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_SECONDS = 1.2
+COMMANDS = {
+    "baseline: import dagster": "import dagster",
+    "import seed_assets.definitions": "import seed_assets.definitions",
+}
+# Heavy libraries the definitions must not import at launch (the checks and the ML asset do).
+LAZY = ("scipy", "sklearn", "great_expectations", "pandera")
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def timed(code: str) -> float:
+    """Wall seconds of a fresh interpreter running `code` (interpreter start included)."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=_env())
+    return time.perf_counter() - started
+
+
+def eager_heavy_modules() -> list[str]:
+    """Which of LAZY the definitions import at launch (should be none)."""
+    code = (
+        "import sys, seed_assets.definitions; "
+        f"print(' '.join(m for m in {LAZY!r} if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, env=_env()
+    )
+    return out.stdout.split()
+
+
+def slowest_packages(limit: int = 15) -> list[tuple[int, str]]:
+    """(self microseconds summed, top-level package) of what the definitions import beyond
+    ``import dagster``: where the rest of the launch goes."""
+
+    def self_times(code: str) -> dict[str, int]:
+        out = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", code],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=_env(),
+        )
+        totals: dict[str, int] = {}
+        for line in out.stderr.splitlines():
+            match = re.match(r"import time:\s+(\d+) \|\s+\d+ \| *(\S+)", line)
+            if match:
+                package = match.group(2).split(".")[0]
+                totals[package] = totals.get(package, 0) + int(match.group(1))
+        return totals
+
+    ours = self_times("import seed_assets.definitions")
+    dagster = self_times("import dagster")
+    rows = [(micros, name) for name, micros in ours.items() if name not in dagster]
+    return sorted(rows, reverse=True)[:limit]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--importtime", action="store_true")
+    args = parser.parse_args()
+
+    for code in COMMANDS.values():  # warm the bytecode and the page cache once
+        timed(code)
+    runs: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    for _ in range(args.repeat):
+        for name, code in COMMANDS.items():
+            runs[name].append(timed(code))
+    best = {name: min(seconds) for name, seconds in runs.items()}
+    baseline, ours = best.values()
+    print(f"{'what':<34} {'best s':>7}   runs")
+    for name, seconds in runs.items():
+        print(f"{name:<34} {best[name]:7.3f}   " + " ".join(f"{s:.2f}" for s in seconds))
+    print(f"{'seed_assets on top of dagster':<34} {ours - baseline:7.3f}")
+    print(
+        f"target: under {TARGET_SECONDS} s on a quiet machine (dagster alone ~0.66 s); "
+        f"scaled to this run's dagster: {TARGET_SECONDS * baseline / 0.66:.2f} s -> "
+        + ("OK" if ours < TARGET_SECONDS * baseline / 0.66 else "OVER")
+    )
+    eager = eager_heavy_modules()
+    print("heavy modules imported at launch: " + (", ".join(eager) if eager else "none"))
+    if args.importtime:
+        print("\npackages imported beyond dagster's own (ms, one run):")
+        for micros, module in slowest_packages():
+            print(f"{micros / 1000:9.1f}  {module}")
+
+
+if __name__ == "__main__":
+    main()
