@@ -89,7 +89,7 @@ def dagster_dev(tmp_path: Path) -> Iterator[str]:
     """`dagster dev` (the webserver, the daemon, the code server) in its own process group."""
     home = tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),

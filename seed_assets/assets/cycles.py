@@ -114,7 +114,10 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
 
 
 def component_asset(
-    spec: Spec, component: Component, frame_hook: FrameHook | None
+    spec: Spec,
+    component: Component,
+    frame_hook: FrameHook | None,
+    io_manager_key: str | None = None,
 ) -> AssetsDefinition:
     """The tables of a NOT NULL cycle as one multi-asset, written in one transaction."""
     tables = component.tables
@@ -135,6 +138,8 @@ def component_asset(
         )
         for name in tables
     ]
+    if io_manager_key:
+        specs = [s.with_io_manager_key(io_manager_key) for s in specs]
     checks = [c for name in tables for c in build_check_specs(spec, name, table_key(spec, name))]
     prefix = f"{spec.asset_prefix}__" if spec.asset_prefix else ""
 

@@ -29,8 +29,9 @@ from dagster import (
 )
 from pydantic import Field
 
+from seed_assets.assets.guard import require_approved
 from seed_assets.assets.tables import spec_keys, upstream_deps
-from seed_assets.reports.report import load_report, report_paths
+from seed_assets.reports.report import report_paths
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.models import Spec
 
@@ -72,28 +73,6 @@ def beside_database(url: str, suffix: str) -> Path:
     """``data/banking.sqlite`` + ``.fraud_model.joblib`` -> ``data/banking.fraud_model.joblib``."""
     json_path = report_paths(url).json
     return json_path.with_name(json_path.name.removesuffix(".report.json") + suffix)
-
-
-def require_approved(url: str, spec: Spec) -> dict:
-    """The database's validation report, or a Failure saying why the data is not approved."""
-    paths = report_paths(url)
-    report = load_report(paths)
-    if report is None or report.get("spec") != spec.name:
-        raise Failure(
-            f"no validation report of spec '{spec.name}' at {paths.json}; materialise the tables "
-            "(their checks write it) or run `seed-assets validate`",
-            allow_retries=False,
-        )
-    if not report.get("approved"):
-        failures = report.get("failures", [])
-        shown = "\n".join(f"- {f}" for f in failures[:10])
-        raise Failure(
-            f"the database is not approved for ML use ({len(failures)} failure(s)); "
-            f"see {paths.markdown}",
-            metadata={"failures": MetadataValue.md(shown)},
-            allow_retries=False,
-        )
-    return report
 
 
 class FeaturesConfig(Config):

@@ -75,14 +75,15 @@ CHECKED_SUFFIX = "_checked"
 
 
 def build_table_assets(
-    spec: Spec, *, frame_hook: FrameHook | None = None
+    spec: Spec, *, frame_hook: FrameHook | None = None, io_manager_key: str | None = None
 ) -> list[AssetsDefinition]:
     """The spec's tables as assets in group ``spec.name``, keyed by table name; a partitioned
     table also gets its ``<table>_checked`` asset.
 
     `frame_hook(table, frame)` is applied to each generated chunk before its checks run (and
     `frame_hook("<table>_links", frame)` to a links step's); the tests use it to break data on
-    purpose. The definitions never set it.
+    purpose. The definitions never set it. `io_manager_key` (the Definitions set
+    ``seed_tables``) names the IO manager that loads a table for a downstream input.
     """
     from seed_assets.assets.cycles import component_asset, links_asset
 
@@ -96,14 +97,14 @@ def build_table_assets(
     assets = []
     for component in components(spec):
         if component.together:
-            assets.append(component_asset(spec, component, frame_hook))
+            assets.append(component_asset(spec, component, frame_hook, io_manager_key))
             continue
         for name in component.tables:
             if spec.tables[name].partitions:
-                assets.append(_partitioned_asset(spec, name, frame_hook))
+                assets.append(_partitioned_asset(spec, name, frame_hook, io_manager_key))
                 assets.append(_whole_table_asset(spec, name))
             else:
-                assets.append(_table_asset(spec, name, frame_hook))
+                assets.append(_table_asset(spec, name, frame_hook, io_manager_key))
         assets += [
             links_asset(spec, name, frame_hook)
             for name in component.tables
@@ -364,7 +365,9 @@ def _gated_write(write: Callable, stream: _CheckedStream) -> tuple[int, list[Che
 # -- an unpartitioned table -----------------------------------------------------------------------
 
 
-def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDefinition:
+def _table_asset(
+    spec: Spec, name: str, frame_hook: FrameHook | None, io_manager_key: str | None = None
+) -> AssetsDefinition:
     @asset(
         key=table_key(spec, name),
         group_name=spec.name,
@@ -372,6 +375,7 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
         description=table_description(spec, name),
         metadata=table_metadata(spec, name),
         kinds={"table"},
+        io_manager_key=io_manager_key,
         check_specs=build_check_specs(spec, name, table_key(spec, name)),
     )
     def _generate(
@@ -516,7 +520,9 @@ def _whole_table(context, spec: Spec, name: str, target, generation, frame_hook,
 # -- a partitioned table --------------------------------------------------------------------------
 
 
-def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDefinition:
+def _partitioned_asset(
+    spec: Spec, name: str, frame_hook: FrameHook | None, io_manager_key: str | None = None
+) -> AssetsDefinition:
     table = spec.tables[name]
     count = table.partitions
     keys = partition_keys(count)
@@ -531,6 +537,7 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
         f"own transaction; `{name}{CHECKED_SUFFIX}` checks the whole table.",
         metadata={**table_metadata(spec, name), "partitions": count},
         kinds={"table"},
+        io_manager_key=io_manager_key,
     )
     def _generate_partition(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
