@@ -83,7 +83,7 @@ def _spec():
 
 def rows_per_scale() -> int:
     """Rows of all tables at scale 1 (planned, not generated)."""
-    from seed_assets.engine.parents import RegeneratedParents
+    from seed_assets.engine.regenerated import RegeneratedParents
 
     spec = _spec()
     source = RegeneratedParents(spec, scale=1.0)

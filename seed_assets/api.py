@@ -54,7 +54,7 @@ from dagster import (
 from seed_assets.assets.component import SeedAssets
 from seed_assets.assets.guard import require_tables_approved
 from seed_assets.assets.io_manager import SeedTable, SeedTableIOManager
-from seed_assets.assets.tables import table_key
+from seed_assets.assets.keys import table_key
 from seed_assets.definitions import ALL_JOB, build_definitions
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.resources.keys import GENERATION_KEY, TABLE_IO_MANAGER_KEY, TARGET_KEY

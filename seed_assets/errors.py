@@ -41,3 +41,29 @@ class SpecError(SeedAssetsError):
 
 class TargetError(SeedAssetsError):
     """The target database refuses the write, or would lose data the tool did not create."""
+
+
+class FileTargetError(TargetError):
+    """A file or folder the tool writes cannot be written: full disk, read-only, a directory."""
+
+
+_OS_REASONS = {
+    "ENOSPC": "the disk is full",
+    "EDQUOT": "the disk quota is exceeded",
+    "EROFS": "the file system is read-only",
+    "EACCES": "permission denied (the file or folder is read-only for this user)",
+    "EPERM": "permission denied (the file or folder is read-only for this user)",
+    "EISDIR": "it is a directory, not a file",
+    "ENOTDIR": "a part of the path is a file, not a directory",
+    "ENAMETOOLONG": "the path is too long",
+}
+
+
+def describe_os_error(exc: OSError, doing: str = "cannot write") -> FileTargetError:
+    """An OSError as one sentence: what could not be done, where, and why."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    reason = _OS_REASONS.get(name, exc.strerror or str(exc))
+    where = exc.filename if exc.filename is not None else "a file"
+    return FileTargetError(f"{doing} {where}: {reason}")

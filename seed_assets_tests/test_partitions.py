@@ -11,8 +11,8 @@ from dagster import DagsterInstance, execute_job, instance_for_test, materialize
 
 from seed_assets.assets import build_table_assets
 from seed_assets.definitions import TARGET_ENV, build_definitions
-from seed_assets.engine.parents import RegeneratedParents
 from seed_assets.engine.partitions import chunk_range, partition_keys, plan_partition
+from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.engine.run import generate_all
 from seed_assets.errors import SpecError
 from seed_assets.resources import GenerationResource, TargetResource

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from seed_assets.assets import build_table_assets
 from seed_assets.cli import app
 from seed_assets.engine.keys import sequence_positions
-from seed_assets.engine.parents import FrameParents, RegeneratedParents
+from seed_assets.engine.parents import FrameParents
+from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.engine.run import generate_all, iter_spec
 from seed_assets.errors import TargetError
 from seed_assets.resources import GenerationResource, TargetResource

@@ -21,8 +21,9 @@ from dagster import (
 )
 
 from seed_assets.assets.io_manager import SeedTableIOManager
+from seed_assets.assets.keys import spec_keys, table_key
 from seed_assets.assets.ml import build_ml_assets
-from seed_assets.assets.tables import build_table_assets, spec_keys, table_key
+from seed_assets.assets.tables import build_table_assets
 from seed_assets.distributed import CELERY_BROKER_ENV, CELERY_EXECUTOR, CELERY_JOB
 from seed_assets.errors import SpecError
 from seed_assets.resources import GenerationResource, TargetResource

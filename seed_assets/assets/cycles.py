@@ -23,15 +23,9 @@ from dagster import (
 )
 
 from seed_assets.assets.checks import build_check_specs, build_links_check_specs, check_result
-from seed_assets.assets.tables import (
-    FrameHook,
-    gate_failure,
-    read_parents,
-    table_deps,
-    table_description,
-    table_key,
-    table_metadata,
-)
+from seed_assets.assets.describe import table_description, table_metadata
+from seed_assets.assets.gate import FrameHook, gate_failure, read_parents
+from seed_assets.assets.keys import table_deps, table_key
 from seed_assets.engine.links import generate_component, link_columns, link_frame
 from seed_assets.reports.report import (
     report_paths,

@@ -116,7 +116,7 @@ class SeedTableIOManager(ConfigurableIOManager):
 
     @cached_property
     def _tables(self) -> dict[tuple[str, ...], tuple[Spec, str]]:
-        from seed_assets.assets.tables import table_key
+        from seed_assets.assets.keys import table_key
         from seed_assets.sources.files import load_spec
 
         found = {}

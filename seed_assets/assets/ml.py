@@ -30,7 +30,7 @@ from dagster import (
 from pydantic import Field
 
 from seed_assets.assets.guard import require_approved
-from seed_assets.assets.tables import spec_keys, upstream_deps
+from seed_assets.assets.keys import spec_keys, upstream_deps
 from seed_assets.reports.report import report_paths
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.models import Spec

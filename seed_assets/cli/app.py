@@ -2,23 +2,48 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from seed_assets.errors import SeedAssetsError
 from seed_assets.progress import table_progress
 
-app = typer.Typer(
+
+class _App(typer.Typer):
+    """Every command runs guarded: a failure is one line on stderr and an exit code."""
+
+    def command(self, *args, **kwargs):
+        register = super().command(*args, **kwargs)
+        return lambda func: register(guarded(func))
+
+
+app = _App(
     add_completion=False,
     no_args_is_help=True,
     help="Relational synthetic test databases that keep their relationships.",
+    pretty_exceptions_enable=False,
 )
 console = Console()
 errors = Console(stderr=True)
+# `--debug`: failures raise with their traceback instead of one line.
+DEBUG = {"on": False}
+INTERNAL_ERROR = 3  # a bug: not the user's input, not the target
+
+
+@app.callback()
+def _options(
+    debug: bool = typer.Option(
+        False, "--debug", help="Show the traceback of a failure instead of one line."
+    ),
+) -> None:
+    DEBUG["on"] = debug
 
 
 SPEC_ARG = typer.Argument(
@@ -31,8 +56,67 @@ URL_ARG = typer.Argument(
 
 
 def fail(exc: Exception) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    """Print `exc` as one line; the exit (2: bad input or unusable target) for the caller to
+    raise. Under `--debug`, raise `exc` itself, with its traceback."""
+    if DEBUG["on"]:
+        raise exc
+    # Text, not markup: a message quoting `[a, b]` must print as written.
+    errors.print(Text.assemble(("error:", "bold red"), f" {exc}"), highlight=False, soft_wrap=True)
     return typer.Exit(2)
+
+
+def guarded(func):
+    """Run a command; what escapes it becomes one message: the user's mistake or an unusable
+    target exits 2 (``errors.describe`` says which file, disk or server), anything else is a
+    bug and exits 3, pointing at `--debug`."""
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise
+        except SeedAssetsError as exc:
+            raise fail(exc) from None
+        except Exception as exc:
+            if DEBUG["on"]:
+                raise
+            known = describe(exc)
+            if known is not None:
+                raise fail(known) from None
+            errors.print(
+                Text.assemble(
+                    ("error:", "bold red"),
+                    f" internal error ({type(exc).__name__}: {exc}); this is a bug in "
+                    "seed-assets: rerun with --debug for the traceback and report it",
+                ),
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(INTERNAL_ERROR) from None
+
+    return run
+
+
+def describe(exc: Exception) -> SeedAssetsError | None:
+    """A failure that is not a bug, as one sentence: a file or folder that cannot be written
+    (full disk, read-only), a URL that cannot be read, a database connection that failed."""
+    import sqlalchemy as sa
+
+    from seed_assets.errors import describe_os_error
+
+    if isinstance(exc, OSError):
+        return describe_os_error(exc)
+    if isinstance(exc, sa.exc.ArgumentError):
+        return SeedAssetsError(f"cannot read the target URL: {exc}")
+    if isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)):
+        orig = str(getattr(exc, "orig", None) or exc).strip()
+        return SeedAssetsError(
+            f"the database failed: {orig.splitlines()[0] if orig else type(exc).__name__}"
+        )
+    return None
 
 
 IF_EXISTS_OPTION = typer.Option(

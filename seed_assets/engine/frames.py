@@ -83,3 +83,18 @@ def null_mask(array: np.ndarray) -> np.ndarray:
     if array.dtype == object:
         return pd.isna(array)
     return np.zeros(len(array), dtype=bool)
+
+
+def with_nulls(array: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """`array` with the rows `mask` marks null (NaT, NaN or None, as its dtype allows)."""
+    if not mask.any():
+        return array
+    if array.dtype.kind == "M":
+        out = array.copy()
+        out[mask] = np.datetime64("NaT")
+        return out
+    if array.dtype.kind == "f":
+        return np.where(mask, np.nan, array)
+    out = array.astype(object)
+    out[mask] = None
+    return out

@@ -53,7 +53,7 @@ def _format_digits(prefix: str, suffix: str, width: int, zero: bool, numbers: np
     digits than it).
     """
     if zero and width and numbers.max() < 10**width:
-        return _split(_digit_text(prefix, suffix, width, numbers))
+        return split_text(_digit_text(prefix, suffix, width, numbers))
     digits = np.ones(len(numbers), dtype=np.int64)
     for k in range(1, len(str(int(numbers.max())))):
         digits += numbers >= 10**k
@@ -67,7 +67,7 @@ def _format_digits(prefix: str, suffix: str, width: int, zero: bool, numbers: np
             start = len(prefix.encode())
             lead = np.arange(size) < (size - digits[rows])[:, None]
             text[:, start : start + size][lead] = ord(" ")
-        out[rows] = _split(text)
+        out[rows] = split_text(text)
     return out
 
 
@@ -96,7 +96,7 @@ def _digit_text(prefix: str, suffix: str, size: int, numbers: np.ndarray) -> np.
     return text
 
 
-def _split(text: np.ndarray) -> np.ndarray:
+def split_text(text: np.ndarray) -> np.ndarray:
     """Newline-ended lines of UTF-8 -> an object array of str."""
     lines = str(text.data, "utf-8").split("\n")
     lines.pop()  # after the last newline

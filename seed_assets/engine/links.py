@@ -13,12 +13,11 @@ from collections.abc import Collection, Mapping
 import numpy as np
 import pandas as pd
 
-from seed_assets.engine.frames import as_series
+from seed_assets.engine.frames import as_series, with_nulls
 from seed_assets.engine.parents import as_array as _as_array
 from seed_assets.engine.rng import stream
 from seed_assets.engine.table import (
     TableGenerator,
-    _with_nulls,
     canonical_parent,
     sort_key,
 )
@@ -72,7 +71,7 @@ def link_frame(
         for column, ref in zip(fk.columns, fk.references.columns, strict=True):
             values = _as_array(parent[ref])[picks]
             if null is not None:
-                values = _with_nulls(values, null)
+                values = with_nulls(values, null)
             out[column] = as_series(values, table.columns[column])
     return pd.DataFrame(out, index=pd.RangeIndex(n))
 

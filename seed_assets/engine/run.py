@@ -21,7 +21,7 @@ import pandas as pd
 
 from seed_assets.engine import constraints
 from seed_assets.engine.links import apply_links, generate_component, link_columns, link_frame
-from seed_assets.engine.parents import RegeneratedParents
+from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.engine.table import RowFilter, TableGenerator, parent_columns
 from seed_assets.spec.graph import components, linked_fks, links_name, topological_order
 from seed_assets.spec.models import Spec

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from seed_assets.engine import constraints, dates, values
+from seed_assets.engine import constraints, values, windows
 from seed_assets.engine.cardinality import draw_counts
-from seed_assets.engine.frames import DATE_UNIT, null_mask
+from seed_assets.engine.frames import DATE_UNIT, null_mask, with_nulls
 from seed_assets.engine.frames import as_series as _as_series
 from seed_assets.engine.keys import within_parent_positions
 from seed_assets.engine.parents import (
@@ -29,8 +29,10 @@ from seed_assets.engine.parents import (
     sequence_key,
     sort_key,
 )
+from seed_assets.engine.relations import DependentColumns
 from seed_assets.engine.rng import stream, table_seed
 from seed_assets.errors import SpecError
+from seed_assets.spec.dependencies import parent_reads, same_row_reads
 from seed_assets.spec.graph import deferred_of, is_deferred, resolve_after, resolve_via
 from seed_assets.spec.models import (
     SELF_FILLING_TYPES,
@@ -70,6 +72,8 @@ def parent_columns(spec: Spec, table_name: str) -> dict[str, list[str]]:
     for column in table.columns.values():
         if column.after and "." in column.after:
             fk, ref = resolve_after(spec, table_name, column.after)
+            need(fk.references.table, [*fk.references.columns, ref])
+        for fk, ref in parent_reads(spec, table_name, column):  # derived columns, `before`
             need(fk.references.table, [*fk.references.columns, ref])
     return needed
 
@@ -128,6 +132,7 @@ class TableGenerator:
         self._unique_ints: dict[str, np.ndarray] = {}
         self.row_filter = row_filter
         self._constrained = constraints.may_drop_rows(self.table)
+        self._dependent = DependentColumns(self) if self._has_dependent() else None
         if self._constrained and len(self.chunks) > 1:
             self._keys_stay_unique()
 
@@ -214,6 +219,7 @@ class TableGenerator:
                         more.add(ref)
                     elif fk.via is not None:  # its parent is found by the copied key
                         more.update(fk.columns)
+                more.update(same_row_reads(self.spec, self.name, column))  # derived, `before`
                 fk = self.table.fk_for_column(name)
                 if fk is not None and fk.via is not None:
                     through, _ = resolve_via(self.spec, self.name, fk)
@@ -253,6 +259,7 @@ class TableGenerator:
                 after_fk, ref = resolve_after(self.spec, self.name, column.after)
                 if after_fk is fk:
                     add([ref])
+            add([r for read_fk, r in parent_reads(self.spec, self.name, column) if read_fk is fk])
             via = self.table.fk_for_column(name)
             if via is not None and via.via is not None:
                 through, copied = resolve_via(self.spec, self.name, via)
@@ -359,7 +366,9 @@ class TableGenerator:
             column = self.table.columns[name]
             if name in cols and column.null_fraction and self.table.fk_for_column(name) is None:
                 mask = stream(self.seed, self.name, chunk.index, f"null:{name}").random(n)
-                cols[name] = _with_nulls(cols[name], mask < column.null_fraction)
+                cols[name] = with_nulls(cols[name], mask < column.null_fraction)
+        if self._dependent is not None:  # columns that read the rest of their row
+            self._dependent.fill(chunk, cols, parent_rows, context, made)
         out = [c for c in self.table.columns if c in set(requested)]
         if not self.rows_as_planned:
             return self._checked_rows(chunk, cols, out)
@@ -404,15 +413,24 @@ class TableGenerator:
             if dangling.any():
                 for column in fk.columns:
                     spec = self.table.columns[column]
-                    frame[column] = _as_series(
-                        _with_nulls(frame[column].to_numpy(), dangling), spec
-                    )
+                    frame[column] = _as_series(with_nulls(frame[column].to_numpy(), dangling), spec)
         return frame
 
     def _is_plain(self, name: str, column: ColumnSpec) -> bool:
+        if windows.dependent(column):  # made by DependentColumns, after the rest of the row
+            return False
         if column.source is None:  # a FK column, or a type that fills itself (uuid, json)
             return column.type in SELF_FILLING_TYPES and self.table.fk_for_column(name) is None
-        return column.source != "after"
+        return column.source not in ("after", "before")
+
+    def _has_dependent(self) -> bool:
+        return any(windows.dependent(c) for c in self.table.columns.values())
+
+    def plain_values(self, name: str, column: ColumnSpec, chunk: Chunk) -> np.ndarray:
+        """A column's own source for one chunk (what `when` and `copy_of` start from)."""
+        rows = chunk.row_start + np.arange(chunk.rows, dtype=np.int64)
+        counts = self.counts(chunk) if self.driving is not None else None
+        return self._plain(name, column, chunk, rows, counts)
 
     def _driving_rows(self, chunk: Chunk, wanted: list[str], wanted_positions: list[str]):
         parent = self.driving.references.table
@@ -467,7 +485,7 @@ class TableGenerator:
                 case "constant":
                     return values.constant_values(column, n)
                 case "between":
-                    return dates.between_values(column, n, rng)
+                    return windows.patterned_between(column, n, rng)
                 case "rate":
                     return values.rate_values(column, n, rng)
                 case None if column.type == "uuid":
@@ -533,7 +551,7 @@ class TableGenerator:
                     pos[column] = picked if null is None else np.where(null, -1, picked)
                 if column in as_values:
                     taken = context.values(fk, ref, picked)
-                    cols[column] = _with_nulls(taken, null) if null is not None else taken
+                    cols[column] = with_nulls(taken, null) if null is not None else taken
         for fk in self.table.foreign_keys:
             if fk.via is not None and any(c in made for c in fk.columns):
                 self._copy_via(fk, cols, pos, parent_rows, nulls, as_values, positions, context)
@@ -559,7 +577,7 @@ class TableGenerator:
                     table=self.name,
                     column=column,
                 )
-            cols[column] = _with_nulls(cols[ref][parent], root)
+            cols[column] = with_nulls(cols[ref][parent], root)
 
     def _copy_via(
         self, fk: ForeignKeySpec, cols, pos, parent_rows, nulls, as_values, positions, context
@@ -578,7 +596,7 @@ class TableGenerator:
                 pos[column] = found if null is None else np.where(null, -1, found)
             if column in as_values:
                 taken = context.values(through, middle_column, picked)
-                cols[column] = _with_nulls(taken, null) if null is not None else taken
+                cols[column] = with_nulls(taken, null) if null is not None else taken
         if self._after_reads(fk):  # an `after` rule reads that parent: find its rows by key
             found = [cols[c] for c in fk.columns]
             parent_rows[fk.label] = self.source.locate(
@@ -587,6 +605,8 @@ class TableGenerator:
 
     def _after_reads(self, fk: ForeignKeySpec) -> bool:
         for column in self.table.columns.values():
+            if any(read is fk for read, _ in parent_reads(self.spec, self.name, column)):
+                return True
             if column.after and "." in column.after:
                 after_fk, _ = resolve_after(self.spec, self.name, column.after)
                 if after_fk is fk:
@@ -594,19 +614,20 @@ class TableGenerator:
         return False
 
     def _after_order(self) -> list[str]:
-        pending = [c for c, col in self.table.columns.items() if col.source == "after"]
-        ordered: list[str] = []
-        while pending:
-            for name in list(pending):
-                ref = self.table.columns[name].after
-                if "." in ref or ref not in pending:
-                    ordered.append(name)
-                    pending.remove(name)
-        return ordered
+        return windows.window_order(self.table)
 
     def _after(self, name: str, chunk: Chunk, cols: dict, parent_rows: dict, context) -> np.ndarray:
         column = self.table.columns[name]
-        fk, ref = resolve_after(self.spec, self.name, column.after)
+        lower = self._bound(column.after, column, cols, parent_rows, context)
+        upper = self._bound(column.before, column, cols, parent_rows, context)
+        rng = stream(self.seed, self.name, chunk.index, name)
+        return windows.window_values(column, lower, upper, rng, chunk.rows)
+
+    def _bound(self, ref_text, column, cols, parent_rows, context) -> np.ndarray | None:
+        """The `after` or `before` date each row is bounded by (None: no such rule)."""
+        if ref_text is None:
+            return None
+        fk, ref = resolve_after(self.spec, self.name, ref_text)
         if fk is None:
             lower = cols[ref]
         else:
@@ -620,8 +641,7 @@ class TableGenerator:
                 lower[unmatched] = np.datetime64("NaT")
             else:
                 lower = context.values(fk, ref, picked).astype(unit, copy=False)
-        rng = stream(self.seed, self.name, chunk.index, name)
-        return dates.after_values(column, lower, rng)
+        return lower
 
 
 class _ChunkParents:
@@ -701,20 +721,6 @@ def _chunk_frame(cols: dict[str, np.ndarray], table, names: list[str]) -> pd.Dat
         series[name] = _as_series(array, table.columns[name], copy=id(array) in seen)
         seen.add(id(array))
     return pd.DataFrame(series, copy=False)
-
-
-def _with_nulls(array: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    if not mask.any():
-        return array
-    if array.dtype.kind == "M":
-        out = array.copy()
-        out[mask] = np.datetime64("NaT")
-        return out
-    if array.dtype.kind == "f":
-        return np.where(mask, np.nan, array)
-    out = array.astype(object)
-    out[mask] = None
-    return out
 
 
 def _empty(column: ColumnSpec) -> np.ndarray:

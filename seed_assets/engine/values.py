@@ -8,7 +8,7 @@ import json
 import numpy as np
 
 from seed_assets.engine.frames import DATE_UNIT
-from seed_assets.engine.keys import _split, format_ids, sequence_numbers
+from seed_assets.engine.keys import format_ids, sequence_numbers, split_text
 from seed_assets.errors import SpecError
 from seed_assets.providers.faker_pool import (
     DEFAULT_POOL_SIZE,
@@ -154,7 +154,7 @@ def uuid_values(n: int, rng: np.random.Generator) -> np.ndarray:
     text[:, 36] = ord("\n")
     for start, stop, at in ((0, 8, 0), (8, 12, 9), (12, 16, 14), (16, 20, 19), (20, 32, 24)):
         text[:, at : at + stop - start] = digits[:, start:stop]
-    return _split(text) if n else np.empty(0, dtype=object)
+    return split_text(text) if n else np.empty(0, dtype=object)
 
 
 def json_values(n: int, rng: np.random.Generator) -> np.ndarray:

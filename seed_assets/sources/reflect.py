@@ -63,11 +63,20 @@ class _Table:
 def reflect(url: str, *, name: str | None = None) -> Reflection:
     """Read every table of the database at `url` into a spec (plain data, validated)."""
     from seed_assets.targets.base import mask_url
+    from seed_assets.targets.connect import (
+        check_connection,
+        check_sqlite_exists,
+        describe_db_error,
+    )
+    from seed_assets.targets.drivers import check_driver
 
     try:
         engine = sa.create_engine(url)
     except (sa.exc.ArgumentError, ImportError) as exc:
         raise TargetError(f"cannot open {mask_url(url)}: {exc}") from None
+    check_driver(url)
+    check_sqlite_exists(url)
+    check_connection(engine)
     try:
         with engine.connect() as conn:
             inspector = sa.inspect(conn)
@@ -78,7 +87,9 @@ def reflect(url: str, *, name: str | None = None) -> Reflection:
             notes: list[str] = []
             tables = {t: _read_table(inspector, dialect, t, notes) for t in sorted(names)}
     except sa.exc.SQLAlchemyError as exc:
-        raise TargetError(f"cannot read {mask_url(url)}: {exc.__class__.__name__}: {exc}") from None
+        raise describe_db_error(exc, url) or TargetError(
+            f"cannot read {mask_url(url)}: {exc.__class__.__name__}: {exc}"
+        ) from None
     finally:
         engine.dispose()
     spec_name = name or _spec_name(sa.make_url(url).database or "reflected")

@@ -21,6 +21,7 @@ import itertools
 from dataclasses import dataclass
 
 from seed_assets.errors import SpecError
+from seed_assets.spec.memo import per_spec
 from seed_assets.spec.models import ForeignKeySpec, Spec, TableSpec
 
 
@@ -69,8 +70,10 @@ class Analysis:
         return frozenset((e.child, e.index) for c in self.components for e in c.deferred)
 
 
+@per_spec
 def analyse(spec: Spec) -> Analysis:
-    """The spec's components in generation order; raises SpecError for a cycle of hard FKs."""
+    """The spec's components in generation order; raises SpecError for a cycle of hard FKs.
+    Computed once per spec object (and shared by specs of the same shape)."""
     return _analyse_cached(_Frozen(spec))
 
 

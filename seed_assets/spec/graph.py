@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from seed_assets.errors import SpecError
+from seed_assets.spec import dependencies
 from seed_assets.spec.cycles import Component, analyse
+from seed_assets.spec.memo import per_spec
 from seed_assets.spec.models import (
     INTEGER_TYPES,
     SELF_FILLING_TYPES,
@@ -25,19 +27,54 @@ from seed_assets.spec.models import (
 )
 
 
+@dataclass(frozen=True)
+class _Maps:
+    """The spec's dependency maps, built once per spec (see ``memo.py``)."""
+
+    parents: dict[str, list[str]]
+    children: dict[str, list[str]]
+    order: dict[str, int]  # table -> position in topological order
+    deferred: frozenset[tuple[str, int]]  # (table, id(fk)) of deferred FKs
+    deferred_of: dict[str, list[ForeignKeySpec]]  # table -> its deferred FKs, in FK order
+    referrers: dict[str, list[tuple[str, ForeignKeySpec]]]  # table -> (child, FK) into it
+
+
+@per_spec
+def _maps(spec: Spec) -> _Maps:
+    analysis = analyse(spec)
+    parents_of: dict[str, list[str]] = {}
+    children_of: dict[str, list[str]] = {name: [] for name in spec.tables}
+    for name, table in spec.tables.items():
+        seen: list[str] = []
+        for index, fk in enumerate(table.foreign_keys):
+            target = fk.references.table
+            if target != name and target not in seen and (name, index) not in analysis.deferred:
+                seen.append(target)
+        parents_of[name] = seen
+        for target in seen:
+            if target in children_of:
+                children_of[target].append(name)
+    order = {name: i for i, name in enumerate(t for c in analysis.components for t in c.tables)}
+    deferred = frozenset(
+        (edge.child, id(edge.fk(spec))) for c in analysis.components for edge in c.deferred
+    )
+    deferred_of: dict[str, list[ForeignKeySpec]] = {name: [] for name in spec.tables}
+    referrers: dict[str, list[tuple[str, ForeignKeySpec]]] = {name: [] for name in spec.tables}
+    for name, table in spec.tables.items():
+        for fk in table.foreign_keys:
+            if (name, id(fk)) in deferred:
+                deferred_of[name].append(fk)
+            referrers.setdefault(fk.references.table, []).append((name, fk))
+    return _Maps(parents_of, children_of, order, deferred, deferred_of, referrers)
+
+
 def parents(spec: Spec, table: str) -> list[str]:
     """Distinct tables `table` depends on, in FK order: itself and deferred FKs excluded."""
-    deferred = analyse(spec).deferred
-    seen: list[str] = []
-    for index, fk in enumerate(spec.tables[table].foreign_keys):
-        target = fk.references.table
-        if target != table and target not in seen and (table, index) not in deferred:
-            seen.append(target)
-    return seen
+    return list(_maps(spec).parents[table])
 
 
 def children(spec: Spec, table: str) -> list[str]:
-    return [name for name in spec.tables if name != table and table in parents(spec, name)]
+    return list(_maps(spec).children.get(table, ()))
 
 
 def descendants(spec: Spec, table: str) -> list[str]:
@@ -50,7 +87,7 @@ def descendants(spec: Spec, table: str) -> list[str]:
                 found.add(child)
                 frontier.append(child)
     found.discard(table)
-    return [name for name in topological_order(spec) if name in found]
+    return _in_order(spec, found)
 
 
 def ancestors(spec: Spec, table: str) -> list[str]:
@@ -62,7 +99,12 @@ def ancestors(spec: Spec, table: str) -> list[str]:
             if parent not in found:
                 found.add(parent)
                 frontier.append(parent)
-    return [name for name in topological_order(spec) if name in found]
+    return _in_order(spec, found)
+
+
+def _in_order(spec: Spec, names: Iterable[str]) -> list[str]:
+    order = _maps(spec).order
+    return sorted(names, key=order.__getitem__)
 
 
 def topological_order(spec: Spec) -> list[str]:
@@ -88,12 +130,12 @@ def deferred_fks(spec: Spec) -> list[tuple[str, ForeignKeySpec]]:
 
 
 def is_deferred(spec: Spec, table: str, fk: ForeignKeySpec) -> bool:
-    return any(f is fk for t, f in deferred_fks(spec) if t == table)
+    return (table, id(fk)) in _maps(spec).deferred
 
 
 def deferred_of(spec: Spec, table: str) -> list[ForeignKeySpec]:
     """The deferred FKs of `table`, in FK order."""
-    return [fk for t, fk in deferred_fks(spec) if t == table]
+    return list(_maps(spec).deferred_of.get(table, ()))
 
 
 def linked_fks(spec: Spec, table: str) -> list[ForeignKeySpec]:
@@ -128,20 +170,16 @@ class Replacement:
 
 def replaced_with(spec: Spec, table: str) -> Replacement:
     """The tables emptied and the FKs unlinked when `table`'s rows are replaced."""
+    maps = _maps(spec)
     linked = {(t, id(fk)) for t in spec.tables for fk in linked_fks(spec, t)}
     found: set[str] = set()
     frontier = [table]
     while frontier:
         current = frontier.pop()
-        for name, other in spec.tables.items():
-            if name in found or name == table:
+        for name, fk in maps.referrers.get(current, ()):
+            if name in found or name in (table, current):
                 continue
-            if any(
-                fk.references.table == current
-                and fk.references.table != name
-                and (name, id(fk)) not in linked
-                for fk in other.foreign_keys
-            ):
+            if (name, id(fk)) not in linked:
                 found.add(name)
                 frontier.append(name)
     hit = found | {table}
@@ -151,7 +189,7 @@ def replaced_with(spec: Spec, table: str) -> Replacement:
         for fk in linked_fks(spec, name)
         if fk.references.table in hit
     ]
-    return Replacement([n for n in topological_order(spec) if n in found], unlinked)
+    return Replacement(_in_order(spec, found), unlinked)
 
 
 def check_spec(spec: Spec) -> None:
@@ -350,10 +388,15 @@ def _check_counts(name: str, table: TableSpec) -> None:
 
 def _check_column(spec: Spec, name: str, table: TableSpec, column_name: str, column: ColumnSpec):
     fk = table.fk_for_column(column_name)
-    if column.source is None and fk is None and column.type not in SELF_FILLING_TYPES:
+    if (
+        column.source is None
+        and fk is None
+        and column.copy_of is None
+        and column.type not in SELF_FILLING_TYPES
+    ):
         raise SpecError(
             "no value source: give one of faker, choice, distribution, sequence, constant, "
-            "between, after or rate, or make it part of a foreign key",
+            "between, after, before, rate, expr or copy_of, or make it part of a foreign key",
             table=name,
             column=column_name,
         )
@@ -365,6 +408,7 @@ def _check_column(spec: Spec, name: str, table: TableSpec, column_name: str, col
         )
     if column.after is not None:
         _check_after(spec, name, table, column_name, column.after)
+    dependencies.check_column(spec, name, column_name, column)
 
 
 def resolve_after(spec: Spec, table_name: str, after: str) -> tuple[ForeignKeySpec | None, str]:

@@ -7,21 +7,45 @@ across tables (FK targets, temporal parents, cycles) live in ``graph.py``.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    WithJsonSchema,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from seed_assets.spec.base import DateOrTime, SpecModel
 from seed_assets.spec.distributions import Cardinality, ValueDistribution
+from seed_assets.spec.expectations import (
+    ChildrenPerParent,
+    ExpectationsSpec,
+    RateBound,
+    RowCountBound,
+)
+from seed_assets.spec.relations import (
+    COPY_INPUT,
+    CopySpec,
+    WhenSpec,
+    check_relations,
+    copy_shorthand,
+)
+from seed_assets.spec.value_specs import (
+    CHOICE_INPUT,
+    SEQUENCE_INPUT,
+    ChoiceSpec,
+    SequenceSpec,
+    choice_shorthand,
+    sequence_shorthand,
+)
+
+# Re-exported: these models lived here before the split, and callers import them from here.
+__all__ = [
+    "ChildrenPerParent",
+    "ChoiceSpec",
+    "ExpectationsSpec",
+    "RateBound",
+    "RowCountBound",
+    "SequenceSpec",
+]
 
 ColumnType = Literal[
     "tinyint",
@@ -64,121 +88,24 @@ INTEGER_BOUNDS = {
 }
 
 # The value sources a column may name; at most one each (FK columns take theirs from the FK).
-SOURCES = ("faker", "choice", "distribution", "sequence", "constant", "between", "after", "rate")
+SOURCES = (
+    "faker",
+    "choice",
+    "distribution",
+    "sequence",
+    "constant",
+    "between",
+    "after",
+    "before",
+    "rate",
+    "expr",
+)
 
-_FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
-
-# A date (2020-01-01) or a timestamp (2020-01-01T08:00:00) in YAML; validated as a datetime.
-# (A pattern, not format: date-time, which demands a time zone that specs never give.)
-DateOrTime = Annotated[
-    dt.datetime,
-    WithJsonSchema(
-        {
-            "type": "string",
-            "title": "date or timestamp",
-            "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
-            r"(Z|[+-]\d{2}:?\d{2})?$",
-        }
-    ),
-]
 # One column name or a list of them (``primary_key: id``).
 _NAMES_INPUT = list[str] | str
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SequenceSpec(_Model):
-    """Consecutive numbers, optionally formatted (``CUST{:06d}``) and restarted per parent."""
-
-    start: int = Field(1, description="The first number.", examples=[100])
-    step: int = Field(1, ge=1, description="The increment between numbers.", examples=[10])
-    format: str | None = Field(
-        None,
-        description="A Python format with one integer field; makes string ids.",
-        examples=["CUST{:06d}"],
-    )
-    per_parent: bool = Field(
-        False,
-        description="Restart at `start` for each parent (line numbers in a composite key).",
-        examples=[True],
-    )
-
-    @field_validator("format")
-    @classmethod
-    def _one_field(cls, value: str | None) -> str | None:
-        if value is not None:
-            if len(_FORMAT_FIELD.findall(value)) != 1:
-                raise ValueError(
-                    f"format {value!r} needs exactly one {{}} field, e.g. 'CUST{{:06d}}'"
-                )
-            try:
-                value.format(1)
-            except (ValueError, IndexError) as exc:
-                raise ValueError(f"format {value!r} cannot format an integer: {exc}") from exc
-        return value
-
-
-class ChoiceSpec(_Model):
-    """Values drawn with given probabilities (equal when `weights` is omitted)."""
-
-    values: list[Any] = Field(
-        min_length=1, description="The values to draw from.", examples=[["savings", "current"]]
-    )
-    weights: list[float] | None = Field(
-        None,
-        description="The probability of each value, in order; they must sum to 1. "
-        "Omitted: equal chances.",
-        examples=[[0.7, 0.3]],
-    )
-
-    @model_validator(mode="after")
-    def _weights_fit(self) -> ChoiceSpec:
-        if self.weights is not None:
-            if len(self.weights) != len(self.values):
-                raise ValueError(
-                    f"{len(self.values)} values but {len(self.weights)} weights; give one each"
-                )
-            if any(w < 0 for w in self.weights):
-                raise ValueError("weights must not be negative")
-            total = sum(self.weights)
-            if not math.isclose(total, 1.0, abs_tol=1e-6):
-                raise ValueError(f"probabilities sum to {total:g}, not 1; adjust the weights")
-        if len({repr(v) for v in self.values}) != len(self.values):
-            raise ValueError("choice values repeat; list each value once")
-        return self
-
-    @property
-    def probabilities(self) -> list[float]:
-        return self.weights or [1.0 / len(self.values)] * len(self.values)
-
-
-# What a user may write for `choice` (see _choice_shorthand): the JSON Schema offers all of it.
-_CHOICE_INPUT = ChoiceSpec | dict[str, float] | list[Any]
-
-
-def _choice_shorthand(value: Any) -> Any:
-    """``{retail: .6, sme: .3}`` and ``[a, b]`` are shorthands for ChoiceSpec."""
-    if isinstance(value, dict) and not ({"values", "weights"} & set(value)):
-        return {"values": list(value), "weights": list(value.values())}
-    if isinstance(value, list):
-        return {"values": value}
-    return value
-
-
-_SEQUENCE_INPUT = SequenceSpec | str | Literal[True]
-
-
-def _sequence_shorthand(value: Any) -> Any:
-    if isinstance(value, str):
-        return {"format": value}
-    if value is True:
-        return {}
-    return value
-
-
-class ColumnSpec(_Model):
+class ColumnSpec(SpecModel):
     """One column: its SQL type and where its values come from."""
 
     type: ColumnType = Field(description="The column's SQL type.", examples=["string"])
@@ -284,6 +211,51 @@ class ColumnSpec(_Model):
         description="A rare event: a boolean true in this fraction of rows.",
         examples=[0.008],
     )
+    before: str | None = Field(
+        None,
+        description="`parent.column` or a column of this table that this date/timestamp must "
+        "not follow; with `after` too, the value lies in between.",
+        examples=["admissions.discharged_at"],
+    )
+    since: DateOrTime | None = Field(
+        None, description="Lower bound for a `before` column.", examples=[dt.date(2020, 1, 1)]
+    )
+    hours: list[float] | None = Field(
+        None,
+        description="24 weights, one per hour of the day: the time of day of a timestamp "
+        "(kept inside its `after`/`before` window).",
+        examples=[[1] * 6 + [3] * 12 + [2] * 6],
+    )
+    weekdays: list[float] | None = Field(
+        None,
+        description="7 weights, Monday first: the day of the week of a date or timestamp.",
+        examples=[[5, 5, 5, 5, 5, 2, 1]],
+    )
+    expr: str | None = Field(
+        None,
+        description="A derived value: an expression over this row's columns and referenced "
+        "rows' (`table.column`), e.g. `quantity * products.price`; see the reference's "
+        "expression section.",
+        examples=["round(quantity * unit_price, 2)"],
+    )
+    logit: str | None = Field(
+        None,
+        description="With `rate`: an expression scoring each row; the event's probability is "
+        "sigmoid(intercept + score), the intercept calibrated so the overall rate holds.",
+        examples=["2 * (days(transaction_date - accounts.opened_date) < 30)"],
+    )
+    when: WhenSpec | None = Field(
+        None,
+        description="The source depends on another column: `{on: column, cases: {value: "
+        "{choice|distribution|rate|null_fraction|min|max}}}`.",
+        examples=[{"on": "account_type", "cases": {"loan": {"distribution": "lognormal(11, 1)"}}}],
+    )
+    copy_of: CopySpec | None = Field(
+        None,
+        description="Take a referenced row's value: `parent.column`, or `{column, "
+        "probability, noise}` (the other rows keep the column's own source, or get noise).",
+        examples=["customers.country", {"column": "products.price", "probability": 0.7}],
+    )
 
     # What the database declares beyond the type (reflection writes these; DDL emits them).
     unsigned: bool = Field(
@@ -318,22 +290,28 @@ class ColumnSpec(_Model):
         examples=[{"name": "positive_amount", "check": "VALUE > 0"}],
     )
 
-    @field_validator("choice", mode="before", json_schema_input_type=_CHOICE_INPUT)
+    @field_validator("choice", mode="before", json_schema_input_type=CHOICE_INPUT)
     @classmethod
     def _choice(cls, value: Any) -> Any:
-        return _choice_shorthand(value)
+        return choice_shorthand(value)
 
-    @field_validator("sequence", mode="before", json_schema_input_type=_SEQUENCE_INPUT)
+    @field_validator("copy_of", mode="before", json_schema_input_type=COPY_INPUT)
+    @classmethod
+    def _copy(cls, value: Any) -> Any:
+        return copy_shorthand(value)
+
+    @field_validator("sequence", mode="before", json_schema_input_type=SEQUENCE_INPUT)
     @classmethod
     def _sequence(cls, value: Any) -> Any:
-        return _sequence_shorthand(value)
+        return sequence_shorthand(value)
 
     @property
     def sources(self) -> list[str]:
         fields = self.model_fields_set
-        return [
+        found = [
             s for s in SOURCES if s in fields and (getattr(self, s) is not None or s == "constant")
         ]
+        return [s for s in found if not (s == "before" and "after" in found)]  # a window
 
     @property
     def source(self) -> str | None:
@@ -358,13 +336,16 @@ class ColumnSpec(_Model):
             raise ValueError(
                 f"`rate` makes a true/false event; the column type is {kind}, not boolean"
             )
-        if source in ("between", "after") and kind not in TEMPORAL_TYPES:
+        check_relations(self, source)
+        if source in ("between", "after", "before") and kind not in TEMPORAL_TYPES:
             raise ValueError(
                 f"`{source}` is a temporal rule, but the column type is {kind}; "
                 "use type date or timestamp"
             )
-        if source != "after" and (self.gap is not None or self.until is not None):
-            raise ValueError("`gap` and `until` belong with `after`")
+        if source not in ("after", "before") and (self.gap is not None or self.until is not None):
+            raise ValueError("`gap` and `until` belong with `after` (or `before`)")
+        if source != "before" and self.since is not None:
+            raise ValueError("`since` bounds a `before` column from below")
         if source == "distribution" and kind not in NUMERIC_TYPES:
             raise ValueError(f"a numeric distribution cannot fill a {kind} column")
         if source == "sequence" and self.sequence is not None:
@@ -383,13 +364,18 @@ class ColumnSpec(_Model):
             raise ValueError("`min`/`max` clip a `distribution`")
         if self.min is not None and self.max is not None and self.max < self.min:
             raise ValueError(f"max ({self.max}) is below min ({self.min})")
-        if self.unique and source in ("constant", "rate", "between", "after"):
+        if self.unique and source in ("constant", "rate", "between", "after", "before", "expr"):
             raise ValueError(f"`unique: true` cannot be kept by a `{source}` source")
         scale, precision = self.scale, self.precision
         if kind == "decimal" and scale is not None and precision is not None and scale > precision:
             raise ValueError(f"scale ({scale}) exceeds precision ({precision})")
-        if source == "after" and self.gap is None and self.until is None:
-            raise ValueError("`after` needs a `gap` distribution (days), an `until` bound, or both")
+        if source == "after" and self.gap is None and self.until is None and self.before is None:
+            raise ValueError(
+                "`after` needs a `gap` distribution (days), an `until` bound, a `before` column, "
+                "or some of them"
+            )
+        if source == "before" and self.gap is None and self.since is None:
+            raise ValueError("`before` needs a `gap` distribution (days before), a `since` bound")
         return self
 
     def _check_declarations(self, source: str | None) -> None:
@@ -425,7 +411,7 @@ class ColumnSpec(_Model):
                         _fits(value, self.length, "choice value")
 
 
-class DomainSpec(_Model):
+class DomainSpec(SpecModel):
     """A PostgreSQL domain a column is declared with: its name and CHECK (on ``VALUE``)."""
 
     name: str = Field(description="The domain's name.", examples=["positive_amount"])
@@ -434,7 +420,7 @@ class DomainSpec(_Model):
     )
 
 
-class CheckSpec(_Model):
+class CheckSpec(SpecModel):
     """A table CHECK constraint, SQL kept verbatim; the forms ``spec/checks.py`` understands
     are also honoured while generating."""
 
@@ -450,7 +436,7 @@ def _check_shorthand(value: Any) -> Any:
     return {"sql": value} if isinstance(value, str) else value
 
 
-class ReferenceSpec(_Model):
+class ReferenceSpec(SpecModel):
     """What a foreign key references, when written as a mapping instead of `table(column)`."""
 
     table: str = Field(description="The referenced table.", examples=["customers"])
@@ -467,7 +453,7 @@ _REFERENCE_INPUT = (
 )
 
 
-class ForeignKeySpec(_Model):
+class ForeignKeySpec(SpecModel):
     """A foreign key, and how its values are chosen.
 
     - with `cardinality`: this FK *drives* the table: each parent gets that many children;
@@ -540,7 +526,7 @@ def _fits(value: str, length: int, what: str) -> None:
         )
 
 
-class TableSpec(_Model):
+class TableSpec(SpecModel):
     """A table: its rows (or the FK that drives its count), columns, keys."""
 
     description: str | None = Field(
@@ -617,73 +603,7 @@ class TableSpec(_Model):
         return next((fk for fk in self.foreign_keys if column in fk.columns), None)
 
 
-class ChildrenPerParent(_Model):
-    """Bounds on the mean number of children per parent, through the FK between them."""
-
-    table: str = Field(description="The child table.", examples=["transactions"])
-    parent: str = Field(description="The parent table.", examples=["accounts"])
-    mean: tuple[float, float] = Field(
-        description="[low, high] bounds of the mean children per parent.", examples=[[10, 25]]
-    )
-
-
-class RateBound(_Model):
-    """Bounds on the share of true rows of a boolean column (a rare event)."""
-
-    table: str = Field(description="The table.", examples=["transactions"])
-    column: str = Field(description="A boolean column.", examples=["is_fraud"])
-    between: tuple[float, float] = Field(
-        description="[low, high] bounds of the rate.", examples=[[0.005, 0.02]]
-    )
-
-
-class RowCountBound(_Model):
-    """Bounds on a table's row count."""
-
-    table: str = Field(description="The table.", examples=["customers"])
-    between: tuple[int, int] = Field(
-        description="[low, high] bounds of its rows.", examples=[[900, 1100]]
-    )
-
-
-class ExpectationsSpec(_Model):
-    """Bounds the data must meet, kept apart from how it is generated."""
-
-    cardinality_tolerance: float = Field(
-        0.2,
-        gt=0,
-        lt=1,
-        description="Every driving FK: the mean children per parent within this share of the "
-        "distribution's mean.",
-        examples=[0.2],
-    )
-    children_per_parent: list[ChildrenPerParent] = Field(
-        default_factory=list,
-        description="Bounds on mean children per parent.",
-        examples=[[{"table": "transactions", "parent": "accounts", "mean": [10, 25]}]],
-    )
-    rates: list[RateBound] = Field(
-        default_factory=list,
-        description="Bounds on rare-event rates (without one, a `rate` column is held to its "
-        "rate ± 5 standard errors).",
-        examples=[[{"table": "transactions", "column": "is_fraud", "between": [0.005, 0.02]}]],
-    )
-    row_counts: list[RowCountBound] = Field(
-        default_factory=list,
-        description="Bounds on row counts.",
-        examples=[[{"table": "orders", "between": [500, 5000]}]],
-    )
-
-    @model_validator(mode="after")
-    def _ordered(self) -> ExpectationsSpec:
-        for rule in (*self.children_per_parent, *self.rates, *self.row_counts):
-            low, high = rule.mean if isinstance(rule, ChildrenPerParent) else rule.between
-            if high < low:
-                raise ValueError(f"bounds [{low}, {high}] for table {rule.table!r} are reversed")
-        return self
-
-
-class Spec(_Model):
+class Spec(SpecModel):
     """A whole generation spec."""
 
     name: str = Field(

@@ -12,6 +12,7 @@ constraint, column and value it broke.
 
 from __future__ import annotations
 
+import importlib
 import queue
 import re
 import threading
@@ -38,6 +39,7 @@ from seed_assets.targets.load_report import (
     LoadError,
     RowError,
     WriteResult,
+    cell_value,
 )
 
 IfExists = Literal["fail", "replace", "append"]
@@ -50,6 +52,21 @@ DRIVERS = {
     "postgresql": "postgresql+psycopg://user:password@host:5432/database",
     "mysql": "mysql+pymysql://user:password@host:3306/database",
 }
+
+
+# The subclass of each backend, found by name when a URL asks for it: the dialect modules import
+# this one (they subclass Target), so this one must not import them.
+DIALECTS = {
+    "sqlite": "seed_assets.targets.dialects.sqlite:SQLiteTarget",
+    "postgresql": "seed_assets.targets.dialects.postgres:PostgresTarget",
+    "mysql": "seed_assets.targets.dialects.mysql:MySQLTarget",
+}
+
+
+def dialect_class(backend: str) -> type[Target]:
+    """The Target subclass for a backend name (a key of ``DIALECTS``)."""
+    module, name = DIALECTS[backend].split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def mask_url(url: str) -> str:
@@ -75,13 +92,19 @@ class Target:
         self.engine = self._create_engine(url)
 
     @staticmethod
-    def for_url(url: str) -> Target:
+    def for_url(url: str, *, for_writing: bool = True) -> Target:
         """The writer for a SQLAlchemy URL (its driver named and installed), or for a
-        ``parquet:///dir`` directory (``targets/parquet.py``, same interface)."""
+        ``parquet:///dir`` directory (``targets/parquet.py``, same interface). Checked usable
+        before anything is written (``targets/connect.py``): a server answers, a file or
+        folder can be written."""
+        from seed_assets.targets import connect
         from seed_assets.targets.parquet import ParquetTarget, is_parquet_url
 
         if is_parquet_url(url):
-            return ParquetTarget(url)
+            target = ParquetTarget(url)
+            if for_writing:
+                connect.check_parquet_dir(target.root)
+            return target
         try:
             parsed = sa.make_url(url)
         except sa.exc.ArgumentError as exc:
@@ -94,17 +117,20 @@ class Target:
                 f"target {mask_url(url)}: {backend} is not a supported target; use one of "
                 + ", ".join(DRIVERS.values())
             )
-        from seed_assets.targets.dialects import TARGETS
-
         check_driver(url)  # names what to install, or the installed driver to name instead
+        if backend == "sqlite" and for_writing:
+            connect.check_sqlite_file(parsed.database)  # before the file or its folder is made
         try:
-            return TARGETS[backend](url)
+            target = dialect_class(backend)(url)
         except (ImportError, sa.exc.NoSuchModuleError) as exc:
             driver = parsed.get_driver_name()
             raise TargetError(
                 f"target {mask_url(url)}: the driver '{driver}' is not installed or not known "
                 f"to SQLAlchemy ({exc}). Name an installed driver, e.g. {DRIVERS[backend]}"
             ) from None
+        if backend != "sqlite":
+            connect.check_connection(target.engine)
+        return target
 
     def _create_engine(self, url: str) -> sa.Engine:
         return sa.create_engine(url)
@@ -530,7 +556,7 @@ class Target:
     ) -> RowError:
         message = self._error_message(exc)
         constraint, column = self._locate(conn, sa_table, frame, message)
-        return RowError(sa_table.name, row, constraint, column, _cell(frame, column), message)
+        return RowError(sa_table.name, row, constraint, column, cell_value(frame, column), message)
 
     def _error_message(self, exc: BaseException) -> str:
         orig = getattr(exc, "orig", exc)
@@ -607,20 +633,3 @@ class Target:
     def status(self) -> dict[str, sa.Row]:
         with self.engine.connect() as conn:
             return registry.entries(conn)
-
-
-def _cell(frame: pd.DataFrame, column: str | None):
-    """The refused row's value in `column`, for its RowError (NaN as None)."""
-    value = frame.iloc[0][column] if column in frame.columns else None
-    if isinstance(value, float) and value != value:
-        return None
-    return _plain(value)
-
-
-def _plain(value):
-    """A cell as a plain Python value for reports (NumPy scalars and Timestamps converted)."""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    return value

@@ -23,6 +23,7 @@ from sqlalchemy.types import UserDefinedType
 
 from seed_assets.spec import checks as ck
 from seed_assets.spec.graph import component_of, is_deferred, topological_order
+from seed_assets.spec.memo import per_spec
 from seed_assets.spec.models import ColumnSpec, Spec, TableSpec
 
 
@@ -180,8 +181,10 @@ def _identity(column: ColumnSpec) -> list[sa.schema.SchemaItem]:
     return []
 
 
+@per_spec
 def build_metadata(spec: Spec) -> sa.MetaData:
-    """Every table of the spec, parents first."""
+    """Every table of the spec, parents first. Built once per spec and shared: callers only
+    read it (a table's writer used to rebuild all tables, a cost cubic in the table count)."""
     metadata = sa.MetaData()
     for name in topological_order(spec):
         table = spec.tables[name]

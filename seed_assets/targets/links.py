@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import sqlalchemy as sa
@@ -29,9 +28,6 @@ from seed_assets.targets import registry
 from seed_assets.targets.cancel import CancelToken
 from seed_assets.targets.ddl import build_metadata, column_type
 from seed_assets.targets.load_report import LoadCancelled, LoadError, WriteResult
-
-if TYPE_CHECKING:
-    from seed_assets.targets.base import Target
 
 ORPHAN_SAMPLES = 5
 
@@ -108,7 +104,7 @@ def _checks_off(conn: sa.Connection) -> Iterator[None]:
 # -- replacing rows that others reference ----------------------------------------------------------
 
 
-def clear_for(target: Target, conn: sa.Connection, spec: Spec, name: str) -> None:
+def clear_for(target, conn: sa.Connection, spec: Spec, name: str) -> None:
     """Before `name`'s rows are replaced: NULL the deferred FKs that point into rows about to
     go, then empty the tables whose rows would be orphans (deepest first), saying so."""
     replacement = replaced_with(spec, name)
@@ -278,7 +274,7 @@ def orphans(conn: sa.Connection, name: str, fk: ForeignKeySpec) -> tuple[int, li
 
 
 def update_links(
-    target: Target, spec: Spec, name: str, links: pd.DataFrame, *, seed: int, scale: float
+    target, spec: Spec, name: str, links: pd.DataFrame, *, seed: int, scale: float
 ) -> int:
     """Write `name`'s deferred FK columns from `links` (its key and those columns, key order)
     in one transaction: via a temporary table and one UPDATE joined on the key. Marks the
@@ -330,7 +326,7 @@ def _ensure_foreign_keys(
 
 def _update_from_temporary(
     conn: sa.Connection,
-    target: Target,
+    target,
     spec: Spec,
     name: str,
     key: list[str],
@@ -385,7 +381,7 @@ def _update_from_temporary(
 
 
 def write_component(
-    target: Target,
+    target,
     spec: Spec,
     frames: Mapping[str, Iterable[pd.DataFrame]],
     *,

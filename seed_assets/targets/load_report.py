@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from seed_assets.errors import SeedAssetsError
 
 SHOWN_ERRORS = 20  # rows listed in a message; the result keeps up to KEPT_ERRORS
@@ -69,3 +71,20 @@ class LoadCancelled(SeedAssetsError):
     def __init__(self, table: str) -> None:
         self.table = table
         super().__init__(f"cancelled while writing '{table}'; it was rolled back")
+
+
+def cell_value(frame: pd.DataFrame, column: str | None):
+    """The refused row's value in `column`, for its RowError (NaN as None)."""
+    value = frame.iloc[0][column] if column in frame.columns else None
+    if isinstance(value, float) and value != value:
+        return None
+    return plain_value(value)
+
+
+def plain_value(value):
+    """A cell as a plain Python value for reports (NumPy scalars and Timestamps converted)."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value

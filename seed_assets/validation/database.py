@@ -32,6 +32,8 @@ __all__ = ["open_existing", "run_scale", "tolerant_frame", "validate_database"]
 
 def open_existing(url: str) -> Target | ParquetTarget:
     """A target that must already exist (never creates an empty SQLite file or directory)."""
+    from seed_assets.targets.connect import check_sqlite_exists
+
     if is_parquet_url(url):
         if not parquet_dir(url).is_dir():
             raise TargetError(f"no Parquet directory at {url}")
@@ -39,9 +41,10 @@ def open_existing(url: str) -> Target | ParquetTarget:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
+        check_sqlite_exists(parsed)
         if not database or database == ":memory:" or not Path(database).is_file():
             raise TargetError(f"no SQLite database at {mask_url(url)}")
-    return Target.for_url(url)
+    return Target.for_url(url, for_writing=False)
 
 
 def _whole_sections(reader: TableReader, spec: Spec, scale: float | None, on_table) -> dict:

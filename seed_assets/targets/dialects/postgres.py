@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from seed_assets.spec.graph import component_of
 from seed_assets.spec.models import STRING_TYPES, TableSpec
-from seed_assets.targets.base import Target, _cell, _plain
-from seed_assets.targets.load_report import RowError, WriteResult
+from seed_assets.targets.base import Target
+from seed_assets.targets.load_report import RowError, WriteResult, cell_value, plain_value
 
 CSV_OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 ORPHANS_SHOWN = 1000
@@ -95,7 +95,7 @@ class PostgresTarget(Target):
         message = getattr(diag, "message_primary", None) or str(orig).splitlines()[0]
         if detail:
             message = f"{message} ({detail})"
-        return RowError(sa_table.name, row, constraint, column, _cell(frame, column), message)
+        return RowError(sa_table.name, row, constraint, column, cell_value(frame, column), message)
 
     # -- FKs after the load --------------------------------------------------------------------
 
@@ -141,7 +141,7 @@ class PostgresTarget(Target):
             f"GROUP BY {listed} HAVING COUNT(*) > 1 LIMIT {ORPHANS_SHOWN}"
         )
         for row in conn.exec_driver_sql(query):
-            values = [_plain(v) for v in row[: len(columns)]]
+            values = [plain_value(v) for v in row[: len(columns)]]
             for _ in range(int(row[-1]) - 1):
                 result.reject(
                     RowError(
@@ -184,10 +184,10 @@ class PostgresTarget(Target):
                         None,
                         fk.name,
                         fk.columns.keys()[0],
-                        _plain(values[0]),
+                        plain_value(values[0]),
                         f"no row of {fk.referred_table.name} has "
                         f"({', '.join(e.column.name for e in fk.elements)}) = "
-                        f"({', '.join(map(repr, map(_plain, values)))}); key {key}",
+                        f"({', '.join(map(repr, map(plain_value, values)))}); key {key}",
                     )
                 )
             if on_error == "fail":
@@ -215,7 +215,7 @@ class PostgresTarget(Target):
         )
         found = []
         for row in conn.exec_driver_sql(query):
-            key = dict(zip(key_columns, map(_plain, row[: len(key_columns)]), strict=True))
+            key = dict(zip(key_columns, map(plain_value, row[: len(key_columns)]), strict=True))
             found.append((key, list(row[len(key_columns) :])))
         return found
 

@@ -1,0 +1,64 @@
+"""What the table assets are called and what they depend on."""
+
+from dagster import AllPartitionMapping, AssetDep, AssetKey
+
+from seed_assets.spec.graph import component_of, linked_fks, links_name, links_tables, parents
+from seed_assets.spec.models import Spec
+
+CHECKED_SUFFIX = "_checked"
+
+
+def table_key(spec: Spec, table: str) -> AssetKey:
+    """The asset key of a table (or of a links step, ``<table>_links``): its name, under the
+    spec's `asset_prefix` when it has one."""
+    return AssetKey([spec.asset_prefix, table] if spec.asset_prefix else [table])
+
+
+def spec_keys(spec: Spec) -> list[AssetKey]:
+    """Every asset key of the spec's data: its tables and their links steps."""
+    keys = [table_key(spec, name) for name in spec.tables]
+    return keys + [table_key(spec, links_name(name)) for name in links_tables(spec)]
+
+
+def table_deps(spec: Spec, name: str) -> list[AssetKey]:
+    """The tables `name`'s non-deferred FKs reference, and the links step of each of those
+    that has one and lies outside `name`'s cycle: read only once complete."""
+    inside = component_of(spec, name).tables
+    deps = []
+    for parent in parents(spec, name):
+        deps.append(table_key(spec, parent))
+        if parent not in inside and linked_fks(spec, parent):
+            deps.append(table_key(spec, links_name(parent)))
+    return deps
+
+
+def checked_key(spec: Spec, table: str) -> AssetKey:
+    """The whole-table check asset of a partitioned table: ``<table>_checked``."""
+    return AssetKey(
+        [spec.asset_prefix, table + CHECKED_SUFFIX]
+        if spec.asset_prefix
+        else [table + CHECKED_SUFFIX]
+    )
+
+
+def upstream_deps(spec: Spec, table: str) -> list[AssetDep]:
+    """What an asset reading `table` depends on: the table; for a partitioned one, all its
+    partitions and its whole-table check (so it runs only once the whole table passed)."""
+    if not spec.tables[table].partitions:
+        return [AssetDep(table_key(spec, table))]
+    return [
+        AssetDep(table_key(spec, table), partition_mapping=AllPartitionMapping()),
+        AssetDep(checked_key(spec, table)),
+    ]
+
+
+def asset_deps(spec: Spec, name: str) -> list[AssetDep]:
+    """``table_deps``, a partitioned parent read through all its partitions and its check."""
+    deps: list[AssetDep] = []
+    for key in table_deps(spec, name):
+        parent = key.path[-1]
+        if parent in spec.tables and spec.tables[parent].partitions:
+            deps += upstream_deps(spec, parent)
+        else:
+            deps.append(AssetDep(key))
+    return deps

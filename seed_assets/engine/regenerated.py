@@ -1,0 +1,230 @@
+"""Parents made again from the spec and seed, only the columns asked for (a ``ParentSource``).
+
+Chunks are deterministic, so a parent chunk regenerated equals the one written; a key that is an
+in-order sequence is computed from row numbers, never stored. That keeps a run bounded whatever
+the row count.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Collection
+
+import numpy as np
+import pandas as pd
+
+from seed_assets.engine import values
+from seed_assets.engine.keys import sequence_positions
+from seed_assets.engine.parents import (
+    as_array,
+    canonical_parent,
+    indexed_lookup,
+    sequence_key,
+    sort_key,
+)
+from seed_assets.engine.table import TableGenerator
+from seed_assets.spec.models import Spec
+
+
+class RegeneratedParents:
+    """Parents regenerated chunk by chunk from the spec and seed, only the columns asked for.
+
+    A parent whose rows come out in key order by construction (a sequence key) is served slice by
+    slice, its last chunks cached (consecutive child chunks read consecutive parent rows), and its
+    key computed from positions. Any other parent, and any column read at random positions (a
+    reference FK's target other than its sequence key), is made whole once and kept: memory then
+    grows with that parent, which the docs say.
+    """
+
+    cached_chunks = 3
+    # A chunk of a big child table (100,000 parents' children) can hold a million rows or more:
+    # the cache keeps the last chunks only while they fit this, and always the last one.
+    cached_bytes = 256 << 20
+
+    def __init__(self, spec: Spec, *, seed: int | None = None, scale: float = 1.0) -> None:
+        self.spec = spec
+        self.seed = spec.seed if seed is None else seed
+        self.scale = scale
+        self._generators: dict[str, TableGenerator] = {}
+        self._chunks: OrderedDict[tuple, dict] = OrderedDict()
+        self._whole: dict[tuple[str, str], np.ndarray] = {}
+        self._sorted: dict[str, pd.DataFrame] = {}
+        self._orders: dict[str, np.ndarray] = {}
+        self._owners: dict[tuple[str, str], str | None] = {}
+        self._indexes: dict[tuple, tuple] = {}
+
+    def generator(self, table: str) -> TableGenerator:
+        """The table's generator over this source (made once; parents' made as needed)."""
+        if table not in self._generators:
+            self._generators[table] = TableGenerator(
+                self.spec, table, self, seed=self.seed, scale=self.scale
+            )
+        return self._generators[table]
+
+    def row_count(self, table: str) -> int:
+        generator = self.generator(table)
+        if not generator.rows_as_planned:  # CHECKs drop rows: count what is kept
+            return len(
+                self._sorted_frame(
+                    table, sort_key(generator.table)[:1] or [next(iter(generator.table.columns))]
+                )
+            )
+        return generator.total_rows
+
+    def _sliceable(self, generator) -> bool:
+        """Rows come in key order, each chunk exactly as planned: slices by position."""
+        return generator.in_key_order and generator.rows_as_planned
+
+    def key_column(self, table: str) -> str | None:
+        """The name of the table's in-order sequence key, if it has one."""
+        generator = self.generator(table)
+        column = sequence_key(generator.table, generator.total_rows)
+        if column is None or not generator.rows_as_planned:
+            return None
+        return sort_key(generator.table)[0]
+
+    def key_owner(self, table: str, column: str) -> str | None:
+        """The table whose sequence key `column` of `table` holds, if any (see
+        ``TableGenerator.key_owner``): such columns can be served as positions."""
+        generator = self.generator(table)
+        if not self._sliceable(generator):
+            return None
+        key = (table, column)
+        if key not in self._owners:
+            self._owners[key] = generator.key_owner(column)
+        return self._owners[key]
+
+    def keys_at(self, owner: str, positions: np.ndarray) -> np.ndarray:
+        """The sequence keys of `owner` at `positions` (None where a position is -1)."""
+        generator = self.generator(owner)
+        column = generator.table.columns[sort_key(generator.table)[0]]
+        missing = positions < 0
+        if not missing.any():
+            return values.sequence_values(column, positions)
+        found = values.sequence_values(column, np.where(missing, 0, positions)).astype(object)
+        found[missing] = None
+        return found
+
+    def rows(
+        self,
+        table: str,
+        columns: list[str],
+        start: int,
+        stop: int,
+        *,
+        positions: Collection[str] = (),
+    ) -> pd.DataFrame:
+        """Rows [start, stop) of `table`; columns in `positions` (each with a ``key_owner``) as
+        int64 key positions instead of keys."""
+        generator = self.generator(table)
+        if not self._sliceable(generator):
+            if positions:
+                raise ValueError(f"{table} is not made in key order: no key positions")
+            return (
+                self._sorted_frame(table, columns).iloc[start:stop][columns].reset_index(drop=True)
+            )
+        starts = generator.chunk_starts
+        first = int(np.searchsorted(starts, start, side="right")) - 1
+        parts = []
+        index = max(first, 0)
+        while index < len(generator.chunks) and (stop > start or not parts):
+            chunk = generator.chunks[index]
+            frame = self._chunk(table, index, tuple(columns), tuple(positions))
+            lo = max(start - chunk.row_start, 0)
+            hi = min(stop - chunk.row_start, chunk.rows)
+            parts.append(frame.iloc[lo:hi])
+            if chunk.row_start + chunk.rows >= stop:
+                break
+            index += 1
+        if not parts:
+            empty = generator.empty_frame([c for c in columns if c not in positions])
+            for c in positions:
+                empty[c] = np.zeros(0, dtype=np.int64)
+            return empty[columns]
+        out = parts[0] if len(parts) == 1 else pd.concat(parts)
+        return out.reset_index(drop=True)
+
+    def _chunk(self, table: str, index: int, columns: tuple, positions: tuple) -> pd.DataFrame:
+        """A chunk's `columns` (those in `positions` as key positions), each regenerated once
+        for every reader: the child's generator and each of its checks ask for different
+        columns of the same parent chunk, some as keys and some as positions. A chunk is kept
+        with every column asked of it so far, in each form asked (any subset of a chunk's
+        columns equals the whole chunk's)."""
+        key = (table, index)
+        have: dict[tuple[str, bool], pd.Series] = self._chunks.get(key, {})
+        wanted = [(c, c in positions) for c in columns]
+        missing = [pair for pair in wanted if pair not in have]
+        if missing:
+            generator = self.generator(table)
+            made = generator.chunk_frame(
+                generator.chunks[index],
+                columns=[c for c, _ in missing],
+                positions=tuple(c for c, as_position in missing if as_position),
+            )
+            have = {**have, **{pair: made[pair[0]] for pair in missing}}
+        self._chunks[key] = have
+        self._chunks.move_to_end(key)
+        while len(self._chunks) > 1 and (
+            len(self._chunks) > self.cached_chunks or self._cached_bytes() > self.cached_bytes
+        ):
+            self._chunks.popitem(last=False)
+        return pd.DataFrame({c: have[(c, p)] for c, p in wanted}, copy=False)
+
+    def _cached_bytes(self) -> int:
+        """About what the cached chunks hold (a str object counted as 64 bytes)."""
+        return sum(
+            len(series) * 72 if series.dtype == object else series.nbytes
+            for columns in self._chunks.values()
+            for series in columns.values()
+        )
+
+    def _sorted_frame(self, table: str, columns: list[str]) -> pd.DataFrame:
+        """A parent not in key order by construction: the columns asked for, made whole and put
+        in key order once (the order kept for columns asked for later), then kept."""
+        generator = self.generator(table)
+        have = self._sorted.get(table)
+        missing = [c for c in columns if have is None or c not in have.columns]
+        if missing:
+            key = sort_key(generator.table)
+            made = generator.frame([*dict.fromkeys([*key, *missing])])
+            if table not in self._orders:
+                ordered = canonical_parent(made.assign(_row=np.arange(len(made))), generator.table)
+                self._orders[table] = ordered["_row"].to_numpy()
+            part = made.iloc[self._orders[table]].reset_index(drop=True)
+            if have is None:
+                have = part
+            else:
+                have = pd.concat([have, part[[c for c in missing if c not in have]]], axis=1)
+            self._sorted[table] = have
+        return have
+
+    def take(self, table: str, column: str, positions: np.ndarray) -> np.ndarray:
+        generator = self.generator(table)
+        if column == self.key_column(table):
+            return values.sequence_values(generator.table.columns[column], positions)
+        key = (table, column)
+        if key not in self._whole:
+            if self._sliceable(generator):
+                parts = [f[column] for f in generator.frames(columns=[column])]
+                frame = (
+                    pd.DataFrame({column: pd.concat(parts, ignore_index=True)})
+                    if parts
+                    else (generator.empty_frame([column]))
+                )
+            else:
+                frame = self._sorted_frame(table, [column])
+            self._whole[key] = as_array(frame[column])
+        return self._whole[key][positions]
+
+    def locate(self, table: str, columns: list[str], values: list[np.ndarray]) -> np.ndarray:
+        generator = self.generator(table)
+        if len(columns) == 1 and columns[0] == self.key_column(table):
+            return sequence_positions(
+                generator.table.columns[columns[0]], values[0], generator.total_rows
+            )
+
+        def whole() -> pd.DataFrame:
+            everything = np.arange(self.row_count(table))
+            return pd.DataFrame({c: self.take(table, c, everything) for c in columns})
+
+        return indexed_lookup(self._indexes, table, columns, whole, values)
