@@ -91,7 +91,9 @@ def main() -> None:
 
     # As installed: bytecode compiled (where PYTHONDONTWRITEBYTECODE is set, as on the CI
     # machines, every launch would otherwise compile seed_assets from source: ~0.2 s).
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "seed_assets")], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(ROOT / "seed_assets")], check=True
+    )
     for code in COMMANDS.values():  # warm the page cache once
         timed(code)
     runs: dict[str, list[float]] = {name: [] for name in COMMANDS}

@@ -100,8 +100,10 @@ def require_tables_approved(
     instance: DagsterInstance | None = None,
     keys: dict[str, AssetKey] | None = None,
 ) -> dict[str, Any]:
-    """The report, once each of `tables` passed its latest blocking checks and the database is
-    approved; otherwise a Failure naming the tables and checks, or the report's failures.
+    """The report, once each of `tables` passed its latest blocking checks and no check of the
+    database failed; otherwise a Failure naming the tables and checks. Tables this reader does
+    not read and that no check has seen yet (still being made) do not block it; the full
+    verdict, every table validated, is ``require_approved``'s.
 
     `instance` and `keys` (table -> asset key) add Dagster's own record of the checks: a check
     that failed in a later run than the report shows is caught too.
@@ -127,14 +129,17 @@ def require_tables_approved(
             metadata={"refused": MetadataValue.md(_listed(refusals))},
             allow_retries=False,
         )
-    if not report.get("approved"):
-        failures = report.get("failures", [])
+    failed_elsewhere = [
+        reason
+        for table, section in report.get("tables", {}).items()
+        if (reason := section_refusal(report, table)) is not None
+    ]
+    if failed_elsewhere:  # tables merely not validated yet (still running) do not count
         raise Failure(
-            f"the validation report of {report.get('database')} is not approved "
-            f"({len(failures)} failure(s) elsewhere in the database): "
-            + "; ".join(failures[:3])
+            f"the validation report of {report.get('database')} is not approved: "
+            + "; ".join(failed_elsewhere[:3])
             + f". See {where}",
-            metadata={"failures": MetadataValue.md(_listed(failures))},
+            metadata={"failures": MetadataValue.md(_listed(failed_elsewhere))},
             allow_retries=False,
         )
     return report
