@@ -26,6 +26,7 @@ from seed_assets.assets.checks import build_check_specs, build_links_check_specs
 from seed_assets.assets.describe import table_description, table_metadata
 from seed_assets.assets.gate import FrameHook, gate_failure, read_parents
 from seed_assets.assets.keys import table_deps, table_key
+from seed_assets.assets.report_metadata import report_metadata
 from seed_assets.engine.links import generate_component, link_columns, link_frame
 from seed_assets.reports.report import (
     report_paths,
@@ -77,7 +78,7 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
             for result in results:
                 if result.error is not None:
                     context.log.error(f"{result.name} could not run: {result.error}")
-                yield check_result(result, key)
+            checks = [check_result(r, key) for r in results]
             rows = 0
             if not failed:
                 from seed_assets.targets.links import update_links  # SQLAlchemy: at run time
@@ -91,6 +92,7 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
         finally:
             db.dispose()
         if failed:
+            yield from checks
             raise gate_failure(links_name(name), failed, db, paths)
         yield MaterializeResult(
             metadata={
@@ -99,9 +101,9 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
                 "seed": seed,
                 "scale": scale,
                 "seconds": round(time.perf_counter() - started, 3),
-                "report": MetadataValue.path(str(paths.markdown)),
-                "database_verdict": report["verdict"],
-            }
+                **report_metadata(paths, report, links_name(name)),
+            },
+            check_results=checks,  # after the materialization: it is their target
         )
 
     return _link
@@ -168,7 +170,10 @@ def component_asset(
                 for result in results[name]:
                     if result.error is not None:
                         context.log.error(f"{result.name} could not run: {result.error}")
-                    yield check_result(result, table_key(spec, name))
+            checks = {
+                name: [check_result(r, table_key(spec, name)) for r in results[name]]
+                for name in tables
+            }
             rows = dict.fromkeys(tables, 0)
             if not failed:
                 from seed_assets.targets.links import write_component
@@ -196,6 +201,8 @@ def component_asset(
         finally:
             db.dispose()
         if failed:
+            for name in tables:
+                yield from checks[name]
             raise gate_failure(" + ".join(tables), failed, db, paths)
         seconds = round(time.perf_counter() - started, 3)
         for name in tables:
@@ -208,9 +215,9 @@ def component_asset(
                     "scale": scale,
                     "seconds": seconds,
                     "written_with": ", ".join(tables),
-                    "report": MetadataValue.path(str(paths.markdown)),
-                    "database_verdict": report["verdict"],
+                    **report_metadata(paths, report, name),
                 },
+                check_results=checks[name],
             )
 
     return _generate

@@ -52,8 +52,8 @@ def gate_failure(what: str, failed, db, paths) -> Failure:
         metadata={
             "failed_checks": ", ".join(r.name for r in failed),
             "failures": MetadataValue.md("\n".join(f"- {line}" for line in lines)),
-            "report": MetadataValue.path(str(paths.markdown)),
-            "report_html": MetadataValue.path(str(paths.html.resolve())),
+            "report_file": MetadataValue.path(str(paths.markdown.resolve())),
+            "report_html": MetadataValue.url(paths.html.resolve().as_uri()),
         },
         allow_retries=False,
     )

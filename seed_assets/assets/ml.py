@@ -383,7 +383,9 @@ def _model_asset(spec: Spec) -> AssetsDefinition:
                 "features": ", ".join(numeric + categorical),
                 "model_path": MetadataValue.path(str(path)),
                 "validation_report": MetadataValue.path(str(report_paths(url).markdown)),
-                "validation_report_html": MetadataValue.path(str(report_paths(url).html.resolve())),
+                "validation_report_html": MetadataValue.url(
+                    report_paths(url).html.resolve().as_uri()
+                ),
                 "validation_verdict": report["verdict"],
                 "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "seconds": round(time.perf_counter() - started, 3),

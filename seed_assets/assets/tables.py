@@ -56,6 +56,7 @@ from seed_assets.assets.keys import (
     table_key,
     upstream_deps,
 )
+from seed_assets.assets.report_metadata import report_metadata
 from seed_assets.engine.partitions import partition_keys, plan_partition
 from seed_assets.engine.run import FRAME_ROWS, streamable
 from seed_assets.engine.table import TableGenerator
@@ -173,7 +174,7 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
         for result in results:
             if result.error is not None:
                 context.log.error(f"{result.name} could not run: {result.error}")
-            yield check_result(result, table_key(spec, name))
+        checks = [check_result(r, table_key(spec, name)) for r in results]
         paths = report_paths(url)
         section = table_section(
             results,
@@ -186,6 +187,7 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
     finally:
         db.dispose()
     if failed:
+        yield from checks
         raise gate_failure(name, failed, db, paths)
     seconds = time.perf_counter() - started
     yield MaterializeResult(
@@ -197,10 +199,9 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
             "seconds": round(seconds, 3),
             "rows_per_second": int(rows / seconds) if seconds else 0,
             "pandera_gx_sample": f"up to {SAMPLE_ROWS:,} rows (every k-th row)",
-            "report": MetadataValue.path(str(paths.markdown)),
-            "report_html": MetadataValue.path(str(paths.html.resolve())),
-            "database_verdict": report["verdict"],
-        }
+            **report_metadata(paths, report, name),
+        },
+        check_results=checks,  # after the materialization: it is their target
     )
 
 
@@ -234,7 +235,7 @@ def _whole_table(context, spec: Spec, name: str, target, generation, frame_hook,
         for result in results:
             if result.error is not None:
                 context.log.error(f"{result.name} could not run: {result.error}")
-            yield check_result(result, table_key(spec, name))
+        checks = [check_result(r, table_key(spec, name)) for r in results]
         rows = 0
         if not failed:
             rows = db.write_table(
@@ -252,6 +253,7 @@ def _whole_table(context, spec: Spec, name: str, target, generation, frame_hook,
     finally:
         db.dispose()
     if failed:
+        yield from checks
         raise gate_failure(name, failed, db, paths)
     seconds = time.perf_counter() - started
     yield MaterializeResult(
@@ -263,10 +265,9 @@ def _whole_table(context, spec: Spec, name: str, target, generation, frame_hook,
             "seconds": round(seconds, 3),
             "check_seconds": round(checked - generated, 3),
             "rows_per_second": int(rows / seconds) if seconds else 0,
-            "report": MetadataValue.path(str(paths.markdown)),
-            "report_html": MetadataValue.path(str(paths.html.resolve())),
-            "database_verdict": report["verdict"],
-        }
+            **report_metadata(paths, report, name),
+        },
+        check_results=checks,
     )
 
 
@@ -429,8 +430,7 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
             results = checker.conclude()
             rows = reader.count(name)
             failed = [r for r in results if not r.passed]
-            for result in results:
-                yield check_result(result, key)
+            checks = [check_result(r, key) for r in results]
             if not failed and rows == expected:
                 db.complete_partitions(spec, name, rows=rows)
             paths = report_paths(url)
@@ -444,6 +444,8 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
             report = update_report(paths, spec, db.display_url, name, section)
         finally:
             db.dispose()
+        if rows != expected or failed:
+            yield from checks
         if rows != expected:
             raise Failure(
                 f"{name} holds {rows:,} rows, but seed {seed} and scale {scale:g} make "
@@ -466,10 +468,9 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
                 "seed": seed,
                 "scale": scale,
                 "seconds": round(seconds, 3),
-                "report": MetadataValue.path(str(paths.markdown)),
-                "report_html": MetadataValue.path(str(paths.html.resolve())),
-                "database_verdict": report["verdict"],
-            }
+                **report_metadata(paths, report, name),
+            },
+            check_results=checks,
         )
 
     return _check_whole
