@@ -1,16 +1,21 @@
-"""The web UI as a person uses it: `dagster dev` on a free loopback port with its own
-DAGSTER_HOME, Debian's headless Chromium driven by Playwright (no browser is downloaded).
+"""The web UI as a person uses it: `dg dev` in a user's own project (a copy of
+examples/my_ml_project: the banking spec through the SeedAssets component, and its own training
+asset) on a free loopback port with its own DAGSTER_HOME, Debian's headless Chromium driven by
+Playwright (no browser is downloaded).
 
-It finds every table and ML asset in the asset graph, and each with exactly its dependencies
-(the "Upstream assets" of its page), clicks "Materialize all", waits for the run to succeed,
-and finds every blocking check passed and the HTML report linked from the table's metadata.
-Screenshots go to ``seed_assets_tests/artifacts/``. The server's whole process group is stopped
-at the end, and the test fails if any of its processes outlive it.
+It finds every table, ML asset and the project's own asset in the asset graph, each with exactly
+its dependencies (the "Upstream assets" of its page), clicks "Materialize all", waits for the
+run to succeed, and finds every blocking check passed, the report rendered in the table's
+metadata with a link to the HTML report, and the project's model materialized. `dg dev` starts
+without a supersession warning or an ignored dagster.yaml. Screenshots go to
+``seed_assets_tests/artifacts/``. The server's whole process group is stopped at the end, and the
+test fails if any of its processes outlive it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -39,8 +44,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-STARTUP_SECONDS = 120
-RUN_SECONDS = 300
+STARTUP_SECONDS = 240
+RUN_SECONDS = 420
+EXAMPLE = ROOT / "examples" / "my_ml_project"
+LOCATION = "my_ml_project"
+OWN_ASSET = "spending_fraud_model"
+# What `dagster dev` printed before the project moved to `dg dev` and deploy/dagster.yaml.
+UNWANTED_LOG = ("SupersessionWarning", "will not be used to configure Dagster")
 
 
 def _require_browser() -> None:
@@ -84,24 +94,29 @@ def _processes_of(pgid: int, marker: str) -> list[str]:
     return alive
 
 
+def _project_env(home: Path | None = None) -> dict[str, str]:
+    env = {**os.environ, "VIRTUAL_ENV": str(Path(sys.executable).parent.parent)}
+    env.pop("SEED_ASSETS_SPECS", None)
+    env.pop("SEED_ASSETS_TARGET_URL", None)  # the project's defs.yaml names its target
+    if home is not None:
+        env["DAGSTER_HOME"] = str(home)
+    return env
+
+
 @contextlib.contextmanager
-def dagster_dev(tmp_path: Path) -> Iterator[str]:
-    """`dagster dev` (the webserver, the daemon, the code server) in its own process group."""
+def dg_dev(project: Path, tmp_path: Path) -> Iterator[str]:
+    """`dg dev` in `project` (the webserver, the daemon, the code server) in its own process
+    group, as `make dev` runs it."""
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "SEED_ASSETS_TARGET_URL": f"sqlite:///{tmp_path / 'bank.sqlite'}",
-    }
-    env.pop("SEED_ASSETS_SPECS", None)
+    env = {**_project_env(home), "DAGSTER_GRPC_TIMEOUT_SECONDS": "180"}
     port = _free_port()
     log = (tmp_path / "dagster_dev.log").open("w")
-    dagster = Path(sys.executable).parent / "dagster"
+    dg = Path(sys.executable).parent / "dg"
     server = subprocess.Popen(
-        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT,
+        [str(dg), "dev", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=project,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -118,7 +133,7 @@ def dagster_dev(tmp_path: Path) -> Iterator[str]:
             ):
                 if response.status == 200:
                     break
-            assert time.monotonic() < deadline, "dagster dev did not start"
+            assert time.monotonic() < deadline, "dg dev did not start"
             time.sleep(1)
         yield url
     finally:
@@ -139,17 +154,19 @@ def dagster_dev(tmp_path: Path) -> Iterator[str]:
         assert leaked == [], f"dagster processes outlived the server: {leaked}"
 
 
-def _expected_graph() -> dict[str, set[str]]:
-    """Each asset of the shipped definitions and the assets it depends on."""
-    from seed_assets.definitions import build_definitions, spec_paths
-    from seed_assets.sources.files import load_spec
-
-    defs = build_definitions([load_spec(p) for p in spec_paths(None)])
-    graph = defs.resolve_asset_graph()
-    return {
-        key.to_user_string(): {p.to_user_string() for p in graph.get(key).parent_keys}
-        for key in graph.get_all_asset_keys()
-    }
+def _expected_graph(project: Path) -> dict[str, set[str]]:
+    """Each asset of the project and the assets it depends on, as `dg list defs` says."""
+    dg = Path(sys.executable).parent / "dg"
+    listed = subprocess.run(
+        [str(dg), "list", "defs", "--json"],
+        cwd=project,
+        env=_project_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return {a["asset_key"]: set(a["dependency_keys"]) for a in json.loads(listed.stdout)["assets"]}
 
 
 def _check_names() -> dict[str, list[str]]:
@@ -192,9 +209,13 @@ def test_the_web_ui_shows_the_graph_materialises_it_and_the_checks_pass(tmp_path
     _require_browser()
     from playwright.sync_api import expect, sync_playwright
 
-    graph = _expected_graph()
+    project = tmp_path / "my_ml_project"
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("data", "__pycache__"))
+    graph = _expected_graph(project)
     checks = _check_names()
-    assert {"customers", "transactions", "customer_features", "fraud_model"} <= set(graph)
+    assert {"customers", "transactions", "customer_features", "fraud_model", OWN_ASSET} <= set(
+        graph
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     started = time.monotonic()
     phases: dict[str, float] = {}
@@ -202,7 +223,7 @@ def test_the_web_ui_shows_the_graph_materialises_it_and_the_checks_pass(tmp_path
     def phase(name: str) -> None:
         phases[name] = round(time.monotonic() - started - sum(phases.values()), 1)
 
-    with dagster_dev(tmp_path) as url, sync_playwright() as playwright:
+    with dg_dev(project, tmp_path) as url, sync_playwright() as playwright:
         phase("server up")
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1920, "height": 1200})
@@ -211,7 +232,7 @@ def test_the_web_ui_shows_the_graph_materialises_it_and_the_checks_pass(tmp_path
         _skip_welcome(page)
         try:
             # The asset graph holds every table and ML asset ...
-            page.goto(f"{url}/locations/seed_assets/asset-groups/banking")
+            page.goto(f"{url}/locations/{LOCATION}/asset-groups/banking")
             for asset in graph:  # tables as nodes, the ML assets (group "ml") as links
                 expect(page.get_by_text(asset, exact=True).first).to_be_visible()
             page.screenshot(path=ARTIFACTS / "web_ui_graph.png")
@@ -249,12 +270,23 @@ def test_the_web_ui_shows_the_graph_materialises_it_and_the_checks_pass(tmp_path
                 assert "Failed" not in body
             page.screenshot(path=ARTIFACTS / "web_ui_checks.png")
 
-            # The table's metadata links the HTML report, which exists.
+            # The table's metadata renders its part of the report, links the HTML report (which
+            # exists), and gives the verdict, known once the run is done.
             page.goto(f"{url}/assets/transactions")
-            report = tmp_path / "bank.report.html"
-            expect(page.get_by_text(str(report)).first).to_be_visible()
+            report = (project / "data" / "banking.report.html").resolve()
+            expect(page.get_by_text("Whole report:").first).to_be_visible()
+            expect(page.locator(f'a[href="{report.as_uri()}"]').first).to_be_attached()
+            expect(page.get_by_text("approved for ML use").first).to_be_visible()
             assert "PASS: approved for ML use" in report.read_text()
-            page.goto(f"{url}/locations/seed_assets/asset-groups/banking")
+            page.screenshot(path=ARTIFACTS / "web_ui_report.png")
+
+            # The project's own asset trained on the validated tables.
+            page.goto(f"{url}/assets/{OWN_ASSET}")
+            expect(page.get_by_text("auc", exact=True).first).to_be_visible()
+            expect(page.get_by_text("held_out_rows", exact=True).first).to_be_visible()
+            page.screenshot(path=ARTIFACTS / "web_ui_own_asset.png")
+
+            page.goto(f"{url}/locations/{LOCATION}/asset-groups/banking")
             for table, names in checks.items():
                 expect(
                     page.get_by_text(f"{len(names)} / {len(names)} Passed").first
@@ -267,4 +299,6 @@ def test_the_web_ui_shows_the_graph_materialises_it_and_the_checks_pass(tmp_path
         finally:
             browser.close()
     phase("checks and stop")
+    log = (tmp_path / "dagster_dev.log").read_text()
+    assert not [line for line in log.splitlines() if any(u in line for u in UNWANTED_LOG)]
     print(f"screenshots: {ARTIFACTS}; seconds: {phases}")
