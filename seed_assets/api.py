@@ -43,13 +43,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from dagster import (
-    AssetExecutionContext,
-    AssetKey,
-    ComponentLoadContext,
-    Definitions,
-    ExecutorDefinition,
-)
+from dagster import AssetExecutionContext, Definitions, ExecutorDefinition
 
 from seed_assets.assets.component import SeedAssets
 from seed_assets.assets.guard import require_tables_approved
@@ -66,7 +60,6 @@ __all__ = [
     "GENERATION_KEY",
     "TABLE_IO_MANAGER_KEY",
     "TARGET_KEY",
-    "ComponentLoadContext",
     "GenerationResource",
     "SeedAssets",
     "SeedTable",
@@ -135,9 +128,3 @@ def require_approved(
         instance=context.instance if context is not None else None,
         keys={t: table_key(loaded, t) for t in names},
     )
-
-
-def asset_key(spec: SpecLike, table: str) -> AssetKey:
-    """Alias of ``table_key`` taking a spec file too."""
-    (loaded,) = _specs(spec)
-    return table_key(loaded, table)
