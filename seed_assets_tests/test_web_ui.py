@@ -180,18 +180,21 @@ def test_the_web_ui_shows_the_graph_materialises_it_and_the_checks_pass(tmp_path
                 assert "Failed" not in body
             page.screenshot(path=ARTIFACTS / "web_ui_checks.png")
 
-            # The table's metadata renders its part of the report, links the HTML report (which
-            # exists), and gives the verdict, known once the run is done.
+            # The table's metadata renders its part of the report and links the HTML report
+            # (which exists).
             page.goto(f"{url}/assets/transactions")
             report = (project / "data" / "banking.report.html").resolve()
             expect(page.locator(f'a[href="{report.as_uri()}"]').first).to_be_attached()
-            expect(page.get_by_text("approved for ML use").first).to_be_visible()
             row = page.locator("tr", has_text="validation_report").first
             row.get_by_text("[Show Markdown]").click()  # longer Markdown opens in a dialog
             expect(page.get_by_text("Whole report:").first).to_be_visible()
             expect(page.get_by_text("transactions_orphan_fks").first).to_be_visible()
             assert "PASS: approved for ML use" in report.read_text()
             page.screenshot(path=ARTIFACTS / "web_ui_report.png")
+            # The verdict is known once the last table (invoices) is checked, not before.
+            page.goto(f"{url}/assets/invoices")
+            expect(page.get_by_text("database_verdict", exact=True).first).to_be_visible()
+            expect(page.get_by_text("approved for ML use").first).to_be_visible()
 
             # The project's own asset trained on the validated tables.
             page.goto(f"{url}/assets/{OWN_ASSET}")
