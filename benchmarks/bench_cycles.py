@@ -74,12 +74,17 @@ def run_case(url: str, rows: int, case: str) -> dict[str, tuple[int, float]]:
                 started = time.perf_counter()
                 if isinstance(step, LinksStep):
                     done = links.update_links(
-                        target, spec, step.table, step.frame, seed=spec.seed, scale=1.0
-                    )
+                        target,
+                        spec,
+                        step.table,
+                        step.frames,
+                        rows=step.rows,
+                        seed=spec.seed,
+                        scale=1.0,
+                    ).rows
                 elif isinstance(step, ComponentStep):
-                    frames = {n: [f] for n, f in step.frames.items()}
                     results = links.write_component(
-                        target, spec, frames, seed=spec.seed, scale=1.0, if_exists=if_exists
+                        target, spec, step.frames, seed=spec.seed, scale=1.0, if_exists=if_exists
                     )
                     done = sum(r.rows for r in results.values())
                 else:

@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 
 from seed_assets.engine.keys import format_ids  # noqa: E402
 from seed_assets.sources.files import load_spec  # noqa: E402
-from seed_assets.validation.rules import check_table  # noqa: E402
+from seed_assets.validation.frames import check_table  # noqa: E402
 
 # What the integrity report should reach on one core here: 30M rows in well under 15 s.
 TARGET_ROWS_S = 2_000_000

@@ -90,5 +90,9 @@ def build_definitions(
     return build_spec_definitions(specs, executor, **options)
 
 
-specs = [load_spec(p) for p in spec_paths(os.environ.get(SPECS_ENV))]
+# A JSON plan is laid over the target it was written for (as `generate PLAN --target` does).
+specs = [
+    load_spec(p, target=os.environ.get(TARGET_ENV) or None)
+    for p in spec_paths(os.environ.get(SPECS_ENV))
+]
 defs = build_definitions(specs, executor_for(os.environ.get(EXECUTOR_ENV)))

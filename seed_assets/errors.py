@@ -43,6 +43,11 @@ class TargetError(SeedAssetsError):
     """The target database refuses the write, or would lose data the tool did not create."""
 
 
+class MissingDatabase(TargetError):
+    """The target has nothing to read yet: a SQLite file not created, a database without
+    tables. (A plan then makes its tables itself, as a plan without a target does.)"""
+
+
 class FileTargetError(TargetError):
     """A file or folder the tool writes cannot be written: full disk, read-only, a directory."""
 

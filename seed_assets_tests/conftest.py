@@ -15,6 +15,23 @@ SHOP = Path(__file__).parent / "specs" / "shop.yaml"
 BANK_PARTS = Path(__file__).parent / "specs" / "bank_parts.yaml"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def server_reports_in_tmp(tmp_path_factory):
+    """Server targets' reports go to a temporary folder, never data/ in the checkout."""
+    import os
+
+    from seed_assets.reports.report import REPORT_DIR_ENV
+
+    folder = tmp_path_factory.mktemp("server-reports")
+    saved = os.environ.get(REPORT_DIR_ENV)
+    os.environ[REPORT_DIR_ENV] = str(folder)
+    yield folder
+    if saved is None:
+        os.environ.pop(REPORT_DIR_ENV, None)
+    else:
+        os.environ[REPORT_DIR_ENV] = saved
+
+
 @pytest.fixture(scope="session")
 def banking():
     return load_spec(BANKING)

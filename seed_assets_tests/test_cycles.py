@@ -16,7 +16,9 @@ from typer.testing import CliRunner
 from seed_assets.assets import build_table_assets
 from seed_assets.cli import app
 from seed_assets.definitions import build_definitions
-from seed_assets.engine.links import link_frame
+from seed_assets.engine.links import link_frames
+from seed_assets.engine.parents import FrameParents
+from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.engine.run import generate_all, iter_plan, iter_spec
 from seed_assets.engine.table import canonical_parent
 from seed_assets.errors import SeedAssetsError, SpecError
@@ -157,11 +159,19 @@ def test_link_chunks_do_not_depend_on_the_rest_of_the_table(hr):
     """Any chunk of the fill can be made alone: the first two chunks (chunk_rows 4) come out the
     same from the first eight departments as from all ten, and parent order does not matter."""
     tables = generate_all(hr)
-    full = link_frame(hr, "departments", tables, seed=hr.seed)
+
+    def links(source) -> pd.DataFrame:
+        frames = list(link_frames(hr, "departments", source, seed=hr.seed))
+        assert [len(f) for f in frames] == [4] * (len(frames) - 1) + [len(frames[-1])]
+        return pd.concat(frames, ignore_index=True)
+
+    full = links(FrameParents(hr, tables))
     head = {**tables, "departments": tables["departments"].iloc[:8]}
-    pd.testing.assert_frame_equal(link_frame(hr, "departments", head, seed=hr.seed), full.iloc[:8])
+    pd.testing.assert_frame_equal(links(FrameParents(hr, head)), full.iloc[:8])
     shuffled = {n: f.sample(frac=1, random_state=4) for n, f in tables.items()}
-    pd.testing.assert_frame_equal(link_frame(hr, "departments", shuffled, seed=hr.seed), full)
+    pd.testing.assert_frame_equal(links(FrameParents(hr, shuffled)), full)
+    # Read back (frames) or made again (regenerated): the same links.
+    pd.testing.assert_frame_equal(links(RegeneratedParents(hr)), full)
 
 
 def test_self_reference_is_a_forest(hr):
@@ -279,7 +289,7 @@ def test_a_broken_not_null_cycle_is_refused_naming_table_column_and_values(any_u
         target.dispose()
 
 
-def test_postgres_refuses_an_existing_non_deferrable_fk(pg_url, league):
+def test_postgres_writes_through_an_existing_non_deferrable_fk(pg_url, league):
     engine = sa.create_engine(pg_url)
     with engine.begin() as conn:
         conn.exec_driver_sql(
@@ -296,9 +306,20 @@ def test_postgres_refuses_an_existing_non_deferrable_fk(pg_url, league):
         )
     engine.dispose()
     result = runner.invoke(app, ["generate", str(LEAGUE), "--target", pg_url])
-    assert result.exit_code == 2
-    assert "NOT DEFERRABLE" in result.output and "fk_team_captain" in result.output
-    assert "column 'captain_id'" in result.output
+    assert result.exit_code == 0, result.output
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as conn:
+        # made deferrable for the write's transaction only: the schema keeps it as it was
+        deferrable = conn.exec_driver_sql(
+            "SELECT condeferrable FROM pg_constraint WHERE conname = 'fk_team_captain'"
+        ).scalar()
+        orphans = conn.exec_driver_sql(
+            "SELECT count(*) FROM teams t LEFT JOIN players p ON p.player_id = t.captain_id "
+            "WHERE p.player_id IS NULL"
+        ).scalar()
+        teams = conn.exec_driver_sql("SELECT count(*) FROM teams").scalar()
+    engine.dispose()
+    assert deferrable is False and orphans == 0 and teams > 0
 
 
 # -- validation of an existing database ------------------------------------------------------------
@@ -372,9 +393,9 @@ def test_materialize_cycles_writes_what_the_cli_writes(tmp_path, hr, league):
 
 def test_failing_links_check_leaves_downstream_unmaterialised(tmp_path, hr):
     def orphan_managers(name, frame):
-        if name == "departments_links":
+        if name == "departments_links":  # each chunk of links, as it streams
             frame = frame.copy()
-            frame.loc[[1, 5], "manager_id"] = 999_999
+            frame.loc[frame.index[:2], "manager_id"] = 999_999
         return frame
 
     url = f"sqlite:///{tmp_path / 'hr.sqlite'}"

@@ -74,6 +74,22 @@ def column(table: str, name: str, **fields):
     return mutate
 
 
+def customers_bigint(data):
+    data["tables"]["customers"]["columns"]["id"]["type"] = "bigint"
+
+
+def orders_bigint(data):
+    data["tables"]["orders"]["columns"]["id"]["type"] = "bigint"
+
+
+def cardinality(data, text):
+    data["tables"]["orders"]["foreign_keys"][0]["cardinality"] = text
+
+
+def rows(data, count):
+    data["tables"]["customers"]["rows"] = count
+
+
 def customers(**fields):
     return column("customers", "extra", **fields)
 
@@ -120,6 +136,15 @@ def _duplicate_column() -> str:
     )
 
 
+def alias_bomb() -> str:
+    """Nine levels of nine aliases each: 9**9 values once expanded."""
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for i in range(8):
+        name, previous = chr(98 + i), chr(97 + i)
+        lines.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
 def _json(data: Any) -> str:
     return json.dumps(data, indent=1)
 
@@ -159,7 +184,7 @@ FILE_CASES = [
         nested(50_000).replace("tables: ", '{"tables": ') + "}",
         ("{spec}", "nested"),
         ".json",
-    ),  # fmt: skip
+    ),
     Case("yaml-syntax", "tables:\n  a: [1, 2\n", ("{spec}", "not valid YAML")),
     Case("json-syntax", '{"tables": {"a": }', ("{spec}", "not valid JSON"), ".json"),
     Case("duplicate-table", _duplicate_table(), ("{spec}", "'customers'", "twice")),
@@ -170,42 +195,62 @@ FILE_CASES = [
         _json(BASE).replace('"hostile"', '"a\\ud800b"'),
         ("{spec}", "surrogate"),
         ".json",
-    ),  # fmt: skip
+    ),
     Case(
         "python-tag",
         "tables: !!python/object/apply:os.system ['true']\n",
         ("{spec}", "not valid YAML"),
-    ),  # fmt: skip
+    ),
     Case("nul-in-yaml", "name: a\x00b\ntables: {}\n", ("{spec}",)),
     Case(
         "alias-bomb",
-        "a: &a [x, x, x, x, x, x, x, x, x]\n"
-        + "".join(
-            f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
-            for i in range(8)
-        )
-        + "tables: *i\n",
+        alias_bomb() + "tables: {t: {rows: 1, columns: {c: {type: json, constant: *i}}}}\n",
         ("{spec}",),
-    ),  # fmt: skip
+    ),
     Case("tables-not-mapping", "tables: 5\n", ("{spec}", "tables")),
 ]
 
 SPEC_CASES = [
     Case(
+        "faker-size-param-huge",
+        spec_yaml(customers(type="text", faker="pystr", params={"max_chars": 10**8})),
+        (*WHERE_EXTRA, "params.max_chars", "1,000,000"),
+    ),
+    Case(
+        "empty-column-name",
+        spec_yaml(column("customers", "", type="integer", constant=1)),
+        ("{spec}", "table 'customers'", "empty"),
+    ),
+    Case(
+        "nul-in-column-name",
+        spec_yaml(column("customers", "a\x00b", type="integer", constant=1)),
+        ("{spec}", "table 'customers'", "control character"),
+    ),
+    Case(
+        "decimal-range-beyond-precision",
+        spec_yaml(customers(type="decimal", precision=4, scale=2, distribution="uniform(0, 1e9)")),
+        (*WHERE_EXTRA, "decimal(4, 2)"),
+    ),
+    Case(
+        "json-constant-nan",
+        spec_yaml(customers(type="json", constant={"a": float("nan")})),
+        (*WHERE_EXTRA, "json"),
+    ),
+    Case(
         "unknown-key-primary",
         spec_yaml(lambda d: d["tables"]["customers"].update(primay_key="id")),
         ("{spec}", "table 'customers'", "primay_key", "did you mean `primary_key`"),
-    ),  # fmt: skip
+    ),
     Case(
         "unknown-key-null-fraction",
         spec_yaml(customers(type="integer", nul_fraction=0.1)),
         (*WHERE_EXTRA, "nul_fraction", "did you mean `null_fraction`"),
-    ),  # fmt: skip
+    ),
     Case(
         "unknown-key-spec",
         spec_yaml(lambda d: d.update(sead=3)),
         ("{spec}", "sead", "did you mean `seed`"),
-    ),  # fmt: skip
+    ),
     Case(
         "columns-differ-in-case",
         spec_yaml(
@@ -214,7 +259,7 @@ SPEC_CASES = [
             )
         ),
         ("{spec}", "table 'customers'", "'Name'", "'name'", "case"),
-    ),  # fmt: skip
+    ),
     Case(
         "tables-differ-in-case",
         spec_yaml(
@@ -223,187 +268,196 @@ SPEC_CASES = [
             )
         ),
         ("{spec}", "'Customers'", "'customers'", "case"),
-    ),  # fmt: skip
+    ),
     Case(
         "faker-min-above-max",
         spec_yaml(
             customers(type="integer", faker="pyint", params={"min_value": 10, "max_value": 1})
         ),
         (*WHERE_EXTRA, "pyint"),
-    ),  # fmt: skip
+    ),
     Case(
         "faker-wrong-type",
         spec_yaml(customers(type="integer", faker="pyint", params={"min_value": "a"})),
         (*WHERE_EXTRA, "pyint"),
-    ),  # fmt: skip
+    ),
     Case(
         "faker-elements-not-list",
         spec_yaml(customers(type="string", faker="random_element", params={"elements": 5})),
         (*WHERE_EXTRA, "random_element"),
-    ),  # fmt: skip
+    ),
     Case(
         "faker-gives-wrong-type",
         spec_yaml(customers(type="integer", faker="name")),
         (*WHERE_EXTRA, "name"),
-    ),  # fmt: skip
+    ),
     Case(
         "between-reversed",
         spec_yaml(customers(type="date", between=["2021-01-01", "2020-01-01"])),
         (*WHERE_EXTRA, "between"),
-    ),  # fmt: skip
+    ),
     Case(
         "constant-not-integer",
         spec_yaml(customers(type="integer", constant="abc")),
         (*WHERE_EXTRA, "'abc'", "integer"),
-    ),  # fmt: skip
+    ),
     Case(
         "constant-not-boolean",
         spec_yaml(customers(type="boolean", constant="maybe")),
         (*WHERE_EXTRA, "'maybe'", "boolean"),
-    ),  # fmt: skip
+    ),
     Case(
         "constant-not-date",
         spec_yaml(customers(type="date", constant="notadate")),
         (*WHERE_EXTRA, "'notadate'", "date"),
-    ),  # fmt: skip
+    ),
     Case(
         "constant-not-decimal",
         spec_yaml(customers(type="decimal", precision=6, scale=2, constant="x")),
         (*WHERE_EXTRA, "'x'", "decimal"),
-    ),  # fmt: skip
+    ),
     Case(
         "constant-too-big-smallint",
         spec_yaml(customers(type="smallint", constant=100000)),
         (*WHERE_EXTRA, "100000", "smallint"),
-    ),  # fmt: skip
+    ),
     Case(
         "constant-decimal-too-wide",
         spec_yaml(customers(type="decimal", precision=4, scale=2, constant=123456.5)),
         (*WHERE_EXTRA, "123456.5"),
-    ),  # fmt: skip
+    ),
     Case(
         "constant-not-uuid",
         spec_yaml(customers(type="uuid", constant="nope")),
         (*WHERE_EXTRA, "'nope'", "uuid"),
-    ),  # fmt: skip
+    ),
     Case(
         "constant-list-in-string",
         spec_yaml(customers(type="string", constant=[1, 2])),
         (*WHERE_EXTRA, "string"),
-    ),  # fmt: skip
+    ),
     Case(
         "choice-not-integer",
         spec_yaml(customers(type="integer", choice=["a", "b"])),
         (*WHERE_EXTRA, "'a'", "integer"),
-    ),  # fmt: skip
+    ),
     Case(
         "choice-not-float",
         spec_yaml(customers(type="float", choice=["x"])),
         (*WHERE_EXTRA, "'x'", "float"),
-    ),  # fmt: skip
+    ),
     Case(
         "choice-not-date",
         spec_yaml(customers(type="date", choice=["x", "y"])),
         (*WHERE_EXTRA, "'x'", "date"),
-    ),  # fmt: skip
+    ),
     Case(
         "choice-not-boolean",
         spec_yaml(customers(type="boolean", choice=["yes", "no"])),
         (*WHERE_EXTRA, "'yes'", "boolean"),
-    ),  # fmt: skip
+    ),
     Case(
         "choice-not-uuid",
         spec_yaml(customers(type="uuid", choice=["a", "b"])),
         (*WHERE_EXTRA, "'a'", "uuid"),
-    ),  # fmt: skip
+    ),
     Case(
         "choice-beyond-tinyint",
         spec_yaml(customers(type="tinyint", choice=[1, 1000])),
         (*WHERE_EXTRA, "1000", "tinyint"),
-    ),  # fmt: skip
+    ),
     Case(
         "choice-mapping-in-string",
         spec_yaml(customers(type="string", choice={"values": [{"a": 1}]})),
         (*WHERE_EXTRA, "string"),
-    ),  # fmt: skip
+    ),
     Case(
         "tinyint-range",
         spec_yaml(customers(type="tinyint", distribution="uniform(0, 1000)")),
         (*WHERE_EXTRA, "tinyint", "1000"),
-    ),  # fmt: skip
+    ),
     Case(
         "smallint-range",
         spec_yaml(customers(type="smallint", distribution="uniform(-100000, 5)")),
         (*WHERE_EXTRA, "smallint"),
-    ),  # fmt: skip
+    ),
     Case(
         "bigint-sequence-overflow",
         spec_yaml(customers(type="bigint", sequence={"start": 2**63 - 5})),
         (*WHERE_EXTRA, "overflow"),
-    ),  # fmt: skip
+    ),
     Case(
         "integer-sequence-overflow",
         spec_yaml(customers(type="integer", sequence={"start": 2**31 - 5})),
         (*WHERE_EXTRA, "integer"),
-    ),  # fmt: skip
+    ),
     Case(
         "sequence-format-attribute",
         spec_yaml(customers(type="string", sequence="X{0.__class__.__mro__}")),
         (*WHERE_EXTRA, "format"),
-    ),  # fmt: skip
+    ),
     Case(
         "sequence-format-two-fields",
         spec_yaml(customers(type="string", sequence="X{}{}")),
         (*WHERE_EXTRA, "format"),
-    ),  # fmt: skip
+    ),
     Case(
         "sequence-format-string-field",
         spec_yaml(customers(type="string", sequence="X{:s}")),
         (*WHERE_EXTRA, "format"),
-    ),  # fmt: skip
+    ),
     Case(
         "sequence-format-named",
         spec_yaml(customers(type="string", sequence="X{n}")),
         (*WHERE_EXTRA, "format"),
-    ),  # fmt: skip
+    ),
     Case(
         "sequence-format-too-long",
         spec_yaml(customers(type="string", length=4, sequence="ID{:06d}")),
         (*WHERE_EXTRA, "length"),
-    ),  # fmt: skip
+    ),
     Case(
         "rows-1e12",
+        spec_yaml(lambda d: (customers_bigint(d), orders_bigint(d), rows(d, 10**12))),
+        ("{spec}", "table 'orders'", "--max-rows"),
+    ),
+    Case(
+        "rows-1e12-sequence",
         spec_yaml(lambda d: d["tables"]["customers"].update(rows=10**12)),
-        ("{spec}", "table 'customers'", "--max-rows"),
-    ),  # fmt: skip
+        ("{spec}", "table 'customers'", "column 'id'", "overflow"),
+    ),
     Case(
         "rows-float-1e12",
         spec_yaml(lambda d: d["tables"]["customers"].update(rows=1e12)),
         ("{spec}", "table 'customers'"),
-    ),  # fmt: skip
+    ),
     Case(
         "rows-negative",
         spec_yaml(lambda d: d["tables"]["customers"].update(rows=-1)),
         ("{spec}", "table 'customers'", "-1"),
-    ),  # fmt: skip
+    ),
     Case(
         "rows-text",
         spec_yaml(lambda d: d["tables"]["customers"].update(rows="many")),
         ("{spec}", "table 'customers'", "rows"),
-    ),  # fmt: skip
+    ),
     Case(
-        "children-1e12",
-        spec_yaml(
-            lambda d: d["tables"]["orders"]["foreign_keys"][0].update(
-                cardinality="fixed(100000000000)"
-            )
-        ),
-        ("{spec}", "orders", "--max-rows"),
-    ),  # fmt: skip
+        "children-1e10",
+        spec_yaml(lambda d: (orders_bigint(d), cardinality(d, "fixed(1000)"), rows(d, 10**7))),
+        ("{spec}", "table 'orders'", "--max-rows"),
+    ),
     Case(
-        "seed-beyond-64-bits", spec_yaml(lambda d: d.update(seed=2**70)), ("{spec}", "seed")
-    ),  # fmt: skip
-    Case("seed-negative", spec_yaml(lambda d: d.update(seed=-1)), ("{spec}", "seed")),  # fmt: skip
+        "children-per-parent-1e11",
+        spec_yaml(lambda d: cardinality(d, "fixed(100000000000)")),
+        ("{spec}", "table 'orders'", "column 'customer_id'", "1,000,000"),
+    ),
+    Case(
+        "children-poisson-1e9",
+        spec_yaml(lambda d: cardinality(d, "poisson(1e9)")),
+        ("{spec}", "table 'orders'", "1,000,000"),
+    ),
+    Case("seed-beyond-64-bits", spec_yaml(lambda d: d.update(seed=2**70)), ("{spec}", "seed")),
+    Case("seed-negative", spec_yaml(lambda d: d.update(seed=-1)), ("{spec}", "seed")),
     Case(
         "too-many-columns",
         spec_yaml(
@@ -412,22 +466,22 @@ SPEC_CASES = [
             )
         ),
         ("{spec}", "table 'customers'", "columns"),
-    ),  # fmt: skip
+    ),
     Case(
         "pool-size-huge",
         spec_yaml(customers(type="string", faker="name", pool_size=10**12)),
         (*WHERE_EXTRA, "pool_size"),
-    ),  # fmt: skip
+    ),
     Case(
         "length-huge",
         spec_yaml(customers(type="string", length=10**12, faker="name")),
         (*WHERE_EXTRA, "length"),
-    ),  # fmt: skip
+    ),
     Case(
         "chunk-rows-huge",
         spec_yaml(lambda d: d.update(chunk_rows=10**15)),
         ("{spec}", "chunk_rows"),
-    ),  # fmt: skip
+    ),
     Case(
         "json-unknown-key",
         _json(
@@ -440,22 +494,22 @@ SPEC_CASES = [
         ),
         ("{spec}", "table 't'", "column 'c'", "did you mean `sequence`"),
         ".json",
-    ),  # fmt: skip
+    ),
 ]
 
 PLAN_CASES = [
     Case(
         "plan-record-count-1e13", _plan(10**13), ("{spec}", "table 'people'", "--max-rows"), ".json"
-    ),  # fmt: skip
+    ),
     Case(
         "plan-record-count-float", _plan(1.5), ("{spec}", "table 'people'", "record_count"), ".json"
-    ),  # fmt: skip
+    ),
     Case(
         "plan-unknown-key",
         _plan(10, record_cuont=3),
         ("{spec}", "table 'people'", "did you mean 'record_count'"),
         ".json",
-    ),  # fmt: skip
+    ),
     Case(
         "plan-provider-fails",
         _json(
@@ -477,13 +531,13 @@ PLAN_CASES = [
         ),
         ("{spec}", "table 'p'", "column 'n'", "pyint"),
         ".json",
-    ),  # fmt: skip
+    ),
     Case(
         "plan-twice",
         _json({"tables": [json.loads(_plan())["tables"][0]] * 2}),
         ("{spec}", "table 'people'", "twice"),
         ".json",
-    ),  # fmt: skip
+    ),
     Case(
         "plan-tables-differ-in-case",
         _json(
@@ -496,31 +550,47 @@ PLAN_CASES = [
         ),
         ("{spec}", "'People'", "case"),
         ".json",
-    ),  # fmt: skip
+    ),
 ]
 
 
-def _one(id_: str, argv: list[str], says: tuple[str, ...], text: str | bytes | None = None, server: str | None = None, suffix: str = ".yaml") -> Case:  # fmt: skip
+def _one(
+    id_: str,
+    argv: list[str],
+    says: tuple[str, ...],
+    text: str | bytes | None = None,
+    server: str | None = None,
+    suffix: str = ".yaml",
+) -> Case:
     return Case(id_, spec_yaml() if text is None else text, says, suffix, ("one",), server, argv)
 
 
 PG_REFUSED = "postgresql+psycopg://postgres@127.0.0.1:1/x"
 PG_NO_HOST = "postgresql+psycopg://postgres@no-such-host.invalid:5432/x"
 PG_NO_DB = f"{PG_SERVER}/sa_no_such_database"
-PG_NO_ROLE = sa.make_url(f"{PG_SERVER}/postgres").set(username="no_such_role").render_as_string(hide_password=False)  # fmt: skip
+PG_NO_ROLE = (
+    sa.make_url(f"{PG_SERVER}/postgres")
+    .set(username="no_such_role")
+    .render_as_string(hide_password=False)
+)
 MY_REFUSED = "mysql+pymysql://root@127.0.0.1:1/x"
 MY_NO_DB = f"{MYSQL_SERVER}/sa_no_such_database"
-MY_BAD_PASSWORD = sa.make_url(f"{MYSQL_SERVER}/mysql").set(password="wrong-password").render_as_string(hide_password=False)  # fmt: skip
+MY_BAD_PASSWORD = (
+    sa.make_url(f"{MYSQL_SERVER}/mysql")
+    .set(password="wrong-password")
+    .render_as_string(hide_password=False)
+)
 LONG = "c" * 70
 
 TARGETS = [  # (id, url, server, says)
+    ("my-no-database", "mysql+pymysql://root@127.0.0.1:3306", None, ("names no database",)),
     ("pg-refused", PG_REFUSED, None, ("127.0.0.1:1", "refused")),
     ("pg-unknown-host", PG_NO_HOST, None, ("no-such-host.invalid",)),
     ("pg-unknown-database", PG_NO_DB, "postgresql", ("sa_no_such_database", "does not exist")),
     ("pg-unknown-role", PG_NO_ROLE, "postgresql", ("no_such_role",)),
     ("my-refused", MY_REFUSED, None, ("127.0.0.1:1", "refused")),
     ("my-unknown-database", MY_NO_DB, "mysql", ("sa_no_such_database",)),
-    ("my-wrong-password", MY_BAD_PASSWORD, "mysql", ("denied",)),
+    ("my-wrong-password", MY_BAD_PASSWORD, "mysql", ("password is wrong",)),
     ("sqlite-is-directory", "sqlite:///{dir}", None, ("{dir}", "directory")),
     ("not-a-url", "not a url", None, ("URL",)),
     ("unsupported-scheme", "oracle+oracledb://u@h/x", None, ("oracle",)),
@@ -529,53 +599,54 @@ TARGET_CASES = [
     *[
         _one(f"generate-{i}", ["generate", "{spec}", "--target", u], s, server=v)
         for i, u, v, s in TARGETS
-    ],  # fmt: skip
+    ],
     *[
         _one(f"validate-{i}", ["validate", "{spec}", "--target", u], s, server=v)
         for i, u, v, s in TARGETS
-    ],  # fmt: skip
+    ],
     *[_one(f"reflect-{i}", ["reflect", u], s, server=v) for i, u, v, s in TARGETS],
     *[_one(f"plan-{i}", ["plan", u], s, server=v) for i, u, v, s in TARGETS],
+    _one("spec-is-dev-zero", ["check", "/dev/zero"], ("/dev/zero", "larger than 64 MB")),
     _one(
         "reflect-sqlite-missing",
         ["reflect", "sqlite:///{dir}/none.sqlite"],
         ("none.sqlite", "does not exist"),
-    ),  # fmt: skip
+    ),
     _one(
         "plan-sqlite-missing",
         ["plan", "sqlite:///{dir}/none.sqlite"],
         ("none.sqlite", "does not exist"),
-    ),  # fmt: skip
+    ),
     _one(
         "parquet-path-is-file",
         ["generate", "{spec}", "--target", "parquet://{spec}"],
         ("{spec}", "not a directory"),
-    ),  # fmt: skip
+    ),
     _one(
         "sqlite-read-only-dir",
         ["generate", "{spec}", "--target", "sqlite:///{ro}/db.sqlite"],
         ("{ro}", "read-only"),
-    ),  # fmt: skip
+    ),
     _one(
         "parquet-read-only-dir",
         ["generate", "{spec}", "--target", "parquet://{ro}/pq"],
         ("{ro}", "read-only"),
-    ),  # fmt: skip
+    ),
     _one(
         "sql-out-read-only-dir",
         ["sql", "{spec}", "--dialect", "sqlite", "--out", "{ro}/x.sql"],
         ("{ro}", "read-only"),
-    ),  # fmt: skip
+    ),
     _one(
         "sql-out-is-directory",
         ["sql", "{spec}", "--dialect", "sqlite", "--out", "{ro}"],
         ("{ro}", "directory"),
-    ),  # fmt: skip
+    ),
     _one(
         "reflect-out-read-only",
         ["reflect", "sqlite:///{ro}/../db.sqlite", "--out", "{ro}/x.yaml"],
         ("db.sqlite",),
-    ),  # fmt: skip
+    ),
 ]
 
 OPTION_CASES = [
@@ -583,64 +654,64 @@ OPTION_CASES = [
         "generate-scale-inf",
         ["generate", "{spec}", "--scale", "inf", "--target", "sqlite:///{dir}/o.sqlite"],
         ("--scale", "inf"),
-    ),  # fmt: skip
+    ),
     _one(
         "generate-scale-nan",
         ["generate", "{spec}", "--scale", "nan", "--target", "sqlite:///{dir}/o.sqlite"],
         ("--scale", "nan"),
-    ),  # fmt: skip
+    ),
     _one(
         "generate-scale-1e12",
         ["generate", "{spec}", "--scale", "1e12", "--target", "sqlite:///{dir}/o.sqlite"],
         ("--max-rows",),
-    ),  # fmt: skip
+    ),
     _one(
         "generate-seed-negative",
         ["generate", "{spec}", "--seed", "-1", "--target", "sqlite:///{dir}/o.sqlite"],
         ("--seed", "-1"),
-    ),  # fmt: skip
+    ),
     _one(
         "generate-seed-2**70",
         ["generate", "{spec}", "--seed", str(2**70), "--target", "sqlite:///{dir}/o.sqlite"],
         ("--seed",),
-    ),  # fmt: skip
+    ),
     _one(
         "generate-if-exists-bogus",
         ["generate", "{spec}", "--if-exists", "bogus", "--target", "sqlite:///{dir}/o.sqlite"],
         ("--if-exists",),
-    ),  # fmt: skip
+    ),
     _one(
         "generate-max-rows",
         ["generate", "{spec}", "--max-rows", "10", "--target", "sqlite:///{dir}/o.sqlite"],
         ("--max-rows", "60"),
-    ),  # fmt: skip
+    ),
     _one(
         "sql-scale-inf",
         ["sql", "{spec}", "--dialect", "sqlite", "--scale", "inf"],
         ("--scale", "inf"),
-    ),  # fmt: skip
+    ),
     _one(
         "sql-scale-1e12",
         ["sql", "{spec}", "--dialect", "sqlite", "--scale", "1e12"],
         ("--max-rows",),
-    ),  # fmt: skip
+    ),
     _one(
         "sql-seed-negative",
         ["sql", "{spec}", "--dialect", "sqlite", "--seed", "-5"],
         ("--seed", "-5"),
-    ),  # fmt: skip
+    ),
     _one(
         "sql-seed-2**64",
         ["sql", "{spec}", "--dialect", "sqlite", "--seed", str(2**64)],
         ("--seed",),
-    ),  # fmt: skip
+    ),
     _one("sql-dialect-unknown", ["sql", "{spec}", "--dialect", "oracle"], ("oracle",)),
     _one(
         "sql-pg-long-column",
         ["sql", "{spec}", "--dialect", "postgresql"],
         ("{spec}", "table 'customers'", LONG, "63"),
         text=spec_yaml(column("customers", LONG, type="integer", constant=1)),
-    ),  # fmt: skip
+    ),
     _one(
         "sql-pg-long-table",
         ["sql", "{spec}", "--dialect", "postgresql"],
@@ -650,50 +721,50 @@ OPTION_CASES = [
                 {LONG: {"rows": 1, "columns": {"x": {"type": "integer", "constant": 1}}}}
             )
         ),
-    ),  # fmt: skip
+    ),
     _one(
         "sql-mysql-long-column",
         ["sql", "{spec}", "--dialect", "mysql"],
         ("{spec}", "table 'customers'", LONG, "64"),
         text=spec_yaml(column("customers", LONG, type="integer", constant=1)),
-    ),  # fmt: skip
+    ),
     _one(
         "sql-pg-too-many-columns",
         ["sql", "{spec}", "--dialect", "postgresql"],
-        ("{spec}", "table 'customers'", "1600"),
+        ("{spec}", "table 'customers'", "1,600"),
         text=spec_yaml(
             lambda d: d["tables"]["customers"]["columns"].update(
                 {f"c{i}": {"type": "integer", "constant": 1} for i in range(1700)}
             )
         ),
-    ),  # fmt: skip
+    ),
     _one(
         "sql-mysql-too-many-columns",
         ["sql", "{spec}", "--dialect", "mysql"],
-        ("{spec}", "table 'customers'", "1017"),
+        ("{spec}", "table 'customers'", "1,017"),
         text=spec_yaml(
             lambda d: d["tables"]["customers"]["columns"].update(
                 {f"c{i}": {"type": "integer", "constant": 1} for i in range(1100)}
             )
         ),
-    ),  # fmt: skip
+    ),
     _one(
         "generate-pg-long-column",
         ["generate", "{spec}", "--target", "{pg}"],
         ("{spec}", "table 'customers'", LONG, "63"),
         text=spec_yaml(column("customers", LONG, type="integer", constant=1)),
         server="postgresql",
-    ),  # fmt: skip
+    ),
     _one(
         "generate-sqlite-too-many-columns",
         ["generate", "{spec}", "--target", "sqlite:///{dir}/o.sqlite"],
-        ("{spec}", "table 'customers'", "2000"),
+        ("{spec}", "table 'customers'", "2,000"),
         text=spec_yaml(
             lambda d: d["tables"]["customers"]["columns"].update(
                 {f"c{i}": {"type": "integer", "constant": 1} for i in range(2100)}
             )
         ),
-    ),  # fmt: skip
+    ),
     _one(
         "plan-target-missing-sqlite",
         ["generate", "{spec}", "--target", "sqlite:///{dir}/new.sqlite"],
@@ -716,7 +787,7 @@ OPTION_CASES = [
             }
         ),
         suffix=".json",
-    ),  # fmt: skip
+    ),
 ]
 
 

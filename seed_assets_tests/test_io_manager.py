@@ -142,7 +142,7 @@ def test_a_table_whose_latest_checks_failed_is_refused_saying_which(tmp_path):
 
     with pytest.raises(dg.Failure, match="the latest blocking checks of customers failed"):
         require_approved(SHOP, url, ["customers"])
-    report = load_report(report_paths(url))
+    report = load_report(report_paths(url, "shop"))
     assert report is not None and not report["approved"]
 
 

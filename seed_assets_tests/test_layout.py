@@ -14,9 +14,6 @@ ADAPTER = ("assets", "resources", "definitions.py", "distributed.py", "cli", "ap
 BEING_SPLIT = {
     "sources/reflect.py",
     "spec/models.py",
-    "engine/table.py",
-    "targets/base.py",
-    "validation/stream.py",
 }
 
 
@@ -48,17 +45,36 @@ def _imports(name: str, path: Path, modules) -> list[tuple[str, str | None]]:
     return out
 
 
+def _private_attributes(path: Path, imported: set[str]) -> list[str]:
+    """`module._name` where `module` is a name bound to one of the package's modules."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in imported
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
+            found.append(f"{node.value.id}.{node.attr}")
+    return found
+
+
 def _graph():
     modules = _modules()
     edges: dict[str, set[str]] = {}
     private = []
     for name, path in modules.items():
         edges[name] = set()
+        bound: set[str] = set()  # local names of the package's modules imported here
         for module, taken in _imports(name, path, modules):
             if module in modules and module != name:
                 edges[name].add(module)
                 if taken and taken.startswith("_"):
                     private.append(f"{name} takes {taken} from {module}")
+                if taken is None and module.startswith("seed_assets."):
+                    bound.add(module.rsplit(".", 1)[-1])
+        private += [f"{name} uses {a}" for a in _private_attributes(path, bound)]
     return modules, edges, private
 
 
@@ -132,3 +148,11 @@ def test_no_source_file_over_600_lines():
         if (n := len(path.read_text().splitlines())) > MAX_LINES
     }
     assert set(long) <= BEING_SPLIT, long
+
+
+def test_private_attribute_finder_finds_module_private_use(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text(
+        "from seed_assets.validation import integrity\nintegrity._dates(1)\nx.__doc__\n"
+    )
+    assert _private_attributes(path, {"integrity"}) == ["integrity._x"]

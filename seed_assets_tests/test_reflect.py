@@ -5,6 +5,7 @@ rows in every table. Reflect -> spec -> DDL -> reflect gives the same schema."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -129,15 +130,11 @@ def test_sqlite_banking_reflects_and_generates_back(sqlite_bank, tmp_path):
     spec_path = reflect_and_generate(sqlite_bank, tmp_path)
     counts = assert_loaded_whole(sqlite_bank, spec_path)
     assert set(counts) == {"customers", "accounts", "transactions", "invoices"}
-    # The denormalised FK agrees with its path; dates are ISO text, after their parents'.
-    assert (
-        _scalar(
-            sqlite_bank,
-            "SELECT COUNT(*) FROM transactions t JOIN accounts a USING (account_id) "
-            "WHERE t.customer_id <> a.customer_id",
-        )
-        == 0
-    )
+    # A denormalised FK is not certain from the structure alone (no shared column, no CHECK):
+    # the spec suggests `via` in a review note instead of asserting it.
+    text = spec_path.read_text()
+    assert "via:" not in text.split("tables:", 1)[1]
+    assert "# review: transactions.customer_id may be the customers of its account_id row" in text
     assert (
         _scalar(
             sqlite_bank,
@@ -172,15 +169,9 @@ def test_pg_shop_reflects_and_generates_back(pg_shop, tmp_path, monkeypatch):
         )
         == 0
     )
-    # The order's user is its address's user; the category tree has roots and children.
-    assert (
-        _scalar(
-            pg_shop,
-            "SELECT COUNT(*) FROM orders o JOIN addresses a USING (address_id) "
-            "WHERE o.user_id <> a.user_id",
-        )
-        == 0
-    )
+    # The order's user may be its address's user: only suggested (the structure does not
+    # force it); the category tree has roots and children.
+    assert "orders.user_id may be the users of its address_id row" in spec_path.read_text()
     assert _scalar(pg_shop, "SELECT COUNT(*) FROM categories WHERE parent_id IS NULL") > 0
     assert _scalar(pg_shop, "SELECT COUNT(*) FROM categories WHERE parent_id IS NOT NULL") > 0
     assert _scalar(pg_shop, "SELECT COUNT(DISTINCT status) FROM orders") == 5
@@ -222,12 +213,31 @@ def test_a_check_the_engine_cannot_read_is_judged_by_the_database(tmp_path):
             "CREATE TABLE words (id INTEGER PRIMARY KEY, word TEXT NOT NULL "
             "CHECK (length(word) >= 6 AND substr(word, 1, 1) < 'N'));"
         )
-    spec_path = reflect_and_generate(url, tmp_path)
+    spec_path = tmp_path / "odd.yaml"
+    result = runner.invoke(app, ["reflect", url, "--out", str(spec_path)])
+    assert result.exit_code == 0, result.output
     assert "is not understood" in spec_path.read_text()
+    # Words of any length and letter: the database refuses about half of them, too many for
+    # a table that silently shrinks; the error names the table and the CHECK, nothing loads.
+    result = runner.invoke(app, ["generate", str(spec_path), "--target", url])
+    assert result.exit_code == 2, result.output
+    flat = " ".join(result.output.split())
+    assert "table 'words'" in flat and "substr(word, 1, 1) < 'N'" in flat and "`choice`" in flat
+    with sqlite3.connect(tmp_path / "odd.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM words").fetchone()[0] == 0
+    # Told to keep only long words starting early in the alphabet, every row is kept.
+    text = spec_path.read_text()
+    text = re.sub(
+        r"word: \{[^}]*\}",
+        "word: {type: text, faker: regex, params: {pattern: '[A-M][a-z]{5,8}'}}",
+        text,
+    )
+    spec_path.write_text(text)
+    result = runner.invoke(app, ["generate", str(spec_path), "--target", url])
+    assert result.exit_code == 0, result.output
     with sqlite3.connect(tmp_path / "odd.sqlite") as db:
         words = [w for (w,) in db.execute("SELECT word FROM words")]
-    assert 0 < len(words) < 200  # the short words were dropped before loading
-    assert all(len(w) >= 6 and w[0] < "N" for w in words)
+    assert len(words) == 200 and all(len(w) >= 6 and w[0] < "N" for w in words)
 
 
 def test_a_domain_check_is_judged_by_postgresql(pg_url, tmp_path):
@@ -241,8 +251,9 @@ def test_a_domain_check_is_judged_by_postgresql(pg_url, tmp_path):
     spec_path = reflect_and_generate(pg_url, tmp_path)
     text = spec_path.read_text()
     assert "domain: {name: code5" in text
+    assert "faker: regex, params: {pattern: '^[A-M]'}" in text  # values made to match it
     labels = _scalar(pg_url, "SELECT COUNT(*) FROM tags")
-    assert 0 < labels < 20  # a lookup table of 20 rows, less the labels the domain refuses
+    assert labels == 20  # a lookup table of 20 rows, none refused
     assert _scalar(pg_url, "SELECT COUNT(*) FROM tags WHERE label !~ '^[A-M]'") == 0
 
 
@@ -363,9 +374,10 @@ def test_reflect_of_an_unreachable_database_exits_2_without_the_password():
     result = runner.invoke(app, ["reflect", "postgresql+psycopg://u:secret@127.0.0.1:1/nothing"])
     assert result.exit_code == 2
     assert "secret" not in result.output
-    assert "cannot read postgresql+psycopg://u:***@127.0.0.1:1/nothing" in " ".join(
-        result.output.split()
-    )
+    assert (
+        "target postgresql+psycopg://u:***@127.0.0.1:1/nothing: the connection to 127.0.0.1:1 "
+        "was refused"
+    ) in " ".join(result.output.split())
 
 
 def test_composite_keys_and_foreign_keys_reflect_and_load(tmp_path):
@@ -385,9 +397,8 @@ def test_composite_keys_and_foreign_keys_reflect_and_load(tmp_path):
     spec_path = tmp_path / "lines.yaml"
     result = runner.invoke(app, ["reflect", url, "--out", str(spec_path)])
     assert result.exit_code == 0, result.output
-    assert "shipments.payload: type BLOB is not generated natively" in " ".join(
-        result.output.split()
-    )
+    payload = next(line for line in spec_path.read_text().splitlines() if "payload:" in line)
+    assert "faker: lexify" in payload and "sql_type: BLOB" in payload  # bytes, as letters
     spec = load_spec(spec_path)
     shipments = spec.tables["shipments"]
     assert shipments.driving_fk.columns == ["order_id", "line_no"]

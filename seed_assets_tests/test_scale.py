@@ -1,6 +1,7 @@
-"""Bounded memory without changing a row: chunk-streamed output equals the whole-table output,
-checks aggregated per chunk equal the whole-frame checks, the gate still holds before commit,
-and the Parquet output round-trips. (Memory and speed are measured by bench_scale.py.)"""
+"""Bounded memory without changing a row: output streamed from regenerated parents equals the
+output made from parents handed over whole, whatever the frame size; checks aggregated per chunk
+equal the checks of the whole frame fed at once; the gate still holds before commit, and the
+Parquet output round-trips. (Memory and speed are measured by bench_scale.py.)"""
 
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ from seed_assets.engine.keys import sequence_positions
 from seed_assets.engine.parents import FrameParents
 from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.engine.run import generate_all, iter_spec
+from seed_assets.engine.table import TableGenerator
 from seed_assets.errors import TargetError
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.sources.files import load_spec
+from seed_assets.spec.graph import topological_order
 from seed_assets.targets.base import Target
 from seed_assets.targets.parquet import ParquetTarget
-from seed_assets.validation.profile import profile_table
-from seed_assets.validation.rules import check_table
+from seed_assets.validation.frames import check_table, table_checker
 from seed_assets.validation.stream import ParentCounts, TableChecker, check_frames
 from seed_assets_tests.conftest import BANKING, SHOP
 
@@ -45,6 +47,15 @@ def _streamed(spec, **kwargs) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _handed_over(spec, scale: float = 1.0) -> dict[str, pd.DataFrame]:
+    """Every table made from its parents' rows given whole, as frames (``FrameParents``): an
+    independent route to the rows the streamed run regenerates slice by slice."""
+    frames: dict[str, pd.DataFrame] = {}
+    for name in topological_order(spec):
+        frames[name] = TableGenerator(spec, name, frames, scale=scale).frame()
+    return frames
+
+
 def _figures(results) -> list[tuple]:
     return [(r.name, r.status, [m.to_dict() for m in r.measurements]) for r in results]
 
@@ -62,9 +73,9 @@ def _counts(results) -> list[dict]:
     [(BANKING, 300, 97), (BANKING, 100_000, None), (SHOP, 13, 5), (GATE, 40, 64)],
 )
 def test_streamed_output_equals_whole_table_output(path, chunk_rows, max_rows):
-    """iter_spec regenerates parents slice by slice; generate_all hands over whole frames."""
+    """iter_spec regenerates parents slice by slice; _handed_over gives them whole."""
     spec = _with_chunks(load_spec(path), chunk_rows)
-    whole = generate_all(spec, scale=0.5 if path == BANKING else 1)
+    whole = _handed_over(spec, scale=0.5 if path == BANKING else 1)
     streamed = _streamed(spec, scale=0.5 if path == BANKING else 1, max_rows=max_rows)
     assert list(streamed) == list(whole)
     for name in whole:
@@ -100,7 +111,7 @@ def test_reference_fks_and_unordered_parents_stream_too(shop):
     source = RegeneratedParents(spec)
     assert source.key_column("products") == "sku"
     assert source.key_column("order_items") is None
-    whole = generate_all(spec)
+    whole = _handed_over(spec)
     for name in ("order_items", "shipments"):
         got = source.generator(name).frame()
         pd.testing.assert_frame_equal(got, whole[name])
@@ -129,13 +140,17 @@ def test_parent_counts_grow_their_integers_when_needed():
 
 @pytest.mark.parametrize(("path", "step"), [(BANKING, 997), (SHOP, 77), (GATE, 250)])
 def test_checks_per_chunk_equal_the_whole_frame_checks(path, step):
+    """Fed in chunks, or the whole frame at once; parents as frames, or made again: the same
+    results and plots."""
     spec = load_spec(path)
     scale = 0.15 if path == BANKING else 1
     frames = generate_all(spec, scale=scale)
     for name, frame in frames.items():
         whole = check_table(spec, name, frame, frames, scale=scale)
         chunks = [frame.iloc[i : i + step] for i in range(0, len(frame), step)]
-        profile = profile_table(spec, name, frame, frames, seed=3)
+        one = table_checker(spec, name, frame, frames, scale=scale)  # the whole frame at once
+        one.conclude()
+        profile = one.profile(seed=3)
         for source in (FrameParents(spec, frames), RegeneratedParents(spec, scale=scale)):
             checker = TableChecker(spec, name, source, scale=scale, expected_rows=len(frame))
             for chunk in chunks:
@@ -153,7 +168,9 @@ def test_a_sampled_profile_counts_every_child_and_plots_the_samples_gaps():
     spec = load_spec(GATE)
     frames = generate_all(spec)
     frame = frames["transactions"]
-    whole = profile_table(spec, "transactions", frame, frames)
+    one = table_checker(spec, "transactions", frame, frames)
+    one.conclude()
+    whole = one.profile()
     checker = TableChecker(
         spec, "transactions", FrameParents(spec, frames), expected_rows=len(frame), sample_limit=500
     )
@@ -393,7 +410,7 @@ def test_keys_that_outgrow_their_format_still_stream_identically():
         }
     )
     assert not RegeneratedParents(spec).generator("c").in_key_order
-    whole = generate_all(spec)
+    whole = _handed_over(spec)
     streamed = _streamed(spec, max_rows=5)
     for name in whole:
         pd.testing.assert_frame_equal(streamed[name], whole[name])

@@ -22,7 +22,8 @@ from seed_assets.spec.distributions import (
 from seed_assets.spec.graph import topological_order
 from seed_assets.spec.loader import spec_from_dict
 from seed_assets.validation import integrity
-from seed_assets.validation.rules import check_table, rules_for
+from seed_assets.validation.frames import check_table
+from seed_assets.validation.rules import rules_for
 
 INTEGRITY = {"integrity"}
 

@@ -63,10 +63,10 @@ def _bad(table: str, rule: str) -> CheckResult:
 
 
 def test_report_paths_sit_beside_the_database(tmp_path):
-    paths = report_paths(f"sqlite:///{tmp_path}/data/banking.sqlite")
+    paths = report_paths(f"sqlite:///{tmp_path}/data/banking.sqlite", "banking")
     assert paths.json == tmp_path / "data" / "banking.report.json"
     assert paths.markdown == tmp_path / "data" / "banking.report.md"
-    assert report_paths("sqlite:///relative/x.db").json == Path("relative/x.report.json")
+    assert report_paths("sqlite:///relative/x.db", "x").json == Path("relative/x.report.json")
 
 
 def test_the_verdict_needs_every_table_and_every_check(gate):
@@ -102,7 +102,7 @@ def test_an_error_is_reported_as_such(gate):
 
 
 def test_writing_a_table_drops_its_descendants_sections(gate, tmp_path):
-    paths = report_paths(f"sqlite:///{tmp_path}/bank.sqlite")
+    paths = report_paths(f"sqlite:///{tmp_path}/bank.sqlite", "banking")
     for table in gate.tables:
         update_report(
             paths,

@@ -5,13 +5,16 @@
   FKs reference) fills them, checks orphans and null shares, and UPDATEs them in one
   transaction. Readers outside the cycle depend on the links asset, so they only see the table
   complete; a failing links check stops them.
-- NOT NULL cycle: one ``multi_asset`` makes all its tables in memory, checks each, and writes
-  them in one transaction with deferred FK checks (``sql/links.write_component``).
+- NOT NULL cycle: one ``multi_asset`` streams all its tables, chunk by chunk, through their
+  checks into one transaction with deferred FK checks (``targets/links.write_component``); the
+  checks conclude before it commits.
+
+Both stream like every table (``assets/tables.py``): rows regenerated from the spec once the
+target shows the tables they come from committed with this run's seed and scale.
 """
 
 import time
 
-import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
@@ -24,10 +27,18 @@ from dagster import (
 
 from seed_assets.assets.checks import build_check_specs, build_links_check_specs, check_result
 from seed_assets.assets.describe import table_description, table_metadata
-from seed_assets.assets.gate import FrameHook, gate_failure, read_parents
-from seed_assets.assets.keys import table_deps, table_key
+from seed_assets.assets.gate import (
+    CheckedStream,
+    FrameHook,
+    gate_failure,
+    gated_write,
+    gated_writes,
+    parent_source,
+)
+from seed_assets.assets.keys import table_deps, table_key, target_pool
 from seed_assets.assets.report_metadata import report_metadata
-from seed_assets.engine.links import generate_component, link_columns, link_frame
+from seed_assets.engine.links import component_frames, link_frames
+from seed_assets.engine.run import FRAME_ROWS
 from seed_assets.reports.report import (
     report_paths,
     table_section,
@@ -36,16 +47,14 @@ from seed_assets.reports.report import (
 )
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.cycles import Component
-from seed_assets.spec.graph import linked_fks, links_name
+from seed_assets.spec.graph import ancestors, linked_fks, links_name
 from seed_assets.spec.models import Spec
-from seed_assets.validation.inputs import check_parent_columns
-from seed_assets.validation.rules import check_links, check_table
+from seed_assets.validation.stream import TableChecker
 
 
 def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDefinition:
     """``<name>_links``: fill `name`'s deferred FKs once the tables they reference exist."""
     fks = linked_fks(spec, name)
-    reads = link_columns(spec, name, fks)
     columns = ", ".join(c for fk in fks for c in fk.columns)
     targets = list(dict.fromkeys(fk.references.table for fk in fks))
     key = table_key(spec, links_name(name))
@@ -53,6 +62,7 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
     @asset(
         key=key,
         group_name=spec.name,
+        pool=target_pool(spec),  # one run at a time writes a target
         deps=[table_key(spec, name), *(table_key(spec, t) for t in targets)],
         description=f"Fills {name}.{columns}, the FK(s) closing a cycle through "
         f"{', '.join(targets)}: drawn in {name}'s key order, checked, then UPDATEd in one "
@@ -68,35 +78,48 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
         seed, scale = generation.seed_for(spec), generation.scale
         url = target.url_for(spec)
         db = target.target_for(spec)
+        from seed_assets.targets.check_filter import check_filter  # SQLAlchemy: at run time
+        from seed_assets.targets.links import update_links
+
+        row_filter = check_filter(spec, url)
         try:
-            frames = read_parents(db, spec, name, reads)
-            links = link_frame(spec, name, frames, seed=seed, fks=fks)
-            if frame_hook is not None:
-                links = frame_hook(links_name(name), links)
-            results = check_links(spec, name, links, frames, scale=scale)
+            source = parent_source(
+                spec, name, db, seed, scale, row_filter=row_filter, tables=[name, *targets]
+            )
+            rows = source.row_count(name)
+            checker = TableChecker(spec, name, source, scale=scale, expected_rows=rows, links=True)
+            stream = CheckedStream(
+                link_frames(spec, name, source, seed=seed, fks=fks),
+                checker,
+                links_name(name),
+                frame_hook,
+            )
+            written_rows, results, written = gated_write(
+                lambda approve: update_links(
+                    db, spec, name, stream, rows=rows, seed=seed, scale=scale, approve=approve
+                ),
+                stream,
+            )
             failed = [r for r in results if not r.passed]
             for result in results:
                 if result.error is not None:
                     context.log.error(f"{result.name} could not run: {result.error}")
             checks = [check_result(r, key) for r in results]
-            rows = 0
-            if not failed:
-                from seed_assets.targets.links import update_links  # SQLAlchemy: at run time
-
-                rows = update_links(db, spec, name, links, seed=seed, scale=scale)
-            paths = report_paths(url)
+            paths = report_paths(url, spec.name)
             section = table_section(
-                results, rows=len(links), written=not failed, run_id=context.run.run_id
+                results, rows=checker.rows, written=written, run_id=context.run.run_id
             )
             report = update_report(paths, spec, db.display_url, links_name(name), section)
         finally:
             db.dispose()
+            if row_filter is not None:
+                row_filter.close()
         if failed:
             yield from checks
             raise gate_failure(links_name(name), failed, db, paths)
         yield MaterializeResult(
             metadata={
-                "dagster/row_count": rows,
+                "dagster/row_count": written_rows,
                 "target": db.display_url,
                 "seed": seed,
                 "scale": scale,
@@ -117,12 +140,9 @@ def component_asset(
 ) -> AssetsDefinition:
     """The tables of a NOT NULL cycle as one multi-asset, written in one transaction."""
     tables = component.tables
-    outside: dict[str, list[str]] = {}
-    for name in tables:
-        for parent, columns in check_parent_columns(spec, name).items():
-            if parent not in tables:
-                have = outside.setdefault(parent, [])
-                have.extend(c for c in columns if c not in have)
+    outside = list(
+        dict.fromkeys(a for name in tables for a in ancestors(spec, name) if a not in tables)
+    )
     specs = [
         AssetSpec(
             table_key(spec, name),
@@ -144,6 +164,7 @@ def component_asset(
         specs=specs,
         check_specs=checks,
         can_subset=False,
+        pool=target_pool(spec),
     )
     def _generate(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
@@ -152,19 +173,33 @@ def component_asset(
         seed, scale = generation.seed_for(spec), generation.scale
         url = target.url_for(spec)
         db = target.target_for(spec)
+        from seed_assets.targets.check_filter import check_filter  # SQLAlchemy: at run time
+        from seed_assets.targets.links import write_component
+
+        row_filter = check_filter(spec, url)
         try:
-            parent_frames = read_parents(db, spec, tables[0], outside)
-            made = generate_component(spec, component, parent_frames, seed=seed, scale=scale)
-            frames: dict[str, pd.DataFrame] = {}
-            for name, (_, frame) in made.items():
-                frames[name] = frame_hook(name, frame) if frame_hook is not None else frame
-            sizes = ", ".join(f"{n}: {len(f):,} rows" for n, f in frames.items())
-            context.log.info(f"generated the cycle {sizes}")
-            readable = {**parent_frames, **frames}
-            results = {
-                name: check_table(spec, name, frames[name], readable, scale=scale)
-                for name in tables
-            }
+            source = parent_source(
+                spec, tables[0], db, seed, scale, row_filter=row_filter, tables=outside
+            )
+            streams = {}
+            for name in tables:
+                expected = source.generator(name).total_rows
+                checker = TableChecker(spec, name, source, scale=scale, expected_rows=expected)
+                frames = component_frames(spec, name, source, seed=seed, max_rows=FRAME_ROWS)
+                streams[name] = CheckedStream(frames, checker, name, frame_hook)
+            context.log.info(f"generating the cycle {' + '.join(tables)}")
+            written, results, committed = gated_writes(
+                lambda approve: write_component(
+                    db,
+                    spec,
+                    streams,
+                    seed=seed,
+                    scale=scale,
+                    if_exists=target.if_exists,
+                    approve=approve,
+                ),
+                list(streams.values()),
+            )
             failed = [r for name in tables for r in results[name] if not r.passed]
             for name in tables:
                 for result in results[name]:
@@ -174,32 +209,23 @@ def component_asset(
                 name: [check_result(r, table_key(spec, name)) for r in results[name]]
                 for name in tables
             }
-            rows = dict.fromkeys(tables, 0)
-            if not failed:
-                from seed_assets.targets.links import write_component
-
-                written = write_component(
-                    db,
-                    spec,
-                    {n: [f] for n, f in frames.items()},
-                    seed=seed,
-                    scale=scale,
-                    if_exists=target.if_exists,
-                )
-                rows = {n: r.rows for n, r in written.items()}
-            paths = report_paths(url)
+            rows = {n: written[n].rows if committed else 0 for n in tables}
+            paths = report_paths(url, spec.name)
             sections = {
                 name: table_section(
                     results[name],
-                    rows=len(frames[name]),
-                    written=not failed,
+                    rows=streams[name].checker.rows,
+                    written=committed,
                     run_id=context.run.run_id,
+                    profile=streams[name].checker.profile(seed=seed),
                 )
                 for name in tables
             }
             report = update_sections(paths, spec, db.display_url, sections)
         finally:
             db.dispose()
+            if row_filter is not None:
+                row_filter.close()
         if failed:
             for name in tables:
                 yield from checks[name]

@@ -5,41 +5,19 @@ conclude inside the transaction (``gated_write``), so a failing blocking check r
 the step fails (``gate_failure``) without a materialisation.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import pandas as pd
 from dagster import Failure, MetadataValue
 
 from seed_assets.engine.regenerated import RegeneratedParents
-from seed_assets.spec.graph import ancestors, component_of, links_name
+from seed_assets.engine.table import RowFilter
+from seed_assets.spec.graph import ancestors, component_of, links_name, parents
 from seed_assets.spec.models import Spec
 from seed_assets.validation.results import CheckResult
 
 FrameHook = Callable[[str, pd.DataFrame], pd.DataFrame]
-
-
-def require_rows(db, spec: Spec, reader: str, tables) -> None:
-    """Raise Failure unless `db` holds each of `tables` complete (tables of `reader`'s cycle
-    may still wait for their links: their keys are final)."""
-    status = db.status()
-    inside = component_of(spec, reader).tables if reader in spec.tables else ()
-    for parent in tables:
-        entry = status.get(parent)
-        ok = entry is not None and (
-            entry.status == "complete" or (entry.status == "linking" and parent in inside)
-        )
-        if not ok:
-            step = links_name(parent) if entry is not None and entry.status == "linking" else parent
-            raise Failure(
-                f"{reader} needs the rows of {parent}, which {db.display_url} does not hold "
-                f"complete; materialise {step} first"
-            )
-
-
-def read_parents(db, spec: Spec, reader: str, tables: dict[str, list[str]]) -> dict:
-    """The committed columns `reader` needs of each table, once they are complete."""
-    require_rows(db, spec, reader, tables)
-    return {t: db.read_columns(spec, t, cols) for t, cols in tables.items()}
 
 
 def gate_failure(what: str, failed, db, paths) -> Failure:
@@ -59,23 +37,47 @@ def gate_failure(what: str, failed, db, paths) -> Failure:
     )
 
 
-def parent_source(spec: Spec, name: str, db, seed: int, scale: float) -> RegeneratedParents:
+def parent_source(
+    spec: Spec,
+    name: str,
+    db,
+    seed: int,
+    scale: float,
+    *,
+    row_filter: RowFilter | None = None,
+    tables: Iterable[str] | None = None,
+) -> RegeneratedParents:
     """The parents' rows, regenerated slice by slice from the spec, once the target shows every
-    table above `name` complete and made with this run's seed and scale (so regenerating them
-    gives exactly their committed rows).
+    table above `name` (or each of `tables`) complete and made with this run's seed and scale
+    (so regenerating them gives exactly their committed rows). A table of `name`'s own FK
+    cycle may still wait for its links: its keys are final. `row_filter` judges the CHECKs only
+    the database understands, again for every parent chunk made (see ``RegeneratedParents``).
 
     Regenerated, not read back: reading parent tables while this step's transaction loads (and,
     on PostgreSQL, re-creates FKs pointing at them) would wait on its own locks, and it is
     faster. The whole-table checks of a partitioned table do read what was committed.
     """
     status = db.status()
-    source = RegeneratedParents(spec, seed=seed, scale=scale)
-    for ancestor in ancestors(spec, name):
+    source = RegeneratedParents(spec, seed=seed, scale=scale, row_filter=row_filter)
+    # Waiting for its links, a table's keys and other columns are final, and regenerated rows
+    # never hold the links: only a direct parent outside `name`'s cycle must be complete.
+    inside = component_of(spec, name).tables if name in spec.tables else ()
+    direct = parents(spec, name) if name in spec.tables else ()
+    for ancestor in ancestors(spec, name) if tables is None else tables:
         entry = status.get(ancestor)
-        if entry is None or entry.status != "complete":
+        ready = entry is not None and (
+            entry.status == "complete"
+            or (entry.status == "linking" and (ancestor in inside or ancestor not in direct))
+        )
+        if not ready:
+            step = (
+                links_name(ancestor)
+                if entry is not None and entry.status == "linking"
+                else ancestor
+            )
             raise Failure(
                 f"{name} needs the rows of {ancestor}, which {db.display_url} does not hold "
-                f"complete; materialise {ancestor} first"
+                f"complete; materialise {step} first"
             )
         if entry.seed != seed or entry.scale != scale:
             raise Failure(
@@ -121,20 +123,30 @@ class CheckedStream:
 
 
 def gated_write(write: Callable, stream: CheckedStream) -> tuple[int, list[CheckResult], bool]:
-    """Write with the checks concluding inside the transaction, before commit (`approve`).
+    """``gated_writes`` for one table: rows written, its results, and whether committed."""
+    result, results, committed = gated_writes(write, [stream])
+    return (result.rows if committed else 0), results[stream.name], committed
 
-    Returns rows written, the results, and whether they were committed. A writer that is told
-    no rolls back; however it signals that (an exception, or a return), nothing was kept. When
-    the database refuses a row first (an orphan against its FK constraint, a repeated key), the
-    checks still see every row and say why; a database error no check explains is raised.
+
+def gated_writes(
+    write: Callable, streams: list[CheckedStream]
+) -> tuple[Any, dict[str, list[CheckResult]], bool]:
+    """Write with the checks of every stream concluding inside the transaction, before commit
+    (`approve`): one table, or the tables of a NOT NULL cycle written together.
+
+    Returns what `write` returned (None when it raised and the checks failed), each stream's
+    results, and whether they were committed. A writer that is told no rolls back; however it
+    signals that (an exception, or a return), nothing was kept. When the database refuses a row
+    first (an orphan against its FK constraint, a repeated key), the checks still see every row
+    and say why; a database error no check explains is raised.
     """
     outcome: dict = {}
-    checker = stream.checker
 
     def approve() -> bool:
-        stream.drain()
-        outcome["results"] = checker.conclude()
-        outcome["approved"] = all(r.passed for r in outcome["results"])
+        for stream in streams:
+            stream.drain()
+        outcome["results"] = {s.name: s.checker.conclude() for s in streams}
+        outcome["approved"] = all(r.passed for rs in outcome["results"].values() for r in rs)
         return outcome["approved"]
 
     try:
@@ -143,11 +155,12 @@ def gated_write(write: Callable, stream: CheckedStream) -> tuple[int, list[Check
         if "results" not in outcome:  # the database stopped the write: check every row anyway
             approve()
         if outcome["approved"] is False:
-            return 0, outcome["results"], False
+            return None, outcome["results"], False
         raise
     if "results" not in outcome:  # the writer never asked: check now, and say so if it kept rows
         approve()
         if not outcome["approved"]:
             raise Failure("the writer committed rows without asking the checks; report this")
-    committed = bool(result.committed) and outcome["approved"]
-    return (result.rows if committed else 0), outcome["results"], committed
+    written = result.values() if isinstance(result, dict) else [result]
+    committed = outcome["approved"] and all(r.committed for r in written)
+    return result, outcome["results"], committed

@@ -31,7 +31,7 @@ def _listed(lines: list[str]) -> str:
 
 def load_spec_report(url: str, spec: Spec) -> dict[str, Any]:
     """The validation report of `spec`'s database at `url`, or a Failure saying it is missing."""
-    paths = report_paths(url)
+    paths = report_paths(url, spec.name)
     report = load_report(paths)
     if report is None or report.get("spec") != spec.name:
         raise Failure(
@@ -49,7 +49,7 @@ def require_approved(url: str, spec: Spec) -> dict[str, Any]:
         failures = report.get("failures", [])
         raise Failure(
             f"the database is not approved for ML use ({len(failures)} failure(s)); "
-            f"see {report_paths(url).markdown}",
+            f"see {report_paths(url, spec.name).markdown}",
             metadata={"failures": MetadataValue.md(_listed(failures))},
             allow_retries=False,
         )
@@ -111,7 +111,7 @@ def require_tables_approved(
     from seed_assets.validation.rules import rules_for
 
     report = load_spec_report(url, spec)
-    where = report_paths(url).markdown
+    where = report_paths(url, spec.name).markdown
     refusals = []
     for table in tables:
         names = [rule.check_name(table) for rule in rules_for(spec, table)]

@@ -8,6 +8,13 @@ from seed_assets.spec.models import Spec
 CHECKED_SUFFIX = "_checked"
 
 
+def target_pool(spec: Spec) -> str:
+    """The Dagster concurrency pool of every asset writing the spec's target: with the
+    instance's pools at ``granularity: run`` and limit 1 (dagster.yaml), one run at a time
+    writes it, so two launches cannot interleave their tables."""
+    return f"seed_assets_target__{spec.name}"
+
+
 def table_key(spec: Spec, table: str) -> AssetKey:
     """The asset key of a table (or of a links step, ``<table>_links``): its name, under the
     spec's `asset_prefix` when it has one."""

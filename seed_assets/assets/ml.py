@@ -30,7 +30,7 @@ from dagster import (
 from pydantic import Field
 
 from seed_assets.assets.guard import require_approved
-from seed_assets.assets.keys import spec_keys, upstream_deps
+from seed_assets.assets.keys import spec_keys, target_pool, upstream_deps
 from seed_assets.reports.report import report_paths
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.models import Spec
@@ -69,9 +69,10 @@ def build_ml_assets(spec: Spec) -> list[AssetsDefinition]:
     return [_features_asset(spec), _model_asset(spec)]
 
 
-def beside_database(url: str, suffix: str) -> Path:
-    """``data/banking.sqlite`` + ``.fraud_model.joblib`` -> ``data/banking.fraud_model.joblib``."""
-    json_path = report_paths(url).json
+def beside_database(url: str, spec: Spec, suffix: str) -> Path:
+    """``data/banking.sqlite`` + ``.fraud_model.joblib`` -> ``data/banking.fraud_model.joblib``
+    (beside the spec's report)."""
+    json_path = report_paths(url, spec.name).json
     return json_path.with_name(json_path.name.removesuffix(".report.json") + suffix)
 
 
@@ -175,6 +176,7 @@ def _features_asset(spec: Spec) -> AssetsDefinition:
     @asset(
         key=ml_key(spec, FEATURES),
         group_name=ML_GROUP,
+        pool=target_pool(spec),  # it writes a table into the target too
         deps=[dep for key in spec_keys(spec) for dep in _deps_of(spec, key)],
         kinds={"table", "sql"},
         description="Per customer: number of accounts, total transactions, mean amount, fraud "
@@ -369,7 +371,8 @@ def _model_asset(spec: Spec) -> AssetsDefinition:
         x_test = x_test.fillna({c: 0.0 for c in numeric})
         model.fit(x_train, y_train)
         auc = float(roc_auc_score(y_test, model.predict_proba(x_test)[:, 1]))
-        path = beside_database(url, ".fraud_model.joblib")
+        path = beside_database(url, spec, ".fraud_model.joblib")
+        reports = report_paths(url, spec.name)
         _dump_atomic(joblib, model, path)
         context.log.info(f"fraud model AUC {auc:.3f} on {len(y_test):,} held-out transactions")
         return MaterializeResult(
@@ -382,10 +385,8 @@ def _model_asset(spec: Spec) -> AssetsDefinition:
                 "test_rows": len(y_test),
                 "features": ", ".join(numeric + categorical),
                 "model_path": MetadataValue.path(str(path)),
-                "validation_report": MetadataValue.path(str(report_paths(url).markdown)),
-                "validation_report_html": MetadataValue.url(
-                    report_paths(url).html.resolve().as_uri()
-                ),
+                "validation_report": MetadataValue.path(str(reports.markdown)),
+                "validation_report_html": MetadataValue.url(reports.html.resolve().as_uri()),
                 "validation_verdict": report["verdict"],
                 "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "seconds": round(time.perf_counter() - started, 3),

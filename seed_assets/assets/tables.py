@@ -1,18 +1,20 @@
 """One asset per spec table; its upstream deps are exactly the tables its FKs reference.
 
-Each table asset is gated by its blocking checks (``checks.py``). It streams: chunk by chunk it
-generates rows from its parents' committed rows (read in slices, ``targets/reading.py``), feeds
-them to the checks' accumulators (``validation/stream.py``) and to the writer, inside one
-transaction. After the last row the checks conclude, before commit: when any fails, the writer
-rolls everything back, the table keeps what it held before, the step fails without a
-materialisation, and Dagster skips everything downstream. Either way the report beside the
+Each table asset is gated by its blocking checks (``checks.py``). It streams, whatever the spec:
+chunk by chunk it generates rows from its parents' rows (regenerated from the spec once the
+target shows them committed with this run's seed and scale, ``assets/gate.py``), feeds them to
+the checks' accumulators (``validation/stream.py``) and to the writer, inside one transaction.
+CHECKs only the database understands are judged by it chunk by chunk
+(``targets/check_filter.py``), parents made again for their children included. After the
+last row the checks conclude, before commit: when any fails, the writer rolls everything back,
+the table keeps what it held before, the step fails without a materialisation, and Dagster
+skips everything downstream. Either way the report beside the
 database is updated.
 
 FK cycles (see ``assets/cycles.py``): a deferred FK of a nullable cycle is no dep of its table;
 a ``<table>_links`` asset fills it, and tables outside the cycle that read such a table depend
-on its links asset too, so they only ever see it complete. A NOT NULL cycle is one multi-asset.
-Specs with cycles, or with CHECKs that drop rows, keep the whole-table path: the table is made
-in memory from its parents' committed rows, checked, then written.
+on its links asset too, so they only ever see it complete. A NOT NULL cycle is one multi-asset,
+streamed into one transaction.
 
 A table with ``partitions: N`` is a partitioned asset instead: each partition (a range of its
 parent chunks, ``engine/partitions.py``) is generated from its own streams, checked and written
@@ -22,8 +24,6 @@ assets depend on it, so they see the whole table, checked.
 """
 
 import time
-
-__all__ = ["build_table_assets", "checked_key", "spec_keys", "table_key", "upstream_deps"]
 
 from dagster import (
     AllPartitionMapping,
@@ -46,7 +46,6 @@ from seed_assets.assets.gate import (
     gate_failure,
     gated_write,
     parent_source,
-    read_parents,
 )
 from seed_assets.assets.keys import (
     CHECKED_SUFFIX,
@@ -54,11 +53,13 @@ from seed_assets.assets.keys import (
     checked_key,
     spec_keys,
     table_key,
+    target_pool,
     upstream_deps,
 )
 from seed_assets.assets.report_metadata import report_metadata
+from seed_assets.engine.constraints import may_drop_rows
 from seed_assets.engine.partitions import partition_keys, plan_partition
-from seed_assets.engine.run import FRAME_ROWS, streamable
+from seed_assets.engine.run import FRAME_ROWS
 from seed_assets.engine.table import TableGenerator
 from seed_assets.errors import SpecError
 from seed_assets.reports.report import (
@@ -68,15 +69,11 @@ from seed_assets.reports.report import (
     update_report,
 )
 from seed_assets.resources import GenerationResource, TargetResource
-from seed_assets.spec.graph import (
-    components,
-    linked_fks,
-)
+from seed_assets.spec.graph import ancestors, component_of, components, linked_fks
 from seed_assets.spec.models import Spec
-from seed_assets.validation.inputs import TableData, check_parent_columns
-from seed_assets.validation.profile import profile_table
-from seed_assets.validation.rules import check_table
 from seed_assets.validation.stream import SAMPLE_ROWS, TableChecker
+
+__all__ = ["build_table_assets", "checked_key", "spec_keys", "table_key", "upstream_deps"]
 
 
 def build_table_assets(
@@ -90,13 +87,13 @@ def build_table_assets(
     purpose. The definitions never set it. `io_manager_key` (the Definitions set
     ``seed_tables``) names the IO manager that loads a table for a downstream input.
     """
-    partitioned = [n for n, t in spec.tables.items() if t.partitions]
-    if partitioned and not streamable(spec):
-        raise SpecError(
-            "`partitions` needs a spec without FK cycles and without CHECKs or composite keys "
-            "that drop rows (a partition must be a fixed range of rows)",
-            table=partitioned[0],
-        )
+    for name, table in spec.tables.items():
+        if table.partitions and not partitionable(spec, name):
+            raise SpecError(
+                "`partitions` needs a table outside FK cycles, whose rows and its ancestors' no "
+                "CHECK or composite key drops (a partition must be a fixed range of rows)",
+                table=name,
+            )
     assets = []
     for component in components(spec):
         if component.together:
@@ -119,12 +116,22 @@ def build_table_assets(
 # -- an unpartitioned table -----------------------------------------------------------------------
 
 
+def partitionable(spec: Spec, name: str) -> bool:
+    """Whether `name` can be partitioned: its row positions, and those of every table above
+    it, are known without making the rows (no FK cycle, no CHECK or composite key dropping
+    rows), so a partition is a fixed range of them."""
+    if component_of(spec, name).is_cycle:
+        return False
+    return not any(may_drop_rows(spec.tables[t]) for t in [name, *ancestors(spec, name)])
+
+
 def _table_asset(
     spec: Spec, name: str, frame_hook: FrameHook | None, io_manager_key: str | None = None
 ) -> AssetsDefinition:
     @asset(
         key=table_key(spec, name),
         group_name=spec.name,
+        pool=target_pool(spec),  # one run at a time writes a target
         deps=asset_deps(spec, name),
         description=table_description(spec, name),
         metadata=table_metadata(spec, name),
@@ -138,22 +145,25 @@ def _table_asset(
         from seed_assets.targets.check_filter import check_filter  # SQLAlchemy: at run time
 
         row_filter = check_filter(spec, target.url_for(spec))  # CHECKs only the database judges
-        if streamable(spec, row_filter):
-            yield from _streamed_table(context, spec, name, target, generation, frame_hook)
-        else:
-            yield from _whole_table(context, spec, name, target, generation, frame_hook, row_filter)
+        try:
+            yield from _streamed_table(
+                context, spec, name, target, generation, frame_hook, row_filter
+            )
+        finally:
+            if row_filter is not None:
+                row_filter.close()
 
     return _generate
 
 
-def _streamed_table(context, spec: Spec, name: str, target, generation, frame_hook):
+def _streamed_table(context, spec: Spec, name: str, target, generation, frame_hook, row_filter):
     """Generate, check and write `name` chunk by chunk, the checks concluding before commit."""
     started = time.perf_counter()
     seed, scale = generation.seed_for(spec), generation.scale
     url = target.url_for(spec)
     db = target.target_for(spec)
     try:
-        source = parent_source(spec, name, db, seed, scale)
+        source = parent_source(spec, name, db, seed, scale, row_filter=row_filter)
         generator = source.generator(name)
         context.log.info(f"generating {generator.total_rows:,} rows of {name}")
         checker = TableChecker(spec, name, source, scale=scale, expected_rows=generator.total_rows)
@@ -175,7 +185,7 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
             if result.error is not None:
                 context.log.error(f"{result.name} could not run: {result.error}")
         checks = [check_result(r, table_key(spec, name)) for r in results]
-        paths = report_paths(url)
+        paths = report_paths(url, spec.name)
         section = table_section(
             results,
             rows=checker.rows,
@@ -205,72 +215,6 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
     )
 
 
-def _whole_table(context, spec: Spec, name: str, target, generation, frame_hook, row_filter):
-    """Specs with cycles or CHECKs that drop rows: `name` made in memory from its parents'
-    committed rows, checked, then written."""
-    needs = check_parent_columns(spec, name)
-    started = time.perf_counter()
-    seed, scale = generation.seed_for(spec), generation.scale
-    url = target.url_for(spec)
-    db = target.target_for(spec)
-    try:
-        parent_frames = read_parents(db, spec, name, needs)
-        generator = TableGenerator(
-            spec, name, parent_frames, seed=seed, scale=scale, row_filter=row_filter
-        )
-        context.log.info(f"generating {generator.total_rows:,} rows of {name}")
-        try:
-            frame = generator.frame()
-        finally:
-            if row_filter is not None:
-                row_filter.close()
-        if frame_hook is not None:
-            frame = frame_hook(name, frame)
-        generated = time.perf_counter()
-        pending = frozenset(fk.label for fk in linked_fks(spec, name))
-        data = TableData(spec, name, frame, parent_frames, scale=scale, pending=pending)
-        results = check_table(spec, name, frame, parent_frames, scale=scale, data=data)
-        checked = time.perf_counter()
-        failed = [r for r in results if not r.passed]
-        for result in results:
-            if result.error is not None:
-                context.log.error(f"{result.name} could not run: {result.error}")
-        checks = [check_result(r, table_key(spec, name)) for r in results]
-        rows = 0
-        if not failed:
-            rows = db.write_table(
-                spec, name, [frame], seed=seed, scale=scale, if_exists=target.if_exists
-            ).rows
-        paths = report_paths(url)
-        section = table_section(
-            results,
-            rows=len(frame),
-            written=not failed,
-            run_id=context.run.run_id,
-            profile=profile_table(spec, name, frame, parent_frames, seed=seed, data=data),
-        )
-        report = update_report(paths, spec, db.display_url, name, section)
-    finally:
-        db.dispose()
-    if failed:
-        yield from checks
-        raise gate_failure(name, failed, db, paths)
-    seconds = time.perf_counter() - started
-    yield MaterializeResult(
-        metadata={
-            "dagster/row_count": rows,
-            "target": db.display_url,
-            "seed": seed,
-            "scale": scale,
-            "seconds": round(seconds, 3),
-            "check_seconds": round(checked - generated, 3),
-            "rows_per_second": int(rows / seconds) if seconds else 0,
-            **report_metadata(paths, report, name),
-        },
-        check_results=checks,
-    )
-
-
 # -- a partitioned table --------------------------------------------------------------------------
 
 
@@ -284,6 +228,7 @@ def _partitioned_asset(
     @asset(
         key=table_key(spec, name),
         group_name=spec.name,
+        pool=target_pool(spec),  # one run at a time writes a target
         deps=asset_deps(spec, name),
         partitions_def=StaticPartitionsDefinition(keys),
         description=table_description(spec, name) + "\n\n"
@@ -341,7 +286,7 @@ def _partitioned_asset(
                 ),
                 stream,
             )
-            paths = report_paths(url)
+            paths = report_paths(url, spec.name)
             if written:
                 forget_tables(paths, spec, db.display_url, [name])
         finally:
@@ -386,6 +331,7 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
     @asset(
         key=key,
         group_name=spec.name,
+        pool=target_pool(spec),
         deps=[AssetDep(table_key(spec, name), partition_mapping=AllPartitionMapping())],
         description=f"All {count} partitions of {name}, checked as one table with its blocking "
         "checks (read back in chunks). Its children and the ML assets depend on this.",
@@ -433,7 +379,7 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
             checks = [check_result(r, key) for r in results]
             if not failed and rows == expected:
                 db.complete_partitions(spec, name, rows=rows)
-            paths = report_paths(url)
+            paths = report_paths(url, spec.name)
             section = table_section(
                 results,
                 rows=rows,

@@ -119,6 +119,59 @@ def describe(exc: Exception) -> SeedAssetsError | None:
     return None
 
 
+MAX_ROWS_OPTION = typer.Option(
+    1_000_000_000,
+    "--max-rows",
+    min=1,
+    help="Refuse a run estimated to write more rows than this in all (a typo such as "
+    "rows: 1e12 fails at once instead of running for days).",
+)
+SEED_OPTION = typer.Option(
+    None, "--seed", help="Root seed, 0 to 2**63-1. Default: the spec's `seed`."
+)
+SCALE_OPTION = typer.Option(
+    1.0, "--scale", help="Multiply root tables' rows (a finite number >= 0)."
+)
+
+
+def run_settings(spec, seed: int | None, scale: float, max_rows: int) -> int:
+    """The run's seed; SpecError for a seed, scale or size the run cannot use."""
+    from seed_assets.spec.limits import check_scale_value, check_seed
+    from seed_assets.spec.loader import check_scale
+
+    run_seed = spec.seed if seed is None else seed
+    if seed is not None:
+        check_seed(seed, "--seed")
+    check_scale_value(scale)
+    check_scale(spec, scale, max_rows=max_rows)
+    return run_seed
+
+
+def in_file(exc: SeedAssetsError, spec) -> SeedAssetsError:
+    """A SpecError raised while generating, pointed at the spec's file as load errors are."""
+    from seed_assets.errors import SpecError
+
+    if isinstance(exc, SpecError) and not exc.source:
+        return exc.located(spec.source or spec.name)
+    return exc
+
+
+def make_dirs(folder: Path) -> list[Path]:
+    """Create `folder` and its missing parents; the ones made, for `remove_dirs` on failure."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def remove_dirs(made: list[Path]) -> None:
+    """Remove the folders `make_dirs` made, deepest first, if they are still empty."""
+    for folder in made:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
 IF_EXISTS_OPTION = typer.Option(
     "fail",
     "--if-exists",
@@ -130,6 +183,15 @@ ON_ERROR_OPTION = typer.Option(
     "--on-error",
     help="When the database refuses rows: fail (roll the table back and list them); continue "
     "(load the rest and list them).",
+)
+
+
+REPORT_DIR_OPTION = typer.Option(
+    None,
+    "--report-dir",
+    help="Where a server database's report goes (<database>.<spec>.report.json/.md/.html). "
+    "Default: $SEED_ASSETS_REPORT_DIR, else data/. SQLite and Parquet reports stay beside "
+    "the data.",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -9,17 +10,23 @@ import typer
 
 from seed_assets.cli.app import (
     IF_EXISTS_OPTION,
+    MAX_ROWS_OPTION,
     ON_ERROR_OPTION,
+    REPORT_DIR_OPTION,
+    SCALE_OPTION,
+    SEED_OPTION,
     SPEC_ARG,
     app,
     console,
     errors,
     fail,
+    in_file,
     print_summary,
     print_verdict,
+    run_settings,
     validate_with_progress,
 )
-from seed_assets.errors import SeedAssetsError
+from seed_assets.errors import SeedAssetsError, TargetError
 from seed_assets.progress import table_progress
 
 
@@ -32,10 +39,19 @@ def generate(
     target: str = typer.Option(
         None, "--target", help="SQLAlchemy URL. Default: sqlite:///data/<spec file stem>.sqlite"
     ),
-    seed: int = typer.Option(None, "--seed", help="Root seed. Default: the spec's `seed`."),
-    scale: float = typer.Option(1.0, "--scale", min=0.0, help="Multiply root tables' rows."),
+    seed: int = SEED_OPTION,
+    scale: float = SCALE_OPTION,
+    max_rows: int = MAX_ROWS_OPTION,
     if_exists: str = IF_EXISTS_OPTION,
     on_error: str = ON_ERROR_OPTION,
+    wait: float = typer.Option(
+        0.0,
+        "--wait",
+        min=0.0,
+        help="If another run is writing the target, wait up to this many seconds for it, "
+        "then exit 2 naming it.",
+    ),
+    report_dir: Path = REPORT_DIR_OPTION,
     check: bool = typer.Option(
         False,
         "--validate",
@@ -52,44 +68,66 @@ def generate(
     forgets the tables rewritten (its verdict becomes "not approved" until they are validated
     again).
     """
+    import sqlalchemy as sa
+
     from seed_assets.engine.run import iter_plan
     from seed_assets.reports.report import forget_tables, report_paths
     from seed_assets.resources.target import default_url
     from seed_assets.sources.files import load_spec
-    from seed_assets.spec.loader import check_scale
+    from seed_assets.targets import ownership
     from seed_assets.targets.base import IF_EXISTS, ON_ERROR, Target
     from seed_assets.targets.cancel import CancelToken, first_interrupt_cancels
     from seed_assets.targets.check_filter import check_filter
+    from seed_assets.targets.connect import new_paths, remove_new_paths
+    from seed_assets.targets.fit import refuse_unfit
+    from seed_assets.targets.fits import check_target_fits
+    from seed_assets.targets.literal import DIALECTS
     from seed_assets.targets.load_report import LoadCancelled, summarise
+    from seed_assets.targets.lock import target_lock
+    from seed_assets.targets.rejects import RejectFile, rejects_path
 
+    held = contextlib.ExitStack()  # the target's write lock, once taken
     try:
         if if_exists not in IF_EXISTS or on_error not in ON_ERROR:
             raise SeedAssetsError(
                 f"--if-exists takes {'/'.join(IF_EXISTS)} and --on-error {'/'.join(ON_ERROR)}"
             )
         spec = load_spec(spec_path, target=target)
-        check_scale(spec, scale)
+        run_seed = run_settings(spec, seed, scale, max_rows)
         url = target or default_url(spec)
+        check_target_fits(spec, url, scale)
+        paths = report_paths(url, spec.name, report_dir)
+        fresh = new_paths(url) + [
+            p for p in (paths.json, paths.markdown, paths.html, paths.lock) if not p.exists()
+        ]
         db = Target.for_url(url)
+        # Values and DDL the database cannot take are refused before anything is written.
+        if getattr(db, "dialect", None) in (*DIALECTS, "mariadb"):
+            refuse_unfit(spec, db.dialect)
+        held.enter_context(target_lock(db, spec.name, wait=wait))  # one writer per target
+        ownership.preflight(db, spec, list(spec.tables), if_exists)  # nobody else's rows go
         row_filter = check_filter(spec, url)  # CHECKs only the database can judge
     except SeedAssetsError as exc:
+        held.close()
         raise fail(exc) from None
-    run_seed = spec.seed if seed is None else seed
     summary: list[tuple[str, int, float]] = []
     rejected: list = []
     started = time.perf_counter()
     console.print(
         f"Generating [bold]{spec.name}[/] into {db.display_url} (seed {run_seed}, scale {scale:g})"
     )
-    paths = report_paths(url)
+    # Every refused row of a run that goes on past them, beside the report.
+    rejects = RejectFile(rejects_path(paths.json)) if on_error == "continue" else None
     token = CancelToken()
     warn = lambda text: errors.print(f"[yellow]{text}[/]")  # noqa: E731
+    current: list[str] = []
     try:
         with first_interrupt_cancels(token, warn), table_progress(console) as progress:
             for step in iter_plan(spec, seed=run_seed, scale=scale, row_filter=row_filter):
+                current[:] = [getattr(step, "name", None) or ", ".join(step.frames)]
                 step_start = time.perf_counter()
                 results = _write_step(
-                    db, spec, step, progress, run_seed, scale, if_exists, on_error, token
+                    db, spec, step, progress, run_seed, scale, if_exists, on_error, token, rejects
                 )
                 took = time.perf_counter() - step_start
                 summary += [(r.table, r.rows, took) for r in results]
@@ -103,9 +141,18 @@ def generate(
         )
         raise typer.Exit(130) from None
     except SeedAssetsError as exc:
-        raise fail(exc) from None
+        if not summary:
+            remove_new_paths(fresh)
+        raise fail(in_file(exc, spec)) from None
+    except (sa.exc.SQLAlchemyError, OSError) as exc:  # the server or the disk failed mid-run
+        if not summary:
+            remove_new_paths(fresh)
+        raise fail(interrupted(exc, url, summary, current)) from None
     finally:
+        held.close()
         db.dispose()
+        if rejects is not None:
+            rejects.close()
         if row_filter is not None:
             row_filter.close()
     print_summary(summary, time.perf_counter() - started)
@@ -117,35 +164,66 @@ def generate(
             highlight=False,
             soft_wrap=True,
         )
+    if rejects is not None and rejects.count:
+        errors.print(
+            f"Every refused row: {rejects.path} (JSON lines)", highlight=False, soft_wrap=True
+        )
     if check:
         report = validate_with_progress(spec, url, paths)
         print_verdict(report, paths)
         raise typer.Exit(0 if report["approved"] else 1)
 
 
-def _write_step(db, spec, step, progress, seed, scale, if_exists, on_error, token) -> list:
+def interrupted(exc: Exception, url: str, summary: list, current: list[str]) -> TargetError:
+    """A run stopped by its database or disk: why, what was committed, what was rolled back,
+    and how to finish."""
+    from seed_assets.errors import describe_os_error
+    from seed_assets.targets.connect import describe_db_error
+
+    if isinstance(exc, OSError):
+        why = str(describe_os_error(exc))
+    else:
+        found = describe_db_error(exc, url)
+        why = str(found) if found else f"the database failed: {str(exc).splitlines()[0]}"
+    done = ", ".join(f"{name} ({rows:,} rows)" for name, rows, _ in summary) or "none"
+    lost = current[0] if current else "none"
+    return TargetError(
+        f"{why}. Committed before it: {done}. Rolled back: {lost} (no part of it was kept). "
+        "Run the same command with --if-exists replace to finish: it rewrites the tables this "
+        "spec wrote and writes the rest"
+    )
+
+
+def _write_step(
+    db, spec, step, progress, seed, scale, if_exists, on_error, token, rejects=None
+) -> list:
     """Write one step of ``iter_plan``; the WriteResult of each table it wrote."""
     from seed_assets.engine.run import ComponentStep, LinksStep
     from seed_assets.targets import links
-    from seed_assets.targets.load_report import WriteResult
 
     if isinstance(step, LinksStep):  # a nullable cycle: fill the FKs written NULL
-        task = progress.add_task(step.name, total=len(step.frame))
-        rows = links.update_links(db, spec, step.table, step.frame, seed=seed, scale=scale)
-        progress.update(task, completed=len(step.frame))
-        return [WriteResult(step.name, rows=rows, committed=True)]
+        task = progress.add_task(step.name, total=step.rows)
+        result = links.update_links(
+            db, spec, step.table, step.frames, rows=step.rows, seed=seed, scale=scale
+        )
+        progress.update(task, completed=step.rows)
+        return [result]
     if isinstance(step, ComponentStep):  # a NOT NULL cycle: its tables in one transaction
-        tasks = {name: progress.add_task(name, total=len(f)) for name, f in step.frames.items()}
+        tasks = {
+            name: progress.add_task(name, total=generator.total_rows)
+            for name, generator in step.generators.items()
+        }
         results = links.write_component(
             db,
             spec,
-            {name: [frame] for name, frame in step.frames.items()},
+            step.frames,
             seed=seed,
             scale=scale,
             on_rows=lambda name, n: progress.advance(tasks[name], n),
             if_exists=if_exists,
             on_error=on_error,
             cancel=token,
+            **({"rejects": rejects} if hasattr(db, "engine") else {}),
         )
         return list(results.values())
     task = progress.add_task(step.name, total=step.generator.total_rows)
@@ -159,5 +237,6 @@ def _write_step(db, spec, step, progress, seed, scale, if_exists, on_error, toke
         if_exists=if_exists,
         on_error=on_error,
         cancel=token,
+        **({"rejects": rejects} if hasattr(db, "engine") else {}),
     )
     return [result]

@@ -10,11 +10,18 @@ from pathlib import Path
 import typer
 
 from seed_assets.cli.app import (
+    MAX_ROWS_OPTION,
+    SCALE_OPTION,
+    SEED_OPTION,
     SPEC_ARG,
     app,
     console,
     errors,
     fail,
+    in_file,
+    make_dirs,
+    remove_dirs,
+    run_settings,
 )
 from seed_assets.errors import SeedAssetsError
 from seed_assets.progress import table_progress
@@ -32,8 +39,9 @@ def sql(
     out: Path = typer.Option(
         None, "--out", help="Write the script to this file (default: standard output)."
     ),
-    seed: int = typer.Option(None, "--seed", help="Root seed. Default: the spec's `seed`."),
-    scale: float = typer.Option(1.0, "--scale", min=0.0, help="Multiply root tables' rows."),
+    seed: int = SEED_OPTION,
+    scale: float = SCALE_OPTION,
+    max_rows: int = MAX_ROWS_OPTION,
     no_ddl: bool = typer.Option(
         False, "--no-ddl", help="Leave out CREATE TABLE: fill tables that already exist."
     ),
@@ -50,14 +58,21 @@ def sql(
     import io
 
     from seed_assets.sources.files import load_spec
+    from seed_assets.targets.fit import refuse_unfit
+    from seed_assets.targets.fits import check_script_fits
     from seed_assets.targets.literal import check_dialect
     from seed_assets.targets.script import is_script, script_statements
 
     try:
         spec = load_spec(spec_path)
         dialect = check_dialect(dialect)
+        run_seed = run_settings(spec, seed, scale, max_rows)
+        check_script_fits(spec, dialect, scale, out)
+        refuse_unfit(spec, dialect)  # before a byte of the script is written
     except SeedAssetsError as exc:
         raise fail(exc) from None
+    if out is not None and out.is_dir():
+        raise fail(SeedAssetsError(f"--out {out} is a directory; name a file in it"))
     if out is not None and out.exists():
         with open(out, encoding="utf-8", errors="replace") as existing:
             if not is_script(existing.readline()):
@@ -67,12 +82,11 @@ def sql(
                         "overwrite it. Delete it or choose another --out"
                     )
                 )
-    run_seed = spec.seed if seed is None else seed
     # The script may be going to stdout: everything else goes to stderr then.
     talk = console if out is not None else errors
     partial = out.with_name(out.name + ".partial") if out is not None else None
     if partial is not None:
-        partial.parent.mkdir(parents=True, exist_ok=True)
+        made = make_dirs(partial.parent)
         stream = open(partial, "w", encoding="utf-8", newline="", buffering=1 << 20)  # noqa: SIM115
     else:
         stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
@@ -104,7 +118,7 @@ def sql(
                 stream.write(piece)
         ok = True
     except SeedAssetsError as exc:
-        raise fail(exc) from None
+        raise fail(in_file(exc, spec)) from None
     except KeyboardInterrupt:
         errors.print("[yellow]cancelled:[/] no script written")
         raise typer.Exit(130) from None
@@ -115,6 +129,7 @@ def sql(
                 os.replace(partial, out)
             else:
                 partial.unlink(missing_ok=True)
+                remove_dirs(made)
         else:
             stream.flush()
             stream.detach()

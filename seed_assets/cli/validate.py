@@ -8,9 +8,12 @@ import typer
 from rich.table import Table
 
 from seed_assets.cli.app import (
+    MAX_ROWS_OPTION,
+    REPORT_DIR_OPTION,
     SPEC_ARG,
     app,
     console,
+    errors,
     fail,
     print_report,
     print_verdict,
@@ -28,6 +31,7 @@ def validate(
     target: str = typer.Option(
         None, "--target", help="SQLAlchemy URL. Default: sqlite:///data/<spec file stem>.sqlite"
     ),
+    report_dir: Path = REPORT_DIR_OPTION,
 ) -> None:
     """Run every check of SPEC on an existing database and write the report beside it.
 
@@ -40,7 +44,7 @@ def validate(
     try:
         spec = load_spec(spec_path, target=target)
         url = target or default_url(spec)
-        paths = report_paths(url)
+        paths = report_paths(url, spec.name, report_dir)
         report = validate_with_progress(spec, url, paths)
     except SeedAssetsError as exc:
         raise fail(exc) from None
@@ -49,17 +53,37 @@ def validate(
     raise typer.Exit(0 if report["approved"] else 1)
 
 
-@app.command(epilog="Example: seed-assets check seed_assets/examples/banking.yaml")
-def check(spec_path: Path = SPEC_ARG) -> None:
+@app.command(epilog="Example: seed-assets check seed_assets/examples/banking.yaml --dialect mysql")
+def check(
+    spec_path: Path = SPEC_ARG,
+    dialect: str = typer.Option(
+        None,
+        "--dialect",
+        help="Also refuse what this SQL dialect cannot hold (postgresql, mysql, sqlite): a NUL "
+        "in PostgreSQL text, a CHECK over MariaDB's size limit. Without it, such values are "
+        "listed as warnings.",
+    ),
+    max_rows: int = MAX_ROWS_OPTION,
+) -> None:
     """Validate SPEC and print its tables in generation order, with their parents, and the
     FK cycles it found (each with the FK filled last)."""
     from seed_assets.sources.files import load_spec
     from seed_assets.spec.graph import components, parents, topological_order
+    from seed_assets.spec.loader import check_scale
+    from seed_assets.targets.fit import refuse_unfit, unfit
+    from seed_assets.targets.literal import DIALECTS, check_dialect
 
     try:
         spec = load_spec(spec_path)
+        check_scale(spec, 1.0, max_rows=max_rows)
+        if dialect is not None:
+            refuse_unfit(spec, check_dialect(dialect))
     except SeedAssetsError as exc:
         raise fail(exc) from None
+    if dialect is None:
+        for name in DIALECTS:
+            for problem in unfit(spec, name):
+                errors.print(f"[yellow]warning (not for {name}):[/] {problem}", highlight=False)
     table = Table(title=f"{spec.name}: valid", title_justify="left")
     table.add_column("table")
     table.add_column("depends on")

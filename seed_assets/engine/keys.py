@@ -194,7 +194,7 @@ def pd_numbers(found: np.ndarray) -> np.ndarray:
     import pandas as pd
 
     numbers = pd.to_numeric(pd.Series(found, dtype=object), errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan
+        dtype=np.float64, na_value=np.nan, copy=True
     )
     numbers[numbers != np.floor(numbers)] = np.nan
     return numbers

@@ -8,21 +8,20 @@ be filled alone. Parents are picked uniformly from the referenced table in key o
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 
 from seed_assets.engine.frames import as_series, with_nulls
-from seed_assets.engine.parents import as_array as _as_array
+from seed_assets.engine.parents import ParentSource
+from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.engine.rng import stream
 from seed_assets.engine.table import (
-    TableGenerator,
     canonical_parent,
     sort_key,
 )
 from seed_assets.errors import SpecError
-from seed_assets.spec.cycles import Component
 from seed_assets.spec.graph import deferred_of
 from seed_assets.spec.models import ForeignKeySpec, Spec
 
@@ -44,55 +43,84 @@ def chunk_bounds(spec: Spec, rows: int) -> list[tuple[int, int]]:
     return [(start, min(start + step, rows)) for start in range(0, rows, step)]
 
 
-def link_frame(
+def link_frames(
     spec: Spec,
     table_name: str,
-    rows: Mapping[str, pd.DataFrame],
+    source: ParentSource,
     *,
     seed: int,
     fks: list[ForeignKeySpec] | None = None,
-) -> pd.DataFrame:
-    """`table_name`'s key columns and its deferred FK columns, filled, in key order.
+) -> Iterator[pd.DataFrame]:
+    """`table_name`'s key and its deferred FK columns, filled, chunk by chunk in key order.
 
-    `rows` holds the table itself and every table its deferred FKs reference (at least the
-    columns ``link_columns`` names), in any order.
+    `source` serves the table's keys and the referenced tables' columns (regenerated, or read
+    from a target); only one chunk's links exist at a time.
     """
     table = spec.tables[table_name]
     key = sort_key(table)
-    own = canonical_parent(rows[table_name][key], table)
-    n = len(own)
-    out: dict[str, pd.Series] = {c: own[c] for c in key}
-    for fk in deferred_of(spec, table_name) if fks is None else fks:
-        target_name = fk.references.table
-        target = spec.tables[target_name]
-        needed = list(dict.fromkeys([*sort_key(target), *fk.references.columns]))
-        parent = canonical_parent(rows[target_name][needed], target)
-        picks, null = _draw(spec, table_name, fk, n, len(parent), seed)
+    fks = deferred_of(spec, table_name) if fks is None else fks
+    for index, (start, stop) in enumerate(chunk_bounds(spec, source.row_count(table_name))):
+        own = source.rows(table_name, key, start, stop)
+        out: dict[str, pd.Series] = {c: own[c] for c in key}
+        out.update(link_values(spec, table_name, fks, source, index, stop - start, seed=seed))
+        yield pd.DataFrame(out, index=pd.RangeIndex(stop - start))
+
+
+def link_values(
+    spec: Spec,
+    table_name: str,
+    fks: list[ForeignKeySpec],
+    source: ParentSource,
+    index: int,
+    size: int,
+    *,
+    seed: int,
+) -> dict[str, pd.Series]:
+    """The deferred FK columns of links chunk `index` (`size` rows) of `table_name`."""
+    table = spec.tables[table_name]
+    out: dict[str, pd.Series] = {}
+    for fk in fks:
+        target = fk.references.table
+        picks, null = _draw(spec, table_name, fk, index, size, source.row_count(target), seed)
         for column, ref in zip(fk.columns, fk.references.columns, strict=True):
-            values = _as_array(parent[ref])[picks]
+            values = np.asarray(source.take(target, ref, picks)) if size else np.zeros(0)
             if null is not None:
                 values = with_nulls(values, null)
             out[column] = as_series(values, table.columns[column])
-    return pd.DataFrame(out, index=pd.RangeIndex(n))
+    return out
+
+
+def _unique_fk(table, fk: ForeignKeySpec) -> bool:
+    """Whether the FK's values may not repeat (a unique column or key of exactly its columns)."""
+    if len(fk.columns) == 1 and table.columns[fk.columns[0]].unique:
+        return True
+    keys = [table.primary_key, *table.unique]
+    return any(set(k) == set(fk.columns) for k in keys if k)
 
 
 def _draw(
-    spec: Spec, table_name: str, fk: ForeignKeySpec, n: int, n_parents: int, seed: int
+    spec: Spec, table_name: str, fk: ForeignKeySpec, index: int, size: int, n_parents: int, seed
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Parent row per row (key order), and which rows stay null, chunk by chunk."""
+    """Parent row per row of links chunk `index` (key order), and which rows stay null."""
     table = spec.tables[table_name]
     fraction = max(table.columns[c].null_fraction for c in fk.columns)
-    picks, nulls = [], []
-    for index, (start, stop) in enumerate(chunk_bounds(spec, n)):
-        size = stop - start
-        rng = stream(seed, table_name, index, f"link:{fk.label}")
-        picks.append(rng.integers(0, max(n_parents, 1), size))
-        if fraction:
-            mask = stream(seed, table_name, index, f"link-null:{fk.label}").random(size)
-            nulls.append(mask < fraction)
-    pick = np.concatenate(picks) if picks else np.zeros(0, dtype=np.int64)
-    null = np.concatenate(nulls) if nulls else None
-    if n_parents == 0 and n and (null is None or not null.all()):
+    pick = stream(seed, table_name, index, f"link:{fk.label}").integers(0, max(n_parents, 1), size)
+    null = None
+    if fraction:
+        null = stream(seed, table_name, index, f"link-null:{fk.label}").random(size) < fraction
+    if _unique_fk(table, fk) and size:  # one parent per row at most: distinct picks
+        first = index * spec.chunk_rows  # the chunk's rows in a permutation of the whole table
+        if n_parents < first + size:
+            raise SpecError(
+                f"foreign key {fk.label} is unique and closes a cycle: its rows need as many "
+                f"distinct {fk.references.table} rows, which has {n_parents}; give "
+                f"{fk.references.table} more rows, or {table_name} fewer",
+                table=table_name,
+                column=fk.columns[0],
+            )
+        order = stream(seed, table_name, 0, f"link-unique:{fk.label}").permutation(n_parents)
+        pick = order[first : first + size]
+    if n_parents == 0 and size and (null is None or not null.all()):
         raise SpecError(
             f"foreign key {fk.label} closes a cycle, but {fk.references.table} has no rows to "
             "reference; give it rows, or make the FK nullable",
@@ -102,8 +130,34 @@ def _draw(
     return pick, null
 
 
+def component_frames(
+    spec: Spec,
+    table_name: str,
+    source: RegeneratedParents,
+    *,
+    seed: int,
+    max_rows: int | None = None,
+) -> Iterator[pd.DataFrame]:
+    """A table of a NOT NULL cycle chunk by chunk, complete: its deferred FKs filled (then in
+    key order, as its links are drawn), for the one transaction that writes the cycle."""
+    fks = deferred_of(spec, table_name)
+    generator = source.generator(table_name)
+    if not fks:
+        yield from generator.frames(max_rows=max_rows)
+        return
+    columns = list(spec.tables[table_name].columns)
+    for index, (start, stop) in enumerate(chunk_bounds(spec, source.row_count(table_name))):
+        frame = source.rows(table_name, columns, start, stop)
+        for column, values in link_values(
+            spec, table_name, fks, source, index, stop - start, seed=seed
+        ).items():
+            frame[column] = values.set_axis(frame.index)
+        yield frame
+
+
 def apply_links(spec: Spec, table_name: str, frame: pd.DataFrame, links: pd.DataFrame):
-    """`frame` in key order with its deferred FK columns taken from `links` (``link_frame``)."""
+    """`frame` in key order with its deferred FK columns taken from `links` (``link_frames``,
+    concatenated)."""
     table = spec.tables[table_name]
     ordered = canonical_parent(frame, table).copy()
     key = sort_key(table)
@@ -113,31 +167,3 @@ def apply_links(spec: Spec, table_name: str, frame: pd.DataFrame, links: pd.Data
         if column not in key:
             ordered[column] = as_series(links[column], table.columns[column])
     return ordered
-
-
-def generate_component(
-    spec: Spec,
-    component: Component,
-    parents: Mapping[str, pd.DataFrame],
-    *,
-    seed: int,
-    scale: float = 1.0,
-    ordered_parents: Collection[str] = (),
-) -> dict[str, tuple[TableGenerator, pd.DataFrame]]:
-    """Every table of a cycle, complete (deferred FKs filled), from the rows of its outside
-    parents. Used where the cycle is written in one transaction."""
-    memory = dict(parents)
-    generators: dict[str, TableGenerator] = {}
-    for name in component.tables:
-        generator = TableGenerator(
-            spec, name, memory, seed=seed, scale=scale, ordered_parents=ordered_parents
-        )
-        generators[name] = generator
-        memory[name] = generator.frame()
-    out = {}
-    for name in component.tables:
-        frame = memory[name]
-        if deferred_of(spec, name):
-            frame = apply_links(spec, name, frame, link_frame(spec, name, memory, seed=seed))
-        out[name] = (generators[name], frame)
-    return out

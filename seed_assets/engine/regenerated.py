@@ -22,7 +22,7 @@ from seed_assets.engine.parents import (
     sequence_key,
     sort_key,
 )
-from seed_assets.engine.table import TableGenerator
+from seed_assets.engine.table import RowFilter, TableGenerator
 from seed_assets.spec.models import Spec
 
 
@@ -34,6 +34,10 @@ class RegeneratedParents:
     key computed from positions. Any other parent, and any column read at random positions (a
     reference FK's target other than its sequence key), is made whole once and kept: memory then
     grows with that parent, which the docs say.
+
+    `row_filter` (the target database judging CHECKs the engine does not understand) is given
+    to every generator: a parent chunk made again for its children is filtered again, by the
+    same CHECKs over the same rows, so the children see exactly the parent rows that were kept.
     """
 
     cached_chunks = 3
@@ -41,8 +45,16 @@ class RegeneratedParents:
     # the cache keeps the last chunks only while they fit this, and always the last one.
     cached_bytes = 256 << 20
 
-    def __init__(self, spec: Spec, *, seed: int | None = None, scale: float = 1.0) -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        *,
+        seed: int | None = None,
+        scale: float = 1.0,
+        row_filter: RowFilter | None = None,
+    ) -> None:
         self.spec = spec
+        self.row_filter = row_filter
         self.seed = spec.seed if seed is None else seed
         self.scale = scale
         self._generators: dict[str, TableGenerator] = {}
@@ -57,7 +69,7 @@ class RegeneratedParents:
         """The table's generator over this source (made once; parents' made as needed)."""
         if table not in self._generators:
             self._generators[table] = TableGenerator(
-                self.spec, table, self, seed=self.seed, scale=self.scale
+                self.spec, table, self, seed=self.seed, scale=self.scale, row_filter=self.row_filter
             )
         return self._generators[table]
 

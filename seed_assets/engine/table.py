@@ -18,13 +18,14 @@ import pandas as pd
 
 from seed_assets.engine import constraints, values, windows
 from seed_assets.engine.cardinality import draw_counts
-from seed_assets.engine.frames import DATE_UNIT, null_mask, with_nulls
+from seed_assets.engine.chunk_parents import ChunkParents
+from seed_assets.engine.fk_fill import ForeignKeyFilling
+from seed_assets.engine.frames import DATE_UNIT, with_nulls
 from seed_assets.engine.frames import as_series as _as_series
 from seed_assets.engine.keys import within_parent_positions
 from seed_assets.engine.parents import (
     FrameParents,
     ParentSource,
-    as_array,
     canonical_parent,
     sequence_key,
     sort_key,
@@ -37,7 +38,6 @@ from seed_assets.spec.graph import deferred_of, is_deferred, resolve_after, reso
 from seed_assets.spec.models import (
     SELF_FILLING_TYPES,
     ColumnSpec,
-    ForeignKeySpec,
     Spec,
 )
 
@@ -89,7 +89,7 @@ class Chunk:
     parent_stop: int = 0
 
 
-class TableGenerator:
+class TableGenerator(ForeignKeyFilling):
     """Everything needed to make one table: row count known up front, values chunk by chunk."""
 
     def __init__(
@@ -130,7 +130,9 @@ class TableGenerator:
         self.total_rows = sum(c.rows for c in self.chunks)
         self._fakers: dict[str, values.FakerColumn] = {}
         self._unique_ints: dict[str, np.ndarray] = {}
-        self.row_filter = row_filter
+        # Only tables with CHECKs the engine cannot judge go through the filter: the others keep
+        # their rows as planned (and so their positions known without making them).
+        self.row_filter = row_filter if constraints.opaque_checks(self.table) else None
         self._constrained = constraints.may_drop_rows(self.table)
         self._dependent = DependentColumns(self) if self._has_dependent() else None
         if self._constrained and len(self.chunks) > 1:
@@ -348,7 +350,7 @@ class TableGenerator:
                 driving_rows = self._driving_rows(chunk, wanted, wanted_positions)
         else:
             wanted_positions = []
-        context = _ChunkParents(self, chunk, driving_rows, wanted_positions)
+        context = ChunkParents(self, chunk, driving_rows, wanted_positions)
 
         for name in made:
             column = self.table.columns[name]
@@ -518,101 +520,6 @@ class TableGenerator:
         order = np.random.default_rng(table_seed(self.seed, self.name, f"unique:{name}"))
         return options[order.permutation(len(options))[rows]]
 
-    def _fill_foreign_keys(
-        self, chunk: Chunk, cols, pos, parent_rows, made, as_values, positions, context
-    ) -> None:
-        n = chunk.rows
-        nulls: dict[str, np.ndarray | None] = {}  # FK label -> the rows it left null, if any
-        for fk in self.table.foreign_keys:
-            target = fk.references.table
-            if fk.via is not None or not any(c in made for c in fk.columns):
-                continue
-            if any(fk is d for d in self.deferred):  # filled once its target exists
-                for column in fk.columns:
-                    cols[column] = np.full(n, None, dtype=object)
-                continue
-            if target == self.name:
-                self._self_reference(fk, chunk, cols)
-                continue
-            if fk is not self.driving:
-                rng = stream(self.seed, self.name, chunk.index, f"fk:{fk.label}")
-                n_parents = self.parent_count(target)
-                if n_parents == 0 and n:
-                    raise SpecError(
-                        f"foreign key {fk.label}: {target} has no rows to reference",
-                        table=self.name,
-                        column=fk.columns[0],
-                    )
-                parent_rows[fk.label] = rng.integers(0, max(n_parents, 1), n)
-            picked = parent_rows[fk.label]
-            null = nulls[fk.label] = self._fk_nulls(fk, chunk, n)
-            for column, ref in zip(fk.columns, fk.references.columns, strict=True):
-                if column in positions:
-                    pos[column] = picked if null is None else np.where(null, -1, picked)
-                if column in as_values:
-                    taken = context.values(fk, ref, picked)
-                    cols[column] = with_nulls(taken, null) if null is not None else taken
-        for fk in self.table.foreign_keys:
-            if fk.via is not None and any(c in made for c in fk.columns):
-                self._copy_via(fk, cols, pos, parent_rows, nulls, as_values, positions, context)
-
-    def _fk_nulls(self, fk: ForeignKeySpec, chunk: Chunk, n: int) -> np.ndarray | None:
-        fraction = max(self.table.columns[c].null_fraction for c in fk.columns)
-        if not fraction or fk is self.driving:
-            return None
-        return stream(self.seed, self.name, chunk.index, f"null:{fk.label}").random(n) < fraction
-
-    def _self_reference(self, fk: ForeignKeySpec, chunk: Chunk, cols: dict) -> None:
-        """A forest: each row's parent is an earlier row of the same chunk, or none (a root)."""
-        n = chunk.rows
-        rng = stream(self.seed, self.name, chunk.index, f"fk:{fk.label}")
-        local = np.arange(n)
-        parent = np.floor(rng.random(n) * local).astype(np.int64)
-        fraction = max(self.table.columns[c].null_fraction for c in fk.columns)
-        root = (local == 0) | (rng.random(n) < fraction)
-        for column, ref in zip(fk.columns, fk.references.columns, strict=True):
-            if ref not in cols:
-                raise SpecError(
-                    f"self-reference to {ref}: that column must have its own source",
-                    table=self.name,
-                    column=column,
-                )
-            cols[column] = with_nulls(cols[ref][parent], root)
-
-    def _copy_via(
-        self, fk: ForeignKeySpec, cols, pos, parent_rows, nulls, as_values, positions, context
-    ) -> None:
-        through, middle_fk = resolve_via(self.spec, self.name, fk)
-        picked = parent_rows[through.label]
-        # Where the FK it goes through is null; known when that FK was filled, else looked for.
-        null = (
-            nulls[through.label] if through.label in nulls else null_mask(cols[through.columns[0]])
-        )
-        if null is not None and not null.any():
-            null = None
-        for column, middle_column in zip(fk.columns, middle_fk.columns, strict=True):
-            if column in positions:
-                found = context.positions(through, middle_column, picked)
-                pos[column] = found if null is None else np.where(null, -1, found)
-            if column in as_values:
-                taken = context.values(through, middle_column, picked)
-                cols[column] = with_nulls(taken, null) if null is not None else taken
-        if self._after_reads(fk):  # an `after` rule reads that parent: find its rows by key
-            found = [cols[c] for c in fk.columns]
-            parent_rows[fk.label] = self.source.locate(
-                fk.references.table, list(fk.references.columns), found
-            )
-
-    def _after_reads(self, fk: ForeignKeySpec) -> bool:
-        for column in self.table.columns.values():
-            if any(read is fk for read, _ in parent_reads(self.spec, self.name, column)):
-                return True
-            if column.after and "." in column.after:
-                after_fk, _ = resolve_after(self.spec, self.name, column.after)
-                if after_fk is fk:
-                    return True
-        return False
-
     def _after_order(self) -> list[str]:
         return windows.window_order(self.table)
 
@@ -642,62 +549,6 @@ class TableGenerator:
             else:
                 lower = context.values(fk, ref, picked).astype(unit, copy=False)
         return lower
-
-
-class _ChunkParents:
-    """One chunk's view of its parents: the driving FK's slice, or the source at positions.
-
-    Slice columns that came as key positions (``TableGenerator.key_owner``) are turned into keys
-    only for the rows picked.
-    """
-
-    def __init__(self, generator: TableGenerator, chunk: Chunk, driving_rows, as_positions):
-        self.generator = generator
-        self.chunk = chunk
-        self.driving_rows = driving_rows
-        self.as_positions = set(as_positions)
-        self._arrays: dict[str, np.ndarray] = {}
-        self._keys: dict[str, np.ndarray] = {}
-
-    def _slice(self, column: str) -> np.ndarray:
-        if column not in self._arrays:
-            self._arrays[column] = as_array(self.driving_rows[column])
-        return self._arrays[column]
-
-    def _in_slice(self, fk: ForeignKeySpec, column: str) -> bool:
-        generator = self.generator
-        return (
-            fk is generator.driving
-            and self.driving_rows is not None
-            and column in self.driving_rows.columns
-        )
-
-    def positions(self, fk: ForeignKeySpec, column: str, picked: np.ndarray) -> np.ndarray:
-        """Key positions of `fk`'s target's `column` at parent rows `picked`."""
-        if self._in_slice(fk, column) and column in self.as_positions:
-            return self._slice(column)[picked - self.chunk.parent_start]
-        raise AssertionError(f"{fk.references.table}.{column} was not read as key positions")
-
-    def values(self, fk: ForeignKeySpec, column: str, picked: np.ndarray) -> np.ndarray:
-        """`fk`'s target's `column` at parent rows `picked` (global positions).
-
-        From the driving slice, keys that came as positions are written out once per slice row
-        (a chunk's worth of parents) and then gathered, siblings sharing one string object; or,
-        when there are fewer children than parents, written out for the children directly.
-        """
-        generator = self.generator
-        source = generator.source
-        if self._in_slice(fk, column):
-            local = picked - self.chunk.parent_start
-            if column not in self.as_positions:
-                return self._slice(column)[local]
-            owner = source.key_owner(fk.references.table, column)
-            if column not in self._keys and len(local) < len(self.driving_rows):
-                return source.keys_at(owner, self._slice(column)[local])  # fewer children
-            if column not in self._keys:
-                self._keys[column] = source.keys_at(owner, self._slice(column))
-            return self._keys[column][local]
-        return source.take(fk.references.table, column, picked)
 
 
 # -- arrays and frames -----------------------------------------------------------------------

@@ -193,7 +193,10 @@ class FakerColumn:
         self.column = column
         self.unique = column.unique
         default = UNIQUE_POOL_SIZE if self.unique else DEFAULT_POOL_SIZE
-        size = max(1, min(column.pool_size or default, total_rows))
+        # a unique pool loses its repeats: draw more than the rows, or small value spaces (a
+        # 3-letter code) come up short and the last rows get a suffix outside the pattern
+        wanted = 2 * total_rows + 16 if self.unique else total_rows
+        size = max(1, min(column.pool_size or default, wanted))
         raw = build_pool(
             column.faker, column.params, column.locale or locale, size, seed, distinct=self.unique
         )

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.dtypes import StringDType
 
+from seed_assets.providers.patterns import PatternProvider
+
 if TYPE_CHECKING:  # Faker is imported when a pool is first drawn, not by every Dagster launch
     from faker import Faker
 
@@ -29,7 +31,9 @@ UNIQUE_POOL_SIZE = 10_000
 def _faker(locale: str) -> Faker:
     from faker import Faker
 
-    return Faker(locale)
+    fake = Faker(locale)
+    fake.add_provider(PatternProvider)  # regex / like: values for pattern CHECKs
+    return fake
 
 
 @functools.cache

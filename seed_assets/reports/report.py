@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
 import os
 import tempfile
@@ -42,11 +41,16 @@ class ReportPaths:
         return self.json.with_name(self.json.name + ".lock")
 
 
-def report_paths(url: str) -> ReportPaths:
+REPORT_DIR_ENV = "SEED_ASSETS_REPORT_DIR"
+
+
+def report_paths(url: str, spec_name: str, report_dir: str | Path | None = None) -> ReportPaths:
     """Beside a SQLite file (``data/banking.sqlite`` -> ``data/banking.report.json``); inside a
-    Parquet directory (``seed_assets.report.json``); for other databases,
-    ``data/<database name>.report.json`` under the working directory (git-ignored, like the
-    SQLite files)."""
+    Parquet directory (``seed_assets.report.json``); for server databases,
+    ``<report dir>/<database>.<spec>.report.json``: one report per database and spec, so two
+    specs in one database keep their own. The report dir is `report_dir` (``--report-dir``),
+    else ``$SEED_ASSETS_REPORT_DIR``, else ``data`` under the working directory (git-ignored,
+    like the SQLite files)."""
     from seed_assets.targets.parquet import is_parquet_url, parquet_dir
 
     if is_parquet_url(url):  # inside the Parquet directory
@@ -64,7 +68,9 @@ def report_paths(url: str) -> ReportPaths:
         path = Path(database)
         stem = path.with_suffix("") if path.suffix else path
     else:
-        stem = Path("data") / (Path(database).name or parsed.get_backend_name())
+        folder = Path(report_dir or os.environ.get(REPORT_DIR_ENV) or "data")
+        name = Path(database).name or parsed.get_backend_name()
+        stem = folder / f"{name}.{spec_name}"
     return ReportPaths(
         stem.with_name(stem.name + ".report.json"),
         stem.with_name(stem.name + ".report.md"),
@@ -230,13 +236,11 @@ def load_report(paths: ReportPaths) -> dict[str, Any] | None:
 
 @contextlib.contextmanager
 def _locked(paths: ReportPaths) -> Iterator[None]:
-    paths.lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(paths.lock, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """The report's file lock (parallel steps), its file removed when released."""
+    from seed_assets.targets.lock import exclusive
+
+    with exclusive(paths.lock):
+        yield
 
 
 def update_report(

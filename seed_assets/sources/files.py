@@ -17,6 +17,7 @@ from seed_assets.spec.models import Spec
 # Specs nest a handful of levels (tables, columns, choice values, JSON constants): far deeper is
 # a hostile or broken file, refused before the parsers (which recurse) meet it.
 MAX_DEPTH = 64
+MAX_BYTES = 64 << 20
 _BOMS = {
     codecs.BOM_UTF32_LE: "UTF-32",
     codecs.BOM_UTF32_BE: "UTF-32",
@@ -66,13 +67,19 @@ def read_text(path: Path) -> str:
     """The file as UTF-8 text, or SpecError naming what it is instead."""
     source = str(path)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:  # bounded: /dev/zero or a FIFO must not hang
+            raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise SpecError("spec file not found", source=source) from None
     except IsADirectoryError:
         raise SpecError("is a directory, not a spec file", source=source) from None
     except OSError as exc:
         raise SpecError(f"cannot read the spec: {exc.strerror}", source=source) from None
+    if len(raw) > MAX_BYTES:
+        raise SpecError(
+            f"the file is larger than {MAX_BYTES >> 20} MB; a spec or plan is far smaller",
+            source=source,
+        )
     for bom, encoding in _BOMS.items():
         if raw.startswith(bom):
             raise SpecError(

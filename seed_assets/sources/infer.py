@@ -49,6 +49,7 @@ class ColumnContext:
     labels: list[Any] | None = None  # enum labels
     facts: ColumnFacts = field(default_factory=ColumnFacts)
     siblings: dict[str, str] = field(default_factory=dict)  # column -> type, whole table
+    nullable_siblings: set[str] = field(default_factory=set)  # columns that allow NULL
     parent_anchor: tuple[str, str] | None = None  # (parent table, its creation time column)
     per_parent: bool = False  # numbers rows within the parent that drives the table
     rows: int = 1000  # expected rows, to size keys
@@ -93,18 +94,44 @@ _LONG_TEXT = re.compile(
 )
 _LATER = re.compile(
     r"^(to|end|until|valid_to|expires?|due|closed|completed|shipped|delivered|resolved|"
-    r"updated|modified|paid|finished|returned|cancell?ed|last)|(_to|_end|_until|_due)$|"
+    r"updated|modified|paid|finished|returned|return|required|received|receipt|commit|"
+    r"cancell?ed|last)|(_to|_end|_until|_due)$|"
     r"(updated|modified|shipped|delivered|closed|completed|resolved|paid|finished|returned|"
     r"cancell?ed|ended|expire[sd]?)(_?(at|on|date|time))?$",
     re.I,
 )
 _EARLIER = re.compile(
-    r"^(from|start|begin|valid_from|opened?|created|placed|ordered|issued|hired?|signed|"
-    r"registered|joined|birth)|(_from|_start)$|(created|placed|ordered|opened|started|issued|"
+    r"^(from|start|begin|valid_from|opened?|created|placed|ordered|order|rental|rent|booked|"
+    r"issued|hired?|signed|registered|joined|birth)|(_from|_start)$|(created|placed|ordered|"
+    r"opened|started|issued|"
     r"registered|signed_?up|joined|hired?)(_?(at|on|date|time))?$",
     re.I,
 )
 _BIRTH = re.compile(r"birth|dob|born", re.I)
+# Steps of an order's (a rental's, a ticket's) life, in the order they happen.
+_STAGES = [
+    r"created|placed|order(ed)?|rental|rent(ed)?|booked|issued|opened|start(ed)?|from|begin|"
+    r"hired?|registered|joined|signed",
+    r"paid|approved|confirmed|commit(ted)?|required|due|promised",
+    r"ship(ped)?|dispatched|sent",
+    r"receipt|received|delivered|arrived",
+    r"returned|return|closed|completed|ended|end|to|until|expire[sd]?|resolved|finished|"
+    r"cancell?ed",
+]
+
+
+def _stage(name: str) -> int | None:
+    """The lifecycle step a temporal column's name tells (TPC-H's `l_shipdate`: its table
+    prefix set aside), or None."""
+    lower = name.lower()
+    for base in (lower, re.sub(r"^[a-z]{1,2}_(?=[a-z]{3})", "", lower)):
+        base = re.sub(r"_?(at|on|date|time|datetime|timestamp|ts|dt)$", "", base)
+        for i, words in enumerate(_STAGES):
+            if re.fullmatch(rf"({words})", base):
+                return i
+    return None
+
+
 _RARE_FLAG = re.compile(
     r"fraud|deleted|banned|blocked|error|failed|flagged|suspicious|disabled|locked|archived", re.I
 )
@@ -112,6 +139,33 @@ _FEW_FLAG = re.compile(r"staff|admin|super|vip|premium|verified|test", re.I)
 _MONEY = re.compile(
     r"price|cost|amount|total|balance|fee|charge|subtotal|revenue|value|paid|due|spend", re.I
 )
+
+
+_FLAG = re.compile(
+    r"^(is|has|can|should|allow|allows|use|uses|show|needs?|enable|disable)_|"
+    r"(^|_)(active|enabled|disabled|deleted|visible|hidden|flag|archived|locked|published|"
+    r"default|required|approved|verified|confirmed|valid|blocked|free|gift|recyclable)$",
+    re.I,
+)
+_FRACTION = re.compile(
+    r"discount|fraction|ratio|share|probability|likelihood|(^|_)(tax_)?rate$|(^|_)tax$", re.I
+)
+
+
+def _looks_like_flag(ctx: ColumnContext) -> bool:
+    default = (ctx.default or "").strip("'() ")
+    small = ctx.type == "tinyint" or default in ("0", "1")
+    return bool(_FLAG.search(ctx.name)) and (small or ctx.type in ("smallint", "integer"))
+
+
+def _fits_fraction(ctx: ColumnContext) -> bool:
+    """A real, a decimal with at most one digit before the point (numeric(3,2)), or a
+    discount/tax with two decimals and no amount in its name (TPC-H's l_discount)."""
+    if ctx.type == "float":
+        return True
+    if re.search(r"discount|(^|_)tax$", ctx.name, re.I) and (ctx.scale or 0) >= 2:
+        return not re.search(r"amount|total|price|value|sum", ctx.name, re.I)
+    return ctx.precision is not None and ctx.precision - (ctx.scale or 0) <= 1
 
 
 def _match(pattern: str, name: str) -> bool:
@@ -146,7 +200,7 @@ def _infer(ctx: ColumnContext) -> Inferred:
             {"sequence": {"start": max(start, 1), "per_parent": True}},
             "key number within its parent: 1, 2, ... per parent",
         )
-    if ctx.unique and ctx.type in INTEGER_TYPES and not ctx.in_key:
+    if ctx.unique and ctx.type in INTEGER_TYPES:  # unique alone, whatever keys it is also in
         return Inferred({"sequence": {"start": 1}}, "integer key: a sequence")
     if ctx.type == "uuid":
         return Inferred({}, "uuid: random version-4 UUIDs")
@@ -165,6 +219,16 @@ def _infer(ctx: ColumnContext) -> Inferred:
         return _temporal(ctx)
     if ctx.type in STRING_TYPES:
         return _text(ctx)
+    if ctx.type in INTEGER_TYPES and _looks_like_flag(ctx):
+        p = _flag_rate(ctx)
+        return Inferred(
+            {"choice": {"values": [0, 1], "weights": [round(1 - p, 4), p]}},
+            f"a 0/1 flag (column name): 1 in {p:.0%} of rows",
+        )
+    if ctx.type in ("decimal", "float") and _FRACTION.search(ctx.name) and _fits_fraction(ctx):
+        high = 0.3 if re.search(r"discount|tax", ctx.name, re.I) else 1
+        fields = {"distribution": f"uniform(0, {high})", "round": min(ctx.scale or 2, 2)}
+        return Inferred(fields, f"a fraction (column name): 0 to {high}")
     if ctx.type in INTEGER_TYPES or ctx.type in ("decimal", "float"):
         return _number(ctx)
     return Inferred({"constant": None}, f"type {ctx.type}: not generated")
@@ -216,12 +280,23 @@ def _flag(ctx: ColumnContext) -> Inferred:
 
 def _temporal(ctx: ColumnContext) -> Inferred:
     facts = ctx.facts
-    temporal_siblings = [c for c, t in ctx.siblings.items() if t in TEMPORAL_TYPES]
+    # A NOT NULL value never follows a column that may be NULL: `after` a NULL is NULL.
+    temporal_siblings = [
+        c
+        for c, t in ctx.siblings.items()
+        if t in TEMPORAL_TYPES and (ctx.nullable or c not in ctx.nullable_siblings)
+    ]
     if facts.after:  # a CHECK orders it after another column of the row
         other, strict = facts.after[0]
         if other in temporal_siblings:
             why = f"CHECK {ctx.name} {'>' if strict else '>='} {other}"
             return Inferred(_after(ctx.name, other), f"{why}: after {other}")
+    stage = _stage(ctx.name)
+    if stage:  # a step of a lifecycle: after the latest earlier step the row has
+        before = [(s, c) for c in temporal_siblings if (s := _stage(c)) is not None and s < stage]
+        if before:
+            other = max(before, key=lambda item: item[0])[1]
+            return Inferred(_after(ctx.name, other), f"{ctx.name} follows {other} (column names)")
     if _LATER.search(ctx.name):
         earlier = [c for c in temporal_siblings if c != ctx.name and _EARLIER.search(c)]
         if earlier:
@@ -271,6 +346,24 @@ def _text(ctx: ColumnContext) -> Inferred:
     key_like = _match(r"(^|_)(id|key|code|no|num|number|ref)$|sku", name)
     if ctx.unique and not ctx.in_key and key_like:
         return _formatted_key(ctx)
+    subject = name
+    if _match(r"^(iso_?)?code(_?iso)?$|^iso$|^iso_?code", name):  # the table says what code
+        subject = f"{ctx.table}_{name}"
+    if _match(r"currenc", subject) and (ctx.length or 99) >= 3:
+        return _faker(ctx, "currency_code", {}, "an ISO 4217 code (names)")
+    if _match(r"time_?zone|(^|_)tz$", subject):
+        if (ctx.length or 99) >= 32:
+            return _faker(ctx, "timezone", {}, "a time zone name (column name)")
+        zones = [z for z in ("UTC", "GMT", "CET", "EST", "PST") if len(z) <= (ctx.length or 99)]
+        return Inferred({"choice": zones or ["Z"]}, "a time zone abbreviation (column name)")
+    if _match(r"locale", subject) and (ctx.length or 99) >= 5:
+        return _faker(ctx, "locale", {}, "a locale such as en_US (column name)")
+    if _match(r"(^|_)(lang|language)", subject) and ctx.length is not None and ctx.length <= 3:
+        return _faker(ctx, "language_code", {}, "an ISO 639 code (names)")
+    if _match(r"(^|_)(lang|language)", subject) and (ctx.length or 99) >= 5 and subject != name:
+        return _faker(ctx, "locale", {}, "a language tag such as en_US (names)")
+    if _match(r"countr", subject) and subject != name and (ctx.length or 99) <= 3:
+        return _faker(ctx, "country_code", {}, "an ISO 3166 code (names)")
     if _match(r"country", name):
         if ctx.length == 2:
             return _faker(ctx, "country_code", {}, "column name; a code, as the type is char(2)")

@@ -23,7 +23,7 @@ import math
 import uuid
 from typing import Any
 
-from seed_assets.errors import SpecError
+from seed_assets.errors import MissingDatabase, SpecError
 from seed_assets.providers.faker_pool import check_locale, sample_values
 from seed_assets.spec.models import (
     INTEGER_TYPES,
@@ -33,8 +33,10 @@ from seed_assets.spec.models import (
     Spec,
 )
 
-PLAN_KEYS = ("tables", "insertion_order", "rationale", "name", "seed", "locale")
-TABLE_KEYS = ("name", "record_count", "columns")
+# `strategy` (per table) and `fallbacks` are what `plan --llm` keeps: the model's explanation and
+# the columns it could not get right, left to inference.
+PLAN_KEYS = ("tables", "insertion_order", "rationale", "name", "seed", "locale", "fallbacks")
+TABLE_KEYS = ("name", "record_count", "columns", "strategy")
 COLUMN_KEYS = ("name", "faker_provider", "params")
 # Column fields a plan's provider replaces (the value source and what shapes it).
 _SOURCE_FIELDS = (
@@ -71,6 +73,12 @@ def _known_keys(found: dict, allowed: tuple[str, ...], what: str, source, table=
 def read_plan(data: dict, source: str) -> list[dict]:
     """The plan's tables, structure checked (names, counts, columns, key spelling)."""
     _known_keys(data, PLAN_KEYS, "the plan", source)
+    for key in ("rationale", "name"):
+        if key in data and not isinstance(data[key], str):
+            raise SpecError(f"`{key}` must be a string", source=source)
+    fallbacks = data.get("fallbacks", [])
+    if not isinstance(fallbacks, list) or not all(isinstance(f, str) for f in fallbacks):
+        raise SpecError("`fallbacks` must be a list of strings", source=source)
     tables: list[dict] = []
     seen: set[str] = set()
     for i, entry in enumerate(data["tables"]):
@@ -94,6 +102,8 @@ def read_plan(data: dict, source: str) -> list[dict]:
                 source=source,
                 table=name,
             )
+        if not isinstance(entry.get("strategy", ""), str):
+            raise SpecError("`strategy` must be a string", source=source, table=name)
         columns = entry.get("columns", [])
         if not isinstance(columns, list):
             raise SpecError("`columns` must be a list of columns", source=source, table=name)
@@ -146,9 +156,17 @@ def _samples(table: str, column: dict, locale: str, source: str) -> list:
 
 
 def spec_from_plan(
-    data: dict, *, source: str = "<plan>", target: str | None = None, name: str | None = None
+    data: dict,
+    *,
+    source: str = "<plan>",
+    target: str | None = None,
+    name: str | None = None,
+    reflected: dict | None = None,
 ) -> Spec:
-    """Validate a plan and turn it into a spec (over the spec reflected from `target`)."""
+    """Validate a plan and turn it into a spec (over the spec reflected from `target`, or over
+    `reflected`, the data of such a reflection, when the caller has it: it is not changed)."""
+    import copy
+
     from seed_assets.spec.loader import spec_from_dict
 
     tables = read_plan(data, source)
@@ -157,9 +175,19 @@ def spec_from_plan(
         check_locale(locale)
     except ValueError as exc:
         raise SpecError(str(exc), source=source) from None
-    if target is not None:
-        spec_data = _over_reflection(data, tables, target, locale, source)
-    else:
+    spec_data = None
+    if reflected is not None:
+        spec_data = _over_reflection(data, tables, copy.deepcopy(reflected), locale, source)
+    elif target is not None:
+        from seed_assets.sources.reflect import reflect
+
+        try:
+            base = reflect(target).data
+        except MissingDatabase:  # no tables yet: the plan makes them, as without a target
+            base = None
+        if base is not None:
+            spec_data = _over_reflection(data, tables, base, locale, source)
+    if spec_data is None:
         spec_data = _standalone(tables, locale, source)
     spec_data["name"] = data.get("name") or name or spec_data.get("name") or "plan"
     spec_data["locale"] = locale
@@ -172,11 +200,9 @@ def spec_from_plan(
     return spec
 
 
-def _over_reflection(data: dict, tables: list[dict], target: str, locale: str, source: str):
-    from seed_assets.sources.reflect import reflect
+def _over_reflection(data: dict, tables: list[dict], base: dict, locale: str, source: str):
     from seed_assets.spec.loader import spec_from_dict
 
-    base = reflect(target).data
     base_tables = base["tables"]
     base_spec = spec_from_dict(base, source=f"<reflected from {source}>")
     for entry in tables:

@@ -24,7 +24,13 @@ def _flow(value: Any) -> str:
 
 
 def _comment(text: str | None) -> str:
-    return f"  # {text}" if text else ""
+    return f"  # {_one_line(text)}" if text else ""
+
+
+def _one_line(text: str) -> str:
+    """A comment on one line: a multi-line CHECK quoted in a note would end the comment and
+    leave the rest of its text as (invalid) YAML."""
+    return " ".join(text.split())
 
 
 def reflection_yaml(reflection: Reflection) -> str:
@@ -32,7 +38,7 @@ def reflection_yaml(reflection: Reflection) -> str:
     data = reflection.data
     lines = [_HEADER.rstrip("\n")]
     for note in reflection.notes:
-        lines.append(f"# review: {note}")
+        lines.append(f"# review: {_one_line(note)}")
     for key in ("name", "description", "seed", "locale", "chunk_rows"):
         if key in data:
             lines.append(f"{key}: {_flow(data[key])}")

@@ -435,34 +435,41 @@ def conjuncts(node: Node) -> tuple[Node, ...]:
     return node.items if isinstance(node, And) else (node,)
 
 
-def render(node: Node | Operand, quote: Callable[[str], str] = lambda name: name) -> str:
-    """SQL for the tree; `quote` quotes identifiers as the target dialect does."""
+def render(
+    node: Node | Operand,
+    quote: Callable[[str], str] = lambda name: name,
+    literal: Callable[[Any], str] | None = None,
+) -> str:
+    """SQL for the tree; `quote` quotes identifiers and `literal` renders values as the target
+    dialect does (``targets.literal.sql_literal``; default: portable text for a spec file)."""
+    lit = literal or sql_literal
     match node:
         case Column(name=name):
             return quote(name)
         case Literal(value=value):
-            return sql_literal(value)
+            return lit(value)
         case Compare(left=left, op=op, right=right):
-            return f"{render(left, quote)} {op} {render(right, quote)}"
+            return f"{render(left, quote, lit)} {op} {render(right, quote, lit)}"
         case Between(operand=o, low=low, high=high, negated=neg):
             word = "NOT BETWEEN" if neg else "BETWEEN"
-            return f"{render(o, quote)} {word} {render(low, quote)} AND {render(high, quote)}"
+            bounds = f"{render(low, quote, lit)} AND {render(high, quote, lit)}"
+            return f"{render(o, quote, lit)} {word} {bounds}"
         case InList(operand=o, values=values, negated=neg):
-            items = ", ".join(sql_literal(v) for v in values)
-            return f"{render(o, quote)} {'NOT IN' if neg else 'IN'} ({items})"
+            items = ", ".join(lit(v) for v in values)
+            return f"{render(o, quote, lit)} {'NOT IN' if neg else 'IN'} ({items})"
         case IsNull(operand=o, negated=neg):
-            return f"{render(o, quote)} IS {'NOT NULL' if neg else 'NULL'}"
+            return f"{render(o, quote, lit)} IS {'NOT NULL' if neg else 'NULL'}"
         case And(items=items):
-            return " AND ".join(_grouped(i, quote) for i in items)
+            return " AND ".join(_grouped(i, quote, lit) for i in items)
         case Or(items=items):
-            return " OR ".join(_grouped(i, quote) for i in items)
+            return " OR ".join(_grouped(i, quote, lit) for i in items)
         case Not(item=item):
-            return f"NOT ({render(item, quote)})"
+            return f"NOT ({render(item, quote, lit)})"
     raise TypeError(node)
 
 
-def _grouped(node: Node, quote) -> str:
-    text = render(node, quote)
+def _grouped(node: Node, quote, literal) -> str:
+    text = render(node, quote, literal)
     return f"({text})" if isinstance(node, And | Or) else text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import ValidationError
@@ -10,11 +11,22 @@ from seed_assets.errors import SpecError
 from seed_assets.providers.faker_pool import check_locale, check_provider
 from seed_assets.spec.distributions import COUNT_POSITIONAL, VALUE_POSITIONAL
 from seed_assets.spec.graph import check_spec
+from seed_assets.spec.limits import (
+    DEFAULT_MAX_ROWS,
+    check_raw_shape,
+    check_settings,
+    check_size,
+)
 from seed_assets.spec.models import Spec
+from seed_assets.spec.values import check_values
 
 
 def spec_from_dict(data: dict[str, Any], *, source: str = "<spec>") -> Spec:
     """Validate an already parsed spec; the same checks as ``load_spec``."""
+    try:
+        check_raw_shape(data)
+    except SpecError as exc:
+        raise exc.located(source) from None
     try:
         spec = Spec.model_validate({**data, "source": source})
     except ValidationError as exc:
@@ -27,7 +39,9 @@ def spec_from_dict(data: dict[str, Any], *, source: str = "<spec>") -> Spec:
 
 
 def validate(spec: Spec) -> None:
-    """Cross-table rules and Faker providers (every name must exist and take its params)."""
+    """Cross-table rules and Faker providers (every name must exist and take its params, and
+    give values of the column's type), values that fit their columns, sizes within limits."""
+    check_settings(spec)  # first: huge cardinalities would make the graph checks crawl
     check_spec(spec)
     try:
         check_locale(spec.locale)
@@ -42,11 +56,18 @@ def validate(spec: Spec) -> None:
             except ValueError as exc:
                 raise SpecError(str(exc), table=table_name, column=column_name) from None
         _check_unique_feasible(table_name, table, table.rows)
+    check_values(spec)
+    check_size(spec, 1.0, max_rows=math.inf)  # sequences that overflow at the spec's rows
 
 
-def check_scale(spec: Spec, scale: float) -> None:
-    """Root tables at `scale` rows: can their unique columns still be kept? Checked before a
-    run writes anything, so a scale too large fails up front rather than halfway."""
+def check_scale(spec: Spec, scale: float, max_rows: float = DEFAULT_MAX_ROWS) -> None:
+    """Root tables at `scale` rows: can their unique columns still be kept, their sequences
+    stay inside their types, and the rows in all stay under `max_rows`? Checked before a run
+    writes anything, so a scale too large fails up front rather than halfway."""
+    try:
+        check_size(spec, scale, max_rows=max_rows)
+    except SpecError as exc:
+        raise exc.located(spec.source or spec.name) from None
     for table_name, table in spec.tables.items():
         if table.rows is None:
             continue
@@ -107,7 +128,8 @@ def _first_error(exc: ValidationError, source: str, data: dict[str, Any]) -> Spe
     field = ".".join(str(p) for p in rest if not _is_union_tag(p, error))
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
-        message = f"unknown key `{rest[-1] if rest else loc[-1]}`"
+        key = str(rest[-1] if rest else loc[-1])
+        message = f"unknown key `{key}`{_did_you_mean(key, loc)}"
         field = ".".join(str(p) for p in rest[:-1])
     elif error["type"] == "missing":
         message = f"missing required key `{rest[-1] if rest else loc[-1]}`"
@@ -122,6 +144,35 @@ def _first_error(exc: ValidationError, source: str, data: dict[str, Any]) -> Spe
         field = ""
     prefix = f"{field}: " if field else ""
     return SpecError(f"{prefix}{message}", source=source, table=table, column=column)
+
+
+def _did_you_mean(key: str, loc: list) -> str:
+    """The closest keys of the model at `loc` (a column's, a table's, the spec's...)."""
+    import difflib
+
+    from seed_assets.spec import models
+
+    owner = {
+        1: models.Spec,
+        3: models.TableSpec,
+        5: models.ColumnSpec if len(loc) == 5 and loc[2] == "columns" else None,
+    }.get(len(loc))
+    if len(loc) == 5 and loc[2] == "foreign_keys":
+        owner = models.ForeignKeySpec
+    if len(loc) == 2 and loc[0] == "expectations":
+        owner = models.ExpectationsSpec
+    if owner is None:  # deeper: any model's keys
+        names = {
+            f
+            for m in (models.SequenceSpec, models.ChoiceSpec, models.CheckSpec, models.DomainSpec)
+            for f in m.model_fields
+        }
+    else:
+        names = set(owner.model_fields) - {"source"}
+    close = difflib.get_close_matches(key, sorted(names), n=2, cutoff=0.6)
+    if not close:
+        return f" (allowed: {', '.join(sorted(names))})" if len(names) <= 12 else ""
+    return "; did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
 
 
 _BOUNDS = {

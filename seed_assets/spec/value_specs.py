@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from seed_assets.spec.base import SpecModel as _Model
-
-_FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
+from seed_assets.spec.formats import check_sequence_format
 
 
 class SequenceSpec(_Model):
@@ -33,14 +31,7 @@ class SequenceSpec(_Model):
     @classmethod
     def _one_field(cls, value: str | None) -> str | None:
         if value is not None:
-            if len(_FORMAT_FIELD.findall(value)) != 1:
-                raise ValueError(
-                    f"format {value!r} needs exactly one {{}} field, e.g. 'CUST{{:06d}}'"
-                )
-            try:
-                value.format(1)
-            except (ValueError, IndexError) as exc:
-                raise ValueError(f"format {value!r} cannot format an integer: {exc}") from exc
+            check_sequence_format(value)  # string.Formatter's reading, one integer field
         return value
 
 

@@ -12,11 +12,8 @@ constraint, column and value it broke.
 
 from __future__ import annotations
 
-import importlib
-import queue
 import re
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 import pandas as pd
@@ -25,60 +22,31 @@ import sqlalchemy as sa
 from seed_assets.engine.frames import canonical_frame
 from seed_assets.engine.table import sort_key
 from seed_assets.errors import TargetError
-from seed_assets.spec.graph import linked_fks
+from seed_assets.spec.graph import linked_fks, replaced_with
 from seed_assets.spec.models import Spec, TableSpec
-from seed_assets.targets import links, registry
+from seed_assets.targets import links, ownership, registry
 from seed_assets.targets.cancel import CancelToken
 from seed_assets.targets.convert import row_tuples
 from seed_assets.targets.ddl import build_metadata
 from seed_assets.targets.drivers import check_driver
 from seed_assets.targets.identity import advance_identities
+from seed_assets.targets.literal_hooks import use_our_literals
 from seed_assets.targets.load_report import (
     KEPT_ERRORS,
     LoadCancelled,
     LoadError,
+    NotApproved,
     RowError,
     WriteResult,
     cell_value,
 )
+from seed_assets.targets.prefetch import prefetch
+from seed_assets.targets.urls import DRIVERS, dialect_class, mask_url
 
 IfExists = Literal["fail", "replace", "append"]
 OnError = Literal["fail", "continue"]
 IF_EXISTS = ("fail", "replace", "append")
 ON_ERROR = ("fail", "continue")
-
-DRIVERS = {
-    "sqlite": "sqlite:///path/to/file.sqlite",
-    "postgresql": "postgresql+psycopg://user:password@host:5432/database",
-    "mysql": "mysql+pymysql://user:password@host:3306/database",
-}
-
-
-# The subclass of each backend, found by name when a URL asks for it: the dialect modules import
-# this one (they subclass Target), so this one must not import them.
-DIALECTS = {
-    "sqlite": "seed_assets.targets.dialects.sqlite:SQLiteTarget",
-    "postgresql": "seed_assets.targets.dialects.postgres:PostgresTarget",
-    "mysql": "seed_assets.targets.dialects.mysql:MySQLTarget",
-}
-
-
-def dialect_class(backend: str) -> type[Target]:
-    """The Target subclass for a backend name (a key of ``DIALECTS``)."""
-    module, name = DIALECTS[backend].split(":")
-    return getattr(importlib.import_module(module), name)
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password hidden, for logs, metadata and reports."""
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return "<unparseable URL>"
-
-
-class NotApproved(Exception):
-    """Raised inside the transaction when `approve()` says no: rolls the table back."""
 
 
 class Target:
@@ -90,6 +58,7 @@ class Target:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = self._create_engine(url)
+        use_our_literals(self.engine.dialect)  # DDL literals escaped as the INSERTs are
 
     @staticmethod
     def for_url(url: str, *, for_writing: bool = True) -> Target:
@@ -161,6 +130,7 @@ class Target:
         on_error: OnError = "fail",
         approve: Callable[[], bool] | None = None,
         cancel: CancelToken | None = None,
+        rejects: Callable[[RowError], None] | None = None,
     ) -> WriteResult:
         """Write `frames` to table `name` in one transaction.
 
@@ -176,7 +146,7 @@ class Target:
             raise TargetError(f"on_error must be one of {', '.join(ON_ERROR)}, not {on_error!r}")
         sa_table = build_metadata(spec).tables[name]
         table = spec.tables[name]
-        result = WriteResult(name)
+        result = WriteResult(name, sink=rejects)  # `rejects`: every refused row, as it comes
         self.__dict__.pop("_constraints_seen", None)  # a user may have changed them since
         self._ensure_registry()
         if not self.transactional_ddl:
@@ -184,10 +154,11 @@ class Target:
                 self._create_or_reshape(conn, spec, name, sa_table, if_exists)
         try:
             with self.engine.begin() as conn:
+                kept = ownership.kept_rows(conn, spec, name, if_exists)  # appended to: still ours
                 created = self._prepare(conn, spec, name, sa_table, if_exists)
                 bulk = self._start_bulk(conn, sa_table, created)
                 position = 0
-                for frame, encoded in self._prefetch(self._batches(frames, table, name)):
+                for frame, encoded in prefetch(self._batches(frames, table, name)):
                     if cancel is not None and cancel.requested:
                         raise LoadCancelled(name)
                     self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
@@ -208,7 +179,7 @@ class Target:
                     created_by_tool=created,
                     # Deferred FKs a links step fills (nullable cycles): not complete before.
                     status="linking" if linked_fks(spec, name) else "complete",
-                    row_count=result.rows,
+                    row_count=kept + result.rows,  # only the rows it wrote: others stay others'
                     seed=seed,
                     scale=scale,
                 )
@@ -259,6 +230,9 @@ class Target:
                         f"table '{name}' in {self.display_url} holds rows written by {whose}; "
                         "refusing to write partitions into it. Empty it, or use another target"
                     )
+                why = "a partition write deletes rows of it"
+                ownership.refuse_foreign(conn, spec, name, self.display_url, why)
+                self._refuse_reach(conn, spec, name)
                 self._clear_descendants(conn, spec, name)
                 if key_range is not None:
                     column = sa_table.c[key_range.column]
@@ -266,7 +240,7 @@ class Target:
                         sa.delete(sa_table).where(column.between(key_range.low, key_range.high))
                     )
                 position = 0
-                for frame, encoded in self._prefetch(self._batches(frames, table, name)):
+                for frame, encoded in prefetch(self._batches(frames, table, name)):
                     if cancel is not None and cancel.requested:
                         raise LoadCancelled(name)
                     self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
@@ -369,6 +343,9 @@ class Target:
             and self._shape_changed(inspector, name, sa_table)
             and (if_exists == "replace" or not self._count(conn, name))
         ):
+            why = "replacing it would drop them"
+            ownership.refuse_foreign(conn, spec, name, self.display_url, why)
+            self._refuse_reach(conn, spec, name)
             self._clear_descendants(conn, spec, name)
             links.recreate_table(conn, spec, name, sa_table.metadata)
 
@@ -395,16 +372,13 @@ class Target:
                 f"{whose}. Pass --if-exists replace to replace what this spec wrote, or "
                 "--if-exists append to add to it"
             )
-        if held and if_exists == "replace" and not ours:
-            whose = f"spec '{owned.spec_name}'" if owned else "someone else (not this tool)"
-            raise TargetError(
-                f"table '{name}' in {self.display_url} holds {held:,} rows written by {whose}; "
-                "replace only replaces what this spec wrote. Empty the table yourself, or pass "
-                "--if-exists append"
-            )
+        if held and if_exists == "replace":  # rows a user added (or appended to) stay
+            why = "replace only replaces what this spec wrote"
+            ownership.refuse_foreign(conn, spec, name, self.display_url, why)
         if if_exists == "append" and held:
             return created
         if ours:
+            self._refuse_reach(conn, spec, name)
             self._clear_descendants(conn, spec, name)
             registry.forget_partitions(conn, name)  # replaced whole: no partition of it stands
             if created and self._shape_changed(inspector, name, sa_table):
@@ -413,6 +387,13 @@ class Target:
             elif held:
                 self._empty(conn, [name])
         return created
+
+    def _refuse_reach(self, conn: sa.Connection, spec: Spec, name: str) -> None:
+        """Refuse when emptying `name` and its descendants would cascade into rows the tool
+        did not write (an FK of the database with ON DELETE CASCADE or SET NULL)."""
+        inspector = sa.inspect(conn)
+        emptied = [t for t in (name, *replaced_with(spec, name).deleted) if inspector.has_table(t)]
+        ownership.refuse_reach(conn, spec, emptied, self.display_url)
 
     def _shape_changed(self, inspector: sa.Inspector, name: str, sa_table: sa.Table) -> bool:
         have = {c["name"] for c in inspector.get_columns(name)}
@@ -439,49 +420,6 @@ class Target:
             for start in range(0, len(frame), self.batch_rows):
                 part = frame.iloc[start : start + self.batch_rows]
                 yield part, self._encode(part, table, name)
-
-    def _prefetch(self, batches: Iterator, depth: int = 2) -> Iterator:
-        """Run `batches` (generation + encoding) in a thread, `depth` batches ahead of the load.
-
-        NumPy, Arrow and the drivers release the GIL, so generating the next batch overlaps the
-        database loading this one.
-        """
-        done = object()
-        slots: queue.Queue = queue.Queue(maxsize=depth)
-        stop = threading.Event()
-
-        def produce() -> None:
-            try:
-                for item in batches:
-                    while not stop.is_set():
-                        try:
-                            slots.put(item, timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
-                        return
-                slots.put(done)
-            except BaseException as exc:  # handed to the consumer, raised there
-                slots.put(exc)
-
-        worker = threading.Thread(target=produce, name="seed-assets-encode", daemon=True)
-        worker.start()
-        try:
-            while True:
-                item = slots.get()
-                if item is done:
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            stop.set()
-            while worker.is_alive():  # unblock a producer waiting on a full queue
-                try:
-                    slots.get_nowait()
-                except queue.Empty:
-                    worker.join(0.05)
 
     def _encode(self, frame: pd.DataFrame, table: TableSpec, name: str):
         """A batch in the form `_send` takes: DB-API row tuples by default."""

@@ -20,6 +20,10 @@ from seed_assets.targets.convert import row_tuples
 from seed_assets.targets.ddl import column_type, enum_type_name
 
 ROW = "seed_assets_row"
+# A table keeping less than this share of its rows after the database's CHECKs is an error:
+# it would silently be much smaller than asked. Judged once this many rows were seen.
+MIN_KEPT = 0.5
+MIN_SEEN = 20
 
 
 class DatabaseCheckFilter:
@@ -30,9 +34,17 @@ class DatabaseCheckFilter:
         parsed = sa.make_url(url)
         # SQLite evaluates the same in memory, and a second connection to the target file
         # would wait on the writer's lock.
-        self.engine = sa.create_engine(
-            "sqlite://" if parsed.get_backend_name() == "sqlite" else url
-        )
+        if parsed.get_backend_name() == "sqlite":
+            # one connection, used by whichever thread generates (the writer prefetches chunks
+            # in a thread) and closed by the caller's: sqlite3 must not refuse that
+            self.engine = sa.create_engine(
+                "sqlite://",
+                connect_args={"check_same_thread": False},
+                poolclass=sa.pool.StaticPool,
+            )
+        else:
+            self.engine = sa.create_engine(url)
+        self.seen: dict[str, list[int]] = {}  # table -> [rows seen, rows kept]
         self.conn: sa.Connection | None = None
         self.temp: dict[str, sa.Table] = {}
         self.metadata = sa.MetaData()
@@ -73,7 +85,22 @@ class DatabaseCheckFilter:
                 "loaded, fix or remove the CHECK in the spec's `checks`"
             ) from None
         keep[[r[0] for r in found]] = False
+        self._count(name, len(frame), int(keep.sum()), checks)
         return keep
+
+    def _count(self, name: str, seen: int, kept: int, checks: list[str]) -> None:
+        totals = self.seen.setdefault(name, [0, 0])
+        totals[0] += seen
+        totals[1] += kept
+        if totals[0] >= MIN_SEEN and totals[1] < MIN_KEPT * totals[0]:
+            listed = "; ".join(f"CHECK ({' '.join(sql.split())})" for sql in checks)
+            raise TargetError(
+                f"table '{name}': the database's CHECKs refused {totals[0] - totals[1]} of the "
+                f"first {totals[0]} generated rows ({listed}), so the table would be far smaller "
+                "than the spec asks. Give the columns they test values that satisfy them: a "
+                "`choice` of accepted values, or a `faker: regex`/`like` pattern for a text "
+                "pattern CHECK, or a `distribution` inside its bounds"
+            )
 
     def _connection(self) -> sa.Connection:
         if self.conn is None:

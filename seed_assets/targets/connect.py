@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from seed_assets.errors import TargetError, describe_os_error
+from seed_assets.errors import MissingDatabase, TargetError, describe_os_error
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -61,11 +61,15 @@ def describe_db_error(exc: BaseException, url: str | sa.URL) -> TargetError | No
     if not isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)):
         return None
     parsed = sa.make_url(url)
-    text = str(getattr(exc, "orig", None) or exc)
+    # The first failure may hide behind a later one (SQLite rolls back on a full disk, and the
+    # savepoint release then fails): read every error in the chain.
+    texts = [str(getattr(e, "orig", None) or e) for e in _chain(exc)]
+    text = texts[0]
     if parsed.get_backend_name() == "sqlite":
-        return TargetError(f"target {_mask(parsed)}: {sqlite_problem(parsed.database, text)}")
+        telling = next((t for t in texts if _SQLITE_TELLING.search(t)), text)
+        return TargetError(f"target {_mask(parsed)}: {sqlite_problem(parsed.database, telling)}")
     for pattern, reason in _SERVER_REASONS:
-        if pattern.search(text):
+        if any(pattern.search(t) for t in texts):
             said = reason.format(
                 user=parsed.username or "(none)",
                 database=parsed.database or "(none)",
@@ -77,8 +81,25 @@ def describe_db_error(exc: BaseException, url: str | sa.URL) -> TargetError | No
     return TargetError(f"target {_mask(parsed)}: cannot connect: {first}")
 
 
+_SQLITE_TELLING = re.compile(r"disk is full|readonly|read-only|unable to open|disk I/O", re.I)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and the errors it was raised while handling, newest first."""
+    out: list[BaseException] = []
+    while exc is not None and exc not in out and len(out) < 10:
+        out.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return out
+
+
 def check_connection(engine: sa.Engine) -> None:
     """Open (and close) one connection, or raise TargetError saying why it cannot."""
+    url = engine.url
+    if url.get_backend_name() in ("mysql", "mariadb") and not url.database:
+        raise TargetError(
+            f"target {_mask(url)} names no database; add it to the URL: .../database_name"
+        )
     try:
         with engine.connect():
             pass
@@ -165,4 +186,42 @@ def check_sqlite_exists(url: str | sa.URL) -> None:
     if Path(database).is_dir():
         raise TargetError(f"{_mask(parsed)}: {database} is a directory, not a SQLite file")
     if not Path(database).is_file():
-        raise TargetError(f"{_mask(parsed)}: the SQLite file {database} does not exist")
+        raise MissingDatabase(f"{_mask(parsed)}: the SQLite file {database} does not exist")
+
+
+def new_paths(url: str) -> list[Path]:
+    """The files and folders a run into `url` would create that do not exist yet (a new SQLite
+    file, its journals and missing folders; a new Parquet folder), deepest first: what to
+    remove if the run fails before it commits anything."""
+    from seed_assets.targets.parquet import is_parquet_url, parquet_dir
+
+    if is_parquet_url(url):
+        root = parquet_dir(url)
+        return [p for p in (root, *root.parents) if not p.exists()]
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        return []
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return []
+    path = Path(database)
+    if path.exists() or database.startswith("file:"):
+        return []
+    files = [path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal", "")]
+    return files + [p for p in path.parents if not p.exists()]
+
+
+def remove_new_paths(paths: list[Path]) -> None:
+    """Remove what `new_paths` listed: files, and folders this run made (whatever the run
+    put in them, such as its report); nothing that existed before."""
+    import shutil
+
+    for path in paths:
+        try:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue

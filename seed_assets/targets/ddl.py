@@ -25,6 +25,7 @@ from seed_assets.spec import checks as ck
 from seed_assets.spec.graph import component_of, is_deferred, topological_order
 from seed_assets.spec.memo import per_spec
 from seed_assets.spec.models import ColumnSpec, Spec, TableSpec
+from seed_assets.targets.literal import sql_literal
 
 
 @compiles(sa.ForeignKeyConstraint, "mysql", "mariadb")
@@ -139,7 +140,8 @@ class _CheckExpression(sa.sql.expression.ColumnElement):
 
 @compiles(_CheckExpression)
 def _compile_check(element: _CheckExpression, compiler, **_kw) -> str:
-    return ck.render(element.node, compiler.preparer.quote)
+    dialect = "mysql" if compiler.dialect.name == "mariadb" else compiler.dialect.name
+    return ck.render(element.node, compiler.preparer.quote, lambda v: sql_literal(dialect, v))
 
 
 def _check_constraints(table_name: str, table: TableSpec) -> list[sa.CheckConstraint]:

@@ -21,13 +21,20 @@ from seed_assets.spec.graph import (
     component_of,
     deferred_of,
     linked_fks,
+    links_name,
     replaced_with,
 )
 from seed_assets.spec.models import ForeignKeySpec, Spec
-from seed_assets.targets import registry
+from seed_assets.targets import ownership, registry
 from seed_assets.targets.cancel import CancelToken
 from seed_assets.targets.ddl import build_metadata, column_type
-from seed_assets.targets.load_report import LoadCancelled, LoadError, WriteResult
+from seed_assets.targets.load_report import (
+    LoadCancelled,
+    LoadError,
+    NotApproved,
+    RowError,
+    WriteResult,
+)
 
 ORPHAN_SAMPLES = 5
 
@@ -85,7 +92,7 @@ def recreate_table(conn: sa.Connection, spec: Spec, name: str, metadata: sa.Meta
     metadata.create_all(conn, tables=[sa_table], checkfirst=False)
     if conn.dialect.name == "postgresql":
         for _other, fkc in existing:
-            conn.execute(sa.schema.AddConstraint(fkc))
+            conn.execute(sa.schema.AddConstraint(fkc, isolate_from_table=False))
 
 
 @contextlib.contextmanager
@@ -119,11 +126,10 @@ def clear_for(target, conn: sa.Connection, spec: Spec, name: str) -> None:
             registry.record(conn, owner, status="linking")
     deleted = [t for t in replacement.deleted if inspector.has_table(t)]
     for child in deleted:
-        owned = registry.entry(conn, child)
-        if (owned is None or owned.spec_name != spec.name) and target._count(conn, child):
+        if ownership.foreign_rows(conn, spec, child):
             raise TargetError(
                 f"replacing '{name}' would orphan the rows of '{child}', which this spec "
-                "did not write; refusing"
+                "did not write (all or some of them); refusing"
             )
     cleared = [t for t in deleted if (e := registry.entry(conn, t)) and e.spec_name == spec.name]
     together = any(component_of(spec, t).together for t in cleared)
@@ -178,7 +184,7 @@ def _deferring(
     if dialect == "sqlite":
         conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # until this transaction ends
     elif dialect == "postgresql":
-        _require_deferrable(conn, spec, tables)
+        altered = _make_deferrable(conn, spec, tables)
         conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")  # until this transaction ends
     elif mysql:
         conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")  # the session's: restored below
@@ -191,6 +197,11 @@ def _deferring(
             raise_orphans(conn, spec, tables)
         if dialect == "postgresql":  # check what is pending now; later DDL needs none pending
             conn.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
+            for table, constraint in altered:  # as the schema had them, in this transaction
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {_quote(conn, table)} ALTER CONSTRAINT "
+                    f"{_quote(conn, constraint)} NOT DEFERRABLE"
+                )
     finally:
         if mysql:
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
@@ -204,8 +215,12 @@ def settle(conn: sa.Connection) -> None:
         conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
 
 
-def _require_deferrable(conn: sa.Connection, spec: Spec, tables: list[str]) -> None:
-    """Every deferred FK of `tables` that exists in the database must be DEFERRABLE."""
+def _make_deferrable(conn: sa.Connection, spec: Spec, tables: list[str]) -> list[tuple]:
+    """Make each existing NOT DEFERRABLE deferred FK of `tables` deferrable for this
+    transaction (a NOT NULL cycle is only written with it checked at commit); returns the
+    (table, constraint) pairs altered, to restore once the checks have run. DDL is
+    transactional in PostgreSQL: a rollback restores them too."""
+    altered = []
     inspector = sa.inspect(conn)
     for name in tables:
         if not inspector.has_table(name):
@@ -224,15 +239,12 @@ def _require_deferrable(conn: sa.Connection, spec: Spec, tables: list[str]) -> N
                     {"name": found["name"], "table": _quote(conn, name)},
                 ).scalar()
                 if deferrable is False:
-                    cycle = " -> ".join([*component_of(spec, name).tables, name])
-                    raise TargetError(
-                        f"table '{name}' column '{fk.columns[0]}': the existing foreign key "
-                        f"{found['name']} ({', '.join(fk.columns)} -> {fk.references.table}) is "
-                        f"NOT DEFERRABLE, but the NOT NULL cycle {cycle} can only be written "
-                        "with it checked at commit. Run ALTER TABLE "
-                        f"{name} ALTER CONSTRAINT {found['name']} DEFERRABLE INITIALLY "
-                        "DEFERRED, or drop these tables and let the tool create them"
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {_quote(conn, name)} ALTER CONSTRAINT "
+                        f"{_quote(conn, found['name'])} DEFERRABLE INITIALLY DEFERRED"
                     )
+                    altered.append((name, found["name"]))
+    return altered
 
 
 def raise_orphans(conn: sa.Connection, spec: Spec, tables: Iterable[str]) -> None:
@@ -274,13 +286,24 @@ def orphans(conn: sa.Connection, name: str, fk: ForeignKeySpec) -> tuple[int, li
 
 
 def update_links(
-    target, spec: Spec, name: str, links: pd.DataFrame, *, seed: int, scale: float
-) -> int:
-    """Write `name`'s deferred FK columns from `links` (its key and those columns, key order)
-    in one transaction: via a temporary table and one UPDATE joined on the key. Marks the
-    table complete; returns the rows updated."""
+    target,
+    spec: Spec,
+    name: str,
+    links: Iterable[pd.DataFrame],
+    *,
+    rows: int,
+    seed: int,
+    scale: float,
+    approve: Callable[[], bool] | None = None,
+) -> WriteResult:
+    """Write `name`'s deferred FK columns from `links` (frames of its key and those columns,
+    key order; `rows` in all) in one transaction: loaded into a temporary table frame by frame,
+    then one UPDATE joined on the key. `approve()`, asked after the UPDATE, returning False
+    rolls it back. Marks the table complete; the result counts the rows updated."""
     if not hasattr(target, "engine"):  # a file target (Parquet) rewrites the file itself
-        return target.update_links(spec, name, links, seed=seed, scale=scale)
+        return target.update_links(
+            spec, name, links, rows=rows, seed=seed, scale=scale, approve=approve
+        )
     table = spec.tables[name]
     fks = linked_fks(spec, name)
     if not fks:
@@ -292,20 +315,28 @@ def update_links(
     if not target.transactional_ddl:  # MySQL: ALTER TABLE commits by itself, so it comes first
         with target.engine.begin() as conn:
             _ensure_foreign_keys(conn, metadata, name, fks)
-    with target.engine.begin() as conn:
-        entry = registry.entry(conn, name)
-        held = target._count(conn, name) if sa.inspect(conn).has_table(name) else None
-        if entry is None or entry.status not in ("linking", "complete") or held != len(links):
-            state = "missing" if held is None else f"{held:,} rows"
-            raise TargetError(
-                f"table '{name}' in {target.display_url} is not ready for its links ({state}, "
-                f"status {entry.status if entry else 'unknown'}; the links are for "
-                f"{len(links):,} rows): materialise {name} first"
-            )
-        _ensure_foreign_keys(conn, metadata, name, fks)
-        updated = _update_from_temporary(conn, target, spec, name, key, columns, links)
-        registry.record(conn, name, status="complete", seed=seed, scale=scale)
-    return updated
+    result = WriteResult(links_name(name))
+    try:
+        with target.engine.begin() as conn:
+            entry = registry.entry(conn, name)
+            held = target._count(conn, name) if sa.inspect(conn).has_table(name) else None
+            if entry is None or entry.status not in ("linking", "complete") or held != rows:
+                state = "missing" if held is None else f"{held:,} rows"
+                raise TargetError(
+                    f"table '{name}' in {target.display_url} is not ready for its links "
+                    f"({state}, status {entry.status if entry else 'unknown'}; the links are "
+                    f"for {rows:,} rows): materialise {name} first"
+                )
+            _ensure_foreign_keys(conn, metadata, name, fks)
+            result.rows = _update_from_temporary(conn, target, spec, name, key, columns, links)
+            if approve is not None and not approve():
+                raise NotApproved
+            registry.record(conn, name, status="complete", seed=seed, scale=scale)
+    except NotApproved:
+        result.rows = 0
+        return result
+    result.committed = True
+    return result
 
 
 def _ensure_foreign_keys(
@@ -321,7 +352,7 @@ def _ensure_foreign_keys(
         pair = (fkc.referred_table.name, tuple(fkc.column_keys))
         wanted = any((fk.references.table, tuple(fk.columns)) == pair for fk in fks)
         if wanted and pair not in have:
-            conn.execute(sa.schema.AddConstraint(fkc))
+            conn.execute(sa.schema.AddConstraint(fkc, isolate_from_table=False))
 
 
 def _update_from_temporary(
@@ -331,7 +362,7 @@ def _update_from_temporary(
     name: str,
     key: list[str],
     columns: list[str],
-    links: pd.DataFrame,
+    links: Iterable[pd.DataFrame],
     batch_rows: int = 20_000,
 ) -> int:
     table = spec.tables[name]
@@ -353,10 +384,11 @@ def _update_from_temporary(
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {q(temp)}")
     sa_temp.create(conn)
     try:
-        frame = links[[*key, *columns]]
-        for start in range(0, len(frame), batch_rows):  # the target's bulk path (COPY on PG)
-            part = frame.iloc[start : start + batch_rows]
-            target._send(conn, sa_temp, part, target._encode(part, table, temp))
+        for links_frame in links:
+            frame = links_frame[[*key, *columns]]
+            for start in range(0, len(frame), batch_rows):  # the bulk path (COPY on PG)
+                part = frame.iloc[start : start + batch_rows]
+                target._send(conn, sa_temp, part, target._encode(part, table, temp))
         if conn.dialect.name == "postgresql":  # temporary tables get no automatic statistics
             conn.exec_driver_sql(f"ANALYZE {q(temp)}")
         t, s = q(name), q(temp)
@@ -391,10 +423,14 @@ def write_component(
     if_exists: str = "fail",
     on_error: str = "fail",
     cancel: CancelToken | None = None,
+    approve: Callable[[], bool] | None = None,
+    rejects: Callable[[RowError], None] | None = None,
 ) -> dict[str, WriteResult]:
     """Write every table of a NOT NULL cycle in ONE transaction, FK checks deferred to its end
     (see ``deferred_checks``): the same preparation, batches and refused-row reports as
-    ``Target.write_table``, for all of them at once. Returns each table's result."""
+    ``Target.write_table``, for all of them at once. `approve()`, asked after the last row of
+    the last table, returning False rolls everything back (``committed`` False). Returns each
+    table's result."""
     if not hasattr(target, "engine"):  # a file target (Parquet): no FK checks to defer
         return target.write_component(
             spec,
@@ -405,57 +441,70 @@ def write_component(
             if_exists=if_exists,
             on_error=on_error,
             cancel=cancel,
+            approve=approve,
         )
     names = list(frames)
     metadata = build_metadata(spec)
-    results = {name: WriteResult(name) for name in names}
+    results = {name: WriteResult(name, sink=rejects) for name in names}
     target._ensure_registry()
     if not target.transactional_ddl:  # MySQL: DDL commits by itself, so it comes first
         with target.engine.begin() as conn, deferred_checks(conn, spec, names, check=False):
             for name in names:
                 target._create_or_reshape(conn, spec, name, metadata.tables[name], if_exists)
-    with target.engine.begin() as conn:
-        with deferred_checks(conn, spec, names):
-            created = {
-                name: target._prepare(conn, spec, name, metadata.tables[name], if_exists)
-                for name in names
-            }
-            settle(conn)  # the rows they held are gone; bulk mode alters the tables next
-            bulk = {
-                name: target._start_bulk(conn, metadata.tables[name], created[name])
-                for name in names
-            }
+    try:
+        with target.engine.begin() as conn:
+            with deferred_checks(conn, spec, names):
+                kept = {name: ownership.kept_rows(conn, spec, name, if_exists) for name in names}
+                created = {
+                    name: target._prepare(conn, spec, name, metadata.tables[name], if_exists)
+                    for name in names
+                }
+                settle(conn)  # the rows they held are gone; bulk mode alters the tables next
+                bulk = {
+                    name: target._start_bulk(conn, metadata.tables[name], created[name])
+                    for name in names
+                }
+                for name in names:
+                    sa_table, table, result = (
+                        metadata.tables[name],
+                        spec.tables[name],
+                        results[name],
+                    )
+                    position = 0
+                    for frame, encoded in target._batches(frames[name], table, name):
+                        if cancel is not None and cancel.requested:
+                            raise LoadCancelled(name)
+                        target._load(
+                            conn, sa_table, table, frame, encoded, position, result, on_error
+                        )
+                        position += len(frame)
+                        if on_rows:
+                            on_rows(name, len(frame))
+                for name in names:  # every table is loaded: the FKs between them can be checked
+                    if bulk[name]:
+                        target._finish_bulk(
+                            conn, metadata.tables[name], spec.tables[name], results[name], on_error
+                        )
+                for name, result in results.items():
+                    if result.rejected_count and on_error == "fail":
+                        raise LoadError(
+                            name, target.display_url, result.rejected, result.rejected_count
+                        )
+                if approve is not None and not approve():
+                    raise NotApproved
             for name in names:
-                sa_table, table, result = metadata.tables[name], spec.tables[name], results[name]
-                position = 0
-                for frame, encoded in target._batches(frames[name], table, name):
-                    if cancel is not None and cancel.requested:
-                        raise LoadCancelled(name)
-                    target._load(conn, sa_table, table, frame, encoded, position, result, on_error)
-                    position += len(frame)
-                    if on_rows:
-                        on_rows(name, len(frame))
-            for name in names:  # every table is loaded: the FKs between them can be checked
-                if bulk[name]:
-                    target._finish_bulk(
-                        conn, metadata.tables[name], spec.tables[name], results[name], on_error
-                    )
-            for name, result in results.items():
-                if result.rejected_count and on_error == "fail":
-                    raise LoadError(
-                        name, target.display_url, result.rejected, result.rejected_count
-                    )
-        for name in names:
-            registry.record(
-                conn,
-                name,
-                spec_name=spec.name,
-                created_by_tool=created[name],
-                status="complete",
-                row_count=results[name].rows,
-                seed=seed,
-                scale=scale,
-            )
+                registry.record(
+                    conn,
+                    name,
+                    spec_name=spec.name,
+                    created_by_tool=created[name],
+                    status="complete",
+                    row_count=kept[name] + results[name].rows,
+                    seed=seed,
+                    scale=scale,
+                )
+    except NotApproved:
+        return results
     for result in results.values():
         result.committed = True
     return results

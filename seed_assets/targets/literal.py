@@ -113,6 +113,36 @@ def render_value(dialect: str, value, kind: str) -> str:
     return render_column(dialect, np.array([value], dtype=object), kind)[0]
 
 
+def sql_literal(dialect: str, value, *, table: str | None = None, column: str | None = None) -> str:
+    """One Python scalar as literal text, its kind taken from its type.
+
+    The one way a spec value enters a statement anywhere but an INSERT: CHECK lists, ENUM
+    labels, comments, CHECK expressions, names passed to functions (``setval``).
+    """
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | np.bool_):
+        return _BOOLEANS[check_dialect(dialect)][0 if value else 1]
+    values = np.array([value], dtype=object)
+    return render_column(dialect, values, _kind_of(value), table=table, column=column)[0]
+
+
+def _kind_of(value) -> str:
+    if isinstance(value, int | np.integer):
+        return "bigint"
+    if isinstance(value, float | np.floating):
+        return "float"
+    if isinstance(value, decimal.Decimal):
+        return "decimal"
+    if isinstance(value, dt.datetime | pd.Timestamp | np.datetime64):
+        return "timestamp"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "binary"
+    return "text"
+
+
 def _array(values) -> tuple[np.ndarray, bool]:
     """The values as a NumPy array, and whether they were zone-aware (now UTC wall times)."""
     if isinstance(values, pd.Series):
@@ -421,8 +451,10 @@ def sa_dialect(dialect: str) -> sa.engine.Dialect:
     """SQLAlchemy's dialect, with a paramstyle that leaves '%' in literal text alone."""
     from sqlalchemy.dialects import mysql, postgresql, sqlite
 
+    from seed_assets.targets.literal_hooks import use_our_literals
+
     module = {"postgresql": postgresql, "mysql": mysql, "sqlite": sqlite}[check_dialect(dialect)]
-    return module.dialect(paramstyle="named")
+    return use_our_literals(module.dialect(paramstyle="named"))
 
 
 def quote_identifier(dialect: str, name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -10,6 +11,10 @@ from seed_assets.errors import SeedAssetsError
 
 SHOWN_ERRORS = 20  # rows listed in a message; the result keeps up to KEPT_ERRORS
 KEPT_ERRORS = 1000
+
+
+class NotApproved(Exception):
+    """Raised inside the transaction when `approve()` says no: rolls the table back."""
 
 
 @dataclass(frozen=True)
@@ -39,11 +44,15 @@ class WriteResult:
     rejected: list[RowError] = field(default_factory=list)
     rejected_count: int = 0
     committed: bool = False
+    # Called with every refused row (the list keeps the first KEPT_ERRORS): rejects.RejectFile.
+    sink: Callable[[RowError], None] | None = field(default=None, repr=False, compare=False)
 
     def reject(self, error: RowError) -> None:
         self.rejected_count += 1
         if len(self.rejected) < KEPT_ERRORS:
             self.rejected.append(error)
+        if self.sink is not None:
+            self.sink(error)
 
 
 def summarise(errors: list[RowError], total: int) -> str:

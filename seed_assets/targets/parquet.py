@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
 import os
 import shutil
@@ -30,9 +29,10 @@ import pyarrow.parquet as pq
 from seed_assets.engine.frames import canonical_frame
 from seed_assets.engine.table import sort_key
 from seed_assets.errors import TargetError
-from seed_assets.spec.graph import descendants, linked_fks
+from seed_assets.spec.graph import descendants, linked_fks, links_name
 from seed_assets.spec.models import INTEGER_TYPES, TEXT_TYPES, ColumnSpec, Spec
 from seed_assets.targets.load_report import LoadCancelled, WriteResult
+from seed_assets.targets.lock import exclusive
 
 SCHEME = "parquet"
 MANIFEST = "_seed_assets.json"
@@ -43,14 +43,33 @@ def is_parquet_url(url: str) -> bool:
     return url.split(":", 1)[0].lower() == SCHEME
 
 
+def masked(url: str) -> str:
+    """A Parquet URL with any password in it hidden (for messages)."""
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@", 1)
+    return parsed._replace(netloc=netloc).geturl()
+
+
 def parquet_dir(url: str) -> Path:
-    """``parquet:///abs/dir`` -> /abs/dir; ``parquet://rel/dir`` or ``parquet:rel`` -> rel/dir."""
+    """``parquet:///abs/dir`` -> /abs/dir; ``parquet://rel/dir`` or ``parquet:rel`` -> rel/dir.
+
+    A Parquet target is a local directory: a user, password or port in the URL is refused
+    (it would otherwise become part of a folder's name, password and all)."""
     parsed = urlparse(url)
     if parsed.scheme.lower() != SCHEME:
-        raise TargetError(f"not a Parquet URL: {url!r}; write parquet:///path/to/dir")
+        raise TargetError(f"not a Parquet URL: {masked(url)!r}; write parquet:///path/to/dir")
+    if "@" in parsed.netloc or parsed.netloc.count(":"):
+        raise TargetError(
+            f"Parquet URL {masked(url)!r} names a user, password or port; a Parquet target is "
+            "a local directory: write parquet:///path/to/dir (no credentials)"
+        )
     path = unquote(parsed.netloc + parsed.path)
     if not path:
-        raise TargetError(f"Parquet URL {url!r} names no directory; write parquet:///path/to/dir")
+        raise TargetError(
+            f"Parquet URL {masked(url)!r} names no directory; write parquet:///path/to/dir"
+        )
     return Path(path)
 
 
@@ -184,8 +203,7 @@ class ParquetTarget:
         """The spec folder's manifest, locked for update (parallel partition steps)."""
         folder = self.spec_dir(spec)
         folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / f"{MANIFEST}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with exclusive(folder / f"{MANIFEST}.lock"):
             path = folder / MANIFEST
             data = json.loads(path.read_text()) if path.exists() else {"tables": {}}
             yield data
@@ -262,11 +280,15 @@ class ParquetTarget:
     # -- FK cycles: no constraint to defer, so files are written, then rewritten -----------------
 
     def update_links(
-        self, spec: Spec, name: str, links: pd.DataFrame, *, seed: int, scale: float
-    ) -> int:
-        """Fill `name`'s deferred FK columns from `links` (its key and those columns, in key
-        order, as its file is): the file is rewritten and renamed into place, then marked
-        complete. Returns the rows updated."""
+        self, spec: Spec, name: str, links, *, rows: int, seed: int, scale: float, approve=None
+    ) -> WriteResult:
+        """Fill `name`'s deferred FK columns from `links` (frames of its key and those columns,
+        in key order, as its file is; `rows` in all): the file is rewritten and renamed into
+        place, then marked complete. Returns the rows updated."""
+        parts = list(links)
+        links = pd.concat(parts, ignore_index=True) if parts else None
+        if links is None or len(links) != rows:
+            raise ValueError(f"the links of {name} hold other than {rows:,} rows")
         entry = self._entries(spec.name).get(name)
         rows = self.count(spec, name) if self.files(spec, name) else None
         if entry is None or entry.status not in ("linking", "complete") or rows != len(links):
@@ -291,10 +313,12 @@ class ParquetTarget:
             for column in fk.columns:
                 frame[column] = links[column].to_numpy()
         result = WriteResult(name)
-        self._write_file(spec, name, [frame], self.table_path(spec, name), None, None, None, result)
+        final = self.table_path(spec, name)
+        if not self._write_file(spec, name, [frame], final, None, approve, None, result):
+            return WriteResult(links_name(name))
         with self._manifest(spec) as manifest:
             manifest["tables"][name] = _entry(spec, "complete", len(frame), seed, scale)
-        return len(frame)
+        return WriteResult(links_name(name), rows=len(frame), committed=True)
 
     def write_component(
         self,
@@ -307,10 +331,13 @@ class ParquetTarget:
         if_exists="fail",
         on_error="fail",
         cancel=None,
+        approve=None,
     ) -> dict[str, WriteResult]:
-        """A NOT NULL cycle's tables: every file written (no FK to defer), then all marked
-        complete together, so none is read as complete while another is missing."""
+        """A NOT NULL cycle's tables: every file written (no FK to defer). `approve()` is asked
+        before the last file is renamed into place; the files before it stay (a file target has
+        no transaction spanning files)."""
         results = {}
+        last = list(frames)[-1] if frames else None
         for name, parts in frames.items():
             hook = (lambda n: on_rows(name, n)) if on_rows else None  # noqa: B023 (used now)
             results[name] = self.write_table(
@@ -322,6 +349,7 @@ class ParquetTarget:
                 on_rows=hook,
                 if_exists=if_exists,
                 cancel=cancel,
+                approve=approve if name == last else None,
             )
         return results
 

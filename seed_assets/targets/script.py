@@ -22,6 +22,7 @@ from seed_assets.targets.literal import (
     quote_identifier,
     render_column,
     sa_dialect,
+    sql_literal,
 )
 
 MARKER = "-- seed-assets SQL script"
@@ -125,10 +126,10 @@ def script_statements(
             continue
         if isinstance(step, ComponentStep):  # a NOT NULL cycle: FK checks deferred
             yield from (f"{s};\n" for s in _DEFER.get(dialect, ()))
-            for name, frame in step.frames.items():
+            for name, frames in step.frames.items():
                 if on_table:
                     on_table(step.generators[name])
-                yield from _inserts(dialect, name, [frame], spec, rows_per_statement, on_rows)
+                yield from _inserts(dialect, name, frames, spec, rows_per_statement, on_rows)
             yield from (f"{s};\n" for s in _UNDEFER.get(dialect, ()))
             continue
         if on_table:
@@ -154,8 +155,10 @@ def _inserts(dialect, name, frames, spec, rows_per_statement, on_rows) -> Iterat
         for column_name, column in table.columns.items():
             if column.identity is not None:
                 t, c = quote_identifier(dialect, name), quote_identifier(dialect, column_name)
+                # Names as literals too: a quote in a name must not end the string.
+                names = f"{sql_literal(dialect, t)}, {sql_literal(dialect, column_name)}"
                 yield (
-                    f"SELECT setval(pg_get_serial_sequence('{t}', '{column_name}'), "
+                    f"SELECT setval(pg_get_serial_sequence({names}), "
                     f"COALESCE(MAX({c}), 1), MAX({c}) IS NOT NULL) FROM {t};\n"
                 )
 
@@ -164,16 +167,17 @@ def _link_updates(dialect: str, spec: Spec, step: LinksStep) -> Iterator[str]:
     """One UPDATE per row for the FK columns a links step fills (by primary key)."""
     table = spec.tables[step.table]
     key = sort_key(table)
-    columns = [c for c in step.frame.columns if c not in key]
-    rendered = {
-        c: render_column(dialect, step.frame[c], table.columns[c].type, table=step.table, column=c)
-        for c in step.frame.columns
-    }
     target = quote_identifier(dialect, step.table)
-    for i in range(len(step.frame)):
-        sets = ", ".join(f"{quote_identifier(dialect, c)} = {rendered[c][i]}" for c in columns)
-        where = " AND ".join(f"{quote_identifier(dialect, c)} = {rendered[c][i]}" for c in key)
-        yield f"UPDATE {target} SET {sets} WHERE {where};\n"
+    for frame in step.frames:
+        columns = [c for c in frame.columns if c not in key]
+        rendered = {
+            c: render_column(dialect, frame[c], table.columns[c].type, table=step.table, column=c)
+            for c in frame.columns
+        }
+        for i in range(len(frame)):
+            sets = ", ".join(f"{quote_identifier(dialect, c)} = {rendered[c][i]}" for c in columns)
+            where = " AND ".join(f"{quote_identifier(dialect, c)} = {rendered[c][i]}" for c in key)
+            yield f"UPDATE {target} SET {sets} WHERE {where};\n"
 
 
 def write_script(spec: Spec, dialect: str, stream: TextIO, **options) -> None:

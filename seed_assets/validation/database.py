@@ -1,8 +1,8 @@
 """The same checks over a database that already exists (``seed-assets validate``).
 
 Tables are read in chunks, in primary-key order, and checked chunk by chunk (``stream.py``), so
-memory stays bounded whatever their size (a spec with FK cycles is read whole: its deferred
-FKs point at later tables). Each column is given the engine's dtype where its
+memory stays bounded whatever their size; the FKs closing a nullable cycle are checked apart,
+as their links step was. Each column is given the engine's dtype where its
 values allow; a column whose values do not fit (text in a numeric column, which SQLite accepts)
 is kept as read, so the Pandera check reports the wrong dtype instead of the reader failing.
 """
@@ -14,17 +14,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from seed_assets.engine.links import link_columns
 from seed_assets.errors import TargetError
 from seed_assets.reports.report import assemble, table_section
-from seed_assets.spec.graph import components, linked_fks, links_name, topological_order
+from seed_assets.spec.graph import linked_fks, links_name, topological_order
 from seed_assets.spec.models import Spec
 from seed_assets.targets.base import Target, mask_url
 from seed_assets.targets.parquet import ParquetTarget, is_parquet_url, parquet_dir
 from seed_assets.targets.reading import TableReader, TargetParents, tolerant_frame
-from seed_assets.validation.inputs import TableData
-from seed_assets.validation.profile import profile_table
-from seed_assets.validation.rules import check_links, check_table
 from seed_assets.validation.stream import TableChecker
 
 __all__ = ["open_existing", "run_scale", "tolerant_frame", "validate_database"]
@@ -47,33 +43,13 @@ def open_existing(url: str) -> Target | ParquetTarget:
     return Target.for_url(url, for_writing=False)
 
 
-def _whole_sections(reader: TableReader, spec: Spec, scale: float | None, on_table) -> dict:
-    """Specs with FK cycles: every table read whole first (a deferred FK points at a later
-    table), then checked, each links step apart."""
-    frames = {
-        name: reader.columns(name, reader.present_columns(name)) for name in topological_order(spec)
-    }
-    sections = {}
-    for name in topological_order(spec):
-        if on_table:
-            on_table(name, None)
-        pending = frozenset(fk.label for fk in linked_fks(spec, name))
-        data = TableData(spec, name, frames[name], frames, scale=scale, pending=pending)
-        results = check_table(spec, name, frames[name], frames, scale=scale, data=data)
-        profile = profile_table(spec, name, frames[name], frames, data=data)
-        sections[name] = table_section(
-            results, rows=len(frames[name]), written=True, profile=profile
-        )
-        fks = linked_fks(spec, name)
-        if fks:
-            columns = link_columns(spec, name, fks)[name]
-            columns += [c for fk in fks for c in fk.columns if c not in columns]
-            links = frames[name][columns]
-            results = check_links(spec, name, links, frames, scale=scale)
-            sections[links_name(name)] = table_section(results, rows=len(links), written=True)
-        if on_table:
-            on_table(name, len(frames[name]))
-    return sections
+def _links_section(reader: TableReader, source, spec: Spec, name: str, scale) -> dict:
+    checker = TableChecker(
+        spec, name, source, scale=scale, expected_rows=reader.count(name), links=True
+    )
+    for frame in reader.frames(name, checker.columns):
+        checker.add(frame)
+    return table_section(checker.conclude(), rows=checker.rows, written=True)
 
 
 def run_scale(target: Target | ParquetTarget, spec: Spec) -> float | None:
@@ -105,9 +81,6 @@ def validate_database(
                 f"'{spec.name}'; generate them first"
             )
         scale = run_scale(target, spec)
-        if any(c.is_cycle for c in components(spec)):
-            sections = _whole_sections(reader, spec, scale, on_table)
-            return assemble(spec, target.display_url, sections)
         source = TargetParents(reader)
         sections = {}
         for name in topological_order(spec):
@@ -121,6 +94,8 @@ def validate_database(
             sections[name] = table_section(
                 results, rows=rows, written=True, profile=checker.profile()
             )
+            if linked_fks(spec, name):  # a nullable cycle's links, checked as their own step
+                sections[links_name(name)] = _links_section(reader, source, spec, name, scale)
             if on_table:
                 on_table(name, rows)
         return assemble(spec, target.display_url, sections)

@@ -50,7 +50,7 @@ def _through(spec: Spec, table_name: str, fk: ForeignKeySpec) -> tuple[ForeignKe
     return through, list(copied.columns)
 
 
-def _joined_needs(
+def joined_needs(
     spec: Spec, table_name: str, pending: Collection[str] = ()
 ) -> dict[int, tuple[ForeignKeySpec, list[str]]]:
     """For each FK, the parent columns to bring in: its key, `after` dates, `via` sources.
@@ -90,7 +90,7 @@ def relational_frame(data: TableData) -> pd.DataFrame:
     """The table's rows with its parents' columns left-joined in (NaN/None where none match)."""
     frame = data.frame.reset_index(drop=True)
     out = {c: _for_gx(frame[c]) for c in frame.columns}
-    for fk, columns in _joined_needs(data.spec, data.name, data.pending).values():
+    for fk, columns in joined_needs(data.spec, data.name, data.pending).values():
         parent = data.rows_of(fk.references.table)
         right = parent[columns].drop_duplicates(subset=fk.references.columns)
         right = right.rename(columns={c: joined_column(fk, c) for c in columns})

@@ -1,8 +1,7 @@
-"""The integrity report: orphans, temporal order, denormalised copies, cardinality, rare-event
-rates, duplicate keys and null rates, measured with NumPy/Arrow so 30M rows take seconds.
-
-Each function takes a ``TableData`` and returns one ``CheckResult``; bounds come from the spec
-(its generation parameters and its ``expectations``), never from per-table code.
+"""The integrity checks' measures and bounds: dates, children-per-parent fits, rare-event
+rates, null shares, keys. ``stream.TableChecker`` counts chunk by chunk and concludes with
+these; bounds come from the spec (its generation parameters and its ``expectations``), never
+from per-table code.
 """
 
 from __future__ import annotations
@@ -13,19 +12,13 @@ import numpy as np
 import pandas as pd
 
 from seed_assets.spec.distributions import FixedCount
-from seed_assets.spec.graph import resolve_after, resolve_via
-from seed_assets.spec.models import ForeignKeySpec, Spec, TableSpec
-from seed_assets.validation.inputs import TableData
-from seed_assets.validation.keys import increasing_objects, repeated_rows
+from seed_assets.spec.models import Spec, TableSpec
 from seed_assets.validation.results import (
     SAMPLE_ROWS,
     CheckResult,
     Measurement,
-    fmt_count,
     fmt_num,
     fmt_rate,
-    json_value,
-    sample_rows,
 )
 
 ENGINE = "integrity"
@@ -38,152 +31,10 @@ MIN_P_VALUE = 1e-6
 MIN_EXPECTED_PER_BIN = 5.0
 
 
-def _result(data: TableData, rule: str, description: str) -> CheckResult:
-    return CheckResult(data.name, rule, ENGINE, description)
-
-
-def _key_columns(table: TableSpec) -> list[str]:
-    return list(table.primary_key)
-
-
-# -- orphans -------------------------------------------------------------------------------------
-
-
-def orphan_fks(data: TableData) -> CheckResult:
-    """Every non-null FK value (single or composite) names an existing parent row."""
-    result = _result(data, "orphan_fks", "FK values with no parent row (single and composite).")
-    for fk in data.foreign_keys:
-        positions, null = data.lookup(fk)
-        orphans = np.flatnonzero((positions < 0) & ~null)
-        target = f"{fk.references.table}({', '.join(fk.references.columns)})"
-        subject = f"{', '.join(fk.columns)} -> {target}: orphans"
-        result.measurements.append(
-            Measurement(subject, fmt_count(len(orphans)), "0", len(orphans) == 0, len(orphans))
-        )
-        result.counts[f"orphans: {fk.label}"] = len(orphans)
-        if len(orphans) and len(result.samples) < SAMPLE_ROWS:
-            shown = _key_columns(data.table) + [
-                c for c in fk.columns if c not in data.table.primary_key
-            ]
-            result.samples += sample_rows(data.frame[shown], orphans, extra={"fk": fk.label})
-    result.counts["rows"] = len(data.frame)
-    return result
-
-
-# -- temporal ------------------------------------------------------------------------------------
-
-
-def _dates(series: pd.Series, where: str) -> np.ndarray:
+def column_dates(series: pd.Series, where: str) -> np.ndarray:
     if not pd.api.types.is_datetime64_any_dtype(series.dtype):
         raise TypeError(f"{where} holds {series.dtype}, not dates; see the pandera_schema check")
     return series.to_numpy().astype("datetime64[s]")
-
-
-def temporal(data: TableData) -> CheckResult:
-    """Each `after` column is not earlier than the date it follows (a parent's or its row's)."""
-    result = _result(
-        data, "temporal", "Dates earlier than the parent (or same-row) date they follow."
-    )
-    frame = data.frame
-    for name, column in data.table.columns.items():
-        if column.after is None:
-            continue
-        fk, ref = resolve_after(data.spec, data.name, column.after)
-        child = _dates(frame[name], f"{data.name}.{name}")
-        if fk is None:
-            lower = _dates(frame[ref], f"{data.name}.{ref}")
-        else:
-            positions, _ = data.lookup(fk)
-            parent = data.rows_of(fk.references.table)
-            source = _dates(parent[ref], f"{fk.references.table}.{ref}")
-            nat = np.datetime64("NaT", "s")
-            found = source[np.maximum(positions, 0)] if len(source) else np.full(len(child), nat)
-            lower = np.where(positions >= 0, found, nat)
-        bad = np.flatnonzero(~np.isnat(child) & ~np.isnat(lower) & (child < lower))
-        subject = f"{name} >= {column.after}: violations"
-        result.measurements.append(
-            Measurement(subject, fmt_count(len(bad)), "0", len(bad) == 0, len(bad))
-        )
-        result.counts[f"violations: {name}"] = len(bad)
-        if len(bad) and len(result.samples) < SAMPLE_ROWS:
-            samples = sample_rows(frame[[*_key_columns(data.table), name]], bad)
-            for sample, row in zip(samples, bad, strict=False):
-                sample[f"[{column.after}]"] = json_value(lower[row])
-            result.samples += samples
-    return result
-
-
-# -- denormalised FKs ----------------------------------------------------------------------------
-
-
-def denormalised_fks(data: TableData) -> CheckResult:
-    """A `via` FK equals the value held by the row it is copied through."""
-    result = _result(
-        data, "denormalised_fks", "Denormalised FK copies that disagree with the row they copy."
-    )
-    for fk in data.table.foreign_keys:
-        if fk.via is None:
-            continue
-        through, middle_fk = resolve_via(data.spec, data.name, fk)
-        middle = through.references.table
-        positions, _ = data.lookup(through)
-        rows = np.flatnonzero(positions >= 0)  # rows with no parent are orphan_fks' to report
-        bad = rows[_disagreeing(data, fk, middle, middle_fk, rows, positions[rows])]
-        subject = f"{', '.join(fk.columns)} = {middle}.{', '.join(middle_fk.columns)} via {fk.via}"
-        result.measurements.append(
-            Measurement(
-                f"{subject}: disagreeing", fmt_count(len(bad)), "0", len(bad) == 0, len(bad)
-            )
-        )
-        result.counts[f"disagreeing: {fk.label}"] = len(bad)
-        if len(bad) and len(result.samples) < SAMPLE_ROWS:
-            shown = [*_key_columns(data.table), *through.columns, *fk.columns]
-            shown = list(dict.fromkeys(shown))
-            samples = sample_rows(data.frame[shown], bad)
-            middle_rows = data.rows_of(middle)
-            for sample, row in zip(samples, bad, strict=False):
-                parent_row = middle_rows.iloc[int(positions[row])]
-                for source in middle_fk.columns:
-                    sample[f"[{middle}.{source}]"] = json_value(parent_row[source])
-            result.samples += samples
-    return result
-
-
-def _disagreeing(
-    data: TableData,
-    fk: ForeignKeySpec,
-    middle: str,
-    middle_fk: ForeignKeySpec,
-    rows: np.ndarray,
-    middle_rows: np.ndarray,
-) -> np.ndarray:
-    """Which of `rows` hold a `fk` value other than their middle row's `middle_fk` value.
-
-    Both sides are looked up in the FK's target table, so equal values mean equal target rows:
-    integers are compared, not strings. Values found on neither side (orphans, reported by
-    orphan_fks) are compared as values.
-    """
-    ours, our_null = data.lookup(fk)
-    theirs, their_null = data.lookup(middle_fk, owner=middle)
-    every = len(rows) == len(ours)  # the usual case: no orphans, no gather needed
-    op, on = (ours, our_null) if every else (ours[rows], our_null[rows])
-    tp, tn = theirs[middle_rows], their_null[middle_rows]
-    resolved = (on | (op >= 0)) & (tn | (tp >= 0))
-    disagree = ~((on & tn) | (~on & ~tn & (op == tp)))
-    unresolved = np.flatnonzero(~resolved)
-    if len(unresolved):
-        ours_frame, theirs_frame = data.frame, data.rows_of(middle)
-        differs = np.zeros(len(unresolved), dtype=bool)
-        for column, source in zip(fk.columns, middle_fk.columns, strict=True):
-            a = ours_frame[column].to_numpy(dtype=object)[rows[unresolved]]
-            b = theirs_frame[source].to_numpy(dtype=object)[middle_rows[unresolved]]
-            both_null = pd.isna(a) & pd.isna(b)
-            differs |= ~both_null & (a != b)
-        disagree[unresolved] = differs
-    return disagree
-
-
-# -- cardinality ---------------------------------------------------------------------------------
 
 
 def distribution_label(dist) -> str:
@@ -306,19 +157,6 @@ def distribution_fit(counts: np.ndarray, dist) -> dict[str, float]:
     }
 
 
-def _children_per_parent(data: TableData, fk: ForeignKeySpec) -> np.ndarray:
-    positions, _ = data.lookup(fk)
-    n_parents = len(data.rows_of(fk.references.table))
-    return np.bincount(positions[positions >= 0], minlength=n_parents).astype(np.int64)
-
-
-def cardinality(data: TableData) -> CheckResult:
-    """Children per parent: mean within tolerance of the spec's, and the spec's distribution."""
-    return cardinality_from_counts(
-        data.spec, data.name, lambda fk: _children_per_parent(data, fk), fks=data.foreign_keys
-    )
-
-
 def cardinality_from_counts(
     spec, name: str, children_per_parent, *, only_driving: bool = False, fks=None
 ) -> CheckResult:
@@ -430,7 +268,7 @@ def _histogram_samples(fit: dict) -> list[dict]:
 # -- rare events ---------------------------------------------------------------------------------
 
 
-def _binomial_bound(p: float, n: int) -> tuple[float, float]:
+def binomial_bound(p: float, n: int) -> tuple[float, float]:
     sigma = math.sqrt(max(p * (1 - p), 0.0) / n) if n else 0.0
     return max(0.0, p - SIGMAS * sigma), min(1.0, p + SIGMAS * sigma)
 
@@ -452,7 +290,7 @@ def rate_measurement(spec: Spec, table: str, name: str, events: int, n: int) -> 
         source = "expectations.rates"
     else:
         expected = spec.tables[table].columns[name].rate
-        low, high = _binomial_bound(expected, n)
+        low, high = binomial_bound(expected, n)
         source = f"rate {expected:g} ± {SIGMAS:g} s.e."
     return Measurement(
         f"{name}: rate",
@@ -463,29 +301,6 @@ def rate_measurement(spec: Spec, table: str, name: str, events: int, n: int) -> 
         low=float(low),
         high=float(high),
     )
-
-
-def rare_events(data: TableData) -> CheckResult:
-    """Rate columns and `expectations.rates`: the share of true rows within bounds."""
-    result = _result(data, "rare_events", "Rare-event rates (share of true rows) within bounds.")
-    for name in rate_columns(data.spec, data.name):
-        series = data.frame[name]
-        if not pd.api.types.is_bool_dtype(series.dtype):
-            raise TypeError(f"{data.name}.{name} holds {series.dtype}, not booleans")
-        present = series.dropna().to_numpy(dtype=bool)
-        measurement = rate_measurement(data.spec, data.name, name, int(present.sum()), len(present))
-        result.measurements.append(measurement)
-        result.counts[f"events: {name}"] = int(present.sum())
-        result.counts[f"rows: {name}"] = len(present)
-        if not measurement.passed and len(result.samples) < SAMPLE_ROWS:
-            shown = [*_key_columns(data.table), name]
-            result.samples += sample_rows(
-                data.frame[shown], np.flatnonzero(series.fillna(False).to_numpy(dtype=bool))
-            )
-    return result
-
-
-# -- keys and nulls ------------------------------------------------------------------------------
 
 
 def unique_keys(table: TableSpec) -> list[list[str]]:
@@ -499,34 +314,7 @@ def unique_keys(table: TableSpec) -> list[list[str]]:
     return out
 
 
-def duplicate_keys(data: TableData) -> CheckResult:
-    """The primary key and every unique key hold each value once (nulls aside)."""
-    result = _result(data, "duplicate_keys", "Rows repeating a primary or unique key.")
-    for key in unique_keys(data.table):
-        series = data.frame[key[0]]
-        if (
-            len(key) == 1
-            and series.dtype == object
-            and not data.has_arrow(data.name, key[0])
-            and increasing_objects(series.to_numpy())
-        ):
-            # In order, as sequences are: no repeats, and (str compared with str only) no nulls.
-            repeats = np.zeros(0, dtype=np.int64)
-            data.known_non_null.add(key[0])
-        else:
-            repeats = repeated_rows([data.arrow(data.name, c) for c in key])
-        kind = "primary key" if key == list(data.table.primary_key) else "unique"
-        subject = f"{kind} ({', '.join(key)}): repeated rows"
-        result.measurements.append(
-            Measurement(subject, fmt_count(len(repeats)), "0", len(repeats) == 0, len(repeats))
-        )
-        result.counts[f"duplicates: {', '.join(key)}"] = len(repeats)
-        if len(repeats) and len(result.samples) < SAMPLE_ROWS:
-            result.samples += sample_rows(data.frame[key], repeats)
-    return result
-
-
-def _inherited_nulls(table: TableSpec, name: str) -> bool:
+def inherited_nulls(table: TableSpec, name: str) -> bool:
     """Columns whose nulls follow another column's (a copied FK, a date after a nullable FK),
     or the driving FK, which is never null: no fraction of their own to check."""
     column = table.columns[name]
@@ -534,54 +322,3 @@ def _inherited_nulls(table: TableSpec, name: str) -> bool:
     if fk is not None and (fk.via is not None or fk.cardinality is not None):
         return True
     return column.after is not None
-
-
-def null_rates(data: TableData) -> CheckResult:
-    """NOT NULL columns hold no nulls; columns with a null_fraction hold about that share."""
-    result = _result(data, "null_rates", "Nulls in NOT NULL columns; null shares vs null_fraction.")
-    table, n = data.table, len(data.frame)
-    checked = data.columns
-    required = [c for c in checked if not table.columns[c].is_nullable]
-    null_counts = {c: data.null_count(c) for c in checked if c in data.frame.columns}
-    missing = [c for c in checked if c not in data.frame.columns]
-    if missing:
-        raise KeyError(f"{data.name} has no column(s) {', '.join(missing)}")
-    total = sum(null_counts[c] for c in required)
-    result.measurements.append(
-        Measurement(
-            f"NOT NULL columns ({len(required)}): nulls", fmt_count(total), "0", total == 0, total
-        )
-    )
-    for name in required:
-        if null_counts[name]:
-            result.measurements.append(
-                Measurement(
-                    f"{name}: nulls", fmt_count(null_counts[name]), "0", False, null_counts[name]
-                )
-            )
-            if len(result.samples) < SAMPLE_ROWS:
-                rows = np.flatnonzero(data.frame[name].isna().to_numpy())
-                result.samples += sample_rows(data.frame, rows)
-    for name in checked:
-        column = table.columns[name]
-        if column.null_fraction <= 0 or _inherited_nulls(table, name):
-            continue
-        share = null_counts[name] / n if n else float("nan")
-        low, high = _binomial_bound(column.null_fraction, n)
-        fk = table.fk_for_column(name)
-        if fk is not None and fk.references.table == data.name and n:
-            # A self-reference's first row in each chunk is always a root (it has no earlier row).
-            high = min(1.0, high + math.ceil(n / data.spec.chunk_rows) / n)
-        ok = n == 0 or low <= share <= high
-        result.measurements.append(
-            Measurement(
-                f"{name}: null share",
-                fmt_rate(share),
-                f"[{low:.2%}, {high:.2%}] (null_fraction {column.null_fraction:g})",
-                ok,
-                None if math.isnan(share) else share,
-            )
-        )
-    result.counts.update({f"nulls: {c}": v for c, v in null_counts.items()})
-    result.counts["rows"] = n
-    return result

@@ -9,23 +9,18 @@ the bounds), so the plot shows exactly what the gate judged.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from seed_assets.engine.values import draw_numbers
-from seed_assets.spec.graph import resolve_after
-from seed_assets.spec.models import ColumnSpec, ForeignKeySpec, Spec
-from seed_assets.validation.inputs import TableData
+from seed_assets.spec.models import ColumnSpec, ForeignKeySpec
 from seed_assets.validation.integrity import (
     clipped_pmf,
     count_histogram,
     distribution_label,
     support_bound,
 )
-from seed_assets.validation.results import describe_error
 
 MAX_COUNT_BINS = 40  # children-per-parent bars; the last one reads "k or more"
 GAP_BINS = 30
@@ -44,14 +39,6 @@ def _fold(values: np.ndarray, bins: int) -> list[float]:
     out[:head] = values[:head]
     out[bins - 1] += values[bins - 1 :].sum() if len(values) >= bins else 0.0
     return [_r(v, 2) for v in out]
-
-
-def fk_profile(data: TableData, fk: ForeignKeySpec) -> dict[str, Any]:
-    """Children per parent through `fk`: observed parents per count, and expected ones."""
-    positions, null = data.lookup(fk)
-    n_parents = len(data.rows_of(fk.references.table))
-    counts = np.bincount(positions[positions >= 0], minlength=n_parents)
-    return counts_profile(data.name, fk, counts, int(null.sum()))
 
 
 def counts_profile(
@@ -115,29 +102,6 @@ def _round_width(raw: float, *, whole: bool) -> float:
     return min(fitting) if fitting else raw
 
 
-def _gap_days(data: TableData, name: str, after: str) -> np.ndarray:
-    """Days from the date `name` follows to `name`, per row (NaN where either is missing)."""
-    fk, ref = resolve_after(data.spec, data.name, after)
-    child = data.frame[name].to_numpy().astype("datetime64[s]")
-    if fk is None:
-        lower = data.frame[ref].to_numpy().astype("datetime64[s]")
-    else:
-        positions, _ = data.lookup(fk)
-        source = data.rows_of(fk.references.table)[ref].to_numpy().astype("datetime64[s]")
-        nat = np.datetime64("NaT", "s")
-        found = source[np.maximum(positions, 0)] if len(source) else np.full(len(child), nat)
-        lower = np.where(positions >= 0, found, nat)
-    gap = (child - lower).astype("timedelta64[s]").astype(np.float64) / SECONDS_PER_DAY
-    gap[np.isnat(child) | np.isnat(lower)] = np.nan
-    return gap
-
-
-def gap_profile(data: TableData, name: str, seed: int) -> dict[str, Any]:
-    """The histogram of gaps behind `name`'s `after` rule, with the spec's `gap` beside it."""
-    column = data.table.columns[name]
-    return gaps_profile(column, name, _gap_days(data, name, column.after), seed)
-
-
 def gaps_profile(
     column: ColumnSpec, name: str, gap: np.ndarray, seed: int, *, every: int = 1
 ) -> dict[str, Any]:
@@ -185,31 +149,3 @@ def gaps_profile(
         "same_day": int((present < 1).sum()) if column.type == "date" else None,
         "every": every,
     }
-
-
-def profile_table(
-    spec: Spec,
-    name: str,
-    frame: pd.DataFrame,
-    parents: Mapping[str, pd.DataFrame],
-    *,
-    seed: int = 0,
-    data: TableData | None = None,
-) -> dict[str, Any]:
-    """The plots' data for one table. Never raises: a failure is recorded, the gate is not
-    the place for a plotting problem. `data` shares FK lookups already made by the checks."""
-    data = data or TableData(spec, name, frame, parents)
-    out: dict[str, Any] = {"fks": [], "gaps": [], "errors": []}
-    for fk in data.table.foreign_keys:
-        try:
-            out["fks"].append(fk_profile(data, fk))
-        except Exception as exc:
-            out["errors"].append(f"children per parent of {fk.label}: {describe_error(exc)}")
-    for column_name, column in data.table.columns.items():
-        if column.after is None:
-            continue
-        try:
-            out["gaps"].append(gap_profile(data, column_name, seed))
-        except Exception as exc:
-            out["errors"].append(f"gaps of {column_name}: {describe_error(exc)}")
-    return out

@@ -6,16 +6,12 @@ check per rule (``<table>_<rule>``) and the report can say which checks never ra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import pandas as pd
-
-from seed_assets.spec.graph import linked_fks, links_name
+from seed_assets.spec.graph import linked_fks
 from seed_assets.spec.models import Spec
-from seed_assets.validation import gx_suite, integrity, pandera_schema
-from seed_assets.validation.inputs import TableData
-from seed_assets.validation.results import CheckResult, describe_error
+from seed_assets.validation import integrity
 
 
 @dataclass(frozen=True)
@@ -24,7 +20,6 @@ class Rule:
     engine: str
     description: str
     applies: Callable[[Spec, str], bool]
-    run: Callable[[TableData], CheckResult]
 
     def check_name(self, table: str) -> str:
         return f"{table}_{self.name}"
@@ -64,50 +59,42 @@ def _has_keys(spec: Spec, table: str) -> bool:
 
 # Fast integrity checks first, the slower libraries last.
 RULES: tuple[Rule, ...] = (
-    Rule(
-        "orphan_fks", "integrity", "FK values with no parent row.", _has_fks, integrity.orphan_fks
-    ),
+    Rule("orphan_fks", "integrity", "FK values with no parent row.", _has_fks),
     Rule(
         "denormalised_fks",
         "integrity",
         "Denormalised FKs equal the value of the row they are copied through.",
         _has_via,
-        integrity.denormalised_fks,
     ),
     Rule(
         "temporal",
         "integrity",
         "Dates not earlier than the parent (or same-row) date they follow.",
         _has_after,
-        integrity.temporal,
     ),
     Rule(
         "cardinality",
         "integrity",
         "Children per parent: mean within tolerance and the spec's distribution.",
         _has_cardinality,
-        integrity.cardinality,
     ),
     Rule(
         "rare_events",
         "integrity",
         "Rare-event rates within their bounds.",
         _has_rates,
-        integrity.rare_events,
     ),
     Rule(
         "duplicate_keys",
         "integrity",
         "Primary and unique keys hold each value once.",
         _has_keys,
-        integrity.duplicate_keys,
     ),
     Rule(
         "null_rates",
         "integrity",
         "No nulls in NOT NULL columns; null shares near null_fraction.",
         _always,
-        integrity.null_rates,
     ),
     Rule(
         "pandera_schema",
@@ -115,7 +102,6 @@ RULES: tuple[Rule, ...] = (
         "Pandera schema built from the spec: dtypes, nullability, ranges, allowed values, "
         "uniqueness, same-row rules.",
         _always,
-        pandera_schema.pandera_schema,
     ),
     Rule(
         "gx_suite",
@@ -123,7 +109,6 @@ RULES: tuple[Rule, ...] = (
         "Great Expectations suite built from the spec: column expectations, FK membership, "
         "parent-date order and denormalised FKs after the join, row counts.",
         _always,
-        gx_suite.gx_suite,
     ),
 )
 
@@ -136,37 +121,6 @@ def rules_for(spec: Spec, table: str, *, engines: Iterable[str] | None = None) -
         for rule in RULES
         if rule.applies(spec, table) and (chosen is None or rule.engine in chosen)
     ]
-
-
-def run_rule(rule: Rule, data: TableData) -> CheckResult:
-    """Run one rule; an exception becomes an ERROR result naming it, never a pass."""
-    try:
-        return rule.run(data)
-    except Exception as exc:
-        result = CheckResult(data.name, rule.name, rule.engine, rule.description)
-        result.error = describe_error(exc)
-        return result
-
-
-def check_table(
-    spec: Spec,
-    table: str,
-    frame: pd.DataFrame,
-    parents: Mapping[str, pd.DataFrame],
-    *,
-    scale: float | None = None,
-    engines: Iterable[str] | None = None,
-    data: TableData | None = None,
-) -> list[CheckResult]:
-    """Every applicable check of `table`, over its rows and its parents' rows.
-
-    FKs a links step fills (nullable cycles) are left to ``check_links``. Pass `data` (the
-    same rows as a TableData) to share its FK lookups with the report's profile
-    (``profile.profile_table``).
-    """
-    pending = frozenset(fk.label for fk in linked_fks(spec, table))
-    data = data or TableData(spec, table, frame, parents, scale=scale, pending=pending)
-    return [run_rule(rule, data) for rule in rules_for(spec, table, engines=engines)]
 
 
 # -- the links step of a nullable cycle ---------------------------------------------------------
@@ -190,23 +144,3 @@ def links_rules_for(spec: Spec, table: str) -> list[Rule]:
     """The rules that check `table`'s linked FKs once filled (orphans, null share, and the
     children-per-parent expectations that go through them)."""
     return [r for r in RULES if r.name in LINK_RULES and _links_applies(r, spec, table)]
-
-
-def check_links(
-    spec: Spec,
-    table: str,
-    links: pd.DataFrame,
-    targets: Mapping[str, pd.DataFrame],
-    *,
-    scale: float | None = None,
-) -> list[CheckResult]:
-    """The checks of `table`'s linked FKs over `links` (its key and those FK columns, filled)
-    and the rows of the tables they reference; named ``<table>_links_<rule>``."""
-    only = frozenset(fk.label for fk in linked_fks(spec, table))
-    data = TableData(spec, table, links, targets, scale=scale, only=only)
-    results = []
-    for rule in links_rules_for(spec, table):
-        result = run_rule(rule, data)
-        result.table = links_name(table)
-        results.append(result)
-    return results

@@ -28,6 +28,7 @@ SQL_MODE = (
 ROW_ERROR_CODES = {
     1048,  # column cannot be null
     1062,  # duplicate entry
+    1265,  # data truncated (MariaDB: a value outside a SET, ENUM or the type)
     1264,  # out of range
     1292,  # incorrect date/time value
     1366,  # incorrect value for column

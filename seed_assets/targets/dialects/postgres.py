@@ -130,7 +130,7 @@ class PostgresTarget(Target):
         """Add a primary/unique key after the load; name the repeated values when it fails."""
         try:
             with conn.begin_nested():
-                conn.execute(sa.schema.AddConstraint(key))
+                conn.execute(sa.schema.AddConstraint(key, isolate_from_table=False))
             return
         except sa.exc.IntegrityError:
             pass
@@ -163,7 +163,7 @@ class PostgresTarget(Target):
             f"DELETE FROM {table} a USING {table} b WHERE {match} AND a.ctid > b.ctid"
         ).rowcount
         result.rows -= deleted
-        conn.execute(sa.schema.AddConstraint(key))
+        conn.execute(sa.schema.AddConstraint(key, isolate_from_table=False))
 
     def _add_foreign_keys(self, conn, sa_table, result: WriteResult, on_error: str) -> None:
         # Rows just loaded have no statistics yet: without them the planner nests loops over
@@ -173,7 +173,7 @@ class PostgresTarget(Target):
         for fk in sa_table.foreign_key_constraints:
             try:
                 with conn.begin_nested():
-                    conn.execute(sa.schema.AddConstraint(fk))
+                    conn.execute(sa.schema.AddConstraint(fk, isolate_from_table=False))
                 continue
             except sa.exc.IntegrityError:
                 pass  # some rows have no parent: name them
@@ -193,7 +193,7 @@ class PostgresTarget(Target):
             if on_error == "fail":
                 return
             result.rows -= self._delete_orphans(conn, fk)
-            conn.execute(sa.schema.AddConstraint(fk))
+            conn.execute(sa.schema.AddConstraint(fk, isolate_from_table=False))
 
     def _orphan_condition(self, fk: sa.ForeignKeyConstraint) -> str:
         child, parent = fk.parent, fk.referred_table

@@ -1,0 +1,230 @@
+"""What the streamed checks keep between chunks: parent lookups, children per parent, failing
+rows to show, and whether a key repeats across chunks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from seed_assets.engine.frames import null_mask
+from seed_assets.engine.keys import sequence_positions, simple_format
+from seed_assets.engine.parents import ParentSource
+from seed_assets.validation.keys import repeated_rows, to_arrow
+from seed_assets.validation.results import SAMPLE_ROWS as SHOWN_ROWS
+from seed_assets.validation.results import (
+    json_value,
+    sample_rows,
+)
+
+# -- parent access ------------------------------------------------------------------------------
+
+
+def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Run heads and lengths of an object array whose values repeat in runs (children of one
+    parent, in parent order), when that pays; else None."""
+    n = len(values)
+    if values.dtype != object or n < 1024:
+        return None
+    head = values[:8192]
+    if np.count_nonzero(head[1:] != head[:-1]) > len(head) // 4:
+        return None
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    if len(starts) > n // 4:
+        return None
+    return starts, np.diff(np.append(starts, n))
+
+
+def locate(
+    source: ParentSource, table: str, columns: list[str], found: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Parent row of each child key (-1: none) and which child keys are null (never orphans)."""
+    n = len(found[0])
+    null = np.zeros(n, dtype=bool)
+    for array in found:
+        null |= null_mask(array)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), null
+    runs = _runs(found[0]) if len(found) == 1 else None
+    if runs is not None:
+        starts, lengths = runs
+        heads = source.locate(table, columns, [found[0][starts]])
+        positions = np.repeat(np.asarray(heads, dtype=np.int64), lengths)
+    else:
+        positions = np.asarray(source.locate(table, columns, found), dtype=np.int64)
+    positions[null] = -1
+    return positions, null
+
+
+# -- accumulators ------------------------------------------------------------------------------
+
+
+class ParentCounts:
+    """Children per parent row, counted chunk by chunk in the smallest integers that hold them."""
+
+    def __init__(self, n_parents: int) -> None:
+        self.counts = np.zeros(n_parents, dtype=np.uint8)
+
+    def add(self, positions: np.ndarray) -> None:
+        found = positions[positions >= 0]
+        if not len(found):
+            return
+        lo, hi = int(found.min()), int(found.max())
+        if hi - lo < 4 * len(found):
+            extra = np.bincount(found - lo, minlength=hi - lo + 1)
+            where: slice | np.ndarray = slice(lo, hi + 1)
+        else:  # scattered (a reference FK): count the distinct parents only
+            where, extra = np.unique(found, return_counts=True)
+        total = self.counts[where].astype(np.int64) + extra
+        if total.max() > np.iinfo(self.counts.dtype).max:
+            self.counts = self.counts.astype(np.int64)
+        self.counts[where] = total
+
+
+@dataclass
+class Samples:
+    """Up to SHOWN_ROWS failing rows (as JSON) for one rule."""
+
+    rows: list[dict] = field(default_factory=list)
+
+    def full(self) -> bool:
+        return len(self.rows) >= SHOWN_ROWS
+
+    def add(self, frame: pd.DataFrame, local: np.ndarray, offset: int, extra=None) -> list[dict]:
+        if self.full() or not len(local):
+            return []
+        take = list(local[: SHOWN_ROWS - len(self.rows)])
+        made = sample_rows(frame.iloc[take].reset_index(drop=True), range(len(take)), extra=extra)
+        for record, row in zip(made, take, strict=True):
+            record["row"] = int(row) + offset
+        self.rows += made
+        return made
+
+
+class KeyTracker:
+    """Whether a unique key repeats across all chunks.
+
+    A key whose chunks come strictly increasing, each above the last (a sequence, as the engine
+    and a primary-key ordered read give it) needs no memory: nothing can repeat. A sequence
+    whose text stops sorting as its numbers (``CUST{:06d}`` past 999,999) is followed by its
+    numbers instead (`numbers`: values -> sequence positions, -1 for none). Otherwise its values
+    are kept (Arrow) and compared at the end. A key that was ordered and stops being so cannot
+    be compared with the rows already passed: its later rows that fall within their range
+    count as repeats (the check fails: the data was not in key order).
+    """
+
+    def __init__(self, key: list[str], numbers=None) -> None:
+        self.key = key
+        self.numbers = numbers if len(key) == 1 else None
+        self.mode: str | None = None  # ordered (by value), numbered, broken, exact
+        self.first = self.last = None
+        self.kept: list[list[pa.Array]] = []
+        self.offsets: list[int] = []
+        self.out_of_order: list[np.ndarray] = []
+        self.shown: dict[int, dict] = {}
+
+    def _follows(self, values: np.ndarray) -> bool:
+        """Whether `values` are strictly increasing and above every key before them."""
+        return _increasing(values) and (self.last is None or values[0] > self.last)
+
+    def add(self, frame: pd.DataFrame, offset: int) -> None:
+        if not len(frame):
+            return
+        if self.mode in (None, "ordered", "numbered"):
+            values = frame[self.key[0]].to_numpy()
+            text = len(self.key) == 1 and values.dtype == object
+            if self.mode != "numbered" and text and self._follows(values):
+                self.first = values[0] if self.first is None else self.first
+                self.last = values[-1]
+                self.mode = "ordered"
+                return
+            if self.numbers is not None and self._by_numbers(values):
+                return
+            # Rows before these were in key order: only their range is known.
+            self.mode = "broken" if self.mode in ("ordered", "numbered") else "exact"
+        if self.mode == "broken":
+            values = frame[self.key[0]].to_numpy(dtype=object)
+            inside = np.zeros(len(values), dtype=bool)
+            present = ~pd.isna(values)
+            if self.numbers is not None and isinstance(self.first, (int, np.integer)):
+                numbers = self.numbers(values)  # a value that is no key repeats none
+                inside = (numbers >= 0) & (numbers >= self.first) & (numbers <= self.last)
+            else:
+                try:
+                    inside[present] = (values[present] >= self.first) & (
+                        values[present] <= self.last
+                    )
+                except TypeError:  # values that do not compare with the keys before them
+                    inside[present] = True
+            rows = np.flatnonzero(inside)
+            self.out_of_order.append(rows + offset)
+            self._show(frame, rows, offset)
+        self.kept.append([to_arrow(frame[c]) for c in self.key])
+        self.offsets.append(offset)
+
+    def _by_numbers(self, values: np.ndarray) -> bool:
+        """Follow the key by its sequence numbers from here on, if they are in order."""
+        if self.mode == "ordered":  # the range so far, as numbers
+            bounds = self.numbers(np.array([self.first, self.last], dtype=object))
+            if (bounds < 0).any():
+                return False
+            self.first, self.last = int(bounds[0]), int(bounds[1])
+            self.mode = "numbered"
+        numbers = self.numbers(values)
+        if (numbers < 0).any() or not self._follows(numbers):
+            return False
+        self.first = int(numbers[0]) if self.first is None else self.first
+        self.last = int(numbers[-1])
+        self.mode = "numbered"
+        return True
+
+    def _show(self, frame: pd.DataFrame, rows: np.ndarray, offset: int) -> None:
+        for row in rows[: SHOWN_ROWS - len(self.shown)]:
+            record = {c: json_value(frame[c].iloc[int(row)]) for c in self.key}
+            self.shown[int(row) + offset] = {"row": int(row) + offset, **record}
+
+    def repeats(self) -> np.ndarray:
+        """Global rows repeating a key seen before them, in row order."""
+        found: list[np.ndarray] = [*self.out_of_order]
+        if self.kept:
+            columns = [
+                pa.concat_arrays([part[i] for part in self.kept]) for i in range(len(self.key))
+            ]
+            local = repeated_rows(columns)
+            sizes = np.array([len(part[0]) for part in self.kept])
+            starts = np.cumsum(sizes) - sizes
+            which = np.searchsorted(starts, local, side="right") - 1
+            found.append(local - starts[which] + np.asarray(self.offsets)[which])
+            for row in local[:SHOWN_ROWS]:
+                values = {
+                    c: json_value(columns[i][int(row)].as_py()) for i, c in enumerate(self.key)
+                }
+                chunk = int(np.searchsorted(starts, row, side="right") - 1)
+                at = int(row - starts[chunk] + self.offsets[chunk])
+                self.shown.setdefault(at, {"row": at, **values})
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(found)).astype(np.int64)
+
+    def samples(self, rows: np.ndarray) -> list[dict]:
+        return [self.shown[int(r)] for r in rows if int(r) in self.shown][:SHOWN_ROWS]
+
+
+def sequence_numbers(table, key: list[str]):
+    """values -> positions in the key's sequence (-1: not one of its keys), for a one-column
+    key the engine numbers with a plain format; else None."""
+    column = table.columns[key[0]] if len(key) == 1 else None
+    if column is None or column.sequence is None or not simple_format(column.sequence.format):
+        return None
+    return lambda values: sequence_positions(column, values, np.iinfo(np.int64).max)
+
+
+def _increasing(values: np.ndarray) -> bool:
+    if len(values) < 2:
+        return values[0] is not None and not pd.isna(values[0])
+    try:
+        return bool(np.all(values[1:] > values[:-1]))
+    except TypeError:
+        return False
