@@ -29,7 +29,7 @@ COMMANDS = {
     "import seed_assets.definitions": "import seed_assets.definitions",
 }
 # Heavy libraries the definitions must not import at launch (the checks and the ML asset do).
-LAZY = ("scipy", "sklearn", "great_expectations", "pandera")
+LAZY = ("scipy", "sklearn", "great_expectations", "pandera", "sqlalchemy")
 
 
 def _env() -> dict[str, str]:

@@ -10,15 +10,14 @@ import difflib
 import functools
 import inspect
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+from faker import Faker
+from faker.config import AVAILABLE_LOCALES
 from numpy.dtypes import StringDType
 
 from seed_assets.providers.patterns import PatternProvider
-
-if TYPE_CHECKING:  # Faker is imported when a pool is first drawn, not by every Dagster launch
-    from faker import Faker
 
 DEFAULT_POOL_SIZE = 10_000
 # Unique columns need no larger pool: beyond it, a round suffix (``unique_values``) keeps values
@@ -29,8 +28,6 @@ UNIQUE_POOL_SIZE = 10_000
 
 @functools.cache
 def _faker(locale: str) -> Faker:
-    from faker import Faker
-
     fake = Faker(locale)
     fake.add_provider(PatternProvider)  # regex / like: values for pattern CHECKs
     return fake
@@ -73,8 +70,6 @@ _NOT_PROVIDERS = {
 
 
 def check_locale(locale: str) -> None:
-    from faker.config import AVAILABLE_LOCALES
-
     if locale not in AVAILABLE_LOCALES:
         close = difflib.get_close_matches(locale, AVAILABLE_LOCALES, n=3)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
