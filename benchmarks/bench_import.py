@@ -9,7 +9,10 @@ Each figure is the best of `--repeat` fresh interpreters (the two commands alter
 of load hits both alike); every run's seconds are printed too. ``--importtime`` also prints the
 slowest modules seed_assets pulls in (``python -X importtime``), to see what to make lazy.
 
-Run: ``.venv/bin/python benchmarks/bench_import.py [--repeat 7] [--importtime]``.
+``--against DIR`` adds a row for another checkout's definitions (say ``git archive main | tar -x
+-C /tmp/ref``), imported with this environment, to compare before and after on one machine.
+
+Run: ``.venv/bin/python benchmarks/bench_import.py [--repeat 7] [--importtime] [--against DIR]``.
 """
 
 from __future__ import annotations
@@ -32,16 +35,16 @@ COMMANDS = {
 LAZY = ("scipy", "sklearn", "great_expectations", "pandera", "sqlalchemy")
 
 
-def _env() -> dict[str, str]:
+def _env(root: Path = ROOT) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     return env
 
 
-def timed(code: str) -> float:
+def timed(code: str, root: Path = ROOT) -> float:
     """Wall seconds of a fresh interpreter running `code` (interpreter start included)."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=_env())
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root, env=_env(root))
     return time.perf_counter() - started
 
 
@@ -87,25 +90,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--importtime", action="store_true")
+    parser.add_argument("--against", type=Path, help="another checkout to measure alongside")
     args = parser.parse_args()
+    roots = {name: ROOT for name in COMMANDS}
+    commands = dict(COMMANDS)
+    if args.against:
+        name = f"definitions of {args.against}"
+        commands[name], roots[name] = "import seed_assets.definitions", args.against.resolve()
 
     # As installed: bytecode compiled (where PYTHONDONTWRITEBYTECODE is set, as on the CI
     # machines, every launch would otherwise compile seed_assets from source: ~0.2 s).
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(ROOT / "seed_assets")], check=True
-    )
-    for code in COMMANDS.values():  # warm the page cache once
-        timed(code)
-    runs: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    for root in set(roots.values()):
+        compile_all = [sys.executable, "-m", "compileall", "-q", str(root / "seed_assets")]
+        subprocess.run(compile_all, check=True)
+    for name, code in commands.items():  # warm the page cache once
+        timed(code, roots[name])
+    runs: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(args.repeat):
-        for name, code in COMMANDS.items():
-            runs[name].append(timed(code))
+        for name, code in commands.items():
+            runs[name].append(timed(code, roots[name]))
     best = {name: min(seconds) for name, seconds in runs.items()}
-    baseline, ours = best.values()
-    print(f"{'what':<34} {'best s':>7}   runs")
+    baseline, ours = list(best.values())[:2]
+    width = max(34, *(len(n) for n in runs))
+    print(f"{'what':<{width}} {'best s':>7} {'/dagster':>8}   runs")
     for name, seconds in runs.items():
-        print(f"{name:<34} {best[name]:7.3f}   " + " ".join(f"{s:.2f}" for s in seconds))
-    print(f"{'seed_assets on top of dagster':<34} {ours - baseline:7.3f}")
+        print(
+            f"{name:<{width}} {best[name]:7.3f} {best[name] / baseline:8.2f}   "
+            + " ".join(f"{s:.2f}" for s in seconds)
+        )
+    print(f"{'seed_assets on top of dagster':<{width}} {ours - baseline:7.3f}")
     print(
         f"target: under {TARGET_SECONDS} s on a quiet machine (dagster alone ~0.66 s); "
         f"scaled to this run's dagster: {TARGET_SECONDS * baseline / 0.66:.2f} s -> "
