@@ -61,7 +61,8 @@ def test_assets_carry_description_and_columns(banking):
     )
     assert described["opened_date"] == "after customers.registration_date, until 2026-01-01"
     assert described["account_type"] == "one of savings 50%, current 35%, loan 15%"
-    assert described["balance"] == "lognormal(10, 1.2), rounded to 2 places"
+    assert described["balance"].startswith("lognormal(10, 1.2), rounded to 2 places; ")
+    assert "by account_type: loan: lognormal(11.5, 0.8)" in described["balance"]
     (invoices,) = [a for a in build_table_assets(banking) if a.key == AssetKey("invoices")]
     issued = next(
         c

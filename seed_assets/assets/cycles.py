@@ -13,8 +13,6 @@ Both stream like every table (``assets/tables.py``): rows regenerated from the s
 target shows the tables they come from committed with this run's seed and scale.
 """
 
-import time
-
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
@@ -25,18 +23,19 @@ from dagster import (
     multi_asset,
 )
 
-from seed_assets.assets.checks import build_check_specs, build_links_check_specs, check_result
+from seed_assets.assets.checks import build_check_specs, build_links_check_specs
 from seed_assets.assets.describe import table_description, table_metadata
 from seed_assets.assets.gate import (
     CheckedStream,
     FrameHook,
+    check_results,
     gate_failure,
     gated_write,
     gated_writes,
     parent_source,
+    step_run,
 )
 from seed_assets.assets.keys import table_deps, table_key, target_pool
-from seed_assets.assets.report_metadata import report_metadata
 from seed_assets.engine.links import component_frames, link_frames
 from seed_assets.engine.run import FRAME_ROWS
 from seed_assets.reports.report import (
@@ -74,17 +73,12 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
     def _link(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
-        started = time.perf_counter()
-        seed, scale = generation.seed_for(spec), generation.scale
-        url = target.url_for(spec)
-        db = target.target_for(spec)
-        from seed_assets.targets.check_filter import check_filter  # SQLAlchemy: at run time
-        from seed_assets.targets.links import update_links
+        from seed_assets.targets.links import update_links  # SQLAlchemy: at run time
 
-        row_filter = check_filter(spec, url)
-        try:
+        with step_run(spec, target, generation) as run:
+            seed, scale, url, db = run.seed, run.scale, run.url, run.db
             source = parent_source(
-                spec, name, db, seed, scale, row_filter=row_filter, tables=[name, *targets]
+                spec, name, db, seed, scale, row_filter=run.row_filter, tables=[name, *targets]
             )
             rows = source.row_count(name)
             checker = TableChecker(spec, name, source, scale=scale, expected_rows=rows, links=True)
@@ -101,31 +95,17 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
                 stream,
             )
             failed = [r for r in results if not r.passed]
-            for result in results:
-                if result.error is not None:
-                    context.log.error(f"{result.name} could not run: {result.error}")
-            checks = [check_result(r, key) for r in results]
+            checks = check_results(context, results, key)
             paths = report_paths(url, spec.name)
             section = table_section(
                 results, rows=checker.rows, written=written, run_id=context.run.run_id
             )
             report = update_report(paths, spec, db.display_url, links_name(name), section)
-        finally:
-            db.dispose()
-            if row_filter is not None:
-                row_filter.close()
         if failed:
             yield from checks
             raise gate_failure(links_name(name), failed, db, paths)
         yield MaterializeResult(
-            metadata={
-                "dagster/row_count": written_rows,
-                "target": db.display_url,
-                "seed": seed,
-                "scale": scale,
-                "seconds": round(time.perf_counter() - started, 3),
-                **report_metadata(paths, report, links_name(name)),
-            },
+            metadata=run.metadata(written_rows, paths, report, links_name(name)),
             check_results=checks,  # after the materialization: it is their target
         )
 
@@ -169,17 +149,12 @@ def component_asset(
     def _generate(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
-        started = time.perf_counter()
-        seed, scale = generation.seed_for(spec), generation.scale
-        url = target.url_for(spec)
-        db = target.target_for(spec)
-        from seed_assets.targets.check_filter import check_filter  # SQLAlchemy: at run time
-        from seed_assets.targets.links import write_component
+        from seed_assets.targets.links import write_component  # SQLAlchemy: at run time
 
-        row_filter = check_filter(spec, url)
-        try:
+        with step_run(spec, target, generation) as run:
+            seed, scale, url, db = run.seed, run.scale, run.url, run.db
             source = parent_source(
-                spec, tables[0], db, seed, scale, row_filter=row_filter, tables=outside
+                spec, tables[0], db, seed, scale, row_filter=run.row_filter, tables=outside
             )
             streams = {}
             for name in tables:
@@ -201,12 +176,8 @@ def component_asset(
                 list(streams.values()),
             )
             failed = [r for name in tables for r in results[name] if not r.passed]
-            for name in tables:
-                for result in results[name]:
-                    if result.error is not None:
-                        context.log.error(f"{result.name} could not run: {result.error}")
             checks = {
-                name: [check_result(r, table_key(spec, name)) for r in results[name]]
+                name: check_results(context, results[name], table_key(spec, name))
                 for name in tables
             }
             rows = {n: written[n].rows if committed else 0 for n in tables}
@@ -222,26 +193,16 @@ def component_asset(
                 for name in tables
             }
             report = update_sections(paths, spec, db.display_url, sections)
-        finally:
-            db.dispose()
-            if row_filter is not None:
-                row_filter.close()
         if failed:
             for name in tables:
                 yield from checks[name]
             raise gate_failure(" + ".join(tables), failed, db, paths)
-        seconds = round(time.perf_counter() - started, 3)
         for name in tables:
             yield MaterializeResult(
                 asset_key=table_key(spec, name),
                 metadata={
-                    "dagster/row_count": rows[name],
-                    "target": db.display_url,
-                    "seed": seed,
-                    "scale": scale,
-                    "seconds": seconds,
+                    **run.metadata(rows[name], paths, report, name),
                     "written_with": ", ".join(tables),
-                    **report_metadata(paths, report, name),
                 },
                 check_results=checks[name],
             )

@@ -23,8 +23,6 @@ checks the whole table (all partitions) with the table's blocking checks; childr
 assets depend on it, so they see the whole table, checked.
 """
 
-import time
-
 from dagster import (
     AllPartitionMapping,
     AssetDep,
@@ -37,15 +35,17 @@ from dagster import (
     asset,
 )
 
-from seed_assets.assets.checks import build_check_specs, check_result
+from seed_assets.assets.checks import build_check_specs
 from seed_assets.assets.cycles import component_asset, links_asset
 from seed_assets.assets.describe import table_description, table_metadata
 from seed_assets.assets.gate import (
     CheckedStream,
     FrameHook,
+    check_results,
     gate_failure,
     gated_write,
     parent_source,
+    step_run,
 )
 from seed_assets.assets.keys import (
     CHECKED_SUFFIX,
@@ -56,7 +56,6 @@ from seed_assets.assets.keys import (
     target_pool,
     upstream_deps,
 )
-from seed_assets.assets.report_metadata import report_metadata
 from seed_assets.engine.constraints import may_drop_rows
 from seed_assets.engine.partitions import partition_keys, plan_partition
 from seed_assets.engine.run import FRAME_ROWS
@@ -142,28 +141,16 @@ def _table_asset(
     def _generate(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
-        from seed_assets.targets.check_filter import check_filter  # SQLAlchemy: at run time
-
-        row_filter = check_filter(spec, target.url_for(spec))  # CHECKs only the database judges
-        try:
-            yield from _streamed_table(
-                context, spec, name, target, generation, frame_hook, row_filter
-            )
-        finally:
-            if row_filter is not None:
-                row_filter.close()
+        yield from _streamed_table(context, spec, name, target, generation, frame_hook)
 
     return _generate
 
 
-def _streamed_table(context, spec: Spec, name: str, target, generation, frame_hook, row_filter):
+def _streamed_table(context, spec: Spec, name: str, target, generation, frame_hook):
     """Generate, check and write `name` chunk by chunk, the checks concluding before commit."""
-    started = time.perf_counter()
-    seed, scale = generation.seed_for(spec), generation.scale
-    url = target.url_for(spec)
-    db = target.target_for(spec)
-    try:
-        source = parent_source(spec, name, db, seed, scale, row_filter=row_filter)
+    with step_run(spec, target, generation) as run:
+        seed, scale, url, db = run.seed, run.scale, run.url, run.db
+        source = parent_source(spec, name, db, seed, scale, row_filter=run.row_filter)
         generator = source.generator(name)
         context.log.info(f"generating {generator.total_rows:,} rows of {name}")
         checker = TableChecker(spec, name, source, scale=scale, expected_rows=generator.total_rows)
@@ -181,10 +168,7 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
             stream,
         )
         failed = [r for r in results if not r.passed]
-        for result in results:
-            if result.error is not None:
-                context.log.error(f"{result.name} could not run: {result.error}")
-        checks = [check_result(r, table_key(spec, name)) for r in results]
+        checks = check_results(context, results, table_key(spec, name))
         paths = report_paths(url, spec.name)
         section = table_section(
             results,
@@ -194,22 +178,13 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
             profile=checker.profile(seed=seed),
         )
         report = update_report(paths, spec, db.display_url, name, section)
-    finally:
-        db.dispose()
     if failed:
         yield from checks
         raise gate_failure(name, failed, db, paths)
-    seconds = time.perf_counter() - started
     yield MaterializeResult(
         metadata={
-            "dagster/row_count": rows,
-            "target": db.display_url,
-            "seed": seed,
-            "scale": scale,
-            "seconds": round(seconds, 3),
-            "rows_per_second": int(rows / seconds) if seconds else 0,
+            **run.metadata(rows, paths, report, name),
             "pandera_gx_sample": f"up to {SAMPLE_ROWS:,} rows (every k-th row)",
-            **report_metadata(paths, report, name),
         },
         check_results=checks,  # after the materialization: it is their target
     )
@@ -241,12 +216,9 @@ def _partitioned_asset(
     def _generate_partition(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
-        started = time.perf_counter()
-        seed, scale = generation.seed_for(spec), generation.scale
-        index = keys.index(context.partition_key)
-        url = target.url_for(spec)
-        db = target.target_for(spec)
-        try:
+        with step_run(spec, target, generation, filtered=False) as run:
+            seed, scale, url, db = run.seed, run.scale, run.url, run.db
+            index = keys.index(context.partition_key)
             source = parent_source(spec, name, db, seed, scale)
             generator = source.generator(name)
             part = plan_partition(generator, count, index)
@@ -289,18 +261,15 @@ def _partitioned_asset(
             paths = report_paths(url, spec.name)
             if written:
                 forget_tables(paths, spec, db.display_url, [name])
-        finally:
-            db.dispose()
         failed = [r for r in results if not r.passed]
         for result in results:
             if result.error is not None:
                 context.log.error(f"{result.name} could not run: {result.error}")
         if failed:
             raise gate_failure(f"partition {part.key} of {name}", failed, db, paths)
-        seconds = time.perf_counter() - started
         return MaterializeResult(
             metadata={
-                "dagster/row_count": rows,
+                **run.metadata(rows),
                 "partition": part.key,
                 "rows": MetadataValue.text(f"{part.row_start:,} to {part.row_stop:,}"),
                 "key_range": MetadataValue.text(
@@ -312,11 +281,6 @@ def _partitioned_asset(
                     "\n".join(f"- {r.name}: {r.status}" for r in results)
                     + f"\n\nPandera and GX: up to {SAMPLE_ROWS:,} rows (every k-th row)."
                 ),
-                "target": db.display_url,
-                "seed": seed,
-                "scale": scale,
-                "seconds": round(seconds, 3),
-                "rows_per_second": int(rows / seconds) if seconds else 0,
             }
         )
 
@@ -341,11 +305,8 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
     def _check_whole(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
-        started = time.perf_counter()
-        seed, scale = generation.seed_for(spec), generation.scale
-        url = target.url_for(spec)
-        db = target.target_for(spec)
-        try:
+        with step_run(spec, target, generation, filtered=False) as run:
+            seed, scale, url, db = run.seed, run.scale, run.url, run.db
             parent_source(spec, name, db, seed, scale)
             written = db.partition_entries(spec, name)
             missing = [k for i, k in enumerate(partition_keys(count)) if i not in written]
@@ -376,7 +337,7 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
             results = checker.conclude()
             rows = reader.count(name)
             failed = [r for r in results if not r.passed]
-            checks = [check_result(r, key) for r in results]
+            checks = check_results(context, results, key)
             if not failed and rows == expected:
                 db.complete_partitions(spec, name, rows=rows)
             paths = report_paths(url, spec.name)
@@ -388,8 +349,6 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
                 profile=checker.profile(seed=seed),
             )
             report = update_report(paths, spec, db.display_url, name, section)
-        finally:
-            db.dispose()
         if rows != expected or failed:
             yield from checks
         if rows != expected:
@@ -405,17 +364,8 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
                 metadata={"failures": MetadataValue.md("\n".join(f"- {x}" for x in lines))},
                 allow_retries=False,
             )
-        seconds = time.perf_counter() - started
         yield MaterializeResult(
-            metadata={
-                "dagster/row_count": rows,
-                "partitions": count,
-                "target": db.display_url,
-                "seed": seed,
-                "scale": scale,
-                "seconds": round(seconds, 3),
-                **report_metadata(paths, report, name),
-            },
+            metadata={**run.metadata(rows, paths, report, name), "partitions": count},
             check_results=checks,
         )
 

@@ -44,6 +44,14 @@ def _options(
     ),
 ) -> None:
     DEBUG["on"] = debug
+    if not debug:
+        # A driver's own warnings while a failed load unwinds (psycopg: "error ignored
+        # terminating <Copy>") would print before the one message that says what happened.
+        import logging
+
+        for name in ("psycopg", "pymysql"):
+            logging.getLogger(name).addHandler(logging.NullHandler())
+            logging.getLogger(name).propagate = False
 
 
 SPEC_ARG = typer.Argument(

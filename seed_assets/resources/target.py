@@ -34,6 +34,12 @@ class TargetResource(ConfigurableResource):
         return self.url or default_url(spec)
 
     def target_for(self, spec: Spec) -> Target:
+        """The writer for the spec's target; a spec the dialect cannot hold (a NUL for
+        PostgreSQL, a CHECK over MariaDB's size) is refused here, before the step writes."""
         from seed_assets.targets.base import Target
+        from seed_assets.targets.fit import refuse_unfit, url_dialect
 
-        return Target.for_url(self.url_for(spec))
+        url = self.url_for(spec)
+        if (dialect := url_dialect(url)) is not None:
+            refuse_unfit(spec, dialect)
+        return Target.for_url(url)

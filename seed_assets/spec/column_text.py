@@ -94,8 +94,27 @@ def _value_text(column: ColumnSpec) -> str:
         share = "" if copy.probability == 1 else f" in {_percent(copy.probability)} of rows"
         return f"copied from {copy.column}{share}"
     if source == "when":
-        return f"depends on {column.when.on} ({', '.join(map(str, column.when.cases))})"
+        return f"by {column.when.column}: {_cases_text(column.when)}"
     return source or ""
+
+
+def _cases_text(when: Any) -> str:
+    """``loan: lognormal(11.5, 0.8)``: what each listed value of the `when` column changes."""
+    cases = []
+    for value, case in when.cases.items():
+        changes = []
+        for field in case.model_fields_set:
+            setting = getattr(case, field)
+            if setting is None:
+                continue
+            if hasattr(setting, "kind"):
+                changes.append(distribution_text(setting))
+            elif field == "choice" and hasattr(setting, "values"):
+                changes.append("one of " + ", ".join(map(str, setting.values)))
+            else:
+                changes.append(f"{field} {_number(setting)}")
+        cases.append(f"{value}: {', '.join(changes)}")
+    return "; ".join(cases)
 
 
 def column_text(spec: Spec, table: TableSpec, name: str) -> str:
@@ -116,7 +135,7 @@ def column_text(spec: Spec, table: TableSpec, name: str) -> str:
     if value and (fk is None or column.source is not None):
         parts.append(value)
     if column.when is not None and column.source != "when":
-        parts.append(f"varies with {column.when.on}")
+        parts.append(f"by {column.when.column}: {_cases_text(column.when)}")
     if column.null_fraction > 0:
         parts.append(f"null in {_percent(column.null_fraction)} of rows")
     if column.unique and name not in table.primary_key:
