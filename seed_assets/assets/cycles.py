@@ -28,7 +28,7 @@ from seed_assets.assets.describe import table_description, table_metadata
 from seed_assets.assets.gate import (
     CheckedStream,
     FrameHook,
-    check_events,
+    check_results,
     gate_failure,
     gated_write,
     gated_writes,
@@ -48,7 +48,6 @@ from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.cycles import Component
 from seed_assets.spec.graph import ancestors, linked_fks, links_name
 from seed_assets.spec.models import Spec
-from seed_assets.targets.links import update_links, write_component
 from seed_assets.validation.stream import TableChecker
 
 
@@ -74,6 +73,8 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
     def _link(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
+        from seed_assets.targets.links import update_links  # SQLAlchemy: at run time
+
         with step_run(spec, target, generation) as run:
             seed, scale, url, db = run.seed, run.scale, run.url, run.db
             source = parent_source(
@@ -94,21 +95,28 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
                 stream,
             )
             failed = [r for r in results if not r.passed]
-            yield from check_events(context, results, key)
+            checks = check_results(context, results, key)
             paths = report_paths(url, spec.name)
             section = table_section(
                 results, rows=checker.rows, written=written, run_id=context.run.run_id
             )
             report = update_report(paths, spec, db.display_url, links_name(name), section)
         if failed:
+            yield from checks
             raise gate_failure(links_name(name), failed, db, paths)
-        yield MaterializeResult(metadata=run.metadata(written_rows, paths, report))
+        yield MaterializeResult(
+            metadata=run.metadata(written_rows, paths, report, links_name(name)),
+            check_results=checks,  # after the materialization: it is their target
+        )
 
     return _link
 
 
 def component_asset(
-    spec: Spec, component: Component, frame_hook: FrameHook | None
+    spec: Spec,
+    component: Component,
+    frame_hook: FrameHook | None,
+    io_manager_key: str | None = None,
 ) -> AssetsDefinition:
     """The tables of a NOT NULL cycle as one multi-asset, written in one transaction."""
     tables = component.tables
@@ -126,6 +134,8 @@ def component_asset(
         )
         for name in tables
     ]
+    if io_manager_key:
+        specs = [s.with_io_manager_key(io_manager_key) for s in specs]
     checks = [c for name in tables for c in build_check_specs(spec, name, table_key(spec, name))]
     prefix = f"{spec.asset_prefix}__" if spec.asset_prefix else ""
 
@@ -139,6 +149,8 @@ def component_asset(
     def _generate(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
+        from seed_assets.targets.links import write_component  # SQLAlchemy: at run time
+
         with step_run(spec, target, generation) as run:
             seed, scale, url, db = run.seed, run.scale, run.url, run.db
             source = parent_source(
@@ -164,8 +176,10 @@ def component_asset(
                 list(streams.values()),
             )
             failed = [r for name in tables for r in results[name] if not r.passed]
-            for name in tables:
-                yield from check_events(context, results[name], table_key(spec, name))
+            checks = {
+                name: check_results(context, results[name], table_key(spec, name))
+                for name in tables
+            }
             rows = {n: written[n].rows if committed else 0 for n in tables}
             paths = report_paths(url, spec.name)
             sections = {
@@ -180,14 +194,17 @@ def component_asset(
             }
             report = update_sections(paths, spec, db.display_url, sections)
         if failed:
+            for name in tables:
+                yield from checks[name]
             raise gate_failure(" + ".join(tables), failed, db, paths)
         for name in tables:
             yield MaterializeResult(
                 asset_key=table_key(spec, name),
                 metadata={
-                    **run.metadata(rows[name], paths, report),
+                    **run.metadata(rows[name], paths, report, name),
                     "written_with": ", ".join(tables),
                 },
+                check_results=checks[name],
             )
 
     return _generate

@@ -15,11 +15,11 @@ import pandas as pd
 from dagster import Failure, MetadataValue
 
 from seed_assets.assets.checks import check_result
+from seed_assets.assets.report_metadata import report_metadata
 from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.engine.table import RowFilter
 from seed_assets.spec.graph import ancestors, component_of, links_name, parents
 from seed_assets.spec.models import Spec
-from seed_assets.targets.check_filter import check_filter
 from seed_assets.validation.results import CheckResult
 
 FrameHook = Callable[[str, pd.DataFrame], pd.DataFrame]
@@ -37,9 +37,10 @@ class StepRun:
     row_filter: RowFilter | None
     started: float
 
-    def metadata(self, rows: int, paths=None, report=None) -> dict:
+    def metadata(self, rows: int, paths=None, report=None, unit: str | None = None) -> dict:
         """What every step's materialisation says: rows, target, seed, scale, time, speed; and
-        the report beside the database, when there is one."""
+        the report beside the database, when there is one: `unit`'s part of it rendered, a link
+        to the HTML, and the verdict once known (``report_metadata.py``)."""
         seconds = time.perf_counter() - self.started
         out = {
             "dagster/row_count": rows,
@@ -49,17 +50,16 @@ class StepRun:
             "seconds": round(seconds, 3),
             "rows_per_second": int(rows / seconds) if seconds else 0,
         }
-        if paths is not None:
-            out["report"] = MetadataValue.path(str(paths.markdown))
-            out["report_html"] = MetadataValue.path(str(paths.html.resolve()))
-        if report is not None:
-            out["database_verdict"] = report["verdict"]
+        if paths is not None and report is not None and unit is not None:
+            out.update(report_metadata(paths, report, unit))
         return out
 
 
 @contextlib.contextmanager
 def step_run(spec: Spec, target, generation, *, filtered: bool = True) -> Iterator[StepRun]:
     """A step's target and filter, released when it ends however it ends."""
+    from seed_assets.targets.check_filter import check_filter  # SQLAlchemy: at run time
+
     url = target.url_for(spec)
     db = target.target_for(spec)
     row_filter = check_filter(spec, url) if filtered else None
@@ -71,6 +71,16 @@ def step_run(spec: Spec, target, generation, *, filtered: bool = True) -> Iterat
         db.dispose()
         if row_filter is not None:
             row_filter.close()
+
+
+def check_results(context, results: list[CheckResult], key) -> list:
+    """The asset check results of a step, each error that kept a check from running logged.
+    Passing ones go in the step's ``MaterializeResult(check_results=...)``, so the materialization
+    they checked is their target; failing ones are yielded before the step fails."""
+    for result in results:
+        if result.error is not None:
+            context.log.error(f"{result.name} could not run: {result.error}")
+    return [check_result(result, key) for result in results]
 
 
 def check_events(context, results: list[CheckResult], key) -> Iterator:
@@ -91,8 +101,8 @@ def gate_failure(what: str, failed, db, paths) -> Failure:
         metadata={
             "failed_checks": ", ".join(r.name for r in failed),
             "failures": MetadataValue.md("\n".join(f"- {line}" for line in lines)),
-            "report": MetadataValue.path(str(paths.markdown)),
-            "report_html": MetadataValue.path(str(paths.html.resolve())),
+            "report_file": MetadataValue.path(str(paths.markdown.resolve())),
+            "report_html": MetadataValue.url(paths.html.resolve().as_uri()),
         },
         allow_retries=False,
     )

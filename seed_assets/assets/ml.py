@@ -12,10 +12,10 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from dagster import (
     AssetDep,
     AssetExecutionContext,
@@ -29,12 +29,14 @@ from dagster import (
 )
 from pydantic import Field
 
+from seed_assets.assets.guard import require_approved
 from seed_assets.assets.keys import spec_keys, target_pool, upstream_deps
-from seed_assets.reports.report import load_report, report_paths
+from seed_assets.reports.report import report_paths
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.models import Spec
-from seed_assets.targets import registry
-from seed_assets.targets.ddl import column_type
+
+if TYPE_CHECKING:  # SQLAlchemy (~0.15 s) is imported by the steps, not at every launch
+    import sqlalchemy as sa
 
 FEATURES = "customer_features"
 MODEL = "fraud_model"
@@ -72,28 +74,6 @@ def beside_database(url: str, spec: Spec, suffix: str) -> Path:
     (beside the spec's report)."""
     json_path = report_paths(url, spec.name).json
     return json_path.with_name(json_path.name.removesuffix(".report.json") + suffix)
-
-
-def require_approved(url: str, spec: Spec) -> dict:
-    """The database's validation report, or a Failure saying why the data is not approved."""
-    paths = report_paths(url, spec.name)
-    report = load_report(paths)
-    if report is None or report.get("spec") != spec.name:
-        raise Failure(
-            f"no validation report of spec '{spec.name}' at {paths.json}; materialise the tables "
-            "(their checks write it) or run `seed-assets validate`",
-            allow_retries=False,
-        )
-    if not report.get("approved"):
-        failures = report.get("failures", [])
-        shown = "\n".join(f"- {f}" for f in failures[:10])
-        raise Failure(
-            f"the database is not approved for ML use ({len(failures)} failure(s)); "
-            f"see {paths.markdown}",
-            metadata={"failures": MetadataValue.md(shown)},
-            allow_retries=False,
-        )
-    return report
 
 
 class FeaturesConfig(Config):
@@ -165,7 +145,11 @@ GROUP BY {group}
 """
 
 
-def features_table(spec: Spec) -> sa.Table:
+def features_table(spec: Spec) -> "sa.Table":
+    import sqlalchemy as sa
+
+    from seed_assets.targets.ddl import column_type
+
     metadata = sa.MetaData()
     key = spec.tables["customers"].columns["customer_id"]
     columns = [sa.Column("customer_id", column_type(key), primary_key=True)]
@@ -205,6 +189,10 @@ def _features_asset(spec: Spec) -> AssetsDefinition:
         target: TargetResource,
         generation: GenerationResource,
     ) -> MaterializeResult:
+        import sqlalchemy as sa
+
+        from seed_assets.targets import registry
+
         url = target.url_for(spec)
         report = require_approved(url, spec)
         db = _sql_target(target, spec)
@@ -256,8 +244,12 @@ def _features_asset(spec: Spec) -> AssetsDefinition:
     return customer_features
 
 
-def _replace_own_table(conn: sa.Connection, spec: Spec, sa_table: sa.Table, where: str) -> None:
+def _replace_own_table(conn: "sa.Connection", spec: Spec, sa_table: "sa.Table", where: str) -> None:
     """Drop and re-create a table this tool made for this spec; never touch anyone else's."""
+    import sqlalchemy as sa
+
+    from seed_assets.targets import registry
+
     inspector = sa.inspect(conn)
     if inspector.has_table(sa_table.name):
         owned = registry.entry(conn, sa_table.name)
@@ -374,6 +366,7 @@ def _model_asset(spec: Spec) -> AssetsDefinition:
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ) -> MaterializeResult:
         import joblib
+        import sqlalchemy as sa
         from sklearn.compose import ColumnTransformer
         from sklearn.linear_model import LogisticRegression
         from sklearn.metrics import roc_auc_score
@@ -444,7 +437,7 @@ def _model_asset(spec: Spec) -> AssetsDefinition:
                 "features": ", ".join(numeric + DERIVED + categorical),
                 "model_path": MetadataValue.path(str(path)),
                 "validation_report": MetadataValue.path(str(reports.markdown)),
-                "validation_report_html": MetadataValue.path(str(reports.html.resolve())),
+                "validation_report_html": MetadataValue.url(reports.html.resolve().as_uri()),
                 "validation_verdict": report["verdict"],
                 "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "seconds": round(time.perf_counter() - started, 3),

@@ -35,13 +35,13 @@ from dagster import (
     asset,
 )
 
-from seed_assets.assets.checks import build_check_specs, check_result
+from seed_assets.assets.checks import build_check_specs
 from seed_assets.assets.cycles import component_asset, links_asset
 from seed_assets.assets.describe import table_description, table_metadata
 from seed_assets.assets.gate import (
     CheckedStream,
     FrameHook,
-    check_events,
+    check_results,
     gate_failure,
     gated_write,
     parent_source,
@@ -70,21 +70,21 @@ from seed_assets.reports.report import (
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.graph import ancestors, component_of, components, linked_fks
 from seed_assets.spec.models import Spec
-from seed_assets.targets.reading import TableReader, TargetParents
 from seed_assets.validation.stream import SAMPLE_ROWS, TableChecker
 
 __all__ = ["build_table_assets", "checked_key", "spec_keys", "table_key", "upstream_deps"]
 
 
 def build_table_assets(
-    spec: Spec, *, frame_hook: FrameHook | None = None
+    spec: Spec, *, frame_hook: FrameHook | None = None, io_manager_key: str | None = None
 ) -> list[AssetsDefinition]:
     """The spec's tables as assets in group ``spec.name``, keyed by table name; a partitioned
     table also gets its ``<table>_checked`` asset.
 
     `frame_hook(table, frame)` is applied to each generated chunk before its checks run (and
     `frame_hook("<table>_links", frame)` to a links step's); the tests use it to break data on
-    purpose. The definitions never set it.
+    purpose. The definitions never set it. `io_manager_key` (the Definitions set
+    ``seed_tables``) names the IO manager that loads a table for a downstream input.
     """
     for name, table in spec.tables.items():
         if table.partitions and not partitionable(spec, name):
@@ -96,14 +96,14 @@ def build_table_assets(
     assets = []
     for component in components(spec):
         if component.together:
-            assets.append(component_asset(spec, component, frame_hook))
+            assets.append(component_asset(spec, component, frame_hook, io_manager_key))
             continue
         for name in component.tables:
             if spec.tables[name].partitions:
-                assets.append(_partitioned_asset(spec, name, frame_hook))
+                assets.append(_partitioned_asset(spec, name, frame_hook, io_manager_key))
                 assets.append(_whole_table_asset(spec, name))
             else:
-                assets.append(_table_asset(spec, name, frame_hook))
+                assets.append(_table_asset(spec, name, frame_hook, io_manager_key))
         assets += [
             links_asset(spec, name, frame_hook)
             for name in component.tables
@@ -124,7 +124,9 @@ def partitionable(spec: Spec, name: str) -> bool:
     return not any(may_drop_rows(spec.tables[t]) for t in [name, *ancestors(spec, name)])
 
 
-def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDefinition:
+def _table_asset(
+    spec: Spec, name: str, frame_hook: FrameHook | None, io_manager_key: str | None = None
+) -> AssetsDefinition:
     @asset(
         key=table_key(spec, name),
         group_name=spec.name,
@@ -133,6 +135,7 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
         description=table_description(spec, name),
         metadata=table_metadata(spec, name),
         kinds={"table"},
+        io_manager_key=io_manager_key,
         check_specs=build_check_specs(spec, name, table_key(spec, name)),
     )
     def _generate(
@@ -165,7 +168,7 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
             stream,
         )
         failed = [r for r in results if not r.passed]
-        yield from check_events(context, results, table_key(spec, name))
+        checks = check_results(context, results, table_key(spec, name))
         paths = report_paths(url, spec.name)
         section = table_section(
             results,
@@ -176,19 +179,23 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
         )
         report = update_report(paths, spec, db.display_url, name, section)
     if failed:
+        yield from checks
         raise gate_failure(name, failed, db, paths)
     yield MaterializeResult(
         metadata={
-            **run.metadata(rows, paths, report),
+            **run.metadata(rows, paths, report, name),
             "pandera_gx_sample": f"up to {SAMPLE_ROWS:,} rows (every k-th row)",
-        }
+        },
+        check_results=checks,  # after the materialization: it is their target
     )
 
 
 # -- a partitioned table --------------------------------------------------------------------------
 
 
-def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDefinition:
+def _partitioned_asset(
+    spec: Spec, name: str, frame_hook: FrameHook | None, io_manager_key: str | None = None
+) -> AssetsDefinition:
     table = spec.tables[name]
     count = table.partitions
     keys = partition_keys(count)
@@ -204,6 +211,7 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
         f"own transaction; `{name}{CHECKED_SUFFIX}` checks the whole table.",
         metadata={**table_metadata(spec, name), "partitions": count},
         kinds={"table"},
+        io_manager_key=io_manager_key,
     )
     def _generate_partition(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
@@ -318,6 +326,8 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
                     )
                     + "materialise them (all partitions, same seed and scale) first"
                 )
+            from seed_assets.targets.reading import TableReader, TargetParents
+
             reader = TableReader(db, spec)
             source = TargetParents(reader)
             expected = TableGenerator(spec, name, source, seed=seed, scale=scale).total_rows
@@ -327,8 +337,7 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
             results = checker.conclude()
             rows = reader.count(name)
             failed = [r for r in results if not r.passed]
-            for result in results:
-                yield check_result(result, key)
+            checks = check_results(context, results, key)
             if not failed and rows == expected:
                 db.complete_partitions(spec, name, rows=rows)
             paths = report_paths(url, spec.name)
@@ -340,6 +349,8 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
                 profile=checker.profile(seed=seed),
             )
             report = update_report(paths, spec, db.display_url, name, section)
+        if rows != expected or failed:
+            yield from checks
         if rows != expected:
             raise Failure(
                 f"{name} holds {rows:,} rows, but seed {seed} and scale {scale:g} make "
@@ -353,6 +364,9 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
                 metadata={"failures": MetadataValue.md("\n".join(f"- {x}" for x in lines))},
                 allow_retries=False,
             )
-        yield MaterializeResult(metadata={**run.metadata(rows, paths, report), "partitions": count})
+        yield MaterializeResult(
+            metadata={**run.metadata(rows, paths, report, name), "partitions": count},
+            check_results=checks,
+        )
 
     return _check_whole

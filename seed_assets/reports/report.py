@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from seed_assets.reports.html import render_html
 from seed_assets.spec.graph import components, linked_fks, links_name, replaced_with
 from seed_assets.spec.models import Spec
@@ -62,6 +60,8 @@ def report_paths(url: str, spec_name: str, report_dir: str | Path | None = None)
             folder / "seed_assets.report.md",
             folder / "seed_assets.report.html",
         )
+    import sqlalchemy as sa  # not at import: the Dagster definitions import this module
+
     parsed = sa.make_url(url)
     database = parsed.database or ""
     if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":

@@ -1,13 +1,16 @@
 """The database the table assets write to."""
 
-from typing import Literal
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
 from seed_assets.spec.models import Spec
-from seed_assets.targets.base import Target
-from seed_assets.targets.fit import refuse_unfit, url_dialect
+
+if TYPE_CHECKING:  # SQLAlchemy (~0.15 s) is imported when a step first opens a target
+    from seed_assets.targets.base import Target
 
 
 def default_url(spec: Spec) -> str:
@@ -33,6 +36,9 @@ class TargetResource(ConfigurableResource):
     def target_for(self, spec: Spec) -> Target:
         """The writer for the spec's target; a spec the dialect cannot hold (a NUL for
         PostgreSQL, a CHECK over MariaDB's size) is refused here, before the step writes."""
+        from seed_assets.targets.base import Target
+        from seed_assets.targets.fit import refuse_unfit, url_dialect
+
         url = self.url_for(spec)
         if (dialect := url_dialect(url)) is not None:
             refuse_unfit(spec, dialect)
