@@ -5,19 +5,80 @@ conclude inside the transaction (``gated_write``), so a failing blocking check r
 the step fails (``gate_failure``) without a materialisation.
 """
 
+import contextlib
+import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 from dagster import Failure, MetadataValue
 
+from seed_assets.assets.checks import check_result
 from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.engine.table import RowFilter
 from seed_assets.spec.graph import ancestors, component_of, links_name, parents
 from seed_assets.spec.models import Spec
+from seed_assets.targets.check_filter import check_filter
 from seed_assets.validation.results import CheckResult
 
 FrameHook = Callable[[str, pd.DataFrame], pd.DataFrame]
+
+
+@dataclass
+class StepRun:
+    """What a step works with: the run's seed and scale, the target (its URL, its writer), the
+    row filter for CHECKs only the database judges, and when the step started."""
+
+    seed: int
+    scale: float
+    url: str
+    db: Any
+    row_filter: RowFilter | None
+    started: float
+
+    def metadata(self, rows: int, paths=None, report=None) -> dict:
+        """What every step's materialisation says: rows, target, seed, scale, time, speed; and
+        the report beside the database, when there is one."""
+        seconds = time.perf_counter() - self.started
+        out = {
+            "dagster/row_count": rows,
+            "target": self.db.display_url,
+            "seed": self.seed,
+            "scale": self.scale,
+            "seconds": round(seconds, 3),
+            "rows_per_second": int(rows / seconds) if seconds else 0,
+        }
+        if paths is not None:
+            out["report"] = MetadataValue.path(str(paths.markdown))
+            out["report_html"] = MetadataValue.path(str(paths.html.resolve()))
+        if report is not None:
+            out["database_verdict"] = report["verdict"]
+        return out
+
+
+@contextlib.contextmanager
+def step_run(spec: Spec, target, generation, *, filtered: bool = True) -> Iterator[StepRun]:
+    """A step's target and filter, released when it ends however it ends."""
+    url = target.url_for(spec)
+    db = target.target_for(spec)
+    row_filter = check_filter(spec, url) if filtered else None
+    try:
+        yield StepRun(
+            generation.seed_for(spec), generation.scale, url, db, row_filter, time.perf_counter()
+        )
+    finally:
+        db.dispose()
+        if row_filter is not None:
+            row_filter.close()
+
+
+def check_events(context, results: list[CheckResult], key) -> Iterator:
+    """The asset check results to yield, each error that kept a check from running logged."""
+    for result in results:
+        if result.error is not None:
+            context.log.error(f"{result.name} could not run: {result.error}")
+        yield check_result(result, key)
 
 
 def gate_failure(what: str, failed, db, paths) -> Failure:

@@ -23,8 +23,6 @@ checks the whole table (all partitions) with the table's blocking checks; childr
 assets depend on it, so they see the whole table, checked.
 """
 
-import time
-
 from dagster import (
     AllPartitionMapping,
     AssetDep,
@@ -43,9 +41,11 @@ from seed_assets.assets.describe import table_description, table_metadata
 from seed_assets.assets.gate import (
     CheckedStream,
     FrameHook,
+    check_events,
     gate_failure,
     gated_write,
     parent_source,
+    step_run,
 )
 from seed_assets.assets.keys import (
     CHECKED_SUFFIX,
@@ -70,7 +70,6 @@ from seed_assets.reports.report import (
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.graph import ancestors, component_of, components, linked_fks
 from seed_assets.spec.models import Spec
-from seed_assets.targets.check_filter import check_filter
 from seed_assets.targets.reading import TableReader, TargetParents
 from seed_assets.validation.stream import SAMPLE_ROWS, TableChecker
 
@@ -139,26 +138,16 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
     def _generate(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
-        row_filter = check_filter(spec, target.url_for(spec))  # CHECKs only the database judges
-        try:
-            yield from _streamed_table(
-                context, spec, name, target, generation, frame_hook, row_filter
-            )
-        finally:
-            if row_filter is not None:
-                row_filter.close()
+        yield from _streamed_table(context, spec, name, target, generation, frame_hook)
 
     return _generate
 
 
-def _streamed_table(context, spec: Spec, name: str, target, generation, frame_hook, row_filter):
+def _streamed_table(context, spec: Spec, name: str, target, generation, frame_hook):
     """Generate, check and write `name` chunk by chunk, the checks concluding before commit."""
-    started = time.perf_counter()
-    seed, scale = generation.seed_for(spec), generation.scale
-    url = target.url_for(spec)
-    db = target.target_for(spec)
-    try:
-        source = parent_source(spec, name, db, seed, scale, row_filter=row_filter)
+    with step_run(spec, target, generation) as run:
+        seed, scale, url, db = run.seed, run.scale, run.url, run.db
+        source = parent_source(spec, name, db, seed, scale, row_filter=run.row_filter)
         generator = source.generator(name)
         context.log.info(f"generating {generator.total_rows:,} rows of {name}")
         checker = TableChecker(spec, name, source, scale=scale, expected_rows=generator.total_rows)
@@ -176,10 +165,7 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
             stream,
         )
         failed = [r for r in results if not r.passed]
-        for result in results:
-            if result.error is not None:
-                context.log.error(f"{result.name} could not run: {result.error}")
-            yield check_result(result, table_key(spec, name))
+        yield from check_events(context, results, table_key(spec, name))
         paths = report_paths(url, spec.name)
         section = table_section(
             results,
@@ -189,23 +175,12 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
             profile=checker.profile(seed=seed),
         )
         report = update_report(paths, spec, db.display_url, name, section)
-    finally:
-        db.dispose()
     if failed:
         raise gate_failure(name, failed, db, paths)
-    seconds = time.perf_counter() - started
     yield MaterializeResult(
         metadata={
-            "dagster/row_count": rows,
-            "target": db.display_url,
-            "seed": seed,
-            "scale": scale,
-            "seconds": round(seconds, 3),
-            "rows_per_second": int(rows / seconds) if seconds else 0,
+            **run.metadata(rows, paths, report),
             "pandera_gx_sample": f"up to {SAMPLE_ROWS:,} rows (every k-th row)",
-            "report": MetadataValue.path(str(paths.markdown)),
-            "report_html": MetadataValue.path(str(paths.html.resolve())),
-            "database_verdict": report["verdict"],
         }
     )
 
@@ -233,12 +208,9 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
     def _generate_partition(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
-        started = time.perf_counter()
-        seed, scale = generation.seed_for(spec), generation.scale
-        index = keys.index(context.partition_key)
-        url = target.url_for(spec)
-        db = target.target_for(spec)
-        try:
+        with step_run(spec, target, generation, filtered=False) as run:
+            seed, scale, url, db = run.seed, run.scale, run.url, run.db
+            index = keys.index(context.partition_key)
             source = parent_source(spec, name, db, seed, scale)
             generator = source.generator(name)
             part = plan_partition(generator, count, index)
@@ -281,18 +253,15 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
             paths = report_paths(url, spec.name)
             if written:
                 forget_tables(paths, spec, db.display_url, [name])
-        finally:
-            db.dispose()
         failed = [r for r in results if not r.passed]
         for result in results:
             if result.error is not None:
                 context.log.error(f"{result.name} could not run: {result.error}")
         if failed:
             raise gate_failure(f"partition {part.key} of {name}", failed, db, paths)
-        seconds = time.perf_counter() - started
         return MaterializeResult(
             metadata={
-                "dagster/row_count": rows,
+                **run.metadata(rows),
                 "partition": part.key,
                 "rows": MetadataValue.text(f"{part.row_start:,} to {part.row_stop:,}"),
                 "key_range": MetadataValue.text(
@@ -304,11 +273,6 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
                     "\n".join(f"- {r.name}: {r.status}" for r in results)
                     + f"\n\nPandera and GX: up to {SAMPLE_ROWS:,} rows (every k-th row)."
                 ),
-                "target": db.display_url,
-                "seed": seed,
-                "scale": scale,
-                "seconds": round(seconds, 3),
-                "rows_per_second": int(rows / seconds) if seconds else 0,
             }
         )
 
@@ -333,11 +297,8 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
     def _check_whole(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
-        started = time.perf_counter()
-        seed, scale = generation.seed_for(spec), generation.scale
-        url = target.url_for(spec)
-        db = target.target_for(spec)
-        try:
+        with step_run(spec, target, generation, filtered=False) as run:
+            seed, scale, url, db = run.seed, run.scale, run.url, run.db
             parent_source(spec, name, db, seed, scale)
             written = db.partition_entries(spec, name)
             missing = [k for i, k in enumerate(partition_keys(count)) if i not in written]
@@ -379,8 +340,6 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
                 profile=checker.profile(seed=seed),
             )
             report = update_report(paths, spec, db.display_url, name, section)
-        finally:
-            db.dispose()
         if rows != expected:
             raise Failure(
                 f"{name} holds {rows:,} rows, but seed {seed} and scale {scale:g} make "
@@ -394,19 +353,6 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
                 metadata={"failures": MetadataValue.md("\n".join(f"- {x}" for x in lines))},
                 allow_retries=False,
             )
-        seconds = time.perf_counter() - started
-        yield MaterializeResult(
-            metadata={
-                "dagster/row_count": rows,
-                "partitions": count,
-                "target": db.display_url,
-                "seed": seed,
-                "scale": scale,
-                "seconds": round(seconds, 3),
-                "report": MetadataValue.path(str(paths.markdown)),
-                "report_html": MetadataValue.path(str(paths.html.resolve())),
-                "database_verdict": report["verdict"],
-            }
-        )
+        yield MaterializeResult(metadata={**run.metadata(rows, paths, report), "partitions": count})
 
     return _check_whole

@@ -79,9 +79,8 @@ def generate(
     from seed_assets.targets.cancel import CancelToken, first_interrupt_cancels
     from seed_assets.targets.check_filter import check_filter
     from seed_assets.targets.connect import new_paths, remove_new_paths
-    from seed_assets.targets.fit import refuse_unfit
+    from seed_assets.targets.fit import refuse_unfit, url_dialect
     from seed_assets.targets.fits import check_target_fits
-    from seed_assets.targets.literal import DIALECTS
     from seed_assets.targets.load_report import LoadCancelled, summarise
     from seed_assets.targets.lock import target_lock
     from seed_assets.targets.rejects import RejectFile, rejects_path
@@ -95,15 +94,15 @@ def generate(
         spec = load_spec(spec_path, target=target)
         run_seed = run_settings(spec, seed, scale, max_rows)
         url = target or default_url(spec)
+        # Values and DDL the database cannot take are refused before it is even reached.
+        if (dialect := url_dialect(url)) is not None:
+            refuse_unfit(spec, dialect)
         check_target_fits(spec, url, scale)
         paths = report_paths(url, spec.name, report_dir)
         fresh = new_paths(url) + [
             p for p in (paths.json, paths.markdown, paths.html, paths.lock) if not p.exists()
         ]
         db = Target.for_url(url)
-        # Values and DDL the database cannot take are refused before anything is written.
-        if getattr(db, "dialect", None) in (*DIALECTS, "mariadb"):
-            refuse_unfit(spec, db.dialect)
         held.enter_context(target_lock(db, spec.name, wait=wait))  # one writer per target
         ownership.preflight(db, spec, list(spec.tables), if_exists)  # nobody else's rows go
         row_filter = check_filter(spec, url)  # CHECKs only the database can judge

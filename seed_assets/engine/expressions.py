@@ -18,8 +18,6 @@ from seed_assets.spec.expressions import Expression, reference
 
 Resolve = Callable[[str], np.ndarray]
 
-_DAY = np.timedelta64(86_400, "s")
-
 
 def evaluate(
     expression: Expression, resolve: Resolve, n: int, rng: np.random.Generator | None = None
@@ -232,7 +230,10 @@ class _Evaluator:
     def _fn_days(self, x):
         array = np.asarray(x)
         if array.dtype.kind == "m":
-            return array / _DAY
+            seconds = array.astype("timedelta64[s]", copy=False)
+            out = seconds.view(np.int64) / 86_400.0
+            out[np.isnat(seconds)] = np.nan
+            return out
         return _number(x)
 
     def _fn_hours(self, x):
@@ -244,13 +245,11 @@ class _Evaluator:
         return when.astype("datetime64[s]") + seconds.astype(np.int64).astype("timedelta64[s]")
 
     def _fn_hour(self, x):
-        seconds = _datetimes(x).astype("datetime64[s]")
-        return ((seconds - seconds.astype("datetime64[D]")) // np.timedelta64(3600, "s")).astype(
-            np.int64
-        )
+        seconds = _datetimes(x).astype("datetime64[s]", copy=False).view(np.int64)
+        return seconds % 86_400 // 3_600  # floor modulo: right before 1970 too
 
     def _fn_weekday(self, x):
-        days = _datetimes(x).astype("datetime64[D]").astype(np.int64)
+        days = _datetimes(x).astype("datetime64[D]", copy=False).view(np.int64)
         return (days + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
 
     def _fn_month(self, x):

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from seed_assets.reports import svg
+from seed_assets.reports.relations_plots import relation_plots
 from seed_assets.validation.rules import RULES
 
 _STATUS_CLASS = {"PASS": "pass", "FAIL": "fail", "ERROR": "error"}
@@ -214,6 +215,7 @@ def _table_section(table: str, section: dict[str, Any]) -> str:
     plots = [_fk_plot(table, fk) for fk in profile.get("fks", [])]
     plots += [_gap_plot(table, gap) for gap in profile.get("gaps", [])]
     plots += _rate_plots(table, section["checks"])
+    plots += relation_plots(table, section["checks"])  # event curves, correlation heat maps
     problems = "".join(
         f"<li>could not plot {escape(error)}</li>" for error in profile.get("errors", [])
     )

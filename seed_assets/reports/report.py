@@ -91,7 +91,7 @@ def table_section(
     profile: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One table's part of the report; `profile` holds what the HTML report plots
-    (``profile.profile_table``)."""
+    (``TableChecker.profile``)."""
     checks = [r.to_dict() for r in results]
     section = {
         "rows": rows,

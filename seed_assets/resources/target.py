@@ -7,6 +7,7 @@ from pydantic import Field
 
 from seed_assets.spec.models import Spec
 from seed_assets.targets.base import Target
+from seed_assets.targets.fit import refuse_unfit, url_dialect
 
 
 def default_url(spec: Spec) -> str:
@@ -30,4 +31,9 @@ class TargetResource(ConfigurableResource):
         return self.url or default_url(spec)
 
     def target_for(self, spec: Spec) -> Target:
-        return Target.for_url(self.url_for(spec))
+        """The writer for the spec's target; a spec the dialect cannot hold (a NUL for
+        PostgreSQL, a CHECK over MariaDB's size) is refused here, before the step writes."""
+        url = self.url_for(spec)
+        if (dialect := url_dialect(url)) is not None:
+            refuse_unfit(spec, dialect)
+        return Target.for_url(url)

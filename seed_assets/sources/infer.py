@@ -120,6 +120,9 @@ _STAGES = [
 ]
 
 
+_DEADLINE = 1  # required/due/commit dates: after the order, but nothing waits for them
+
+
 def _stage(name: str) -> int | None:
     """The lifecycle step a temporal column's name tells (TPC-H's `l_shipdate`: its table
     prefix set aside), or None."""
@@ -293,7 +296,11 @@ def _temporal(ctx: ColumnContext) -> Inferred:
             return Inferred(_after(ctx.name, other), f"{why}: after {other}")
     stage = _stage(ctx.name)
     if stage:  # a step of a lifecycle: after the latest earlier step the row has
-        before = [(s, c) for c in temporal_siblings if (s := _stage(c)) is not None and s < stage]
+        before = [
+            (s, c)
+            for c in temporal_siblings
+            if (s := _stage(c)) is not None and s < stage and s != _DEADLINE
+        ]
         if before:
             other = max(before, key=lambda item: item[0])[1]
             return Inferred(_after(ctx.name, other), f"{ctx.name} follows {other} (column names)")
@@ -501,11 +508,12 @@ def _narrow(ctx: ColumnContext, low: float, high: float) -> tuple[float, float, 
 
 def _type_bounds(ctx: ColumnContext) -> tuple[float | None, float | None]:
     bounds = INTEGER_BOUNDS.get((ctx.type, ctx.unsigned))
-    if bounds is not None:
-        return bounds
+    if bounds is not None:  # a float near 2**63 rounds past the type's end: stay inside
+        return max(bounds[0], -(10**15)), min(bounds[1], 10**15)
     if ctx.type == "decimal" and ctx.precision is not None:
         scale = ctx.scale or 0
-        top = 10.0 ** (ctx.precision - scale) - 10.0**-scale
+        # beyond 15 digits a float rounds up to the excluded 10**digits: stay well inside
+        top = min(10.0 ** (ctx.precision - scale) - 10.0**-scale, 1e15)
         return -top, top
     return None, None
 

@@ -201,6 +201,17 @@ class BernoulliCount(_Counts):
         return ([1 - self.p, self.p] + [0.0] * upto)[: upto + 1]
 
 
+def _by_kind(kinds, positional: dict):
+    """A distribution field: one of `kinds` by its `kind`, or the ``name(a, b)`` shorthand."""
+    return Annotated[
+        kinds,
+        Field(discriminator="kind"),
+        BeforeValidator(
+            _shorthand(positional), json_schema_input_type=_call_pattern(positional) | kinds
+        ),
+    ]
+
+
 COUNT_KINDS = (
     PoissonCount,
     UniformCount,
@@ -214,14 +225,7 @@ COUNT_POSITIONAL = {cls.model_fields["kind"].default: cls.positional for cls in 
 _CountKinds = (
     PoissonCount | UniformCount | FixedCount | NegBinomialCount | ZipfCount | BernoulliCount
 )
-Cardinality = Annotated[
-    _CountKinds,
-    Field(discriminator="kind"),
-    BeforeValidator(
-        _shorthand(COUNT_POSITIONAL),
-        json_schema_input_type=_call_pattern(COUNT_POSITIONAL) | _CountKinds,
-    ),
-]
+Cardinality = _by_kind(_CountKinds, COUNT_POSITIONAL)
 
 
 # --- numeric values -------------------------------------------------------------------------
@@ -280,11 +284,4 @@ VALUE_KINDS = (UniformValue, NormalValue, LognormalValue, ExponentialValue, Pois
 VALUE_POSITIONAL = {cls.model_fields["kind"].default: cls.positional for cls in VALUE_KINDS}
 
 _ValueKinds = UniformValue | NormalValue | LognormalValue | ExponentialValue | PoissonValue
-ValueDistribution = Annotated[
-    _ValueKinds,
-    Field(discriminator="kind"),
-    BeforeValidator(
-        _shorthand(VALUE_POSITIONAL),
-        json_schema_input_type=_call_pattern(VALUE_POSITIONAL) | _ValueKinds,
-    ),
-]
+ValueDistribution = _by_kind(_ValueKinds, VALUE_POSITIONAL)

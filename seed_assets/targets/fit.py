@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from seed_assets.errors import SpecError
+from seed_assets.errors import SeedAssetsError, SpecError
 from seed_assets.spec.models import Spec
 from seed_assets.targets.literal import check_dialect
 
@@ -35,6 +35,18 @@ def unfit(spec: Spec, dialect: str) -> list[SpecError]:
         found += _mysql_checks(spec)
         found += _mysql_comments(spec)
     return found
+
+
+def url_dialect(url: str) -> str | None:
+    """The SQL dialect a target URL names (None: Parquet, unreadable, or not one of ours)."""
+    try:
+        backend = sa.make_url(url).get_backend_name()
+    except sa.exc.ArgumentError:
+        return None
+    try:
+        return check_dialect(backend)
+    except SeedAssetsError:
+        return None
 
 
 def refuse_unfit(spec: Spec, dialect: str) -> None:
@@ -172,6 +184,16 @@ def _mysql_comments(spec: Spec) -> list[SpecError]:
                         "'?'. Remove it, or write to postgresql or sqlite",
                         table=name,
                         column=column_name,
+                    )
+                )
+            if text and kind == "table" and "\x00" in text:
+                # MariaDB 10.11 keeps a table comment only up to a NUL (checked: '\0x' came
+                # back as two NULs); a column comment keeps it.
+                found.append(
+                    SpecError(
+                        "the table `description` holds a NUL character (\\x00), which "
+                        "MariaDB does not keep in a table comment. Remove it",
+                        table=name,
                     )
                 )
             if text and len(text) > limit:

@@ -14,6 +14,7 @@ from scipy.special import chdtrc
 
 from seed_assets.spec.distributions import FixedCount
 from seed_assets.spec.models import Spec, TableSpec
+from seed_assets.spec.relations import conditional_nulls, conditional_rate
 from seed_assets.validation.results import (
     SAMPLE_ROWS,
     CheckResult,
@@ -276,7 +277,11 @@ def rate_columns(spec: Spec, table: str) -> list[str]:
     """The columns whose share of true rows is checked: `rate` columns and `expectations.rates`."""
     explicit = {r.column for r in spec.expectations.rates if r.table == table}
     columns = spec.tables[table].columns
-    return [c for c, col in columns.items() if col.rate is not None or c in explicit]
+    return [
+        c
+        for c, col in columns.items()
+        if (col.rate is not None and not conditional_rate(col)) or c in explicit
+    ]
 
 
 def rate_measurement(spec: Spec, table: str, name: str, events: int, n: int) -> Measurement:
@@ -320,4 +325,4 @@ def inherited_nulls(table: TableSpec, name: str) -> bool:
     fk = table.fk_for_column(name)
     if fk is not None and (fk.via is not None or fk.cardinality is not None):
         return True
-    return column.after is not None
+    return column.after is not None or column.before is not None or conditional_nulls(column)
