@@ -243,3 +243,21 @@ def test_a_bug_is_one_line_pointing_at_debug(tmp_path, monkeypatch):
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.exit_code in (2, 3), result.output
     assert one_line(result.stderr).startswith("error: "), result.stderr
+
+
+def test_a_statement_the_database_refuses_is_not_called_a_lost_connection(tmp_path, monkeypatch):
+    """A user's table of the same name without the spec's columns: the database refuses the
+    INSERT. The message says so, and does not promise that running again finishes the job."""
+    spec = write_spec(tmp_path, customers=10, per_customer=1)
+    path = tmp_path / "theirs.sqlite"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE customers (id INTEGER PRIMARY KEY)")
+    engine.dispose()
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["generate", str(spec), "--target", f"sqlite:///{path}"])
+    message = one_line(result.stderr)
+    assert result.exit_code == 2, result.output
+    assert "the database refused: table customers has no column named name" in message
+    assert "Committed before it: none. Rolled back: customers" in message
+    assert "Fix the cause" in message and "to finish" not in message

@@ -177,19 +177,25 @@ def interrupted(exc: Exception, url: str, summary: list, current: list[str]) -> 
     """A run stopped by its database or disk: why, what was committed, what was rolled back,
     and how to finish."""
     from seed_assets.errors import describe_os_error
-    from seed_assets.targets.connect import describe_db_error
+    from seed_assets.targets.base import mask_url
+    from seed_assets.targets.connect import describe_db_error, is_transient
 
     if isinstance(exc, OSError):
         why = str(describe_os_error(exc))
     else:
         found = describe_db_error(exc, url)
-        why = str(found) if found else f"the database failed: {str(exc).splitlines()[0]}"
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
+        why = str(found) if found else f"target {mask_url(url)}: the database refused: {first[0]}"
     done = ", ".join(f"{name} ({rows:,} rows)" for name, rows, _ in summary) or "none"
     lost = current[0] if current else "none"
-    return TargetError(
-        f"{why}. Committed before it: {done}. Rolled back: {lost} (no part of it was kept). "
+    then = (
         "Run the same command with --if-exists replace to finish: it rewrites the tables this "
         "spec wrote and writes the rest"
+        if is_transient(exc)
+        else "Fix the cause, then run again (with --if-exists replace if tables were committed)"
+    )
+    return TargetError(
+        f"{why}. Committed before it: {done}. Rolled back: {lost} (no part of it was kept). " + then
     )
 
 

@@ -66,7 +66,9 @@ def describe_db_error(exc: BaseException, url: str | sa.URL) -> TargetError | No
     texts = [str(getattr(e, "orig", None) or e) for e in _chain(exc)]
     text = texts[0]
     if parsed.get_backend_name() == "sqlite":
-        telling = next((t for t in texts if _SQLITE_TELLING.search(t)), text)
+        telling = next((t for t in texts if _SQLITE_TELLING.search(t)), None)
+        if telling is None:  # not the file: a statement the database refused
+            return None
         return TargetError(f"target {_mask(parsed)}: {sqlite_problem(parsed.database, telling)}")
     for pattern, reason in _SERVER_REASONS:
         if any(pattern.search(t) for t in texts):
@@ -77,10 +79,24 @@ def describe_db_error(exc: BaseException, url: str | sa.URL) -> TargetError | No
                 host=parsed.host or "localhost",
             )
             return TargetError(f"target {_mask(parsed)}: {said}")
+    if not isinstance(exc, sa.exc.OperationalError) or not _CONNECTING.search(text):
+        return None  # a statement the database refused, not the connection
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     return TargetError(f"target {_mask(parsed)}: cannot connect: {first}")
 
 
+def is_transient(exc: BaseException) -> bool:
+    """A failure of the connection or the disk (not of what was sent): running again can
+    finish the job."""
+    if isinstance(exc, OSError):
+        return True
+    texts = [str(getattr(e, "orig", None) or e) for e in _chain(exc)]
+    lost = _SERVER_REASONS[-1][0]
+    return any(lost.search(t) or _FULL.search(t) for t in texts)
+
+
+_CONNECTING = re.compile(r"connection|connect to|could not|server", re.I)
+_FULL = re.compile(r"disk is full|No space left|quota", re.I)
 _SQLITE_TELLING = re.compile(r"disk is full|readonly|read-only|unable to open|disk I/O", re.I)
 
 
