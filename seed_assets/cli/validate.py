@@ -70,8 +70,8 @@ def check(
     from seed_assets.sources.files import load_spec
     from seed_assets.spec.graph import components, parents, topological_order
     from seed_assets.spec.loader import check_scale
-    from seed_assets.targets.fit import refuse_unfit, unfit
     from seed_assets.targets.literal import DIALECTS, check_dialect
+    from seed_assets.targets.representable import refuse_unfit, unfit
 
     try:
         spec = load_spec(spec_path)

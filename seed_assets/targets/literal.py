@@ -575,6 +575,11 @@ def use_our_literals(dialect: sa.engine.Dialect) -> sa.engine.Dialect:
     return dialect
 
 
+def sa_dialect(dialect: str) -> sa.engine.Dialect:
+    """SQLAlchemy's dialect for `dialect` (``plain_dialect``), rendering literals as scripts do."""
+    return use_our_literals(plain_dialect(dialect))
+
+
 def _enum_labels(type_, compiler, **_kw) -> str:
     """MySQL's ENUM(...) labels, escaped by our renderer (SQLAlchemy only doubles quotes)."""
     labels = ",".join(sql_literal("mysql", str(label)) for label in type_.enums)
