@@ -43,7 +43,7 @@ def url_dialect(url: str) -> str | None:
     return backend if backend in DRIVERS else None
 
 
-def mask_url(url: str) -> str:
+def mask_url(url: str | sa.URL) -> str:
     """The URL with its password hidden, for logs, metadata and reports."""
     try:
         return sa.make_url(url).render_as_string(hide_password=True)
