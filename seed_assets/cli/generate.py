@@ -16,6 +16,7 @@ from seed_assets.cli.app import (
     SCALE_OPTION,
     SEED_OPTION,
     SPEC_ARG,
+    TARGET_OPTION,
     app,
     console,
     errors,
@@ -36,9 +37,7 @@ from seed_assets.progress import table_progress
 )
 def generate(
     spec_path: Path = SPEC_ARG,
-    target: str = typer.Option(
-        None, "--target", help="SQLAlchemy URL. Default: sqlite:///data/<spec file stem>.sqlite"
-    ),
+    target: str = TARGET_OPTION,
     seed: int = SEED_OPTION,
     scale: float = SCALE_OPTION,
     max_rows: int = MAX_ROWS_OPTION,

@@ -11,6 +11,7 @@ from seed_assets.cli.app import (
     MAX_ROWS_OPTION,
     REPORT_DIR_OPTION,
     SPEC_ARG,
+    TARGET_OPTION,
     app,
     console,
     errors,
@@ -28,9 +29,7 @@ from seed_assets.errors import SeedAssetsError
 )
 def validate(
     spec_path: Path = SPEC_ARG,
-    target: str = typer.Option(
-        None, "--target", help="SQLAlchemy URL. Default: sqlite:///data/<spec file stem>.sqlite"
-    ),
+    target: str = TARGET_OPTION,
     report_dir: Path = REPORT_DIR_OPTION,
 ) -> None:
     """Run every check of SPEC on an existing database and write the report beside it.
