@@ -25,6 +25,7 @@ from dagster import (
 )
 
 from seed_assets.assets import build_ml_assets, build_table_assets
+from seed_assets.assets.fidelity import build_fidelity_assets
 from seed_assets.assets.keys import spec_keys, table_key
 from seed_assets.distributed import CELERY_BROKER_ENV, CELERY_EXECUTOR, CELERY_JOB
 from seed_assets.errors import SeedAssetsError, SpecError
@@ -109,7 +110,7 @@ def build_definitions(
             owners[key] = spec.source or spec.name
     assets = [a for spec in specs for a in build_table_assets(spec)]
     for spec in specs:
-        for ml_asset in build_ml_assets(spec):
+        for ml_asset in [*build_ml_assets(spec), *build_fidelity_assets(spec)]:
             key = ml_asset.key
             if key in owners:
                 raise SpecError(

@@ -129,6 +129,7 @@ class TableGenerator(ForeignKeyFilling):
         self.chunk_starts = np.array([c.row_start for c in self.chunks], dtype=np.int64)
         self.total_rows = sum(c.rows for c in self.chunks)
         self._fakers: dict[str, values.FakerColumn] = {}
+        self._spreads: dict = {}  # FK label -> its SpreadPicker (engine/spread.py)
         self._unique_ints: dict[str, np.ndarray] = {}
         # Only tables with CHECKs the engine cannot judge go through the filter: the others keep
         # their rows as planned (and so their positions known without making them).

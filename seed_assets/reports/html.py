@@ -18,7 +18,7 @@ from seed_assets.validation.rules import RULES
 
 _STATUS_CLASS = {"PASS": "pass", "FAIL": "fail", "ERROR": "error"}
 
-_CSS = """
+CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1f2328;
 background:#f6f8fa}
 main{max-width:1180px;margin:0 auto;padding:24px}
@@ -263,7 +263,7 @@ def render_html(report: dict[str, Any]) -> str:
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(report["spec"])}: validation report</title>
-<style>{_CSS}</style></head>
+<style>{CSS}</style></head>
 <body><main>
 <h1>Validation report: {escape(report["spec"])}</h1>
 <p class="meta">Spec <b>{escape(report["spec"])}</b>{source}; database

@@ -60,6 +60,12 @@ class ForeignKeySpec(SpecModel):
         "(a denormalised key).",
         examples=["account_id"],
     )
+    spread: Cardinality | None = Field(
+        None,
+        description="A non-driving FK: how unevenly parents are picked. Each parent gets a weight "
+        "drawn from this children-per-parent distribution; rows pick parents in proportion.",
+        examples=[{"kind": "empirical", "counts": {0: 0.2, 1: 0.5, 10: 0.3}}],
+    )
     name: str | None = Field(
         None, description="A label for this FK in messages and checks.", examples=["owner"]
     )
@@ -89,6 +95,8 @@ class ForeignKeySpec(SpecModel):
             )
         if self.cardinality is not None and self.via is not None:
             raise ValueError("an FK is either driving (`cardinality`) or copied (`via`), not both")
+        if self.spread is not None and (self.cardinality is not None or self.via is not None):
+            raise ValueError("`spread` shapes a non-driving FK; a driving one has `cardinality`")
         return self
 
     @property

@@ -31,6 +31,7 @@ from seed_assets.spec.relations import (
     check_relations,
     copy_shorthand,
 )
+from seed_assets.spec.shapes import DateShape
 from seed_assets.spec.types import (
     INTEGER_TYPES,
     NUMERIC_TYPES,
@@ -204,6 +205,12 @@ class ColumnSpec(SpecModel):
     until: DateOrTime | None = Field(
         None, description="Upper bound for an `after` column.", examples=[dt.date(2026, 3, 1)]
     )
+    shape: DateShape | None = Field(
+        None,
+        description="For `between`: quantiles of the values as fractions of the range (0 = its "
+        "start, 1 = its end) at equally spaced probabilities; omitted: uniform.",
+        examples=[[0, 0.1, 0.5, 0.9, 1]],
+    )
     rate: float | None = Field(
         None,
         ge=0,
@@ -353,6 +360,8 @@ class ColumnSpec(SpecModel):
                 f"`{source}` is a temporal rule, but the column type is {kind}; "
                 "use type date or timestamp"
             )
+        if self.shape is not None and source != "between":
+            raise ValueError("`shape` spreads a `between` date across its range")
         if source not in ("after", "before") and (self.gap is not None or self.until is not None):
             raise ValueError("`gap` and `until` belong with `after` (or `before`)")
         if source != "before" and self.since is not None:
@@ -562,6 +571,12 @@ class Spec(SpecModel):
         default_factory=ExpectationsSpec,
         description="Bounds the data must meet, checked before each table is written.",
         examples=[{"cardinality_tolerance": 0.2}],
+    )
+    profile_source: str | None = Field(
+        None,
+        description="The database this spec was profiled from, a URL (`${VARIABLE}`s expanded): "
+        "Dagster scores each generation against it (the `<spec>_fidelity` asset).",
+        examples=["${SHOP_PRODUCTION_URL}"],
     )
     source: SkipJsonSchema[str | None] = Field(
         None, exclude=True, description="The file it was loaded from."

@@ -449,18 +449,17 @@ _RENDERERS = {
 
 
 @cache
-def plain_dialect(dialect: str) -> sa.engine.Dialect:
-    """SQLAlchemy's dialect, with a paramstyle that leaves '%' in literal text alone (its
-    literals hooked to ours: ``sa_dialect``)."""
+def sa_dialect(dialect: str) -> sa.engine.Dialect:
+    """SQLAlchemy's dialect, with a paramstyle that leaves '%' in literal text alone."""
     from sqlalchemy.dialects import mysql, postgresql, sqlite
 
     module = {"postgresql": postgresql, "mysql": mysql, "sqlite": sqlite}[check_dialect(dialect)]
-    return module.dialect(paramstyle="named")
+    return use_our_literals(module.dialect(paramstyle="named"))
 
 
 def quote_identifier(dialect: str, name: str) -> str:
     """`name` quoted as SQLAlchemy's DDL for `dialect` quotes it (only when it must)."""
-    return plain_dialect(dialect).identifier_preparer.quote(name)
+    return sa_dialect(dialect).identifier_preparer.quote(name)
 
 
 def insert_statements(
@@ -573,11 +572,6 @@ def use_our_literals(dialect: sa.engine.Dialect) -> sa.engine.Dialect:
     dialect.statement_compiler = LiteralCompiler
     setattr(dialect, _HOOKED, True)
     return dialect
-
-
-def sa_dialect(dialect: str) -> sa.engine.Dialect:
-    """SQLAlchemy's dialect for `dialect` (``plain_dialect``), rendering literals as scripts do."""
-    return use_our_literals(plain_dialect(dialect))
 
 
 def _enum_labels(type_, compiler, **_kw) -> str:

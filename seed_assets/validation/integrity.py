@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import chdtrc
 
-from seed_assets.spec.distributions import FixedCount
+from seed_assets.spec.distributions import EmpiricalCount, FixedCount
 from seed_assets.spec.models import Spec, TableSpec
 from seed_assets.spec.relations import conditional_nulls, conditional_rate
 from seed_assets.validation.results import (
@@ -43,6 +43,8 @@ def distribution_label(dist) -> str:
     """``poisson(mean=15, min=1)``: the spec's arguments, defaults left out."""
     if isinstance(dist, FixedCount):
         return f"fixed(n={dist.n})"
+    if isinstance(dist, EmpiricalCount):
+        return f"empirical({len(dist.counts)} counts, max={max(dist.counts)})"
     values = dist.model_dump(exclude={"kind"})
     defaults = {name: f.default for name, f in type(dist).model_fields.items()}
     order = [*dist.positional, *(k for k in values if k not in dist.positional)]
