@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from seed_assets.cli import app
 from seed_assets.engine.run import iter_plan
 from seed_assets.spec.loader import spec_from_dict
-from seed_assets.targets.fit import unfit
+from seed_assets.targets.representable import unfit
 from seed_assets.targets.script import write_script
 from seed_assets_tests.sqlclients import NO_BACKSLASH, load_script, loaded
 
@@ -166,7 +166,7 @@ def ddl_case(draw, dialect: str):
     # a constant for a CHECK does not end with one here.)
     constant = draw(nasty_text(dialect).filter(lambda s: not s.endswith("\x00")))
     comment = draw(nasty_text(dialect, bmp=dialect == "mysql"))
-    if dialect == "mysql":  # MariaDB cuts a table comment at a NUL: fit.py refuses it
+    if dialect == "mysql":  # MariaDB cuts a table comment at a NUL: representable.py refuses it
         comment = comment.replace("\x00", "0") or "0"
     return values, constant, comment
 

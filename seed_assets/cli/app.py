@@ -134,6 +134,9 @@ MAX_ROWS_OPTION = typer.Option(
     help="Refuse a run estimated to write more rows than this in all (a typo such as "
     "rows: 1e12 fails at once instead of running for days).",
 )
+TARGET_OPTION = typer.Option(
+    None, "--target", help="SQLAlchemy URL. Default: sqlite:///data/<spec file stem>.sqlite"
+)
 SEED_OPTION = typer.Option(
     None, "--seed", help="Root seed, 0 to 2**63-1. Default: the spec's `seed`."
 )

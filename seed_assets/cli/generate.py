@@ -16,6 +16,7 @@ from seed_assets.cli.app import (
     SCALE_OPTION,
     SEED_OPTION,
     SPEC_ARG,
+    TARGET_OPTION,
     app,
     console,
     errors,
@@ -36,9 +37,7 @@ from seed_assets.progress import table_progress
 )
 def generate(
     spec_path: Path = SPEC_ARG,
-    target: str = typer.Option(
-        None, "--target", help="SQLAlchemy URL. Default: sqlite:///data/<spec file stem>.sqlite"
-    ),
+    target: str = TARGET_OPTION,
     seed: int = SEED_OPTION,
     scale: float = SCALE_OPTION,
     max_rows: int = MAX_ROWS_OPTION,
@@ -77,13 +76,13 @@ def generate(
     from seed_assets.targets import ownership
     from seed_assets.targets.base import IF_EXISTS, ON_ERROR, Target
     from seed_assets.targets.cancel import CancelToken, first_interrupt_cancels
+    from seed_assets.targets.capacity import check_target_fits
     from seed_assets.targets.check_filter import check_filter
     from seed_assets.targets.connect import new_paths, remove_new_paths
-    from seed_assets.targets.fit import refuse_unfit, url_dialect
-    from seed_assets.targets.fits import check_target_fits
     from seed_assets.targets.load_report import LoadCancelled, summarise
     from seed_assets.targets.lock import target_lock
     from seed_assets.targets.rejects import RejectFile, rejects_path
+    from seed_assets.targets.representable import refuse_unfit_url
 
     held = contextlib.ExitStack()  # the target's write lock, once taken
     try:
@@ -95,8 +94,7 @@ def generate(
         run_seed = run_settings(spec, seed, scale, max_rows)
         url = target or default_url(spec)
         # Values and DDL the database cannot take are refused before it is even reached.
-        if (dialect := url_dialect(url)) is not None:
-            refuse_unfit(spec, dialect)
+        refuse_unfit_url(spec, url)
         check_target_fits(spec, url, scale)
         paths = report_paths(url, spec.name, report_dir)
         fresh = new_paths(url) + [

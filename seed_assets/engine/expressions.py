@@ -32,6 +32,34 @@ def evaluate(
     return array
 
 
+# NumPy's element-wise function for each operator a checked expression may use (``**``, on
+# floats, is _BinOp's own).
+_OPERATORS = {
+    ast.Add: np.add,
+    ast.Sub: np.subtract,
+    ast.Mult: np.multiply,
+    ast.Div: np.true_divide,
+    ast.FloorDiv: np.floor_divide,
+    ast.Mod: np.mod,
+    ast.Eq: np.equal,
+    ast.NotEq: np.not_equal,
+    ast.Lt: np.less,
+    ast.LtE: np.less_equal,
+    ast.Gt: np.greater,
+    ast.GtE: np.greater_equal,
+}
+
+
+def _apply(op: ast.operator | ast.cmpop, left, right):
+    function = _OPERATORS.get(type(op))
+    if function is None:
+        raise AssertionError(op)
+    if isinstance(op, ast.Div | ast.FloorDiv):  # a zero divisor gives inf or NaN, quietly
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return function(left, right)
+    return function(left, right)
+
+
 def _number(value):
     """Booleans and object arrays of numbers as float arithmetic can use them."""
     array = np.asarray(value)
@@ -93,24 +121,9 @@ class _Evaluator:
         ):
             return left + right if isinstance(op, ast.Add) else left - right
         left, right = _number(left), _number(right)
-        match op:
-            case ast.Add():
-                return np.add(left, right)
-            case ast.Sub():
-                return np.subtract(left, right)
-            case ast.Mult():
-                return np.multiply(left, right)
-            case ast.Div():
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    return np.true_divide(left, right)
-            case ast.FloorDiv():
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    return np.floor_divide(left, right)
-            case ast.Mod():
-                return np.mod(left, right)
-            case ast.Pow():
-                return np.power(np.asarray(left, dtype=np.float64), right)
-        raise AssertionError(op)
+        if isinstance(op, ast.Pow):
+            return np.power(np.asarray(left, dtype=np.float64), right)
+        return _apply(op, left, right)
 
     def _UnaryOp(self, node: ast.UnaryOp):
         value = self.eval(node.operand)
@@ -134,20 +147,7 @@ class _Evaluator:
             return found if isinstance(op, ast.In) else ~found
         right = self.eval(node.comparators[0])
         left, right = _comparable(left), _comparable(right)
-        match op:
-            case ast.Eq():
-                return np.equal(left, right)
-            case ast.NotEq():
-                return np.not_equal(left, right)
-            case ast.Lt():
-                return np.less(left, right)
-            case ast.LtE():
-                return np.less_equal(left, right)
-            case ast.Gt():
-                return np.greater(left, right)
-            case ast.GtE():
-                return np.greater_equal(left, right)
-        raise AssertionError(op)
+        return _apply(op, left, right)
 
     def _IfExp(self, node: ast.IfExp):
         test = np.asarray(self.eval(node.test), dtype=bool)

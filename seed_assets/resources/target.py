@@ -37,9 +37,8 @@ class TargetResource(ConfigurableResource):
         """The writer for the spec's target; a spec the dialect cannot hold (a NUL for
         PostgreSQL, a CHECK over MariaDB's size) is refused here, before the step writes."""
         from seed_assets.targets.base import Target
-        from seed_assets.targets.fit import refuse_unfit, url_dialect
+        from seed_assets.targets.representable import refuse_unfit_url
 
         url = self.url_for(spec)
-        if (dialect := url_dialect(url)) is not None:
-            refuse_unfit(spec, dialect)
+        refuse_unfit_url(spec, url)
         return Target.for_url(url)

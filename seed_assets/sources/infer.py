@@ -439,31 +439,27 @@ def _formatted_key(ctx: ColumnContext) -> Inferred:
 # -- numbers ---------------------------------------------------------------------------------
 
 
+# A number column's range by its name, the first pattern that matches (before money's rules).
+_NUMBER_RANGES = (
+    (r"rating|stars|score", 1, 5, "rating 1-5"),
+    (r"(^|_)age$", 18, 80, "age 18-80"),
+    (r"rank|level|priority|grade|tier", 1, 5, "rank 1-5"),
+    (r"quantity|qty|(^|_)units?$|(^|_)count$|(^|_)num_", 1, 10, "quantity 1-10"),
+    (r"year", 1990, 2025, "year"),
+    (r"percent|pct|ratio", 0, 100, "percentage"),
+    (r"(^|_)lat(itude)?$", -90, 90, "latitude"),
+    (r"(^|_)(lon|lng|long|longitude)$", -180, 180, "longitude"),
+    (r"salary|wage|income|compensation", 30_000, 150_000, "salary 30k-150k"),
+)
+
+
 def _number(ctx: ColumnContext) -> Inferred:
     name = ctx.name
     integer = ctx.type in INTEGER_TYPES
-    if _match(r"rating|stars|score", name):
-        low, high, why = 1, 5, "rating 1-5"
-    elif _match(r"(^|_)age$", name):
-        low, high, why = 18, 80, "age 18-80"
-    elif _match(r"rank|level|priority|grade|tier", name):
-        low, high, why = 1, 5, "rank 1-5"
-    elif _match(r"quantity|qty|(^|_)units?$|(^|_)count$|(^|_)num_", name):
-        low, high, why = 1, 10, "quantity 1-10"
-    elif _match(r"year", name):
-        low, high, why = 1990, 2025, "year"
-    elif _match(r"percent|pct|ratio", name):
-        low, high, why = 0, 100, "percentage"
-    elif _match(r"(^|_)lat(itude)?$", name):
-        low, high, why = -90, 90, "latitude"
-    elif _match(r"(^|_)(lon|lng|long|longitude)$", name):
-        low, high, why = -180, 180, "longitude"
-    elif _match(r"salary|wage|income|compensation", name):
-        low, high, why = 30_000, 150_000, "salary 30k-150k"
-    elif _MONEY.search(name) or ctx.type in ("decimal", "float"):
+    named = next((r[1:] for r in _NUMBER_RANGES if _match(r[0], name)), None)
+    if named is None and (_MONEY.search(name) or ctx.type in ("decimal", "float")):
         return _money(ctx)
-    else:
-        low, high, why = 0, 1000, "integer 0-1000" if integer else "number 0-1000"
+    low, high, why = named or (0, 1000, "integer 0-1000" if integer else "number 0-1000")
     low, high, narrowed = _narrow(ctx, low, high)
     if narrowed:
         why += f", within CHECK [{_fmt(low)}, {_fmt(high)}]"

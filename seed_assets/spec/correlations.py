@@ -12,20 +12,11 @@ from pydantic import Field, field_validator
 
 from seed_assets.errors import SpecError
 from seed_assets.spec.base import SpecModel
+from seed_assets.spec.types import NUMERIC_TYPES, TEMPORAL_TYPES
 
 # Sources whose values are drawn independently per row and may be reordered among rows.
 REORDERABLE = ("distribution", "between", "choice", "faker")
-NUMERIC_OR_TEMPORAL = {
-    "tinyint",
-    "smallint",
-    "integer",
-    "bigint",
-    "float",
-    "decimal",
-    "date",
-    "timestamp",
-    "timestamptz",
-}
+NUMERIC_OR_TEMPORAL = NUMERIC_TYPES | TEMPORAL_TYPES
 
 
 class CorrelationSpec(SpecModel):

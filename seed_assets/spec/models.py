@@ -32,6 +32,15 @@ from seed_assets.spec.relations import (
     copy_shorthand,
 )
 from seed_assets.spec.shapes import DateShape
+from seed_assets.spec.types import (
+    INTEGER_TYPES,
+    NUMERIC_TYPES,
+    SELF_FILLING_TYPES,
+    STRING_TYPES,
+    TEMPORAL_TYPES,
+    TEXT_TYPES,
+    ColumnType,
+)
 from seed_assets.spec.value_specs import (
     CHOICE_INPUT,
     SEQUENCE_INPUT,
@@ -43,9 +52,16 @@ from seed_assets.spec.value_specs import (
 
 # Re-exported: these models lived here before the split, and callers import them from here.
 __all__ = [
+    "INTEGER_TYPES",
+    "NUMERIC_TYPES",
+    "SELF_FILLING_TYPES",
+    "STRING_TYPES",
+    "TEMPORAL_TYPES",
+    "TEXT_TYPES",
     "CheckSpec",
     "ChildrenPerParent",
     "ChoiceSpec",
+    "ColumnType",
     "DomainSpec",
     "ExpectationsSpec",
     "ForeignKeySpec",
@@ -54,33 +70,6 @@ __all__ = [
     "RowCountBound",
     "SequenceSpec",
 ]
-
-ColumnType = Literal[
-    "tinyint",
-    "smallint",
-    "integer",
-    "bigint",
-    "float",
-    "decimal",
-    "char",
-    "string",
-    "text",
-    "boolean",
-    "date",
-    "timestamp",
-    "timestamptz",
-    "uuid",
-    "json",
-]
-INTEGER_TYPES = {"tinyint", "smallint", "integer", "bigint"}
-NUMERIC_TYPES = INTEGER_TYPES | {"float", "decimal"}
-STRING_TYPES = {"char", "string", "text"}
-# Types whose values the engine holds as Python str (uuid in its 36-character form, json as
-# compact JSON text).
-TEXT_TYPES = STRING_TYPES | {"uuid", "json"}
-TEMPORAL_TYPES = {"date", "timestamp", "timestamptz"}
-# Types that make their own values when a column names no source (random UUIDs, small objects).
-SELF_FILLING_TYPES = {"uuid", "json"}
 
 # Signed and unsigned ranges of the integer types (a bigint never leaves NumPy's int64).
 _INT64_MAX = 2**63 - 1

@@ -70,7 +70,7 @@ def reflect(url: str, *, name: str | None = None) -> Reflection:
     from seed_assets.targets.connect import (
         check_connection,
         check_sqlite_exists,
-        describe_db_error,
+        read_error,
     )
     from seed_assets.targets.drivers import check_driver
 
@@ -119,9 +119,7 @@ def reflect(url: str, *, name: str | None = None) -> Reflection:
                         tables[parent].columns[column]["_value"] = source
                         tables[parent].columns[column]["_why"] = "partition key: within bounds"
     except sa.exc.SQLAlchemyError as exc:
-        raise describe_db_error(exc, url) or TargetError(
-            f"cannot read {mask_url(url)}: {exc.__class__.__name__}: {exc}"
-        ) from None
+        raise read_error(exc, url) from None
     finally:
         engine.dispose()
     chosen = name or spec_name(sa.make_url(url).database or "reflected")

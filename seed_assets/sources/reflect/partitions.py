@@ -40,19 +40,12 @@ def partition_bounds(conn: sa.Connection) -> dict[str, tuple[str, str, list[str]
         "JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace "
         "WHERE n.nspname = current_schema() AND p.relkind = 'p'"
     ).all()
-    found: dict[str, tuple[str, str, list[str]]] = {}
-    skipped: set[str] = set()
+    partitions = []
     for parent, keydef, bound in rows:
         key = re.fullmatch(r"(RANGE|LIST) \(\"?(\w+)\"?\)", keydef or "")
-        if key is None or bound == "DEFAULT" or parent in skipped:
-            skipped.add(parent)
-            found.pop(parent, None)
-            continue
-        literals = re.findall(r"'((?:[^']|'')*)'|(-?\d+(?:\.\d+)?)", bound)
-        values = [quoted.replace("''", "'") or number for quoted, number in literals]
-        entry = found.setdefault(parent, (key.group(2), key.group(1), []))
-        entry[2].extend(values)
-    return found
+        usable = key is not None and bound != "DEFAULT"
+        partitions.append((parent, (key.group(2), key.group(1)) if usable else None, bound))
+    return _bounds(partitions)
 
 
 def _mysql_bounds(conn: sa.Connection) -> dict[str, tuple[str, str, list[str]]]:
@@ -61,18 +54,32 @@ def _mysql_bounds(conn: sa.Connection) -> dict[str, tuple[str, str, list[str]]]:
         "FROM information_schema.partitions WHERE table_schema = DATABASE() "
         "AND partition_name IS NOT NULL"
     ).all()
-    found: dict[str, tuple[str, str, list[str]]] = {}
-    skipped: set[str] = set()
+    partitions = []
     for table, method, expression, description in rows:
         column = re.fullmatch(r"`?(\w+)`?", (expression or "").strip())
         kind = {"RANGE COLUMNS": "BELOW", "RANGE": "BELOW", "LIST COLUMNS": "LIST", "LIST": "LIST"}
-        if column is None or method not in kind or "MAXVALUE" in (description or "").upper():
+        usable = column is not None and method in kind
+        usable = usable and "MAXVALUE" not in (description or "").upper()
+        key = (column.group(1), kind[method]) if usable else None
+        partitions.append((table, key, description or ""))
+    return _bounds(partitions)
+
+
+def _bounds(
+    partitions: list[tuple[str, tuple[str, str] | None, str]],
+) -> dict[str, tuple[str, str, list[str]]]:
+    """Each table's (key column, kind, literals) from its partitions' (table, (key column,
+    kind) or None when the bound is not one to read, bound text): a table with any partition
+    not to read (a default, MAXVALUE, an expression key) is left out."""
+    found: dict[str, tuple[str, str, list[str]]] = {}
+    skipped: set[str] = set()
+    for table, key, bound in partitions:
+        if key is None or table in skipped:
             skipped.add(table)
-        if table in skipped:
             found.pop(table, None)
             continue
-        literals = re.findall(r"'((?:[^']|'')*)'|(-?\d+(?:\.\d+)?)", description or "")
-        entry = found.setdefault(table, (column.group(1), kind[method], []))
+        literals = re.findall(r"'((?:[^']|'')*)'|(-?\d+(?:\.\d+)?)", bound)
+        entry = found.setdefault(table, (*key, []))
         entry[2].extend(quoted.replace("''", "'") or number for quoted, number in literals)
     return found
 

@@ -1,4 +1,5 @@
-"""Whether a spec fits one SQL dialect: values it cannot hold, DDL over its limits.
+"""Whether a dialect can represent a spec: values it cannot hold, DDL over its limits.
+(Sizes, name lengths, column counts and free disk are ``capacity.py``'s.)
 
 Asked before anything is written (``check --dialect``, ``sql``, ``generate``), so a spec that
 cannot load is refused up front with the table and column to change, instead of failing half
@@ -12,9 +13,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from seed_assets.errors import SeedAssetsError, SpecError
+from seed_assets.errors import SpecError
 from seed_assets.spec.models import Spec
-from seed_assets.targets.literal import check_dialect
+from seed_assets.targets.literal import DIALECTS, check_dialect
+from seed_assets.targets.urls import url_dialect
 
 # MariaDB stores a CHECK's text in 64 KiB (it refused 66,000 characters, took 65,000); the
 # margin covers the charset introducers and escapes it adds when it prints the expression.
@@ -37,16 +39,10 @@ def unfit(spec: Spec, dialect: str) -> list[SpecError]:
     return found
 
 
-def url_dialect(url: str) -> str | None:
-    """The SQL dialect a target URL names (None: Parquet, unreadable, or not one of ours)."""
-    try:
-        backend = sa.make_url(url).get_backend_name()
-    except sa.exc.ArgumentError:
-        return None
-    try:
-        return check_dialect(backend)
-    except SeedAssetsError:
-        return None
+def refuse_unfit_url(spec: Spec, url: str) -> None:
+    """`refuse_unfit` for the SQL dialect a target URL names (Parquet holds any value)."""
+    if (dialect := url_dialect(url)) in DIALECTS:
+        refuse_unfit(spec, dialect)
 
 
 def refuse_unfit(spec: Spec, dialect: str) -> None:
