@@ -16,7 +16,7 @@ ifeq ($(STORAGE),postgres)
 DAGSTER_CONFIG := deploy/dagster-postgres.yaml
 export DAGSTER_HOME := $(CURDIR)/.dagster-postgres
 else ifeq ($(STORAGE),sqlite)
-DAGSTER_CONFIG := deploy/dagster.yaml
+DAGSTER_CONFIG := dagster.yaml
 export DAGSTER_HOME := $(CURDIR)/.dagster
 else
 $(error STORAGE=$(STORAGE): use sqlite (the default) or postgres)
@@ -47,8 +47,8 @@ demo: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
 # [tool.dg.project]. VIRTUAL_ENV: dg compares it with the project's .venv. Calls to the code server
 # get 3 minutes (default 60 s): a loaded 2-core machine otherwise shows gRPC timeouts in the UI.
 dev: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
-	VIRTUAL_ENV=$(CURDIR)/$(VENV) DAGSTER_GRPC_TIMEOUT_SECONDS=$${DAGSTER_GRPC_TIMEOUT_SECONDS:-180} \
-		$(BIN)/dg dev
+	cd $(DAGSTER_HOME) && VIRTUAL_ENV=$(CURDIR)/$(VENV) \
+		DAGSTER_GRPC_TIMEOUT_SECONDS=$${DAGSTER_GRPC_TIMEOUT_SECONDS:-180} $(CURDIR)/$(BIN)/dg dev
 
 # Loads every defs.yaml and the definitions, as `dg dev` would, and says what is wrong.
 check-defs: $(VENV)/.synced

@@ -59,16 +59,18 @@ def project_env(home: Path | None = None) -> dict[str, str]:
 def dg_dev(project: Path, tmp_path: Path, **extra_env: str) -> Iterator[str]:
     """`dg dev` in `project` (the webserver, the daemon, the code server) in its own process
     group, as `make dev` runs it; its output goes to `tmp_path`/dagster_dev.log."""
-    home = tmp_path / "dagster_home"
+    # DAGSTER_HOME inside the project and dg started there, as `make dev` does: dg finds the
+    # project above it, and no dagster.yaml sits in its folder but DAGSTER_HOME's own.
+    home = project / f".dagster-test-{os.getpid()}-{free_port()}"
     home.mkdir()
-    shutil.copy(ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
     env = {**project_env(home), "DAGSTER_GRPC_TIMEOUT_SECONDS": "180", **extra_env}
     port = free_port()
     log = (tmp_path / "dagster_dev.log").open("w")
     dg = Path(sys.executable).parent / "dg"
     server = subprocess.Popen(
         [str(dg), "dev", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=project,
+        cwd=home,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -103,4 +105,5 @@ def dg_dev(project: Path, tmp_path: Path, **extra_env: str) -> Iterator[str]:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGKILL)
         log.close()
+        shutil.rmtree(home, ignore_errors=True)  # it sits in the project
         assert leaked == [], f"dagster processes outlived the server: {leaked}"

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from seed_assets_tests.conftest import ROOT
 
 POSTGRES_CONFIG = ROOT / "deploy" / "dagster-postgres.yaml"
-DEFAULT_CONFIG = ROOT / "deploy" / "dagster.yaml"
+DEFAULT_CONFIG = ROOT / "dagster.yaml"
 
 
 def postgres_env(url: str) -> dict[str, str]:

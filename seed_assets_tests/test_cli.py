@@ -149,7 +149,7 @@ def test_every_command_has_help_with_an_example():
 def test_demo_materialises_the_definitions(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    (home / "dagster.yaml").write_text((ROOT / "deploy" / "dagster.yaml").read_text())
+    (home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     env.pop("SEED_ASSETS_SPECS", None)
     env.pop("SEED_ASSETS_TARGET_URL", None)

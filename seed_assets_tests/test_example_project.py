@@ -54,7 +54,7 @@ def test_dg_check_defs_loads_the_example(project):
 def test_every_asset_materializes_and_the_model_reads_validated_tables(project, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    shutil.copy(ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
     env = _env(DAGSTER_HOME=str(home))
     _run([DAGSTER, "asset", "materialize", "-m", "my_ml_project.definitions", "--select", "*"],
          project, env, timeout=900)  # fmt: skip
