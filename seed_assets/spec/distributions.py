@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -234,8 +234,14 @@ class EmpiricalCount(_Counts):
         return max(self.counts)
 
 
-def _by_kind(kinds, positional: dict):
-    """A distribution field: one of `kinds` by its `kind`, or the ``name(a, b)`` shorthand."""
+def _positional(classes: tuple) -> dict[str, tuple[str, ...]]:
+    """Each class's `kind` name and the order of its shorthand's positional arguments."""
+    return {cls.model_fields["kind"].default: cls.positional for cls in classes}
+
+
+def _by_kind(classes: tuple, positional: dict):
+    """A distribution field: one of `classes` by its `kind`, or the ``name(a, b)`` shorthand."""
+    kinds = Union[classes]  # noqa: UP007 (a union of a tuple needs Union[...])
     return Annotated[
         kinds,
         Field(discriminator="kind"),
@@ -254,18 +260,8 @@ COUNT_KINDS = (
     BernoulliCount,
     EmpiricalCount,
 )
-COUNT_POSITIONAL = {cls.model_fields["kind"].default: cls.positional for cls in COUNT_KINDS}
-
-_CountKinds = (
-    PoissonCount
-    | UniformCount
-    | FixedCount
-    | NegBinomialCount
-    | ZipfCount
-    | BernoulliCount
-    | EmpiricalCount
-)
-Cardinality = _by_kind(_CountKinds, COUNT_POSITIONAL)
+COUNT_POSITIONAL = _positional(COUNT_KINDS)
+Cardinality = _by_kind(COUNT_KINDS, COUNT_POSITIONAL)
 
 
 # --- numeric values -------------------------------------------------------------------------
@@ -347,9 +343,5 @@ VALUE_KINDS = (
     PoissonValue,
     QuantileValue,
 )
-VALUE_POSITIONAL = {cls.model_fields["kind"].default: cls.positional for cls in VALUE_KINDS}
-
-_ValueKinds = (
-    UniformValue | NormalValue | LognormalValue | ExponentialValue | PoissonValue | QuantileValue
-)
-ValueDistribution = _by_kind(_ValueKinds, VALUE_POSITIONAL)
+VALUE_POSITIONAL = _positional(VALUE_KINDS)
+ValueDistribution = _by_kind(VALUE_KINDS, VALUE_POSITIONAL)
