@@ -21,6 +21,25 @@ DATE_WINDOW = ("2020-01-01", "2025-12-31")
 BIRTH_WINDOW = ("1955-01-01", "2004-12-31")
 UNTIL = "2026-06-30"  # later dates are pulled back to this (never before the date they follow)
 
+# The fields that pick a column's value source and shape it, in the order a reviewer reads them:
+# reflection writes them so, and the profiler replaces them with what it fits.
+SOURCE_FIELDS = (
+    "faker",
+    "params",
+    "choice",
+    "distribution",
+    "min",
+    "max",
+    "round",
+    "sequence",
+    "constant",
+    "between",
+    "after",
+    "gap",
+    "until",
+    "rate",
+)
+
 
 @dataclass
 class Inferred:

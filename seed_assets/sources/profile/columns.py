@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from seed_assets.sources.infer import SOURCE_FIELDS
 from seed_assets.spec.models import INTEGER_TYPES, NUMERIC_TYPES, STRING_TYPES, TEMPORAL_TYPES
 
 MAX_LABELS = 50  # more distinct values than this is free text, never a list of categories
@@ -247,20 +248,7 @@ def fit_column(
 
 
 _SOURCE_FIELDS = (
-    "faker",
-    "params",
-    "choice",
-    "distribution",
-    "min",
-    "max",
-    "round",
-    "sequence",
-    "constant",
-    "between",
-    "after",
-    "gap",
-    "until",
-    "rate",
+    *SOURCE_FIELDS,
     "shape",
     "weekdays",
     "hours",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from seed_assets.errors import SpecError
-from seed_assets.sources.infer import ColumnContext, anchor_column, infer_column
+from seed_assets.sources.infer import SOURCE_FIELDS, ColumnContext, anchor_column, infer_column
 from seed_assets.sources.reflect.model import Reflection, Table
 from seed_assets.sources.reflect.pattern_checks import pattern_source
 from seed_assets.sources.reflect.planning import TablePlan
@@ -223,20 +223,7 @@ _FIELD_ORDER = [
     "unsigned",
     "nullable",
     "null_fraction",
-    "faker",
-    "params",
-    "choice",
-    "distribution",
-    "min",
-    "max",
-    "round",
-    "sequence",
-    "constant",
-    "between",
-    "after",
-    "gap",
-    "until",
-    "rate",
+    *SOURCE_FIELDS,
     "unique",
     "enum",
     "identity",
