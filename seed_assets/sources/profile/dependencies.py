@@ -264,6 +264,22 @@ def _typed(label: str, kind: str):
     return label
 
 
+def _when_found(target, eta, source, groups, cases, rows, what: str) -> list[Found]:
+    """`target`'s `when:` rule by `source`, kept only if its cases cover most of the rows."""
+    covered = sum(len(part) for case, part in groups if case in cases) / max(rows, 1)
+    if not cases or covered < MIN_COVERAGE:
+        return []
+    return [
+        Found(
+            target,
+            eta**2,
+            source,
+            {"when": {"column": source, "cases": cases}},
+            f"{what} depends on {source} (correlation ratio {eta:.2f})",
+        )
+    ]
+
+
 def _when_rate(target, values, source, by, min_count) -> list[Found]:
     """A rare event's rate per value of its driver (fraud by channel), where the rates differ
     (correlation ratio above the threshold) and the cases cover most rows."""
@@ -283,18 +299,7 @@ def _when_rate(target, values, source, by, min_count) -> list[Found]:
         for case, part in groups
         if len(part) >= max(MIN_CASE_ROWS, min_count)
     }
-    covered = sum(len(part) for case, part in groups if case in cases) / max(rows, 1)
-    if not cases or covered < MIN_COVERAGE:
-        return []
-    return [
-        Found(
-            target,
-            eta**2,
-            source,
-            {"when": {"column": source, "cases": cases}},
-            f"event rate depends on {source} (correlation ratio {eta:.2f})",
-        )
-    ]
+    return _when_found(target, eta, source, groups, cases, rows, "event rate")
 
 
 def _when_distribution(target, fields, values, source, by, min_count) -> list[Found]:
@@ -319,18 +324,7 @@ def _when_distribution(target, fields, values, source, by, min_count) -> list[Fo
             "min": knots[0],
             "max": knots[-1],
         }
-    covered = sum(len(part) for case, part in groups if case in cases) / max(rows, 1)
-    if not cases or covered < MIN_COVERAGE:
-        return []
-    return [
-        Found(
-            target,
-            eta**2,
-            source,
-            {"when": {"column": source, "cases": cases}},
-            f"distribution depends on {source} (correlation ratio {eta:.2f})",
-        )
-    ]
+    return _when_found(target, eta, source, groups, cases, rows, "distribution")
 
 
 def _line(target, fields, values, source, by) -> list[Found]:
