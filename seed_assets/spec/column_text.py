@@ -4,6 +4,7 @@ column's description ("after accounts.opened_date, gap exponential(30) days", "o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from seed_assets.spec.models import ColumnSpec, Spec, TableSpec
@@ -42,6 +43,11 @@ def _percent(share: float) -> str:
     return f"{share * 100:.3g}%"
 
 
+def _clauses(*parts: tuple[str, Any, Callable[[Any], str]]) -> str:
+    """``, at least 1, at most 9``: a `label say(value)` clause for each value that is set."""
+    return "".join(f", {label} {say(value)}" for label, value, say in parts if value is not None)
+
+
 def _value_text(column: ColumnSpec) -> str:
     source = column.source
     if source == "sequence":
@@ -63,27 +69,24 @@ def _value_text(column: ColumnSpec) -> str:
         pairs = zip(choice.values, choice.weights, strict=True)
         return "one of " + ", ".join(f"{v} {_percent(w)}" for v, w in pairs)
     if source == "distribution":
-        text = distribution_text(column.distribution)
-        if column.min is not None:
-            text += f", at least {_number(column.min)}"
-        if column.max is not None:
-            text += f", at most {_number(column.max)}"
-        return text + (f", rounded to {column.round} places" if column.round is not None else "")
+        return distribution_text(column.distribution) + _clauses(
+            ("at least", column.min, _number),
+            ("at most", column.max, _number),
+            ("rounded to", column.round, "{} places".format),
+        )
     if source == "constant":
         return f"always {column.constant!r}"
     if source == "between":
         low, high = column.between
         return f"uniform between {_moment(low)} and {_moment(high)}"
     if source == "after":
-        text = f"after {column.after}"
-        if column.gap is not None:
-            text += f", gap {distribution_text(column.gap)} days"
-        if column.before is not None:
-            text += f", before {column.before}"
-        return text + (f", until {_moment(column.until)}" if column.until is not None else "")
+        return f"after {column.after}" + _clauses(
+            ("gap", column.gap, lambda gap: f"{distribution_text(gap)} days"),
+            ("before", column.before, str),
+            ("until", column.until, _moment),
+        )
     if source == "before":
-        text = f"before {column.before}"
-        return text + (f", since {_moment(column.since)}" if column.since is not None else "")
+        return f"before {column.before}" + _clauses(("since", column.since, _moment))
     if source == "rate":
         text = f"true in {_percent(column.rate)} of rows"
         return text + (f", more likely where {column.logit}" if column.logit else "")
