@@ -2,7 +2,7 @@
 
 from dagster import MetadataValue, TableColumn, TableColumnConstraints, TableSchema
 
-from seed_assets.spec.column_text import column_text
+from seed_assets.spec.column_text import column_text, rows_text
 from seed_assets.spec.graph import component_of, linked_fks, links_name
 from seed_assets.spec.models import Spec
 
@@ -29,12 +29,10 @@ def table_schema(spec: Spec, name: str) -> TableSchema:
 def table_description(spec: Spec, name: str) -> str:
     """What the asset page says: the table, how many rows, how cycles are filled."""
     table = spec.tables[name]
-    driving = table.driving_fk
-    how_many = (
-        f"{table.rows} rows (times the run's scale)"
-        if driving is None
-        else f"children per {driving.references.table}: {driving.cardinality.kind} "
-        f"(mean {driving.cardinality.expected_mean():.2f})"
+    how_many = rows_text(
+        table,
+        "{rows} rows (times the run's scale)",
+        "children per {parent}: {kind} (mean {mean:.2f})",
     )
     text = f"{table.description or f'Table {name}.'}\n\n{how_many}. Written only when every "
     text += "blocking check passes."

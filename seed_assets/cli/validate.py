@@ -67,6 +67,7 @@ def check(
     """Validate SPEC and print its tables in generation order, with their parents, and the
     FK cycles it found (each with the FK filled last)."""
     from seed_assets.sources.files import load_spec
+    from seed_assets.spec.column_text import rows_text
     from seed_assets.spec.graph import components, parents, topological_order
     from seed_assets.spec.loader import check_scale
     from seed_assets.targets.literal import DIALECTS, check_dialect
@@ -88,14 +89,7 @@ def check(
     table.add_column("depends on")
     table.add_column("rows")
     for name in topological_order(spec):
-        t = spec.tables[name]
-        driving = t.driving_fk
-        rows = (
-            f"{t.rows:,}"
-            if driving is None
-            else f"{driving.cardinality.kind} ≈{driving.cardinality.expected_mean():.2f} "
-            f"per {driving.references.table}"
-        )
+        rows = rows_text(spec.tables[name], "{rows:,}", "{kind} ≈{mean:.2f} per {parent}")
         table.add_row(name, ", ".join(parents(spec, name)) or "-", rows)
     console.print(table)
     for component in components(spec):

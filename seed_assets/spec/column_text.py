@@ -144,3 +144,16 @@ def column_text(spec: Spec, table: TableSpec, name: str) -> str:
     if column.unique and name not in table.primary_key:
         parts.append("distinct")
     return "; ".join(p for p in parts if p)
+
+
+def rows_text(table: TableSpec, fixed: str, per_parent: str) -> str:
+    """How many rows `table` gets: `fixed` formatted with its ``rows``, or, for a table driven
+    by an FK, `per_parent` with the cardinality's ``kind`` and ``mean`` and the ``parent`` table."""
+    driving = table.driving_fk
+    if driving is None:
+        return fixed.format(rows=table.rows)
+    return per_parent.format(
+        kind=driving.cardinality.kind,
+        mean=driving.cardinality.expected_mean(),
+        parent=driving.references.table,
+    )
