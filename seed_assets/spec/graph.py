@@ -241,13 +241,20 @@ def partition_column(spec: Spec, name: str) -> tuple[str, str]:
 
 def _need_columns(table_name: str, table: TableSpec, columns: Iterable[str], what: str) -> None:
     for column in columns:
-        if column not in table.columns:
-            raise SpecError(
-                f"{what} names column '{column}', which the table does not have "
-                f"(columns: {', '.join(table.columns)})",
-                table=table_name,
-                column=column,
-            )
+        _need(
+            column,
+            table.columns,
+            f"{what} names column '{column}', which the table does not have "
+            f"(columns: {', '.join(table.columns)})",
+            table=table_name,
+            column=column,
+        )
+
+
+def _need(wanted: str, columns: Iterable[str], message: str, table: str, column: str) -> None:
+    """A SpecError saying `message` (at `table`.`column`) when `wanted` is not among `columns`."""
+    if wanted not in columns:
+        raise SpecError(message, table=table, column=column)
 
 
 def _check_keys(spec: Spec, name: str, table: TableSpec) -> None:
@@ -285,13 +292,14 @@ def _check_fk(spec: Spec, name: str, table: TableSpec, fk: ForeignKeySpec) -> No
         )
     parent = spec.tables[target]
     for column, ref in zip(fk.columns, fk.references.columns, strict=True):
-        if ref not in parent.columns:
-            raise SpecError(
-                f"foreign key references {target}.{ref}, which does not exist; change "
-                f"`references:` to a column of {target}: {', '.join(parent.columns)}",
-                table=name,
-                column=column,
-            )
+        _need(
+            ref,
+            parent.columns,
+            f"foreign key references {target}.{ref}, which does not exist; change "
+            f"`references:` to a column of {target}: {', '.join(parent.columns)}",
+            table=name,
+            column=column,
+        )
         ours, theirs = table.columns[column], parent.columns[ref]
         if not _compatible(ours, theirs):
             raise SpecError(
