@@ -72,7 +72,6 @@ def generate(
 
     from seed_assets.engine.run import iter_plan
     from seed_assets.reports.report import forget_tables, report_paths
-    from seed_assets.resources.target import default_url
     from seed_assets.sources.files import load_spec
     from seed_assets.targets import ownership
     from seed_assets.targets.base import IF_EXISTS, ON_ERROR, Target
@@ -85,6 +84,7 @@ def generate(
     from seed_assets.targets.load_report import LoadCancelled, summarise
     from seed_assets.targets.lock import target_lock
     from seed_assets.targets.rejects import RejectFile, rejects_path
+    from seed_assets.targets.urls import default_url
 
     held = contextlib.ExitStack()  # the target's write lock, once taken
     try:

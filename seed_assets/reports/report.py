@@ -23,7 +23,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from seed_assets.reports.html import render_html
 from seed_assets.spec.graph import components, linked_fks, links_name, replaced_with
 from seed_assets.spec.models import Spec
 from seed_assets.validation.results import CheckResult
@@ -220,6 +219,9 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def write_report(report: dict[str, Any], paths: ReportPaths) -> None:
     """The JSON (for tools), the Markdown and the HTML with plots (for people)."""
+    # Imported here: it pulls the rules and scipy, which a run writing no report never needs.
+    from seed_assets.reports.html import render_html
+
     _write_atomic(paths.json, json.dumps(report, indent=2, default=str) + "\n")
     _write_atomic(paths.markdown, render_markdown(report))
     _write_atomic(paths.html, render_html(report))

@@ -7,11 +7,9 @@ from pydantic import Field
 
 from seed_assets.spec.models import Spec
 from seed_assets.targets.base import Target
+from seed_assets.targets.urls import default_url
 
-
-def default_url(spec: Spec) -> str:
-    """``sqlite:///data/<spec file stem>.sqlite``: the embedded default, relative to the cwd."""
-    return f"sqlite:///data/{spec.source_stem}.sqlite"
+__all__ = ["TargetResource", "default_url"]
 
 
 class TargetResource(ConfigurableResource):

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    from seed_assets.spec.models import Spec
 
 DRIVERS = {
     "sqlite": "sqlite:///path/to/file.sqlite",
@@ -20,6 +24,11 @@ DIALECTS = {
     "postgresql": "seed_assets.targets.dialects.postgres:PostgresTarget",
     "mysql": "seed_assets.targets.dialects.mysql:MySQLTarget",
 }
+
+
+def default_url(spec: Spec) -> str:
+    """``sqlite:///data/<spec file stem>.sqlite``: the embedded default, relative to the cwd."""
+    return f"sqlite:///data/{spec.source_stem}.sqlite"
 
 
 def dialect_class(backend: str) -> type:
