@@ -52,7 +52,7 @@ def report_paths(url: str, spec_name: str, report_dir: str | Path | None = None)
     specs in one database keep their own. The report dir is `report_dir` (``--report-dir``),
     else ``$SEED_ASSETS_REPORT_DIR``, else ``data`` under the working directory (git-ignored,
     like the SQLite files)."""
-    from seed_assets.targets.parquet import is_parquet_url, parquet_dir
+    from seed_assets.targets.parquet_urls import is_parquet_url, parquet_dir
 
     if is_parquet_url(url):  # inside the Parquet directory
         folder = parquet_dir(url)

@@ -14,7 +14,7 @@ from seed_assets.spec.models import Spec
 
 
 def target_dialect(url: str) -> str | None:
-    from seed_assets.targets.parquet import is_parquet_url
+    from seed_assets.targets.parquet_urls import is_parquet_url
 
     if is_parquet_url(url):
         return "parquet"
@@ -63,7 +63,7 @@ def check_script_fits(spec: Spec, dialect: str, scale: float, out: Path | None) 
 
 def _file_of(url: str, dialect: str | None) -> Path | None:
     if dialect == "parquet":
-        from seed_assets.targets.parquet import parquet_dir
+        from seed_assets.targets.parquet_urls import parquet_dir
 
         return parquet_dir(url)
     if dialect == "sqlite":

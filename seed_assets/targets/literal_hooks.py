@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
 from sqlalchemy.ext.compiler import compiles
 
 from seed_assets.targets.literal import sql_literal
@@ -33,6 +33,8 @@ def use_our_literals(dialect: sa.engine.Dialect) -> sa.engine.Dialect:
     """Make `dialect` (an engine's, or one compiled against) render literals as scripts do."""
     if getattr(dialect, _HOOKED, False) or _name(dialect) not in ("postgresql", "mysql", "sqlite"):
         return dialect
+    if _name(dialect) == "mysql":
+        hook_mysql_enum()
     base = dialect.statement_compiler
 
     class LiteralCompiler(base):  # type: ignore[misc, valid-type]
@@ -57,5 +59,14 @@ def _enum_labels(type_, compiler, **_kw) -> str:
     return f"ENUM({labels})"
 
 
-compiles(mysql.ENUM, "mysql", "mariadb")(_enum_labels)
 compiles(sa.Enum, "mysql", "mariadb")(_enum_labels)
+
+
+@functools.cache
+def hook_mysql_enum() -> None:
+    """MySQL's own ENUM type (reflected columns) gets the same labels. Registered with the first
+    MySQL dialect (every one the tool compiles with comes through ``use_our_literals``), so
+    other runs never import SQLAlchemy's MySQL dialect."""
+    from sqlalchemy.dialects import mysql
+
+    compiles(mysql.ENUM, "mysql", "mariadb")(_enum_labels)
