@@ -96,11 +96,9 @@ def run(n: int, rows: int, folder: Path) -> dict:
     try:
         for step in iter_plan(spec, seed=1):
             if isinstance(step, LinksStep):
-                update_links(db, spec, step.table, step.frame, seed=1, scale=1.0)
+                update_links(db, spec, step.table, step.frames, rows=step.rows, seed=1, scale=1.0)
             elif isinstance(step, ComponentStep):
-                results = write_component(
-                    db, spec, {k: [f] for k, f in step.frames.items()}, seed=1, scale=1.0
-                )
+                results = write_component(db, spec, step.frames, seed=1, scale=1.0)
                 written += sum(r.rows for r in results.values())
             else:
                 written += db.write_table(spec, step.name, step.chunks, seed=1, scale=1.0).rows

@@ -1,5 +1,5 @@
-"""The one place Definitions is built: specs -> table assets (gated by their blocking checks)
--> ML assets -> jobs and the nightly schedule, with resources.
+"""The code location: the Definitions of the specs named by the environment, built by
+``assets/build.py`` (which ``seed_assets.api`` offers to a user's own project).
 
 Which specs: ``SEED_ASSETS_SPECS`` (spec files or folders, separated by ``os.pathsep``), else the
 shipped banking example. Where to: ``SEED_ASSETS_TARGET_URL``, else one SQLite file per spec.
@@ -12,33 +12,25 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dagster import (
-    AssetKey,
-    AssetSelection,
-    DefaultScheduleStatus,
-    Definitions,
-    EnvVar,
-    ExecutorDefinition,
-    ScheduleDefinition,
-    define_asset_job,
-    multiprocess_executor,
-)
+from dagster import Definitions, ExecutorDefinition, multiprocess_executor
 
-from seed_assets.assets import build_ml_assets, build_table_assets
-from seed_assets.assets.keys import spec_keys, table_key
-from seed_assets.distributed import CELERY_BROKER_ENV, CELERY_EXECUTOR, CELERY_JOB
+from seed_assets.assets.build import (
+    ALL_JOB,
+    NIGHTLY_CRON,
+    TARGET_ENV,
+    build_spec_definitions,
+    target_from_env,
+)
+from seed_assets.distributed import CELERY_EXECUTOR
 from seed_assets.errors import SeedAssetsError, SpecError
-from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.sources.files import load_spec
 from seed_assets.spec.models import Spec
 
 SPECS_ENV = "SEED_ASSETS_SPECS"
-TARGET_ENV = "SEED_ASSETS_TARGET_URL"
 EXECUTOR_ENV = "SEED_ASSETS_EXECUTOR"
 EXAMPLE = Path(__file__).parent / "examples" / "banking.yaml"
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
-ALL_JOB = "materialize_all"
-NIGHTLY_CRON = "0 2 * * *"
+__all__ = ["ALL_JOB", "NIGHTLY_CRON", "TARGET_ENV", "build_definitions", "target_from_env"]
 
 
 # Each step of a run is a process of its own. Forked from a server that imported the definitions,
@@ -92,98 +84,10 @@ def spec_paths(setting: str | None) -> list[Path]:
 
 
 def build_definitions(
-    specs: list[Spec], executor: ExecutorDefinition = STEP_EXECUTOR
+    specs: list[Spec], executor: ExecutorDefinition | None = STEP_EXECUTOR, **options
 ) -> Definitions:
-    owners: dict[AssetKey, str] = {}
-    for spec in specs:
-        for key in spec_keys(spec):
-            table = key.path[-1]
-            if key in owners:
-                what = "table" if table in spec.tables else "asset"
-                raise SpecError(
-                    f"{what} '{table}' is defined by both {owners[key]} and {spec.source}; "
-                    "asset keys are table names (and <table>_links for the step filling an FK "
-                    "cycle), so give one of the specs an `asset_prefix:` or rename the table",
-                    table=table if table in spec.tables else None,
-                )
-            owners[key] = spec.source or spec.name
-    assets = [a for spec in specs for a in build_table_assets(spec)]
-    for spec in specs:
-        for ml_asset in build_ml_assets(spec):
-            key = ml_asset.key
-            if key in owners:
-                raise SpecError(
-                    f"asset '{key.to_user_string()}' would come from both {owners[key]} and "
-                    f"{spec.source}; give one of the specs an `asset_prefix:`",
-                )
-            owners[key] = spec.source or spec.name
-            assets.append(ml_asset)
-    # A job runs one partition of partitioned assets at a time, and cannot mix partition sets:
-    # partitioned tables get a job each (run per partition, or backfilled from the UI); the
-    # other jobs take everything else, their `<table>_checked` assets included.
-    partitioned = {
-        table_key(spec, t): (spec, t) for spec in specs for t, tab in spec.tables.items()
-        if tab.partitions
-    }  # fmt: skip
-    apart = AssetSelection.assets(*partitioned)
-    jobs = [
-        define_asset_job(
-            f"generate_{spec.name}",
-            selection=AssetSelection.groups(spec.name) - apart,
-            description=f"Generate every table of the {spec.name} spec, parents first"
-            + (
-                " (partitioned tables: their own jobs; here their whole-table checks)."
-                if any(s is spec for s, _ in partitioned.values())
-                else "."
-            ),
-        )
-        for spec in specs
-    ]
-    jobs += [
-        define_asset_job(
-            f"generate_{spec.name}_{table}",
-            selection=AssetSelection.assets(key),
-            description=f"One partition of {table} per run (backfill them all from the UI); "
-            f"then `{table}_checked` checks the whole table.",
-        )
-        for key, (spec, table) in partitioned.items()
-    ]
-    everything = define_asset_job(
-        ALL_JOB,
-        selection=AssetSelection.all() - apart,
-        description="Every table, its blocking checks, and the ML assets that run only when "
-        "all of them pass (partitioned tables are materialised by their own jobs).",
-    )
-    jobs.append(everything)
-    jobs.append(
-        define_asset_job(
-            CELERY_JOB,
-            selection=AssetSelection.all() - apart,
-            executor_def=CELERY_EXECUTOR,
-            description=f"What {ALL_JOB} does, each step on a dagster-celery worker: needs "
-            f"{CELERY_BROKER_ENV}, running workers and PostgreSQL instance storage "
-            "(docs/deploy.md).",
-        )
-    )
-    nightly = ScheduleDefinition(
-        name=f"{ALL_JOB}_nightly",
-        job=everything,
-        cron_schedule=NIGHTLY_CRON,
-        execution_timezone="UTC",
-        default_status=DefaultScheduleStatus.STOPPED,
-        description="Regenerate, check and retrain every night at 02:00 UTC. Off until turned on "
-        "in the UI.",
-    )
-    target = (
-        TargetResource(url=EnvVar(TARGET_ENV)) if os.environ.get(TARGET_ENV) else TargetResource()
-    )
-    return Definitions(
-        assets=assets,
-        jobs=jobs,
-        schedules=[nightly],
-        resources={"target": target, "generation": GenerationResource()},
-        executor=executor,
-    )
+    """``build_spec_definitions`` with this code location's executor by default."""
+    return build_spec_definitions(specs, executor, **options)
 
 
 # A JSON plan is laid over the target it was written for (as `generate PLAN --target` does).

@@ -41,6 +41,7 @@ SCHEMAS = [
     RealSchema("sakila_sqlite", "sqlite", DATASETS / "sakila/sqlite-sakila-schema.sql.gz", 16),
     RealSchema("northwind_pg", "postgresql", DATASETS / "northwind/northwind.sql.gz", 14),
     RealSchema("employees_mysql", "mysql", REAL / "employees_mysql.sql", 6),
+    RealSchema("employees_partitioned_mysql", "mysql", REAL / "employees_partitioned_mysql.sql", 6),
     RealSchema("tpch_pg", "postgresql", REAL / "tpch.sql", 8),
     RealSchema("zabbix3_pg", "postgresql", REAL / "zabbix3_postgresql.sql", 113),
     RealSchema("zabbix3_mysql", "mysql", REAL / "zabbix3_mysql.sql", 113),

@@ -32,6 +32,7 @@ def test_every_table_declares_blocking_checks_named_table_rule(banking):
         "transactions_temporal",
         "transactions_cardinality",
         "transactions_rare_events",
+        "transactions_relations",  # the fraud mechanism, conditional types, derived amounts
         "transactions_duplicate_keys",
         "transactions_null_rates",
         "transactions_pandera_schema",

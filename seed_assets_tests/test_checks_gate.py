@@ -279,7 +279,24 @@ def test_healthy_data_passes_every_check_and_trains_the_model(gate, healthy):
         for e in result.get_asset_materialization_events()
         if "report_html" in e.materialization.metadata
     }
-    assert set(linked) == set(gate.tables) and set(linked.values()) == {str(html.resolve())}
+    assert set(linked) == set(gate.tables) and set(linked.values()) == {html.resolve().as_uri()}
+    # The verdict is written only once known: never "not approved" while tables are pending.
+    materializations = {
+        e.asset_key.to_user_string(): e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
+    verdicts = [
+        m["database_verdict"].value for m in materializations.values() if "database_verdict" in m
+    ]
+    assert verdicts and set(verdicts) == {"approved for ML use"}
+    shown = materializations["transactions"]["validation_report"].value
+    assert "## transactions" in shown and "transactions_orphan_fks" in shown
+    # Each check's target is the materialization it checked: this run's, not an earlier one.
+    evaluations = result.get_asset_check_evaluations()
+    assert evaluations
+    for evaluation in evaluations:
+        target = evaluation.target_materialization_data
+        assert target is not None and target.run_id == result.run_id, evaluation.check_name
     assert "PASS: approved for ML use" in html.read_text()
     db = folder / "bank.sqlite"
     assert _count(db, "customer_features") == _count(db, "customers") == 200

@@ -109,7 +109,8 @@ def test_on_error_continue_lists_the_refused_rows(tmp_path):
     with sqlite3.connect(path) as db:
         db.execute(
             "CREATE TABLE customers (customer_id TEXT PRIMARY KEY, name TEXT, email TEXT, "
-            "registration_date TEXT, segment TEXT CONSTRAINT no_sme CHECK (segment <> 'sme'))"
+            "registration_date TEXT, segment TEXT CONSTRAINT no_sme CHECK (segment <> 'sme'), "
+            "annual_income NUMERIC, credit_score INTEGER)"
         )
     args = ["generate", str(BANKING), "--target", f"sqlite:///{path}", "--scale", "0.1"]
     failed = runner.invoke(app, args)

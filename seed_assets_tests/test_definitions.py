@@ -54,8 +54,24 @@ def test_assets_carry_description_and_columns(banking):
     assert "Poisson(1.8)" in spec.description and "poisson (mean 1.97)" in spec.description
     schema = spec.metadata["dagster/column_schema"]
     assert [c.name for c in schema.columns] == list(banking.tables["accounts"].columns)
-    customer_id = next(c for c in schema.columns if c.name == "customer_id")
-    assert "FK -> customers" in customer_id.description
+    described = {c.name: c.description for c in schema.columns}
+    # What the values are, from the spec, not the bare name of their source.
+    assert described["customer_id"] == (
+        "references customers.customer_id, poisson(1.8, min=1) per customers row"
+    )
+    assert described["opened_date"] == "after customers.registration_date, until 2026-01-01"
+    assert described["account_type"] == "one of savings 50%, current 35%, loan 15%"
+    assert described["balance"].startswith("lognormal(10, 1.2), rounded to 2 places; ")
+    assert "by account_type: loan: lognormal(11.5, 0.8)" in described["balance"]
+    (invoices,) = [a for a in build_table_assets(banking) if a.key == AssetKey("invoices")]
+    issued = next(
+        c
+        for c in invoices.specs_by_key[invoices.key].metadata["dagster/column_schema"].columns
+        if c.name == "issued_date"
+    )
+    assert issued.description == (
+        "after transactions.transaction_date, gap exponential(10) days, until 2026-04-30"
+    )
 
 
 def test_definitions_module_loads_the_example_and_a_job():

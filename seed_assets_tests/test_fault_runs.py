@@ -35,7 +35,7 @@ SPEC = {
             "columns": {
                 "id": {"type": "integer", "sequence": True},
                 "customer_id": {"type": "integer"},
-                "note": {"type": "text", "faker": "text", "params": {"max_nb_chars": 2000}},
+                "note": {"type": "text", "faker": "sentence"},
             },
             "foreign_keys": [
                 {
@@ -54,6 +54,12 @@ def write_spec(folder: Path, **rows) -> Path:
     data = yaml.safe_load(yaml.safe_dump(SPEC))
     if "customers" in rows:
         data["tables"]["customers"]["rows"] = rows["customers"]
+    if rows.get("long_notes"):  # 2,000 characters each
+        data["tables"]["orders"]["columns"]["note"] = {
+            "type": "text",
+            "faker": "text",
+            "params": {"max_nb_chars": 2000},
+        }
     if "per_customer" in rows:
         fk = data["tables"]["orders"]["foreign_keys"][0]
         fk["cardinality"] = f"fixed({rows['per_customer']})"
@@ -163,7 +169,7 @@ def test_a_run_larger_than_the_free_disk_is_refused_before_writing(tmp_path, mon
 def test_a_disk_that_fills_up_mid_run_is_one_message_saying_what_was_kept(tmp_path, monkeypatch):
     # 2,000-character notes are far longer than the size estimate guesses for text: the
     # estimate passes, the disk fills while the orders are written.
-    spec = write_spec(tmp_path, customers=200, per_customer=20)
+    spec = write_spec(tmp_path, customers=200, per_customer=20, long_notes=True)
     monkeypatch.chdir(tmp_path)
     with tmpfs(tmp_path / "small", "2m") as disk:
         result = CliRunner().invoke(
@@ -237,3 +243,21 @@ def test_a_bug_is_one_line_pointing_at_debug(tmp_path, monkeypatch):
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.exit_code in (2, 3), result.output
     assert one_line(result.stderr).startswith("error: "), result.stderr
+
+
+def test_a_statement_the_database_refuses_is_not_called_a_lost_connection(tmp_path, monkeypatch):
+    """A user's table of the same name without the spec's columns: the database refuses the
+    INSERT. The message says so, and does not promise that running again finishes the job."""
+    spec = write_spec(tmp_path, customers=10, per_customer=1)
+    path = tmp_path / "theirs.sqlite"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE customers (id INTEGER PRIMARY KEY)")
+    engine.dispose()
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["generate", str(spec), "--target", f"sqlite:///{path}"])
+    message = one_line(result.stderr)
+    assert result.exit_code == 2, result.output
+    assert "the database refused: table customers has no column named name" in message
+    assert "Committed before it: none. Rolled back: customers" in message
+    assert "Fix the cause" in message and "to finish" not in message

@@ -651,6 +651,11 @@ TARGET_CASES = [
 
 OPTION_CASES = [
     _one(
+        "generate-scale-1e308",
+        ["generate", "{spec}", "--scale", "1e308", "--target", "sqlite:///{dir}/o.sqlite"],
+        ("{spec}", "inf rows", "--max-rows"),
+    ),
+    _one(
         "generate-scale-inf",
         ["generate", "{spec}", "--scale", "inf", "--target", "sqlite:///{dir}/o.sqlite"],
         ("--scale", "inf"),

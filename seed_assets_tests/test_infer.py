@@ -185,3 +185,75 @@ def test_nullable_columns_get_some_nulls():
     body = _infer("body", "text", nullable=True)
     assert body.fields == {"faker": "paragraph", "null_fraction": 0.1}
     assert "10% NULL" in body.reason
+
+
+# -- what a DBA would sign off (issue 13) ----------------------------------------------------
+
+
+def _fields(**kw):
+    return infer_column(ColumnContext(table=kw.pop("table", "t"), **kw)).fields
+
+
+@pytest.mark.parametrize(
+    ("name", "earlier"),
+    [
+        ("return_date", "rental_date"),
+        ("shipped_date", "order_date"),
+        ("required_date", "order_date"),
+        ("l_receiptdate", "l_shipdate"),
+        ("to_date", "from_date"),
+    ],
+)
+def test_lifecycle_dates_follow_the_step_before(name, earlier):
+    siblings = {name: "date", earlier: "date", "required_date": "date", "l_commitdate": "date"}
+    assert _fields(name=name, type="date", siblings=siblings)["after"] == earlier
+
+
+def test_a_deadline_is_after_the_order_but_shipping_does_not_wait_for_it():
+    siblings = {"order_date": "date", "required_date": "date", "shipped_date": "date"}
+    assert _fields(name="required_date", type="date", siblings=siblings)["after"] == "order_date"
+    assert _fields(name="shipped_date", type="date", siblings=siblings)["after"] == "order_date"
+
+
+def test_a_not_null_time_never_follows_a_nullable_one():
+    siblings = {"order_date": "date", "shipped_date": "date"}
+    fields = _fields(
+        name="shipped_date", type="date", siblings=siblings, nullable_siblings={"order_date"}
+    )
+    assert "after" not in fields or fields["after"] != "order_date"
+    fields = _fields(name="shipped_date", type="date", siblings=siblings, nullable=True)
+    assert fields["after"] == "order_date"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "default"),
+    [("is_active", "integer", None), ("deleted", "tinyint", "0"), ("active", "smallint", "'1'")],
+)
+def test_integer_flags_stay_0_or_1(name, kind, default):
+    assert _fields(name=name, type=kind, default=default)["choice"]["values"] == [0, 1]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "precision", "scale"),
+    [("discount", "float", None, None), ("l_discount", "decimal", 15, 2),
+     ("tax_rate", "decimal", 3, 2), ("l_tax", "decimal", 15, 2)],
+)  # fmt: skip
+def test_fractions_stay_in_0_1(name, kind, precision, scale):
+    fields = _fields(name=name, type=kind, precision=precision, scale=scale)
+    low, high = (float(x) for x in fields["distribution"][8:-1].split(","))
+    assert fields["distribution"].startswith("uniform(") and 0 <= low <= high <= 1
+
+
+@pytest.mark.parametrize(
+    ("table", "name", "length", "provider"),
+    [("orders", "currency", 3, "currency_code"), ("qlo_currency", "iso_code", 3, "currency_code"),
+     ("qlo_lang", "iso_code", 2, "language_code"), ("users", "locale", 10, "locale"),
+     ("users", "timezone", 64, "timezone"), ("qlo_country", "iso_code", 3, "country_code")],
+)  # fmt: skip
+def test_code_columns_get_codes_that_fit(table, name, length, provider):
+    assert _fields(table=table, name=name, type="string", length=length)["faker"] == provider
+
+
+def test_a_short_timezone_column_gets_abbreviations_that_fit():
+    fields = _fields(name="tz", type="string", length=3)
+    assert all(len(z) <= 3 for z in fields["choice"])

@@ -117,7 +117,8 @@ def test_the_fraud_model_reports_its_measures_and_is_saved(gate, trained):
     if db.startswith("sqlite"):
         assert path == folder / "bank.fraud_model.joblib"
     else:
-        assert path.name == f"{sa.make_url(db).database}.fraud_model.joblib"
+        # Beside the spec's report: <database>.<spec>, in the report folder (a tmp one here).
+        assert path.name == f"{sa.make_url(db).database}.bank_gate.fraud_model.joblib"
         path = folder / path
     model = joblib.load(path)
     query, numeric, categorical = training_query(gate, sa.make_url(db).get_backend_name())

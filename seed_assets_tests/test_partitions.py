@@ -238,3 +238,35 @@ def test_a_partition_runs_in_the_multiprocess_executor(parts, whole, tmp_path, m
         db.dispose()
     expected = whole["transactions"].iloc[plan.row_start : plan.row_stop].reset_index(drop=True)
     pd.testing.assert_frame_equal(got, expected)
+
+
+def _hr_with(**partitioned) -> dict:
+    import yaml
+
+    raw = yaml.safe_load((BANK_PARTS.parent / "hr_cycle.yaml").read_text())
+    raw["tables"]["notes"] = {
+        "primary_key": "note_id",
+        "columns": {
+            "note_id": {"type": "integer", "sequence": True},
+            "emp_no": {"type": "integer"},
+        },
+        "foreign_keys": [
+            {"columns": "emp_no", "references": "employees(emp_no)", "cardinality": "fixed(2)"}
+        ],
+    }
+    for table, count in partitioned.items():
+        raw["tables"][table]["partitions"] = count
+    return raw
+
+
+def test_partitions_are_refused_only_where_row_positions_are_unknown():
+    """A spec with an FK cycle streams like any other: a table below the cycle can be
+    partitioned; a table in the cycle, or one whose rows a key or CHECK may drop, cannot."""
+    assets = build_table_assets(spec_from_dict(_hr_with(notes=2)))
+    notes = next(a for a in assets if a.key.path[-1] == "notes")
+    assert notes.partitions_def is not None
+    assert len(notes.partitions_def.get_partition_keys()) == 2
+    for table in ("departments", "salaries"):
+        with pytest.raises(SpecError, match="`partitions` needs a table outside FK cycles") as info:
+            build_table_assets(spec_from_dict(_hr_with(**{table: 2})))
+        assert info.value.table == table

@@ -157,6 +157,13 @@ REALISM = [
     ),
     (
         "qloapps_mysql",
+        "flags other than 0/1",
+        "SELECT COUNT(*) FROM qlo_cart_rule WHERE active NOT IN (0, 1) OR free_shipping NOT IN (0, 1)",
+        0,
+        0,
+    ),
+    (
+        "qloapps_mysql",
         "currency codes longer than 3",
         "SELECT COUNT(*) FROM qlo_currency WHERE LENGTH(iso_code) <> 3",
         0,

@@ -85,3 +85,119 @@ def test_postgres_regex_checks_give_matching_values(pg_url, tmp_path):
         ).one()
     engine.dispose()
     assert count == 20 and bad == 0 and wrong_total == 0  # a lookup table: every row kept
+
+
+def test_a_via_through_another_via_copies_the_first_parent():
+    """payments.customer_id via card_id, whose customer_id is itself a via of account_id."""
+    import pandas as pd
+
+    from seed_assets.engine.run import iter_plan
+    from seed_assets.spec.loader import spec_from_dict
+
+    key = {"type": "integer", "sequence": True}
+    ref = {"type": "integer"}
+
+    def fks(parent: str, middle_fk: str | None = None) -> list:
+        out = [{"columns": parent, "references": f"{parent[:-3]}s({parent})"}]
+        out[0]["cardinality"] = "poisson(2, min=1)"
+        if middle_fk:
+            out.append(
+                {"columns": "customer_id", "references": "customers(customer_id)", "via": parent}
+            )
+        return out
+
+    data = {
+        "name": "chain",
+        "seed": 1,
+        "tables": {
+            "customers": {
+                "rows": 30,
+                "primary_key": "customer_id",
+                "columns": {"customer_id": key},
+            },
+            "accounts": {
+                "primary_key": "account_id",
+                "columns": {"account_id": key, "customer_id": ref},
+                "foreign_keys": fks("customer_id"),
+            },
+            "cards": {
+                "primary_key": "card_id",
+                "columns": {"card_id": key, "account_id": ref, "customer_id": ref},
+                "foreign_keys": fks("account_id", "via"),
+            },
+            "payments": {
+                "primary_key": "payment_id",
+                "columns": {"payment_id": key, "card_id": ref, "customer_id": ref},
+                "foreign_keys": fks("card_id", "via"),
+            },
+        },
+    }
+    frames = {
+        step.name: pd.concat(list(step.chunks)) for step in iter_plan(spec_from_dict(data), seed=1)
+    }
+    cards = frames["cards"].merge(frames["accounts"], on="account_id", suffixes=("", "_a"))
+    payments = frames["payments"].merge(frames["cards"], on="card_id", suffixes=("", "_c"))
+    assert len(payments) == len(frames["payments"]) > 30
+    assert (cards.customer_id == cards.customer_id_a).all()
+    assert (payments.customer_id == payments.customer_id_c).all()
+
+
+def test_postgres_partitioned_table_is_one_table_within_bounds(pg_url, tmp_path):
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE customers (customer_id integer PRIMARY KEY, name text NOT NULL); "
+            "CREATE TABLE payments (payment_id integer NOT NULL, customer_id integer NOT NULL "
+            "REFERENCES customers, amount numeric(8,2) NOT NULL, paid_on date NOT NULL, "
+            "PRIMARY KEY (payment_id, paid_on)) PARTITION BY RANGE (paid_on); "
+            "CREATE TABLE payments_2024_01 PARTITION OF payments "
+            "FOR VALUES FROM ('2024-01-01') TO ('2024-02-01'); "
+            "CREATE TABLE payments_2024_02 PARTITION OF payments "
+            "FOR VALUES FROM ('2024-02-01') TO ('2024-03-01'); "
+            "CREATE TABLE refunds (refund_id integer NOT NULL, customer_id integer NOT NULL, "
+            "note text) ; "
+            "CREATE TABLE refunds_old (CHECK (refund_id < 1000000), FOREIGN KEY (customer_id) "
+            "REFERENCES customers) INHERITS (refunds)"
+        )
+    engine.dispose()
+    spec_path = tmp_path / "parts.yaml"
+    result = runner.invoke(app, ["reflect", pg_url, "--out", str(spec_path)])
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load(spec_path.read_text())
+    # partitions and inheritance children fold into the parent, with the child's FKs
+    assert set(data["tables"]) == {"customers", "payments", "refunds"}
+    assert data["tables"]["refunds"]["foreign_keys"][0]["references"] == "customers(customer_id)"
+    result = runner.invoke(app, ["generate", str(spec_path), "--target", pg_url])
+    assert result.exit_code == 0, result.output
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as conn:
+        jan, feb, total = conn.exec_driver_sql(
+            "SELECT (SELECT COUNT(*) FROM payments_2024_01), "
+            "(SELECT COUNT(*) FROM payments_2024_02), (SELECT COUNT(*) FROM payments)"
+        ).one()
+    engine.dispose()
+    assert total > 0 and jan > 0 and feb > 0 and jan + feb == total
+
+
+def test_mysql_range_partitions_keep_values_below_the_last_bound(mysql_url, tmp_path):
+    engine = sa.create_engine(mysql_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE events (event_id integer NOT NULL, happened date NOT NULL, "
+            "PRIMARY KEY (event_id, happened)) PARTITION BY RANGE COLUMNS (happened) ("
+            "PARTITION p2022 VALUES LESS THAN ('2023-01-01'), "
+            "PARTITION p2023 VALUES LESS THAN ('2024-01-01'))"
+        )
+    engine.dispose()
+    spec_path = tmp_path / "events.yaml"
+    result = runner.invoke(app, ["reflect", mysql_url, "--out", str(spec_path)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["generate", str(spec_path), "--target", mysql_url])
+    assert result.exit_code == 0, result.output
+    engine = sa.create_engine(mysql_url)
+    with engine.connect() as conn:
+        total, late = conn.exec_driver_sql(
+            "SELECT COUNT(*), SUM(happened >= '2024-01-01') FROM events"
+        ).one()
+    engine.dispose()
+    assert total == 200 and not late

@@ -161,7 +161,7 @@ MISTAKES = {
     "unique on a source with too few values": (
         _set(
             ["tables", "customers", "columns", "segment"],
-            {"type": "string", "choice": ["a", "b", "c"], "unique": True},
+            {"type": "string", "choice": ["retail", "sme", "enterprise"], "unique": True},
         ),
         ("customers", "segment", "needs 1000 distinct values, but the source has only 3"),
     ),

@@ -110,10 +110,11 @@ def test_schema_and_loader_both_refuse(validator, mistake):
     [
         (["tables", "accounts", "foreign_keys", 0, "cardinality"], {"kind": "poisson", "mean": 2}),
         (["tables", "customers", "primary_key"], ["customer_id"]),
-        (["tables", "customers", "columns", "segment", "choice"], ["retail", "sme"]),
+        # (every segment the example's `when` cases name stays a value)
+        (["tables", "customers", "columns", "segment", "choice"], ["retail", "sme", "enterprise"]),
         (
             ["tables", "customers", "columns", "segment", "choice"],
-            {"values": ["retail", "sme"], "weights": [0.5, 0.5]},
+            {"values": ["retail", "sme", "enterprise"], "weights": [0.5, 0.3, 0.2]},
         ),
         (
             ["tables", "accounts", "foreign_keys", 0, "references"],

@@ -80,7 +80,8 @@ def test_on_error_continue_writes_every_refused_row_to_a_jsonl_file(tmp_path):
     with sqlite3.connect(path) as db:
         db.execute(
             "CREATE TABLE customers (customer_id TEXT PRIMARY KEY, name TEXT, email TEXT, "
-            "registration_date TEXT, segment TEXT CONSTRAINT no_sme CHECK (segment <> 'sme'))"
+            "registration_date TEXT, segment TEXT CONSTRAINT no_sme CHECK (segment <> 'sme'), "
+            "annual_income REAL, credit_score INTEGER)"
         )
     args = ["generate", str(BANKING), "--target", f"sqlite:///{path}", "--scale", "0.1"]
     result = runner.invoke(app, [*args, "--on-error", "continue"])

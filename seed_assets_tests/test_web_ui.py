@@ -1,31 +1,32 @@
-"""The web UI as a person uses it: `dagster dev` on a free loopback port with its own
-DAGSTER_HOME, Debian's headless Chromium driven by Playwright (no browser is downloaded).
+"""The web UI as a person uses it: `dg dev` in a user's own project (a copy of
+examples/my_ml_project: the banking spec through the SeedAssets component, and its own training
+asset) on a free loopback port with its own DAGSTER_HOME, Debian's headless Chromium driven by
+Playwright (no browser is downloaded).
 
-It finds every table and ML asset in the asset graph, and each with exactly its dependencies
-(the "Upstream assets" of its page), clicks "Materialize all", waits for the run to succeed,
-and finds every blocking check passed and the HTML report linked from the table's metadata.
-Screenshots go to ``seed_assets_tests/artifacts/``. The server's whole process group is stopped
-at the end, and the test fails if any of its processes outlive it.
+It finds every table, ML asset and the project's own asset in the asset graph, each with exactly
+its dependencies (the "Upstream assets" of its page), clicks "Materialize all", waits for the
+run to succeed, and finds every blocking check passed, the report rendered in the table's
+metadata with a link to the HTML report, and the project's model materialized. `dg dev` starts
+without a supersession warning or an ignored dagster.yaml. Screenshots go to
+``seed_assets_tests/artifacts/``. The server's whole process group is stopped at the end, and the
+test fails if any of its processes outlive it.
 """
 
 from __future__ import annotations
 
-import contextlib
+import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from seed_assets_tests.conftest import ROOT
+from seed_assets_tests.devserver import dg_dev, project_env
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -39,8 +40,12 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-STARTUP_SECONDS = 120
-RUN_SECONDS = 300
+RUN_SECONDS = 420
+EXAMPLE = ROOT / "examples" / "my_ml_project"
+LOCATION = "my_ml_project"
+OWN_ASSET = "spending_fraud_model"
+# What `dagster dev` printed before the project moved to `dg dev` and deploy/dagster.yaml.
+UNWANTED_LOG = ("SupersessionWarning", "will not be used to configure Dagster")
 
 
 def _require_browser() -> None:
@@ -59,97 +64,19 @@ def _require_browser() -> None:
         pytest.skip(missing)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _processes_of(pgid: int, marker: str) -> list[str]:
-    """Processes still in the server's group, or naming its DAGSTER_HOME (a run worker that
-    left the group would)."""
-    alive = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="ignore")
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        state, group = fields[0], int(fields[2])
-        if state != "Z" and (group == pgid or marker in cmdline):
-            alive.append(f"{entry.name}: {cmdline[:120]}")
-    return alive
-
-
-@contextlib.contextmanager
-def dagster_dev(tmp_path: Path) -> Iterator[str]:
-    """`dagster dev` (the webserver, the daemon, the code server) in its own process group."""
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "SEED_ASSETS_TARGET_URL": f"sqlite:///{tmp_path / 'bank.sqlite'}",
-    }
-    env.pop("SEED_ASSETS_SPECS", None)
-    port = _free_port()
-    log = (tmp_path / "dagster_dev.log").open("w")
-    dagster = Path(sys.executable).parent / "dagster"
-    server = subprocess.Popen(
-        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+def _expected_graph(project: Path) -> dict[str, set[str]]:
+    """Each asset of the project and the assets it depends on, as `dg list defs` says."""
+    dg = Path(sys.executable).parent / "dg"
+    listed = subprocess.run(
+        [str(dg), "list", "defs", "--json"],
+        cwd=project,
+        env=project_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            assert server.poll() is None, (tmp_path / "dagster_dev.log").read_text()[-3000:]
-            with (
-                contextlib.suppress(OSError),
-                urllib.request.urlopen(f"{url}/server_info", timeout=2) as response,
-            ):
-                if response.status == 200:
-                    break
-            assert time.monotonic() < deadline, "dagster dev did not start"
-            time.sleep(1)
-        yield url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)  # dagster dev shuts its services down
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        deadline = time.monotonic() + 30
-        while _processes_of(server.pid, str(home)) and time.monotonic() < deadline:
-            time.sleep(0.5)  # children finish their own shutdown after the parent exits
-        leaked = _processes_of(server.pid, str(home))
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGKILL)
-        log.close()
-        assert leaked == [], f"dagster processes outlived the server: {leaked}"
-
-
-def _expected_graph() -> dict[str, set[str]]:
-    """Each asset of the shipped definitions and the assets it depends on."""
-    from seed_assets.definitions import build_definitions, spec_paths
-    from seed_assets.sources.files import load_spec
-
-    defs = build_definitions([load_spec(p) for p in spec_paths(None)])
-    graph = defs.resolve_asset_graph()
-    return {
-        key.to_user_string(): {p.to_user_string() for p in graph.get(key).parent_keys}
-        for key in graph.get_all_asset_keys()
-    }
+    return {a["asset_key"]: set(a["dependency_keys"]) for a in json.loads(listed.stdout)["assets"]}
 
 
 def _check_names() -> dict[str, list[str]]:
@@ -192,9 +119,13 @@ def test_the_web_ui_shows_the_graph_materialises_it_and_the_checks_pass(tmp_path
     _require_browser()
     from playwright.sync_api import expect, sync_playwright
 
-    graph = _expected_graph()
+    project = tmp_path / "my_ml_project"
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("data", "__pycache__"))
+    graph = _expected_graph(project)
     checks = _check_names()
-    assert {"customers", "transactions", "customer_features", "fraud_model"} <= set(graph)
+    assert {"customers", "transactions", "customer_features", "fraud_model", OWN_ASSET} <= set(
+        graph
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     started = time.monotonic()
     phases: dict[str, float] = {}
@@ -202,7 +133,7 @@ def test_the_web_ui_shows_the_graph_materialises_it_and_the_checks_pass(tmp_path
     def phase(name: str) -> None:
         phases[name] = round(time.monotonic() - started - sum(phases.values()), 1)
 
-    with dagster_dev(tmp_path) as url, sync_playwright() as playwright:
+    with dg_dev(project, tmp_path) as url, sync_playwright() as playwright:
         phase("server up")
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1920, "height": 1200})
@@ -211,7 +142,7 @@ def test_the_web_ui_shows_the_graph_materialises_it_and_the_checks_pass(tmp_path
         _skip_welcome(page)
         try:
             # The asset graph holds every table and ML asset ...
-            page.goto(f"{url}/locations/seed_assets/asset-groups/banking")
+            page.goto(f"{url}/locations/{LOCATION}/asset-groups/banking")
             for asset in graph:  # tables as nodes, the ML assets (group "ml") as links
                 expect(page.get_by_text(asset, exact=True).first).to_be_visible()
             page.screenshot(path=ARTIFACTS / "web_ui_graph.png")
@@ -249,12 +180,29 @@ def test_the_web_ui_shows_the_graph_materialises_it_and_the_checks_pass(tmp_path
                 assert "Failed" not in body
             page.screenshot(path=ARTIFACTS / "web_ui_checks.png")
 
-            # The table's metadata links the HTML report, which exists.
+            # The table's metadata renders its part of the report and links the HTML report
+            # (which exists).
             page.goto(f"{url}/assets/transactions")
-            report = tmp_path / "bank.report.html"
-            expect(page.get_by_text(str(report)).first).to_be_visible()
+            report = (project / "data" / "banking.report.html").resolve()
+            expect(page.locator(f'a[href="{report.as_uri()}"]').first).to_be_attached()
+            row = page.locator("tr", has_text="validation_report").first
+            row.get_by_text("[Show Markdown]").click()  # longer Markdown opens in a dialog
+            expect(page.get_by_text("Whole report:").first).to_be_visible()
+            expect(page.get_by_text("transactions_orphan_fks").first).to_be_visible()
             assert "PASS: approved for ML use" in report.read_text()
-            page.goto(f"{url}/locations/seed_assets/asset-groups/banking")
+            page.screenshot(path=ARTIFACTS / "web_ui_report.png")
+            # The verdict is known once the last table (invoices) is checked, not before.
+            page.goto(f"{url}/assets/invoices")
+            expect(page.get_by_text("database_verdict", exact=True).first).to_be_visible()
+            expect(page.get_by_text("approved for ML use").first).to_be_visible()
+
+            # The project's own asset trained on the validated tables.
+            page.goto(f"{url}/assets/{OWN_ASSET}")
+            expect(page.get_by_text("auc", exact=True).first).to_be_visible()
+            expect(page.get_by_text("held_out_rows", exact=True).first).to_be_visible()
+            page.screenshot(path=ARTIFACTS / "web_ui_own_asset.png")
+
+            page.goto(f"{url}/locations/{LOCATION}/asset-groups/banking")
             for table, names in checks.items():
                 expect(
                     page.get_by_text(f"{len(names)} / {len(names)} Passed").first
@@ -267,4 +215,6 @@ def test_the_web_ui_shows_the_graph_materialises_it_and_the_checks_pass(tmp_path
         finally:
             browser.close()
     phase("checks and stop")
+    log = (tmp_path / "dagster_dev.log").read_text()
+    assert not [line for line in log.splitlines() if any(u in line for u in UNWANTED_LOG)]
     print(f"screenshots: {ARTIFACTS}; seconds: {phases}")

@@ -13,8 +13,6 @@ Both stream like every table (``assets/tables.py``): rows regenerated from the s
 target shows the tables they come from committed with this run's seed and scale.
 """
 
-import time
-
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
@@ -25,15 +23,17 @@ from dagster import (
     multi_asset,
 )
 
-from seed_assets.assets.checks import build_check_specs, build_links_check_specs, check_result
+from seed_assets.assets.checks import build_check_specs, build_links_check_specs
 from seed_assets.assets.describe import table_description, table_metadata
 from seed_assets.assets.gate import (
     CheckedStream,
     FrameHook,
+    check_results,
     gate_failure,
     gated_write,
     gated_writes,
     parent_source,
+    step_run,
 )
 from seed_assets.assets.keys import table_deps, table_key, target_pool
 from seed_assets.engine.links import component_frames, link_frames
@@ -48,8 +48,6 @@ from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.cycles import Component
 from seed_assets.spec.graph import ancestors, linked_fks, links_name
 from seed_assets.spec.models import Spec
-from seed_assets.targets.check_filter import check_filter
-from seed_assets.targets.links import update_links, write_component
 from seed_assets.validation.stream import TableChecker
 
 
@@ -75,14 +73,12 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
     def _link(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
-        started = time.perf_counter()
-        seed, scale = generation.seed_for(spec), generation.scale
-        url = target.url_for(spec)
-        db = target.target_for(spec)
-        row_filter = check_filter(spec, url)
-        try:
+        from seed_assets.targets.links import update_links  # SQLAlchemy: at run time
+
+        with step_run(spec, target, generation) as run:
+            seed, scale, url, db = run.seed, run.scale, run.url, run.db
             source = parent_source(
-                spec, name, db, seed, scale, row_filter=row_filter, tables=[name, *targets]
+                spec, name, db, seed, scale, row_filter=run.row_filter, tables=[name, *targets]
             )
             rows = source.row_count(name)
             checker = TableChecker(spec, name, source, scale=scale, expected_rows=rows, links=True)
@@ -99,38 +95,28 @@ def links_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDe
                 stream,
             )
             failed = [r for r in results if not r.passed]
-            for result in results:
-                if result.error is not None:
-                    context.log.error(f"{result.name} could not run: {result.error}")
-                yield check_result(result, key)
+            checks = check_results(context, results, key)
             paths = report_paths(url, spec.name)
             section = table_section(
                 results, rows=checker.rows, written=written, run_id=context.run.run_id
             )
             report = update_report(paths, spec, db.display_url, links_name(name), section)
-        finally:
-            db.dispose()
-            if row_filter is not None:
-                row_filter.close()
         if failed:
+            yield from checks
             raise gate_failure(links_name(name), failed, db, paths)
         yield MaterializeResult(
-            metadata={
-                "dagster/row_count": written_rows,
-                "target": db.display_url,
-                "seed": seed,
-                "scale": scale,
-                "seconds": round(time.perf_counter() - started, 3),
-                "report": MetadataValue.path(str(paths.markdown)),
-                "database_verdict": report["verdict"],
-            }
+            metadata=run.metadata(written_rows, paths, report, links_name(name)),
+            check_results=checks,  # after the materialization: it is their target
         )
 
     return _link
 
 
 def component_asset(
-    spec: Spec, component: Component, frame_hook: FrameHook | None
+    spec: Spec,
+    component: Component,
+    frame_hook: FrameHook | None,
+    io_manager_key: str | None = None,
 ) -> AssetsDefinition:
     """The tables of a NOT NULL cycle as one multi-asset, written in one transaction."""
     tables = component.tables
@@ -148,6 +134,8 @@ def component_asset(
         )
         for name in tables
     ]
+    if io_manager_key:
+        specs = [s.with_io_manager_key(io_manager_key) for s in specs]
     checks = [c for name in tables for c in build_check_specs(spec, name, table_key(spec, name))]
     prefix = f"{spec.asset_prefix}__" if spec.asset_prefix else ""
 
@@ -161,14 +149,12 @@ def component_asset(
     def _generate(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
-        started = time.perf_counter()
-        seed, scale = generation.seed_for(spec), generation.scale
-        url = target.url_for(spec)
-        db = target.target_for(spec)
-        row_filter = check_filter(spec, url)
-        try:
+        from seed_assets.targets.links import write_component  # SQLAlchemy: at run time
+
+        with step_run(spec, target, generation) as run:
+            seed, scale, url, db = run.seed, run.scale, run.url, run.db
             source = parent_source(
-                spec, tables[0], db, seed, scale, row_filter=row_filter, tables=outside
+                spec, tables[0], db, seed, scale, row_filter=run.row_filter, tables=outside
             )
             streams = {}
             for name in tables:
@@ -190,11 +176,10 @@ def component_asset(
                 list(streams.values()),
             )
             failed = [r for name in tables for r in results[name] if not r.passed]
-            for name in tables:
-                for result in results[name]:
-                    if result.error is not None:
-                        context.log.error(f"{result.name} could not run: {result.error}")
-                    yield check_result(result, table_key(spec, name))
+            checks = {
+                name: check_results(context, results[name], table_key(spec, name))
+                for name in tables
+            }
             rows = {n: written[n].rows if committed else 0 for n in tables}
             paths = report_paths(url, spec.name)
             sections = {
@@ -208,26 +193,18 @@ def component_asset(
                 for name in tables
             }
             report = update_sections(paths, spec, db.display_url, sections)
-        finally:
-            db.dispose()
-            if row_filter is not None:
-                row_filter.close()
         if failed:
+            for name in tables:
+                yield from checks[name]
             raise gate_failure(" + ".join(tables), failed, db, paths)
-        seconds = round(time.perf_counter() - started, 3)
         for name in tables:
             yield MaterializeResult(
                 asset_key=table_key(spec, name),
                 metadata={
-                    "dagster/row_count": rows[name],
-                    "target": db.display_url,
-                    "seed": seed,
-                    "scale": scale,
-                    "seconds": seconds,
+                    **run.metadata(rows[name], paths, report, name),
                     "written_with": ", ".join(tables),
-                    "report": MetadataValue.path(str(paths.markdown)),
-                    "database_verdict": report["verdict"],
                 },
+                check_results=checks[name],
             )
 
     return _generate

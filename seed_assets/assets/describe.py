@@ -2,23 +2,21 @@
 
 from dagster import MetadataValue, TableColumn, TableColumnConstraints, TableSchema
 
+from seed_assets.spec.column_text import column_text
 from seed_assets.spec.graph import component_of, linked_fks, links_name
 from seed_assets.spec.models import Spec
 
 
 def table_schema(spec: Spec, name: str) -> TableSchema:
+    """The columns, each described by what its values are (``spec/column_text.py``)."""
     table = spec.tables[name]
     columns = []
     for column_name, column in table.columns.items():
-        fk = table.fk_for_column(column_name)
-        detail = [column.source or (f"FK -> {fk.references.table}" if fk else "")]
-        if column.description:
-            detail.insert(0, column.description)
         columns.append(
             TableColumn(
                 name=column_name,
                 type=column.type,
-                description="; ".join(d for d in detail if d) or None,
+                description=column_text(spec, table, column_name) or None,
                 constraints=TableColumnConstraints(
                     nullable=column.is_nullable,
                     unique=column.unique or table.primary_key == [column_name],

@@ -5,12 +5,17 @@ conclude inside the transaction (``gated_write``), so a failing blocking check r
 the step fails (``gate_failure``) without a materialisation.
 """
 
+import contextlib
+import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 from dagster import Failure, MetadataValue
 
+from seed_assets.assets.checks import check_result
+from seed_assets.assets.report_metadata import report_metadata
 from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.engine.table import RowFilter
 from seed_assets.spec.graph import ancestors, component_of, links_name, parents
@@ -18,6 +23,72 @@ from seed_assets.spec.models import Spec
 from seed_assets.validation.results import CheckResult
 
 FrameHook = Callable[[str, pd.DataFrame], pd.DataFrame]
+
+
+@dataclass
+class StepRun:
+    """What a step works with: the run's seed and scale, the target (its URL, its writer), the
+    row filter for CHECKs only the database judges, and when the step started."""
+
+    seed: int
+    scale: float
+    url: str
+    db: Any
+    row_filter: RowFilter | None
+    started: float
+
+    def metadata(self, rows: int, paths=None, report=None, unit: str | None = None) -> dict:
+        """What every step's materialisation says: rows, target, seed, scale, time, speed; and
+        the report beside the database, when there is one: `unit`'s part of it rendered, a link
+        to the HTML, and the verdict once known (``report_metadata.py``)."""
+        seconds = time.perf_counter() - self.started
+        out = {
+            "dagster/row_count": rows,
+            "target": self.db.display_url,
+            "seed": self.seed,
+            "scale": self.scale,
+            "seconds": round(seconds, 3),
+            "rows_per_second": int(rows / seconds) if seconds else 0,
+        }
+        if paths is not None and report is not None and unit is not None:
+            out.update(report_metadata(paths, report, unit))
+        return out
+
+
+@contextlib.contextmanager
+def step_run(spec: Spec, target, generation, *, filtered: bool = True) -> Iterator[StepRun]:
+    """A step's target and filter, released when it ends however it ends."""
+    from seed_assets.targets.check_filter import check_filter  # SQLAlchemy: at run time
+
+    url = target.url_for(spec)
+    db = target.target_for(spec)
+    row_filter = check_filter(spec, url) if filtered else None
+    try:
+        yield StepRun(
+            generation.seed_for(spec), generation.scale, url, db, row_filter, time.perf_counter()
+        )
+    finally:
+        db.dispose()
+        if row_filter is not None:
+            row_filter.close()
+
+
+def check_results(context, results: list[CheckResult], key) -> list:
+    """The asset check results of a step, each error that kept a check from running logged.
+    Passing ones go in the step's ``MaterializeResult(check_results=...)``, so the materialization
+    they checked is their target; failing ones are yielded before the step fails."""
+    for result in results:
+        if result.error is not None:
+            context.log.error(f"{result.name} could not run: {result.error}")
+    return [check_result(result, key) for result in results]
+
+
+def check_events(context, results: list[CheckResult], key) -> Iterator:
+    """The asset check results to yield, each error that kept a check from running logged."""
+    for result in results:
+        if result.error is not None:
+            context.log.error(f"{result.name} could not run: {result.error}")
+        yield check_result(result, key)
 
 
 def gate_failure(what: str, failed, db, paths) -> Failure:
@@ -30,8 +101,8 @@ def gate_failure(what: str, failed, db, paths) -> Failure:
         metadata={
             "failed_checks": ", ".join(r.name for r in failed),
             "failures": MetadataValue.md("\n".join(f"- {line}" for line in lines)),
-            "report": MetadataValue.path(str(paths.markdown)),
-            "report_html": MetadataValue.path(str(paths.html.resolve())),
+            "report_file": MetadataValue.path(str(paths.markdown.resolve())),
+            "report_html": MetadataValue.url(paths.html.resolve().as_uri()),
         },
         allow_retries=False,
     )

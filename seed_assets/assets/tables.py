@@ -23,8 +23,6 @@ checks the whole table (all partitions) with the table's blocking checks; childr
 assets depend on it, so they see the whole table, checked.
 """
 
-import time
-
 from dagster import (
     AllPartitionMapping,
     AssetDep,
@@ -37,15 +35,17 @@ from dagster import (
     asset,
 )
 
-from seed_assets.assets.checks import build_check_specs, check_result
+from seed_assets.assets.checks import build_check_specs
 from seed_assets.assets.cycles import component_asset, links_asset
 from seed_assets.assets.describe import table_description, table_metadata
 from seed_assets.assets.gate import (
     CheckedStream,
     FrameHook,
+    check_results,
     gate_failure,
     gated_write,
     parent_source,
+    step_run,
 )
 from seed_assets.assets.keys import (
     CHECKED_SUFFIX,
@@ -70,22 +70,21 @@ from seed_assets.reports.report import (
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.graph import ancestors, component_of, components, linked_fks
 from seed_assets.spec.models import Spec
-from seed_assets.targets.check_filter import check_filter
-from seed_assets.targets.reading import TableReader, TargetParents
 from seed_assets.validation.stream import SAMPLE_ROWS, TableChecker
 
 __all__ = ["build_table_assets", "checked_key", "spec_keys", "table_key", "upstream_deps"]
 
 
 def build_table_assets(
-    spec: Spec, *, frame_hook: FrameHook | None = None
+    spec: Spec, *, frame_hook: FrameHook | None = None, io_manager_key: str | None = None
 ) -> list[AssetsDefinition]:
     """The spec's tables as assets in group ``spec.name``, keyed by table name; a partitioned
     table also gets its ``<table>_checked`` asset.
 
     `frame_hook(table, frame)` is applied to each generated chunk before its checks run (and
     `frame_hook("<table>_links", frame)` to a links step's); the tests use it to break data on
-    purpose. The definitions never set it.
+    purpose. The definitions never set it. `io_manager_key` (the Definitions set
+    ``seed_tables``) names the IO manager that loads a table for a downstream input.
     """
     for name, table in spec.tables.items():
         if table.partitions and not partitionable(spec, name):
@@ -97,14 +96,14 @@ def build_table_assets(
     assets = []
     for component in components(spec):
         if component.together:
-            assets.append(component_asset(spec, component, frame_hook))
+            assets.append(component_asset(spec, component, frame_hook, io_manager_key))
             continue
         for name in component.tables:
             if spec.tables[name].partitions:
-                assets.append(_partitioned_asset(spec, name, frame_hook))
+                assets.append(_partitioned_asset(spec, name, frame_hook, io_manager_key))
                 assets.append(_whole_table_asset(spec, name))
             else:
-                assets.append(_table_asset(spec, name, frame_hook))
+                assets.append(_table_asset(spec, name, frame_hook, io_manager_key))
         assets += [
             links_asset(spec, name, frame_hook)
             for name in component.tables
@@ -125,7 +124,9 @@ def partitionable(spec: Spec, name: str) -> bool:
     return not any(may_drop_rows(spec.tables[t]) for t in [name, *ancestors(spec, name)])
 
 
-def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDefinition:
+def _table_asset(
+    spec: Spec, name: str, frame_hook: FrameHook | None, io_manager_key: str | None = None
+) -> AssetsDefinition:
     @asset(
         key=table_key(spec, name),
         group_name=spec.name,
@@ -134,31 +135,22 @@ def _table_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsD
         description=table_description(spec, name),
         metadata=table_metadata(spec, name),
         kinds={"table"},
+        io_manager_key=io_manager_key,
         check_specs=build_check_specs(spec, name, table_key(spec, name)),
     )
     def _generate(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
-        row_filter = check_filter(spec, target.url_for(spec))  # CHECKs only the database judges
-        try:
-            yield from _streamed_table(
-                context, spec, name, target, generation, frame_hook, row_filter
-            )
-        finally:
-            if row_filter is not None:
-                row_filter.close()
+        yield from _streamed_table(context, spec, name, target, generation, frame_hook)
 
     return _generate
 
 
-def _streamed_table(context, spec: Spec, name: str, target, generation, frame_hook, row_filter):
+def _streamed_table(context, spec: Spec, name: str, target, generation, frame_hook):
     """Generate, check and write `name` chunk by chunk, the checks concluding before commit."""
-    started = time.perf_counter()
-    seed, scale = generation.seed_for(spec), generation.scale
-    url = target.url_for(spec)
-    db = target.target_for(spec)
-    try:
-        source = parent_source(spec, name, db, seed, scale, row_filter=row_filter)
+    with step_run(spec, target, generation) as run:
+        seed, scale, url, db = run.seed, run.scale, run.url, run.db
+        source = parent_source(spec, name, db, seed, scale, row_filter=run.row_filter)
         generator = source.generator(name)
         context.log.info(f"generating {generator.total_rows:,} rows of {name}")
         checker = TableChecker(spec, name, source, scale=scale, expected_rows=generator.total_rows)
@@ -176,10 +168,7 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
             stream,
         )
         failed = [r for r in results if not r.passed]
-        for result in results:
-            if result.error is not None:
-                context.log.error(f"{result.name} could not run: {result.error}")
-            yield check_result(result, table_key(spec, name))
+        checks = check_results(context, results, table_key(spec, name))
         paths = report_paths(url, spec.name)
         section = table_section(
             results,
@@ -189,31 +178,24 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
             profile=checker.profile(seed=seed),
         )
         report = update_report(paths, spec, db.display_url, name, section)
-    finally:
-        db.dispose()
     if failed:
+        yield from checks
         raise gate_failure(name, failed, db, paths)
-    seconds = time.perf_counter() - started
     yield MaterializeResult(
         metadata={
-            "dagster/row_count": rows,
-            "target": db.display_url,
-            "seed": seed,
-            "scale": scale,
-            "seconds": round(seconds, 3),
-            "rows_per_second": int(rows / seconds) if seconds else 0,
+            **run.metadata(rows, paths, report, name),
             "pandera_gx_sample": f"up to {SAMPLE_ROWS:,} rows (every k-th row)",
-            "report": MetadataValue.path(str(paths.markdown)),
-            "report_html": MetadataValue.path(str(paths.html.resolve())),
-            "database_verdict": report["verdict"],
-        }
+        },
+        check_results=checks,  # after the materialization: it is their target
     )
 
 
 # -- a partitioned table --------------------------------------------------------------------------
 
 
-def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> AssetsDefinition:
+def _partitioned_asset(
+    spec: Spec, name: str, frame_hook: FrameHook | None, io_manager_key: str | None = None
+) -> AssetsDefinition:
     table = spec.tables[name]
     count = table.partitions
     keys = partition_keys(count)
@@ -229,16 +211,14 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
         f"own transaction; `{name}{CHECKED_SUFFIX}` checks the whole table.",
         metadata={**table_metadata(spec, name), "partitions": count},
         kinds={"table"},
+        io_manager_key=io_manager_key,
     )
     def _generate_partition(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
-        started = time.perf_counter()
-        seed, scale = generation.seed_for(spec), generation.scale
-        index = keys.index(context.partition_key)
-        url = target.url_for(spec)
-        db = target.target_for(spec)
-        try:
+        with step_run(spec, target, generation, filtered=False) as run:
+            seed, scale, url, db = run.seed, run.scale, run.url, run.db
+            index = keys.index(context.partition_key)
             source = parent_source(spec, name, db, seed, scale)
             generator = source.generator(name)
             part = plan_partition(generator, count, index)
@@ -281,18 +261,15 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
             paths = report_paths(url, spec.name)
             if written:
                 forget_tables(paths, spec, db.display_url, [name])
-        finally:
-            db.dispose()
         failed = [r for r in results if not r.passed]
         for result in results:
             if result.error is not None:
                 context.log.error(f"{result.name} could not run: {result.error}")
         if failed:
             raise gate_failure(f"partition {part.key} of {name}", failed, db, paths)
-        seconds = time.perf_counter() - started
         return MaterializeResult(
             metadata={
-                "dagster/row_count": rows,
+                **run.metadata(rows),
                 "partition": part.key,
                 "rows": MetadataValue.text(f"{part.row_start:,} to {part.row_stop:,}"),
                 "key_range": MetadataValue.text(
@@ -304,11 +281,6 @@ def _partitioned_asset(spec: Spec, name: str, frame_hook: FrameHook | None) -> A
                     "\n".join(f"- {r.name}: {r.status}" for r in results)
                     + f"\n\nPandera and GX: up to {SAMPLE_ROWS:,} rows (every k-th row)."
                 ),
-                "target": db.display_url,
-                "seed": seed,
-                "scale": scale,
-                "seconds": round(seconds, 3),
-                "rows_per_second": int(rows / seconds) if seconds else 0,
             }
         )
 
@@ -333,11 +305,8 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
     def _check_whole(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
-        started = time.perf_counter()
-        seed, scale = generation.seed_for(spec), generation.scale
-        url = target.url_for(spec)
-        db = target.target_for(spec)
-        try:
+        with step_run(spec, target, generation, filtered=False) as run:
+            seed, scale, url, db = run.seed, run.scale, run.url, run.db
             parent_source(spec, name, db, seed, scale)
             written = db.partition_entries(spec, name)
             missing = [k for i, k in enumerate(partition_keys(count)) if i not in written]
@@ -357,6 +326,8 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
                     )
                     + "materialise them (all partitions, same seed and scale) first"
                 )
+            from seed_assets.targets.reading import TableReader, TargetParents
+
             reader = TableReader(db, spec)
             source = TargetParents(reader)
             expected = TableGenerator(spec, name, source, seed=seed, scale=scale).total_rows
@@ -366,8 +337,7 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
             results = checker.conclude()
             rows = reader.count(name)
             failed = [r for r in results if not r.passed]
-            for result in results:
-                yield check_result(result, key)
+            checks = check_results(context, results, key)
             if not failed and rows == expected:
                 db.complete_partitions(spec, name, rows=rows)
             paths = report_paths(url, spec.name)
@@ -379,8 +349,8 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
                 profile=checker.profile(seed=seed),
             )
             report = update_report(paths, spec, db.display_url, name, section)
-        finally:
-            db.dispose()
+        if rows != expected or failed:
+            yield from checks
         if rows != expected:
             raise Failure(
                 f"{name} holds {rows:,} rows, but seed {seed} and scale {scale:g} make "
@@ -394,19 +364,9 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
                 metadata={"failures": MetadataValue.md("\n".join(f"- {x}" for x in lines))},
                 allow_retries=False,
             )
-        seconds = time.perf_counter() - started
         yield MaterializeResult(
-            metadata={
-                "dagster/row_count": rows,
-                "partitions": count,
-                "target": db.display_url,
-                "seed": seed,
-                "scale": scale,
-                "seconds": round(seconds, 3),
-                "report": MetadataValue.path(str(paths.markdown)),
-                "report_html": MetadataValue.path(str(paths.html.resolve())),
-                "database_verdict": report["verdict"],
-            }
+            metadata={**run.metadata(rows, paths, report, name), "partitions": count},
+            check_results=checks,
         )
 
     return _check_whole

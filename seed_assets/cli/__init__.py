@@ -12,6 +12,7 @@ from seed_assets.cli import script  # noqa: F401  # isort: skip
 from seed_assets.cli import demo  # noqa: F401  # isort: skip
 from seed_assets.cli import validate  # noqa: F401  # isort: skip
 from seed_assets.cli import sources  # noqa: F401  # isort: skip
+from seed_assets.cli import profile  # noqa: F401  # isort: skip
 from seed_assets.cli.app import app
 
 __all__ = ["app", "main"]

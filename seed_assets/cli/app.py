@@ -44,6 +44,14 @@ def _options(
     ),
 ) -> None:
     DEBUG["on"] = debug
+    if not debug:
+        # A driver's own warnings while a failed load unwinds (psycopg: "error ignored
+        # terminating <Copy>") would print before the one message that says what happened.
+        import logging
+
+        for name in ("psycopg", "pymysql"):
+            logging.getLogger(name).addHandler(logging.NullHandler())
+            logging.getLogger(name).propagate = False
 
 
 SPEC_ARG = typer.Argument(
@@ -125,6 +133,9 @@ MAX_ROWS_OPTION = typer.Option(
     min=1,
     help="Refuse a run estimated to write more rows than this in all (a typo such as "
     "rows: 1e12 fails at once instead of running for days).",
+)
+TARGET_OPTION = typer.Option(
+    None, "--target", help="SQLAlchemy URL. Default: sqlite:///data/<spec file stem>.sqlite"
 )
 SEED_OPTION = typer.Option(
     None, "--seed", help="Root seed, 0 to 2**63-1. Default: the spec's `seed`."

@@ -23,7 +23,7 @@ from seed_assets.progress import RunProgress, table_progress
 def demo() -> None:
     """Materialise every asset of the Dagster definitions in-process, then summarise.
 
-    Uses the instance in DAGSTER_HOME when set, so the run shows in `dagster dev` afterwards.
+    Uses the instance in DAGSTER_HOME when set, so the run shows in `make dev` afterwards.
     """
     from dagster import DagsterInstance
 

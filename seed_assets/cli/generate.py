@@ -16,6 +16,7 @@ from seed_assets.cli.app import (
     SCALE_OPTION,
     SEED_OPTION,
     SPEC_ARG,
+    TARGET_OPTION,
     app,
     console,
     errors,
@@ -36,9 +37,7 @@ from seed_assets.progress import table_progress
 )
 def generate(
     spec_path: Path = SPEC_ARG,
-    target: str = typer.Option(
-        None, "--target", help="SQLAlchemy URL. Default: sqlite:///data/<spec file stem>.sqlite"
-    ),
+    target: str = TARGET_OPTION,
     seed: int = SEED_OPTION,
     scale: float = SCALE_OPTION,
     max_rows: int = MAX_ROWS_OPTION,
@@ -76,15 +75,14 @@ def generate(
     from seed_assets.targets import ownership
     from seed_assets.targets.base import IF_EXISTS, ON_ERROR, Target
     from seed_assets.targets.cancel import CancelToken, first_interrupt_cancels
+    from seed_assets.targets.capacity import check_target_fits
     from seed_assets.targets.check_filter import check_filter
     from seed_assets.targets.connect import new_paths, remove_new_paths
-    from seed_assets.targets.fit import refuse_unfit
-    from seed_assets.targets.fits import check_target_fits
-    from seed_assets.targets.literal import DIALECTS
+    from seed_assets.targets.default_target import default_url
     from seed_assets.targets.load_report import LoadCancelled, summarise
     from seed_assets.targets.lock import target_lock
     from seed_assets.targets.rejects import RejectFile, rejects_path
-    from seed_assets.targets.urls import default_url
+    from seed_assets.targets.representable import refuse_unfit_url
 
     held = contextlib.ExitStack()  # the target's write lock, once taken
     try:
@@ -95,15 +93,14 @@ def generate(
         spec = load_spec(spec_path, target=target)
         run_seed = run_settings(spec, seed, scale, max_rows)
         url = target or default_url(spec)
+        # Values and DDL the database cannot take are refused before it is even reached.
+        refuse_unfit_url(spec, url)
         check_target_fits(spec, url, scale)
         paths = report_paths(url, spec.name, report_dir)
         fresh = new_paths(url) + [
             p for p in (paths.json, paths.markdown, paths.html, paths.lock) if not p.exists()
         ]
         db = Target.for_url(url)
-        # Values and DDL the database cannot take are refused before anything is written.
-        if getattr(db, "dialect", None) in (*DIALECTS, "mariadb"):
-            refuse_unfit(spec, db.dialect)
         held.enter_context(target_lock(db, spec.name, wait=wait))  # one writer per target
         ownership.preflight(db, spec, list(spec.tables), if_exists)  # nobody else's rows go
         row_filter = check_filter(spec, url)  # CHECKs only the database can judge
@@ -178,19 +175,25 @@ def interrupted(exc: Exception, url: str, summary: list, current: list[str]) -> 
     """A run stopped by its database or disk: why, what was committed, what was rolled back,
     and how to finish."""
     from seed_assets.errors import describe_os_error
-    from seed_assets.targets.connect import describe_db_error
+    from seed_assets.targets.base import mask_url
+    from seed_assets.targets.connect import describe_db_error, is_transient
 
     if isinstance(exc, OSError):
         why = str(describe_os_error(exc))
     else:
         found = describe_db_error(exc, url)
-        why = str(found) if found else f"the database failed: {str(exc).splitlines()[0]}"
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
+        why = str(found) if found else f"target {mask_url(url)}: the database refused: {first[0]}"
     done = ", ".join(f"{name} ({rows:,} rows)" for name, rows, _ in summary) or "none"
     lost = current[0] if current else "none"
-    return TargetError(
-        f"{why}. Committed before it: {done}. Rolled back: {lost} (no part of it was kept). "
+    then = (
         "Run the same command with --if-exists replace to finish: it rewrites the tables this "
         "spec wrote and writes the rest"
+        if is_transient(exc)
+        else "Fix the cause, then run again (with --if-exists replace if tables were committed)"
+    )
+    return TargetError(
+        f"{why}. Committed before it: {done}. Rolled back: {lost} (no part of it was kept). " + then
     )
 
 

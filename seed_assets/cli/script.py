@@ -58,9 +58,9 @@ def sql(
     import io
 
     from seed_assets.sources.files import load_spec
-    from seed_assets.targets.fit import refuse_unfit
-    from seed_assets.targets.fits import check_script_fits
+    from seed_assets.targets.capacity import check_script_fits
     from seed_assets.targets.literal import check_dialect
+    from seed_assets.targets.representable import refuse_unfit
     from seed_assets.targets.script import is_script, script_statements
 
     try:

@@ -11,6 +11,7 @@ from seed_assets.cli.app import (
     MAX_ROWS_OPTION,
     REPORT_DIR_OPTION,
     SPEC_ARG,
+    TARGET_OPTION,
     app,
     console,
     errors,
@@ -28,9 +29,7 @@ from seed_assets.errors import SeedAssetsError
 )
 def validate(
     spec_path: Path = SPEC_ARG,
-    target: str = typer.Option(
-        None, "--target", help="SQLAlchemy URL. Default: sqlite:///data/<spec file stem>.sqlite"
-    ),
+    target: str = TARGET_OPTION,
     report_dir: Path = REPORT_DIR_OPTION,
 ) -> None:
     """Run every check of SPEC on an existing database and write the report beside it.
@@ -39,7 +38,7 @@ def validate(
     """
     from seed_assets.reports.report import report_paths
     from seed_assets.sources.files import load_spec
-    from seed_assets.targets.urls import default_url
+    from seed_assets.targets.default_target import default_url
 
     try:
         spec = load_spec(spec_path, target=target)
@@ -70,8 +69,8 @@ def check(
     from seed_assets.sources.files import load_spec
     from seed_assets.spec.graph import components, parents, topological_order
     from seed_assets.spec.loader import check_scale
-    from seed_assets.targets.fit import refuse_unfit, unfit
     from seed_assets.targets.literal import DIALECTS, check_dialect
+    from seed_assets.targets.representable import refuse_unfit, unfit
 
     try:
         spec = load_spec(spec_path)

@@ -6,6 +6,7 @@ import numpy as np
 
 from seed_assets.spec.distributions import (
     BernoulliCount,
+    EmpiricalCount,
     FixedCount,
     NegBinomialCount,
     PoissonCount,
@@ -33,6 +34,15 @@ def draw_counts(dist, n: int, rng: np.random.Generator) -> np.ndarray:
             counts = np.searchsorted(cdf / cdf[-1], rng.random(n), side="right") + 1
         case BernoulliCount():
             counts = (rng.random(n) < dist.p).astype(np.int64)
+        case EmpiricalCount():
+            levels = np.fromiter(dist.counts, dtype=np.int64)
+            shares = np.fromiter(dist.counts.values(), dtype=np.float64)
+            cdf = np.cumsum(shares)
+            # Stratified: one draw in each 1/n of the CDF, shuffled, so even a few parents
+            # follow the measured histogram (a profile's small lookup tables).
+            draws = (rng.permutation(n) + rng.random(n)) / max(n, 1)
+            picks = np.searchsorted(cdf / cdf[-1], draws, side="right")
+            counts = levels[np.minimum(picks, len(levels) - 1)]
         case _:
             raise TypeError(f"unknown cardinality {dist!r}")
     counts = counts.astype(np.int64, copy=False)  # a fresh array: clipped in place

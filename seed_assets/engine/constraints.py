@@ -68,8 +68,23 @@ def chunk_local(table: TableSpec, key: list[str]) -> bool:
 
 def may_drop_rows(table: TableSpec) -> bool:
     """Whether generation can drop rows of this table (so its row count is an upper bound)."""
-    return bool(table.checks or composite_keys(table)) or any(
+    keys = [k for k in composite_keys(table) if not numbered_per_parent(table, k)]
+    return bool(table.checks or keys) or any(
         c.domain is not None and c.domain.check for c in table.columns.values()
+    )
+
+
+def numbered_per_parent(table: TableSpec, key: list[str]) -> bool:
+    """A key that cannot repeat by construction: the driving FK and a sequence restarted per
+    parent (order lines numbered 1..k in each order), never null."""
+    driving = table.driving_fk
+    if driving is None or not set(driving.columns) <= set(key):
+        return False
+    return any(
+        (column := table.columns[c]).sequence is not None
+        and column.sequence.per_parent
+        and not column.null_fraction
+        for c in key
     )
 
 

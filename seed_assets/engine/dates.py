@@ -23,7 +23,12 @@ def between_values(column: ColumnSpec, n: int, rng: np.random.Generator) -> np.n
     span = int((end - start).astype(np.int64))
     if span < 0:
         raise ValueError("`between` ends before it starts")
-    return start + rng.integers(0, span + 1, n).astype(f"timedelta64[{unit}]")
+    if column.shape is None:
+        return start + rng.integers(0, span + 1, n).astype(f"timedelta64[{unit}]")
+    knots = np.asarray(column.shape, dtype=np.float64)
+    where = np.interp(rng.random(n) * (len(knots) - 1), np.arange(len(knots)), knots)
+    offsets = np.minimum(np.floor(where * (span + 1)).astype(np.int64), span)
+    return start + offsets.astype(f"timedelta64[{unit}]")
 
 
 def after_values(column: ColumnSpec, lower: np.ndarray, rng: np.random.Generator) -> np.ndarray:

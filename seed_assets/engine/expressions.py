@@ -18,8 +18,6 @@ from seed_assets.spec.expressions import Expression, reference
 
 Resolve = Callable[[str], np.ndarray]
 
-_DAY = np.timedelta64(86_400, "s")
-
 
 def evaluate(
     expression: Expression, resolve: Resolve, n: int, rng: np.random.Generator | None = None
@@ -32,6 +30,34 @@ def evaluate(
     elif array.dtype.kind == "U":
         array = array.astype(object)
     return array
+
+
+# NumPy's element-wise function for each operator a checked expression may use (``**``, on
+# floats, is _BinOp's own).
+_OPERATORS = {
+    ast.Add: np.add,
+    ast.Sub: np.subtract,
+    ast.Mult: np.multiply,
+    ast.Div: np.true_divide,
+    ast.FloorDiv: np.floor_divide,
+    ast.Mod: np.mod,
+    ast.Eq: np.equal,
+    ast.NotEq: np.not_equal,
+    ast.Lt: np.less,
+    ast.LtE: np.less_equal,
+    ast.Gt: np.greater,
+    ast.GtE: np.greater_equal,
+}
+
+
+def _apply(op: ast.operator | ast.cmpop, left, right):
+    function = _OPERATORS.get(type(op))
+    if function is None:
+        raise AssertionError(op)
+    if isinstance(op, ast.Div | ast.FloorDiv):  # a zero divisor gives inf or NaN, quietly
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return function(left, right)
+    return function(left, right)
 
 
 def _number(value):
@@ -95,24 +121,9 @@ class _Evaluator:
         ):
             return left + right if isinstance(op, ast.Add) else left - right
         left, right = _number(left), _number(right)
-        match op:
-            case ast.Add():
-                return np.add(left, right)
-            case ast.Sub():
-                return np.subtract(left, right)
-            case ast.Mult():
-                return np.multiply(left, right)
-            case ast.Div():
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    return np.true_divide(left, right)
-            case ast.FloorDiv():
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    return np.floor_divide(left, right)
-            case ast.Mod():
-                return np.mod(left, right)
-            case ast.Pow():
-                return np.power(np.asarray(left, dtype=np.float64), right)
-        raise AssertionError(op)
+        if isinstance(op, ast.Pow):
+            return np.power(np.asarray(left, dtype=np.float64), right)
+        return _apply(op, left, right)
 
     def _UnaryOp(self, node: ast.UnaryOp):
         value = self.eval(node.operand)
@@ -136,20 +147,7 @@ class _Evaluator:
             return found if isinstance(op, ast.In) else ~found
         right = self.eval(node.comparators[0])
         left, right = _comparable(left), _comparable(right)
-        match op:
-            case ast.Eq():
-                return np.equal(left, right)
-            case ast.NotEq():
-                return np.not_equal(left, right)
-            case ast.Lt():
-                return np.less(left, right)
-            case ast.LtE():
-                return np.less_equal(left, right)
-            case ast.Gt():
-                return np.greater(left, right)
-            case ast.GtE():
-                return np.greater_equal(left, right)
-        raise AssertionError(op)
+        return _apply(op, left, right)
 
     def _IfExp(self, node: ast.IfExp):
         test = np.asarray(self.eval(node.test), dtype=bool)
@@ -232,7 +230,10 @@ class _Evaluator:
     def _fn_days(self, x):
         array = np.asarray(x)
         if array.dtype.kind == "m":
-            return array / _DAY
+            seconds = array.astype("timedelta64[s]", copy=False)
+            out = seconds.view(np.int64) / 86_400.0
+            out[np.isnat(seconds)] = np.nan
+            return out
         return _number(x)
 
     def _fn_hours(self, x):
@@ -244,13 +245,11 @@ class _Evaluator:
         return when.astype("datetime64[s]") + seconds.astype(np.int64).astype("timedelta64[s]")
 
     def _fn_hour(self, x):
-        seconds = _datetimes(x).astype("datetime64[s]")
-        return ((seconds - seconds.astype("datetime64[D]")) // np.timedelta64(3600, "s")).astype(
-            np.int64
-        )
+        seconds = _datetimes(x).astype("datetime64[s]", copy=False).view(np.int64)
+        return seconds % 86_400 // 3_600  # floor modulo: right before 1970 too
 
     def _fn_weekday(self, x):
-        days = _datetimes(x).astype("datetime64[D]").astype(np.int64)
+        days = _datetimes(x).astype("datetime64[D]", copy=False).view(np.int64)
         return (days + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
 
     def _fn_month(self, x):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from seed_assets.engine.frames import null_mask, with_nulls
-from seed_assets.engine.rng import stream
+from seed_assets.engine.rng import stream, table_seed
+from seed_assets.engine.spread import SpreadPicker, keyed_together
 from seed_assets.errors import SpecError
 from seed_assets.spec.dependencies import parent_reads
 from seed_assets.spec.graph import resolve_after, resolve_via
@@ -15,7 +16,7 @@ from seed_assets.spec.models import ForeignKeySpec
 
 class ForeignKeyFilling:
     """The FK half of a table generator (its ``spec``, ``name``, ``table``, ``seed``,
-    ``driving``, ``deferred`` and ``source``)."""
+    ``driving``, ``deferred``, ``source``, ``counts`` and ``_spreads``)."""
 
     def _fill_foreign_keys(
         self, chunk, cols, pos, parent_rows, made, as_values, positions, context
@@ -42,7 +43,7 @@ class ForeignKeyFilling:
                         table=self.name,
                         column=fk.columns[0],
                     )
-                parent_rows[fk.label] = rng.integers(0, max(n_parents, 1), n)
+                parent_rows[fk.label] = self._pick_parents(fk, n_parents, chunk, rng)
             picked = parent_rows[fk.label]
             null = nulls[fk.label] = self._fk_nulls(fk, chunk, n)
             for column, ref in zip(fk.columns, fk.references.columns, strict=True):
@@ -54,6 +55,23 @@ class ForeignKeyFilling:
         for fk in self.table.foreign_keys:
             if fk.via is not None and any(c in made for c in fk.columns):
                 self._copy_via(fk, cols, pos, parent_rows, nulls, as_values, positions, context)
+
+    def _pick_parents(self, fk: ForeignKeySpec, n_parents: int, chunk, rng) -> np.ndarray:
+        """Uniform parents, or as the FK's measured `spread` says (engine/spread.py)."""
+        if fk.spread is None or n_parents == 0:
+            return rng.integers(0, max(n_parents, 1), chunk.rows)
+        picker = self._spreads.get(fk.label)
+        if picker is None:
+            seed = table_seed(self.seed, self.name, f"spread:{fk.label}")
+            phase = np.random.default_rng(table_seed(self.seed, self.name, f"phase:{fk.label}"))
+            picker = self._spreads[fk.label] = SpreadPicker(
+                fk.spread, n_parents, seed, float(phase.random())
+            )
+        groups = None
+        if self.driving is not None and keyed_together(self.table, fk, self.driving):
+            counts = self.counts(chunk)
+            groups = np.repeat(np.arange(len(counts)), counts)
+        return picker.pick(chunk.row_start, chunk.rows, groups)
 
     def _fk_nulls(self, fk: ForeignKeySpec, chunk, n: int) -> np.ndarray | None:
         fraction = max(self.table.columns[c].null_fraction for c in fk.columns)

@@ -13,7 +13,7 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from seed_assets.engine import values
+from seed_assets.engine import aggregates, values
 from seed_assets.engine.keys import sequence_positions
 from seed_assets.engine.parents import (
     as_array,
@@ -240,3 +240,6 @@ class RegeneratedParents:
             return pd.DataFrame({c: self.take(table, c, everything) for c in columns})
 
         return indexed_lookup(self._indexes, table, columns, whole, values)
+
+
+aggregates.use_source(RegeneratedParents)  # parents that sum their children make them here

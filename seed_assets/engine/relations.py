@@ -12,27 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from seed_assets.engine import values
+from seed_assets.engine.aggregates import ChildAggregates
 from seed_assets.engine.expressions import evaluate
-from seed_assets.engine.frames import DATE_UNIT, null_mask
+from seed_assets.engine.frames import DATE_UNIT, null_mask, with_nulls
 from seed_assets.engine.rng import stream
 from seed_assets.spec.dependencies import dependent_order, resolve
 from seed_assets.spec.expressions import parse
 from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, ColumnSpec
-
-
-def with_nulls(array: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """`array` with the rows of `mask` null, in the array's own null form."""
-    if not mask.any():
-        return array
-    if array.dtype.kind == "M":
-        out = array.copy()
-        out[mask] = np.datetime64("NaT")
-        return out
-    if array.dtype.kind == "f":
-        return np.where(mask, np.nan, array)
-    out = array.astype(object)
-    out[mask] = None
-    return out
 
 
 def cast(column: ColumnSpec, array: np.ndarray) -> np.ndarray:
@@ -41,12 +27,16 @@ def cast(column: ColumnSpec, array: np.ndarray) -> np.ndarray:
     array = np.asarray(array)
     if kind in INTEGER_TYPES:
         floats = np.asarray(values_as_float(array), dtype=np.float64)
+        if column.expr is not None and (column.min is not None or column.max is not None):
+            floats = np.clip(floats, column.min, column.max)
         missing = np.isnan(floats)
         ints = np.rint(np.where(missing, 0, floats)).astype(np.int64)
         ints = values.fit_numbers(column, ints)
         return with_nulls(ints, missing) if missing.any() else ints
     if kind in ("float", "decimal"):
         floats = np.asarray(values_as_float(array), dtype=np.float64)
+        if column.expr is not None and (column.min is not None or column.max is not None):
+            floats = np.clip(floats, column.min, column.max)
         digits = column.round if column.round is not None else column.scale
         if digits is not None:
             floats = np.round(floats, digits)
@@ -74,26 +64,53 @@ def values_as_float(array: np.ndarray) -> np.ndarray:
 
 
 def calibrated_intercept(score: np.ndarray, rate: float) -> float:
-    """The b that makes mean(sigmoid(b + score)) equal `rate` (Newton's method, bracketed).
+    """The b that makes mean(sigmoid(b + score)) equal `rate` (Newton's method, bracketed)."""
+    return event_probabilities(score, rate)[0]
 
-    Solved per chunk, so the chunk's event rate holds whatever its features' mix."""
+
+def event_probabilities(score: np.ndarray, rate: float) -> tuple[float, np.ndarray]:
+    """The calibrated intercept and each row's probability, sigmoid(b + score).
+
+    Solved per chunk, so the chunk's event rate holds whatever its features' mix: first on an
+    evenly strided sample of the scores (cheap), then polished on all of them, whose last pass
+    gives the probabilities."""
     if not len(score) or rate <= 0 or rate >= 1:
-        return 0.0
-    b = float(np.log(rate / (1 - rate)) - np.median(score))
+        return 0.0, np.full(len(score), min(max(rate, 0.0), 1.0))
+    stride = max(1, len(score) // 65_536)
+    sample = score[::stride]
+    b, p = _solve(sample, rate, float(np.log(rate / (1 - rate)) - np.median(sample)), 1e-7)
+    if stride == 1:
+        return b, p
+    # Polished to 1e-4 of the rate: far inside the binomial noise of any chunk's events.
+    return _solve(score, rate, b, 1e-4)
+
+
+def _sigmoid(score: np.ndarray, b: float, out: np.ndarray) -> np.ndarray:
+    np.add(score, b, out=out)
+    np.negative(out, out=out)
+    with np.errstate(over="ignore"):  # exp overflows to inf: p is then 0, as it should
+        np.exp(out, out=out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
+
+
+def _solve(score: np.ndarray, rate: float, b: float, tolerance: float):
     low, high = -60.0 - float(score.max()), 60.0 - float(score.min())
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-(b + score)))
-        error = float(p.mean()) - rate
-        if abs(error) < 1e-9 * max(rate, 1e-12):
-            break
+    p = np.empty_like(score, dtype=np.float64)
+    for _ in range(60):
+        _sigmoid(score, b, p)
+        mean = float(p.mean())
+        error = mean - rate
+        if abs(error) < tolerance * rate:
+            return b, p
         if error > 0:
             high = b
         else:
             low = b
-        slope = float((p * (1 - p)).mean())
+        slope = mean - float(np.dot(p, p)) / len(p)  # mean of p(1 - p)
         step = b - error / slope if slope > 0 else (low + high) / 2
         b = step if low < step < high else (low + high) / 2
-    return b
+    return b, _sigmoid(score, b, p)
 
 
 def event_score(expression_text: str, resolve_name, n: int) -> np.ndarray:
@@ -113,26 +130,27 @@ class DependentColumns:
         self.name = generator.name
         self.table = generator.table
         self.order = dependent_order(self.spec, self.name)
+        self.aggregates = ChildAggregates(generator)
 
     def fill(self, chunk, cols: dict, parent_rows: dict, context, made) -> None:
         made = set(made)
+        resolver = _Resolver(self, chunk, cols, parent_rows, context)  # parents read once
         for name in self.order:
-            if name not in made:
-                continue
-            resolver = _Resolver(self, chunk, cols, parent_rows, context)
-            cols[name] = self.column_values(name, chunk, resolver)
+            if name in made:
+                cols[name] = self.column_values(name, chunk, resolver)
 
     def column_values(self, name: str, chunk, resolver) -> np.ndarray:
         column = self.table.columns[name]
         n = chunk.rows
         seed, table = self.generator.seed, self.name
-        if column.expr is not None:
+        if column.aggregate is not None:
+            out = cast(column, self.aggregates.values(name, column, chunk))
+        elif column.expr is not None:
             rng = stream(seed, table, chunk.index, name)
             out = cast(column, evaluate(parse(column.expr), resolver, n, rng))
         elif column.logit is not None:
             score = event_score(column.logit, resolver, n)
-            b = calibrated_intercept(score, column.rate)
-            p = 1.0 / (1.0 + np.exp(-(b + score)))
+            _, p = event_probabilities(score, column.rate)
             out = stream(seed, table, chunk.index, name).random(n) < p
         elif column.source is not None:
             out = self.generator.plain_values(name, column, chunk)
@@ -145,15 +163,24 @@ class DependentColumns:
         return self._nulls(name, column, chunk, resolver, out)
 
     def case_masks(self, column: ColumnSpec, resolver) -> list[tuple[str, np.ndarray]]:
-        """Per case of `when`: its key and the rows whose `on` value matches it."""
-        on = np.asarray(resolver(column.when.on))
-        fk, ref = resolve(self.spec, self.name, column.when.on)
+        """Per case of `when`: its key and the rows whose `column` value matches it.
+
+        A value of the driving parent is compared once per parent, not once per child."""
+        fk, ref = resolve(self.spec, self.name, column.when.column)
         owner = self.spec.tables[fk.references.table if fk else self.name]
         kind = owner.columns[ref].type
+        local = None
+        if fk is not None and fk is self.generator.driving and resolver.chunk.rows:
+            chunk = resolver.chunk
+            parents = np.arange(chunk.parent_start, chunk.parent_stop)
+            on = np.asarray(resolver.context.values(fk, ref, parents))
+            local = resolver.parent_rows[fk.label] - chunk.parent_start
+        else:
+            on = np.asarray(resolver(column.when.column))
         out = []
         for key in column.when.cases:
-            value = _typed_key(key, kind)
-            out.append((key, np.asarray(on == value, dtype=bool)))
+            mask = np.asarray(on == typed_key(key, kind), dtype=bool)
+            out.append((key, mask if local is None else mask[local]))
         return out
 
     def _cases(self, name, column, chunk, resolver, out) -> np.ndarray:
@@ -223,7 +250,7 @@ class DependentColumns:
         return with_nulls(out, draws < fractions)
 
 
-def _typed_key(key: str, kind: str):
+def typed_key(key: str, kind: str):
     if kind in INTEGER_TYPES:
         return int(key)
     if kind in ("float", "decimal"):
@@ -246,15 +273,16 @@ class _Resolver:
         self._cache: dict[str, np.ndarray] = {}
 
     def __call__(self, name: str) -> np.ndarray:
-        if name not in self._cache:
-            self._cache[name] = self._value(name)
-        return self._cache[name]
-
-    def _value(self, name: str) -> np.ndarray:
         owner = self.owner
         fk, ref = resolve(owner.spec, owner.name, name)
-        if fk is None:
+        if fk is None:  # this row's: read as it is now (columns are added as they are made)
             return self.cols[ref]
+        if name not in self._cache:
+            self._cache[name] = self._value(fk, ref)
+        return self._cache[name]
+
+    def _value(self, fk, ref: str) -> np.ndarray:
+        owner = self.owner
         picked = self.parent_rows[fk.label]
         driving = fk is owner.generator.driving
         missing = None if driving else picked < 0

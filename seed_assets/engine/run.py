@@ -109,43 +109,29 @@ def iter_plan(
                 yield LinksStep(name, frames, source.row_count(name))
 
 
-def iter_spec(
-    spec: Spec,
-    *,
-    seed: int | None = None,
-    scale: float = 1.0,
-    row_filter: RowFilter | None = None,
-    max_rows: int | None = FRAME_ROWS,
-) -> Iterator[tuple[TableGenerator, Iterator[pd.DataFrame]]]:
+def iter_spec(spec: Spec, **options) -> Iterator[tuple[TableGenerator, Iterator[pd.DataFrame]]]:
     """Each table's generator and its chunks, parents first (specs without FK cycles; for
-    those, use ``iter_plan``). `row_filter` (see ``TableGenerator``) drops rows before
-    children see them."""
+    those, use ``iter_plan``); `options`: those of ``iter_plan``."""
     cycles = [" + ".join(c.tables) for c in components(spec) if c.is_cycle]
     if cycles:
         raise ValueError(
             f"spec '{spec.name}' has FK cycles ({'; '.join(cycles)}); generate it with iter_plan"
         )
-    for step in iter_plan(spec, seed=seed, scale=scale, row_filter=row_filter, max_rows=max_rows):
+    for step in iter_plan(spec, **options):
         yield step.generator, step.chunks
 
 
-def generate_all(
-    spec: Spec,
-    *,
-    seed: int | None = None,
-    scale: float = 1.0,
-    row_filter: RowFilter | None = None,
-    max_rows: int | None = FRAME_ROWS,
-) -> dict[str, pd.DataFrame]:
+def generate_all(spec: Spec, **options) -> dict[str, pd.DataFrame]:
     """Every table as one DataFrame (for tests and small specs): ``iter_plan``'s frames
-    gathered, a cycle's tables complete (in key order where links filled them)."""
+    gathered (`options`: its own), a cycle's tables complete (in key order where links filled
+    them)."""
     result: dict[str, pd.DataFrame] = {}
 
     def gather(generator: TableGenerator, frames) -> pd.DataFrame:
         parts = list(frames)
         return pd.concat(parts, ignore_index=True) if parts else generator.empty_frame()
 
-    for step in iter_plan(spec, seed=seed, scale=scale, row_filter=row_filter, max_rows=max_rows):
+    for step in iter_plan(spec, **options):
         if isinstance(step, TableStep):
             result[step.name] = gather(step.generator, step.chunks)
         elif isinstance(step, LinksStep):

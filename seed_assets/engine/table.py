@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from seed_assets.engine import constraints, values, windows
+from seed_assets.engine import constraints, copula, values, windows
 from seed_assets.engine.cardinality import draw_counts
 from seed_assets.engine.chunk_parents import ChunkParents
 from seed_assets.engine.fk_fill import ForeignKeyFilling
-from seed_assets.engine.frames import DATE_UNIT, with_nulls
 from seed_assets.engine.frames import as_series as _as_series
+from seed_assets.engine.frames import with_nulls
 from seed_assets.engine.keys import within_parent_positions
 from seed_assets.engine.parents import (
     FrameParents,
@@ -129,6 +129,7 @@ class TableGenerator(ForeignKeyFilling):
         self.chunk_starts = np.array([c.row_start for c in self.chunks], dtype=np.int64)
         self.total_rows = sum(c.rows for c in self.chunks)
         self._fakers: dict[str, values.FakerColumn] = {}
+        self._spreads: dict = {}  # FK label -> its SpreadPicker (engine/spread.py)
         self._unique_ints: dict[str, np.ndarray] = {}
         # Only tables with CHECKs the engine cannot judge go through the filter: the others keep
         # their rows as planned (and so their positions known without making them).
@@ -222,6 +223,7 @@ class TableGenerator(ForeignKeyFilling):
                     elif fk.via is not None:  # its parent is found by the copied key
                         more.update(fk.columns)
                 more.update(same_row_reads(self.spec, self.name, column))  # derived, `before`
+                more.update(copula.partners(self.table, name))  # correlated: drawn together
                 fk = self.table.fk_for_column(name)
                 if fk is not None and fk.via is not None:
                     through, _ = resolve_via(self.spec, self.name, fk)
@@ -360,6 +362,8 @@ class TableGenerator(ForeignKeyFilling):
                     continue
             if self._is_plain(name, column):
                 cols[name] = self._plain(name, column, chunk, rows, counts)
+        if self.table.correlations:  # ranks rearranged, values kept
+            copula.correlate(self, chunk, cols)
         self._fill_foreign_keys(chunk, cols, pos, parent_rows, made, as_values, positions, context)
         for name in self._after_order():
             if name in made:
@@ -539,15 +543,15 @@ class TableGenerator(ForeignKeyFilling):
             lower = cols[ref]
         else:
             picked = parent_rows[fk.label]
-            unit = f"datetime64[{DATE_UNIT[column.type]}]"  # the child's resolution
             # A null FK (found by key, -1) has no parent date to be after; the driving FK's
-            # rows always have a parent.
+            # rows always have a parent. Kept at the parent's resolution: ``windows`` rounds
+            # it to the child's inward (a date after a timestamp is the next day).
             unmatched = None if fk is self.driving else picked < 0
             if unmatched is not None and unmatched.any():
-                lower = context.values(fk, ref, np.where(unmatched, 0, picked)).astype(unit)
+                lower = np.array(context.values(fk, ref, np.where(unmatched, 0, picked)))
                 lower[unmatched] = np.datetime64("NaT")
             else:
-                lower = context.values(fk, ref, picked).astype(unit, copy=False)
+                lower = context.values(fk, ref, picked)
         return lower
 
 

@@ -21,6 +21,7 @@ from seed_assets.spec.distributions import (
     LognormalValue,
     NormalValue,
     PoissonValue,
+    QuantileValue,
     UniformValue,
 )
 from seed_assets.spec.models import (
@@ -43,6 +44,9 @@ def draw_numbers(dist, n: int, rng: np.random.Generator) -> np.ndarray:
             return rng.exponential(dist.scale, n)
         case PoissonValue():
             return rng.poisson(dist.mean, n).astype(np.float64)
+        case QuantileValue():
+            knots = np.asarray(dist.values, dtype=np.float64)
+            return np.interp(rng.random(n) * (len(knots) - 1), np.arange(len(knots)), knots)
     raise TypeError(f"unknown distribution {dist!r}")
 
 

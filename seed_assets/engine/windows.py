@@ -7,6 +7,8 @@ values); this module adds the `before` side and the patterns on top.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from seed_assets.engine.dates import after_values, between_values
@@ -16,6 +18,7 @@ from seed_assets.spec.models import ColumnSpec, TableSpec
 from seed_assets.spec.relations import relational
 
 _PER_DAY = {"D": 1, "s": 86_400}
+_QUANTILES = 1 << 16
 
 
 def dependent(column: ColumnSpec) -> bool:
@@ -58,18 +61,30 @@ def window_values(
 ) -> np.ndarray:
     """Dates not before `lower` and not after `upper` (per row; either may be None or NaT)."""
     unit = DATE_UNIT[column.type]
-    kind = f"datetime64[{unit}]"
+    lower = None if lower is None else at_unit(lower, unit, up=True)
+    upper = None if upper is None else at_unit(upper, unit, up=False)
     if upper is None:
         values = after_values(column, lower, rng)
+    elif lower is None:
+        values = _before(column, upper, rng, unit)
     else:
-        upper = upper.astype(kind, copy=False)
-        if lower is None:
-            values = _before(column, upper, rng, unit)
-        else:
-            values = _between(column, lower.astype(kind, copy=False), upper, rng, unit)
+        values = _between(column, lower, upper, rng, unit)
     if column.hours is not None or column.weekdays is not None:
         values = _patterned(column, values, lower, upper, rng, unit)
     return values
+
+
+def at_unit(values: np.ndarray, unit: str, *, up: bool) -> np.ndarray:
+    """Dates at the column's resolution, rounded inward: a date after a timestamp is the next
+    day (up), a date before one is its own day (down)."""
+    values = np.asarray(values)
+    if values.dtype == np.dtype(f"datetime64[{unit}]"):
+        return values
+    coarse = values.astype(f"datetime64[{unit}]")
+    if up:
+        finer = coarse.astype(values.dtype) < values
+        coarse = coarse + finer.astype(np.int64).astype(f"timedelta64[{unit}]")
+    return coarse
 
 
 def _before(column: ColumnSpec, upper: np.ndarray, rng, unit: str) -> np.ndarray:
@@ -114,39 +129,51 @@ def _between(column: ColumnSpec, lower, upper, rng, unit: str) -> np.ndarray:
     return values
 
 
+@lru_cache(maxsize=64)
+def _time_of_day_table(hours: tuple[float, ...]) -> np.ndarray:
+    """Seconds of the day at 2**16 evenly spaced quantiles of the hour weights (uniform within
+    each hour): one random number and one lookup per row draw a time of day."""
+    p = np.asarray(hours, dtype=np.float64)
+    p /= p.sum()
+    cdf = np.cumsum(p)
+    q = (np.arange(_QUANTILES) + 0.5) / _QUANTILES
+    hour = np.minimum(np.searchsorted(cdf, q, side="right"), 23)
+    start = cdf[hour] - p[hour]
+    fraction = np.clip((q - start) / np.where(p[hour] > 0, p[hour], 1), 0, 1 - 1e-9)
+    return hour * 3600 + np.floor(fraction * 3600).astype(np.int64)
+
+
 def _patterned(column: ColumnSpec, values, lower, upper, rng, unit: str) -> np.ndarray:
     """Move each value to a weekday and hour drawn from the spec's weights, then back inside
-    its window (a value the window cannot move keeps its place)."""
+    its window (a value the window cannot move keeps its place). Integer seconds throughout."""
     n = len(values)
-    seconds = values.astype("datetime64[s]")
-    day = seconds.astype("datetime64[D]")
+    missing = np.isnat(values)
+    seconds = values.astype("datetime64[s]").view(np.int64)
+    day = seconds // 86_400
+    within = seconds - day * 86_400
     if column.weekdays is not None:
         weights = np.asarray(column.weekdays, dtype=np.float64)
         target = weighted_picks(weights / weights.sum(), n, rng)
-        current = (day.astype(np.int64) + 3) % 7  # Monday is 0
-        shift = (target - current) % 7
-        shift = np.where(shift > 3, shift - 7, shift)  # the nearer side
-        day = day + shift.astype("timedelta64[D]")
+        shift = (target - (day + 3) % 7) % 7  # 1970-01-01 was a Thursday; Monday is 0
+        shift[shift > 3] -= 7  # the nearer side
+        day += shift
     if column.hours is not None and unit == "s":
-        weights = np.asarray(column.hours, dtype=np.float64)
-        hour = weighted_picks(weights / weights.sum(), n, rng)
-        within = hour * 3600 + rng.integers(0, 3600, n)
-        seconds = day.astype("datetime64[s]") + within.astype("timedelta64[s]")
-    else:
-        seconds = day.astype("datetime64[s]") + (seconds - seconds.astype("datetime64[D]"))
-    moved = seconds.astype(f"datetime64[{unit}]")
-    keep = np.zeros(n, dtype=bool)
-    if lower is not None:
-        low = lower.astype(moved.dtype)
-        keep |= ~np.isnat(low) & (moved < low)
-    if upper is not None:
-        high = upper.astype(moved.dtype)
-        keep |= ~np.isnat(high) & (moved > high)
+        table = _time_of_day_table(tuple(column.hours))
+        within = table[(rng.random(n) * _QUANTILES).astype(np.int64)]
+    moved = day * 86_400 + within
+    keep = missing.copy()
+    for bound, below in ((lower, True), (upper, False)):
+        if bound is not None:
+            limit = bound.astype("datetime64[s]").view(np.int64)
+            known = ~np.isnat(bound)
+            keep |= known & ((moved < limit) if below else (moved > limit))
     if column.until is not None:
-        keep |= moved > _bound(column.until, unit)
+        keep |= moved > _bound(column.until, "s").astype(np.int64)
     if column.between is not None:
-        start, end = (_bound(v, unit) for v in column.between)
+        start, end = (_bound(v, "s").astype(np.int64) for v in column.between)
         keep |= (moved < start) | (moved > end)
-    out = np.where(keep, values, moved)
-    out[np.isnat(values)] = np.datetime64("NaT")
+    moved = np.where(keep, seconds, moved).view("datetime64[s]")
+    out = moved.astype(f"datetime64[{unit}]", copy=False)
+    if missing.any():
+        out[missing] = np.datetime64("NaT")
     return out

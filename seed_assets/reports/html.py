@@ -13,11 +13,12 @@ from html import escape
 from typing import Any
 
 from seed_assets.reports import svg
+from seed_assets.reports.relations_plots import relation_plots
 from seed_assets.validation.rules import RULES
 
 _STATUS_CLASS = {"PASS": "pass", "FAIL": "fail", "ERROR": "error"}
 
-_CSS = """
+CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1f2328;
 background:#f6f8fa}
 main{max-width:1180px;margin:0 auto;padding:24px}
@@ -60,20 +61,38 @@ def _legend(expected_label: str | None) -> str:
     return f'<p class="legend">{"".join(parts)}</p>'
 
 
+def _histogram_plot(
+    title: str,
+    data: dict[str, Any],
+    labels: list[str],
+    axes: tuple[str, str],
+    expected_label: str | None,
+    notes: list[str],
+) -> str:
+    """A figure of the report: `data`'s observed bars against its expected ones (if any), a
+    legend, then one paragraph per note."""
+    x_title, y_title = axes
+    chart = svg.histogram(
+        data["observed"],
+        labels,
+        expected=data.get("expected"),
+        x_title=x_title,
+        y_title=y_title,
+        title=title,
+    )
+    paragraphs = "".join(f"<p>{escape(note)}</p>" for note in notes)
+    return (
+        f'<div class="plot"><h3>{escape(title)}</h3>{chart}{_legend(expected_label)}'
+        f"{paragraphs}</div>"
+    )
+
+
 def _fk_plot(table: str, fk: dict[str, Any]) -> str:
     observed = fk["observed"]
     labels = [str(k) for k in range(len(observed))]
     if fk.get("last_bin_open") and labels:
         labels[-1] += "+"
     title = f"{table}.{', '.join(fk['columns'])}: children per {fk['parent']} row"
-    chart = svg.histogram(
-        observed,
-        labels,
-        expected=fk.get("expected"),
-        x_title=f"{table} rows per {fk['parent']} row",
-        y_title=f"{fk['parent']} rows",
-        title=title,
-    )
     mean = fk.get("mean")
     facts = f"{fk['parents']:,} parents, {fk['children']:,} children"
     if mean is not None:
@@ -84,12 +103,9 @@ def _fk_plot(table: str, fk: dict[str, Any]) -> str:
     if fk.get("null_children"):
         facts += f"; {fk['null_children']:,} rows with no parent (NULL)"
     expected_label = f"spec: {fk['target']}" if fk.get("expected") is not None else None
-    return (
-        f'<div class="plot"><h3>{escape(title)}</h3>{chart}{_legend(expected_label)}'
-        f"<p>{escape(facts)}</p>"
-        + (f"<p>{escape(fk['target'])}</p>" if expected_label is None and fk.get("target") else "")
-        + "</div>"
-    )
+    notes = [facts] + ([fk["target"]] if expected_label is None and fk.get("target") else [])
+    axes = (f"{table} rows per {fk['parent']} row", f"{fk['parent']} rows")
+    return _histogram_plot(title, fk, labels, axes, expected_label, notes)
 
 
 def _gap_plot(table: str, gap: dict[str, Any]) -> str:
@@ -99,14 +115,6 @@ def _gap_plot(table: str, gap: dict[str, Any]) -> str:
         labels[-1] += "+"
     source = gap["after"] if "." in gap["after"] else f"{table}.{gap['after']}"
     title = f"{table}.{gap['column']} − {source}"
-    chart = svg.histogram(
-        observed,
-        labels,
-        expected=gap.get("expected"),
-        x_title=f"days from {source} to {gap['column']} (bin start)",
-        y_title=f"{table} rows",
-        title=title,
-    )
     facts = (
         f"{gap['rows']:,} rows; days: min {gap['min']}, median {gap['median']}, "
         f"95th percentile {gap['p95']}, max {gap['max']}"
@@ -126,10 +134,8 @@ def _gap_plot(table: str, gap: dict[str, Any]) -> str:
     if gap.get("expected") is not None:
         clipped = " (before clipping to `until`)" if gap.get("until") else ""
         expected_label = f"spec: {gap['spec_gap']}{clipped}"
-    return (
-        f'<div class="plot"><h3>{escape(title)}</h3>{chart}{_legend(expected_label)}'
-        f"<p>{escape(facts)}</p><p>{escape(rule)}</p></div>"
-    )
+    axes = (f"days from {source} to {gap['column']} (bin start)", f"{table} rows")
+    return _histogram_plot(title, gap, labels, axes, expected_label, [facts, rule])
 
 
 def _rate_plots(table: str, checks: list[dict[str, Any]]) -> list[str]:
@@ -214,6 +220,7 @@ def _table_section(table: str, section: dict[str, Any]) -> str:
     plots = [_fk_plot(table, fk) for fk in profile.get("fks", [])]
     plots += [_gap_plot(table, gap) for gap in profile.get("gaps", [])]
     plots += _rate_plots(table, section["checks"])
+    plots += relation_plots(table, section["checks"])  # event curves, correlation heat maps
     problems = "".join(
         f"<li>could not plot {escape(error)}</li>" for error in profile.get("errors", [])
     )
@@ -256,7 +263,7 @@ def render_html(report: dict[str, Any]) -> str:
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(report["spec"])}: validation report</title>
-<style>{_CSS}</style></head>
+<style>{CSS}</style></head>
 <body><main>
 <h1>Validation report: {escape(report["spec"])}</h1>
 <p class="meta">Spec <b>{escape(report["spec"])}</b>{source}; database

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from seed_assets.spec.graph import components, linked_fks, links_name, replaced_with
 from seed_assets.spec.models import Spec
 from seed_assets.validation.results import CheckResult
@@ -61,6 +59,8 @@ def report_paths(url: str, spec_name: str, report_dir: str | Path | None = None)
             folder / "seed_assets.report.md",
             folder / "seed_assets.report.html",
         )
+    import sqlalchemy as sa  # not at import: the Dagster definitions import this module
+
     parsed = sa.make_url(url)
     database = parsed.database or ""
     if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":
@@ -90,7 +90,7 @@ def table_section(
     profile: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One table's part of the report; `profile` holds what the HTML report plots
-    (``profile.profile_table``)."""
+    (``TableChecker.profile``)."""
     checks = [r.to_dict() for r in results]
     section = {
         "rows": rows,

@@ -1,13 +1,18 @@
 """The database the table assets write to."""
 
-from typing import Literal
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
 from seed_assets.spec.models import Spec
-from seed_assets.targets.base import Target
-from seed_assets.targets.urls import default_url
+from seed_assets.targets.default_target import default_url
+
+if TYPE_CHECKING:  # SQLAlchemy (~0.15 s) is imported when a step first opens a target
+    from seed_assets.targets.base import Target
+
 
 __all__ = ["TargetResource", "default_url"]
 
@@ -28,4 +33,11 @@ class TargetResource(ConfigurableResource):
         return self.url or default_url(spec)
 
     def target_for(self, spec: Spec) -> Target:
-        return Target.for_url(self.url_for(spec))
+        """The writer for the spec's target; a spec the dialect cannot hold (a NUL for
+        PostgreSQL, a CHECK over MariaDB's size) is refused here, before the step writes."""
+        from seed_assets.targets.base import Target
+        from seed_assets.targets.representable import refuse_unfit_url
+
+        url = self.url_for(spec)
+        refuse_unfit_url(spec, url)
+        return Target.for_url(url)

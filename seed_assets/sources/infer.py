@@ -120,6 +120,9 @@ _STAGES = [
 ]
 
 
+_DEADLINE = 1  # required/due/commit dates: after the order, but nothing waits for them
+
+
 def _stage(name: str) -> int | None:
     """The lifecycle step a temporal column's name tells (TPC-H's `l_shipdate`: its table
     prefix set aside), or None."""
@@ -293,7 +296,11 @@ def _temporal(ctx: ColumnContext) -> Inferred:
             return Inferred(_after(ctx.name, other), f"{why}: after {other}")
     stage = _stage(ctx.name)
     if stage:  # a step of a lifecycle: after the latest earlier step the row has
-        before = [(s, c) for c in temporal_siblings if (s := _stage(c)) is not None and s < stage]
+        before = [
+            (s, c)
+            for c in temporal_siblings
+            if (s := _stage(c)) is not None and s < stage and s != _DEADLINE
+        ]
         if before:
             other = max(before, key=lambda item: item[0])[1]
             return Inferred(_after(ctx.name, other), f"{ctx.name} follows {other} (column names)")
@@ -432,31 +439,27 @@ def _formatted_key(ctx: ColumnContext) -> Inferred:
 # -- numbers ---------------------------------------------------------------------------------
 
 
+# A number column's range by its name, the first pattern that matches (before money's rules).
+_NUMBER_RANGES = (
+    (r"rating|stars|score", 1, 5, "rating 1-5"),
+    (r"(^|_)age$", 18, 80, "age 18-80"),
+    (r"rank|level|priority|grade|tier", 1, 5, "rank 1-5"),
+    (r"quantity|qty|(^|_)units?$|(^|_)count$|(^|_)num_", 1, 10, "quantity 1-10"),
+    (r"year", 1990, 2025, "year"),
+    (r"percent|pct|ratio", 0, 100, "percentage"),
+    (r"(^|_)lat(itude)?$", -90, 90, "latitude"),
+    (r"(^|_)(lon|lng|long|longitude)$", -180, 180, "longitude"),
+    (r"salary|wage|income|compensation", 30_000, 150_000, "salary 30k-150k"),
+)
+
+
 def _number(ctx: ColumnContext) -> Inferred:
     name = ctx.name
     integer = ctx.type in INTEGER_TYPES
-    if _match(r"rating|stars|score", name):
-        low, high, why = 1, 5, "rating 1-5"
-    elif _match(r"(^|_)age$", name):
-        low, high, why = 18, 80, "age 18-80"
-    elif _match(r"rank|level|priority|grade|tier", name):
-        low, high, why = 1, 5, "rank 1-5"
-    elif _match(r"quantity|qty|(^|_)units?$|(^|_)count$|(^|_)num_", name):
-        low, high, why = 1, 10, "quantity 1-10"
-    elif _match(r"year", name):
-        low, high, why = 1990, 2025, "year"
-    elif _match(r"percent|pct|ratio", name):
-        low, high, why = 0, 100, "percentage"
-    elif _match(r"(^|_)lat(itude)?$", name):
-        low, high, why = -90, 90, "latitude"
-    elif _match(r"(^|_)(lon|lng|long|longitude)$", name):
-        low, high, why = -180, 180, "longitude"
-    elif _match(r"salary|wage|income|compensation", name):
-        low, high, why = 30_000, 150_000, "salary 30k-150k"
-    elif _MONEY.search(name) or ctx.type in ("decimal", "float"):
+    named = next((r[1:] for r in _NUMBER_RANGES if _match(r[0], name)), None)
+    if named is None and (_MONEY.search(name) or ctx.type in ("decimal", "float")):
         return _money(ctx)
-    else:
-        low, high, why = 0, 1000, "integer 0-1000" if integer else "number 0-1000"
+    low, high, why = named or (0, 1000, "integer 0-1000" if integer else "number 0-1000")
     low, high, narrowed = _narrow(ctx, low, high)
     if narrowed:
         why += f", within CHECK [{_fmt(low)}, {_fmt(high)}]"
@@ -501,11 +504,12 @@ def _narrow(ctx: ColumnContext, low: float, high: float) -> tuple[float, float, 
 
 def _type_bounds(ctx: ColumnContext) -> tuple[float | None, float | None]:
     bounds = INTEGER_BOUNDS.get((ctx.type, ctx.unsigned))
-    if bounds is not None:
-        return bounds
+    if bounds is not None:  # a float near 2**63 rounds past the type's end: stay inside
+        return max(bounds[0], -(10**15)), min(bounds[1], 10**15)
     if ctx.type == "decimal" and ctx.precision is not None:
         scale = ctx.scale or 0
-        top = 10.0 ** (ctx.precision - scale) - 10.0**-scale
+        # beyond 15 digits a float rounds up to the excluded 10**digits: stay well inside
+        top = min(10.0 ** (ctx.precision - scale) - 10.0**-scale, 1e15)
         return -top, top
     return None, None
 

@@ -33,10 +33,10 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def reflection_yaml(reflection: Reflection) -> str:
+def reflection_yaml(reflection: Reflection, header: str = _HEADER) -> str:
     """The spec of `reflection` as commented YAML (loads back to the same data)."""
     data = reflection.data
-    lines = [_HEADER.rstrip("\n")]
+    lines = [header.rstrip("\n")]
     for note in reflection.notes:
         lines.append(f"# review: {_one_line(note)}")
     for key in ("name", "description", "seed", "locale", "chunk_rows"):

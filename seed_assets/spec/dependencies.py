@@ -1,6 +1,6 @@
-"""Which columns a column reads (`when.on`, `expr`, `logit`, `copy_of`, `before`), resolved to this
-row or a referenced row through a foreign key, checked at load, and the order a row's
-dependent columns are made in.
+"""Which columns a column reads (`when.column`, `expr`, `logit`, `copy_of`, `before`),
+resolved to this row or a referenced row through a foreign key, checked at load, and the order
+a row's dependent columns are made in.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ def reads(column: ColumnSpec) -> list[str]:
     """The names a column's relational fields read: `column` or `table.column`."""
     names: list[str] = []
     if column.when is not None:
-        names.append(column.when.on)
+        names.append(column.when.column)
     for text in (column.expr, column.logit):
         if text is not None:
             names.extend(parse(text).names)
@@ -42,14 +42,18 @@ def resolve(spec: Spec, table_name: str, name: str) -> tuple[ForeignKeySpec | No
 
 
 def same_row_reads(spec: Spec, table_name: str, column: ColumnSpec) -> list[str]:
-    """Columns of this row a column needs made first (FK columns for a referenced row)."""
+    """Columns of this row a column needs made first (FK columns for a row referenced other
+    than through the driving FK)."""
     out: list[str] = []
     names = reads(column)
     if column.before is not None:
         names.append(column.before)
     for name in names:
         fk, ref = resolve(spec, table_name, name)
-        out.extend([ref] if fk is None else fk.columns)
+        if fk is None:
+            out.append(ref)
+        elif fk.cardinality is None:  # the driving FK's parent rows are known without it
+            out.extend(fk.columns)
     return list(dict.fromkeys(out))
 
 
@@ -102,8 +106,55 @@ def check_column(spec: Spec, table_name: str, column_name: str, column: ColumnSp
     after = column.after
     if after is not None and "." not in after and relational(table.columns[after]):
         raise fail(f"`after: {after}` reads a derived column; derived columns come last")
+    if column.when is not None:
+        fk, ref = resolve(spec, table_name, column.when.column)
+        on = spec.tables[fk.references.table if fk else table_name].columns[ref]
+        if on.choice is not None:
+            known = {_key(v) for v in on.choice.values}
+            for value in column.when.cases:
+                if value not in known:
+                    raise fail(
+                        f"`when` case {value!r} is not a value of {column.when.column} "
+                        f"({', '.join(sorted(known))})"
+                    )
+    if column.aggregate is not None:
+        check_aggregate(spec, table_name, column_name, column)
+    for fk, ref in parent_reads(spec, table_name, column):
+        read = spec.tables[fk.references.table].columns[ref].aggregate
+        if read is not None and read.table == table_name:
+            raise fail(
+                f"`{fk.references.table}.{ref}` sums this table's rows; reading it here would "
+                "go round in a circle"
+            )
     if relational(column):
         dependent_order(spec, table_name)  # raises on a loop
+
+
+def check_aggregate(spec: Spec, table_name: str, column_name: str, column: ColumnSpec) -> None:
+    """The child table exists, is driven by this one, and has the columns the expr reads."""
+    aggregate = column.aggregate
+
+    def fail(message: str) -> SpecError:
+        return SpecError(f"`aggregate`: {message}", table=table_name, column=column_name)
+
+    child = spec.tables.get(aggregate.table)
+    if child is None:
+        raise fail(f"no table {aggregate.table!r}; name the child table")
+    driving = child.driving_fk
+    if driving is None or driving.references.table != table_name:
+        raise fail(
+            f"{aggregate.table} is not driven by {table_name}: give its FK to {table_name} a "
+            "`cardinality`"
+        )
+    for name in parse(aggregate.expr).names if aggregate.expr else ():
+        if name not in child.columns:
+            raise fail(f"{aggregate.table} has no column {name!r}")
+
+
+def _key(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def dependent_order(spec: Spec, table_name: str) -> list[str]:

@@ -201,6 +201,50 @@ class BernoulliCount(_Counts):
         return ([1 - self.p, self.p] + [0.0] * upto)[: upto + 1]
 
 
+class EmpiricalCount(_Counts):
+    """Children per parent as measured: each count with its share of parents (a profile's
+    histogram, ``{0: 0.1, 1: 0.5, 4: 0.4}``)."""
+
+    kind: Literal["empirical"] = "empirical"
+    counts: dict[int, float] = Field(
+        min_length=1,
+        description="Share of parents with each number of children; the shares sum to 1.",
+        examples=[{0: 0.1, 1: 0.5, 4: 0.4}],
+    )
+    positional: ClassVar = ()
+
+    @model_validator(mode="after")
+    def _shares(self):
+        if any(k < 0 for k in self.counts) or any(w < 0 for w in self.counts.values()):
+            raise ValueError("counts and shares must not be negative")
+        total = sum(self.counts.values())
+        if not math.isclose(total, 1.0, abs_tol=1e-3):
+            raise ValueError(f"shares sum to {total:g}, not 1")
+        return self
+
+    def pmf(self, upto: int) -> list[float]:
+        total = sum(self.counts.values())
+        out = [0.0] * (upto + 1)
+        for k, w in self.counts.items():
+            if k <= upto:
+                out[k] += w / total
+        return out
+
+    def _tail_bound(self) -> int:
+        return max(self.counts)
+
+
+def _by_kind(kinds, positional: dict):
+    """A distribution field: one of `kinds` by its `kind`, or the ``name(a, b)`` shorthand."""
+    return Annotated[
+        kinds,
+        Field(discriminator="kind"),
+        BeforeValidator(
+            _shorthand(positional), json_schema_input_type=_call_pattern(positional) | kinds
+        ),
+    ]
+
+
 COUNT_KINDS = (
     PoissonCount,
     UniformCount,
@@ -208,20 +252,20 @@ COUNT_KINDS = (
     NegBinomialCount,
     ZipfCount,
     BernoulliCount,
+    EmpiricalCount,
 )
 COUNT_POSITIONAL = {cls.model_fields["kind"].default: cls.positional for cls in COUNT_KINDS}
 
 _CountKinds = (
-    PoissonCount | UniformCount | FixedCount | NegBinomialCount | ZipfCount | BernoulliCount
+    PoissonCount
+    | UniformCount
+    | FixedCount
+    | NegBinomialCount
+    | ZipfCount
+    | BernoulliCount
+    | EmpiricalCount
 )
-Cardinality = Annotated[
-    _CountKinds,
-    Field(discriminator="kind"),
-    BeforeValidator(
-        _shorthand(COUNT_POSITIONAL),
-        json_schema_input_type=_call_pattern(COUNT_POSITIONAL) | _CountKinds,
-    ),
-]
+Cardinality = _by_kind(_CountKinds, COUNT_POSITIONAL)
 
 
 # --- numeric values -------------------------------------------------------------------------
@@ -276,15 +320,36 @@ class PoissonValue(_Dist):
     positional: ClassVar = ("mean",)
 
 
-VALUE_KINDS = (UniformValue, NormalValue, LognormalValue, ExponentialValue, PoissonValue)
+class QuantileValue(_Dist):
+    """An empirical quantile function: values at equally spaced probabilities 0, 1/k, ..., 1,
+    drawn by linear interpolation between them (a profile's fit when no named shape fits)."""
+
+    kind: Literal["quantiles"] = "quantiles"
+    values: list[float] = Field(
+        min_length=2,
+        description="The quantiles at probabilities 0, 1/k, ..., 1, in ascending order.",
+        examples=[[0.5, 1.2, 3.0, 9.9]],
+    )
+    positional: ClassVar = ()
+
+    @model_validator(mode="after")
+    def _ascending(self):
+        if any(b < a for a, b in zip(self.values, self.values[1:], strict=False)):
+            raise ValueError("quantile values must be in ascending order")
+        return self
+
+
+VALUE_KINDS = (
+    UniformValue,
+    NormalValue,
+    LognormalValue,
+    ExponentialValue,
+    PoissonValue,
+    QuantileValue,
+)
 VALUE_POSITIONAL = {cls.model_fields["kind"].default: cls.positional for cls in VALUE_KINDS}
 
-_ValueKinds = UniformValue | NormalValue | LognormalValue | ExponentialValue | PoissonValue
-ValueDistribution = Annotated[
-    _ValueKinds,
-    Field(discriminator="kind"),
-    BeforeValidator(
-        _shorthand(VALUE_POSITIONAL),
-        json_schema_input_type=_call_pattern(VALUE_POSITIONAL) | _ValueKinds,
-    ),
-]
+_ValueKinds = (
+    UniformValue | NormalValue | LognormalValue | ExponentialValue | PoissonValue | QuantileValue
+)
+ValueDistribution = _by_kind(_ValueKinds, VALUE_POSITIONAL)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from seed_assets.errors import SpecError
 from seed_assets.spec import dependencies
+from seed_assets.spec.correlations import check_correlations
 from seed_assets.spec.cycles import Component, analyse
 from seed_assets.spec.memo import per_spec
 from seed_assets.spec.models import (
@@ -79,26 +80,24 @@ def children(spec: Spec, table: str) -> list[str]:
 
 def descendants(spec: Spec, table: str) -> list[str]:
     """Every table that depends on `table`, directly or not, in topological order."""
-    found: set[str] = set()
-    frontier = [table]
-    while frontier:
-        for child in children(spec, frontier.pop()):
-            if child not in found:
-                found.add(child)
-                frontier.append(child)
-    found.discard(table)
-    return _in_order(spec, found)
+    return _reachable(spec, table, children)
 
 
 def ancestors(spec: Spec, table: str) -> list[str]:
     """Every table `table` depends on, directly or not, in topological order."""
+    return _reachable(spec, table, parents)
+
+
+def _reachable(spec: Spec, table: str, step) -> list[str]:
+    """The tables `step` (``parents`` or ``children``) leads to from `table`, repeatedly."""
     found: set[str] = set()
     frontier = [table]
     while frontier:
-        for parent in parents(spec, frontier.pop()):
-            if parent not in found:
-                found.add(parent)
-                frontier.append(parent)
+        for other in step(spec, frontier.pop()):
+            if other not in found:
+                found.add(other)
+                frontier.append(other)
+    found.discard(table)
     return _in_order(spec, found)
 
 
@@ -201,6 +200,7 @@ def check_spec(spec: Spec) -> None:
         _check_counts(name, table)
         for column_name, column in table.columns.items():
             _check_column(spec, name, table, column_name, column)
+        check_correlations(name, table)
         if table.partitions is not None:
             partition_column(spec, name)
     topological_order(spec)

@@ -107,7 +107,8 @@ def estimated_rows(spec: Spec, scale: float = 1.0) -> dict[str, float]:
         table = spec.tables[name]
         driving = table.driving_fk
         if driving is None:
-            out[name] = float(round((table.rows or 0) * scale))
+            wanted = (table.rows or 0) * scale
+            out[name] = float(round(wanted)) if math.isfinite(wanted) else math.inf
         else:
             out[name] = out[driving.references.table] * driving.cardinality.expected_mean()
     return out
@@ -119,18 +120,22 @@ def check_size(spec: Spec, scale: float = 1.0, max_rows: int = DEFAULT_MAX_ROWS)
     check_scale_value(scale)
     rows = estimated_rows(spec, scale)
     total = sum(rows.values())
-    if total > max_rows:
+    if not total <= max_rows:  # NaN (inf parents, no children) is refused too
         biggest = max(rows, key=rows.__getitem__)
         at = f" at scale {scale:g}" if scale != 1 else ""
         raise SpecError(
-            f"the spec would write about {total:,.0f} rows{at} ({rows[biggest]:,.0f} in this "
-            f"table), more than --max-rows {max_rows:,}; lower `rows` or the scale, or raise "
-            "--max-rows",
+            f"the spec would write about {_count(total)} rows{at} ({_count(rows[biggest])} in "
+            f"this table), more than --max-rows {max_rows:,}; lower `rows` or the scale, or "
+            "raise --max-rows",
             table=biggest,
         )
     for name, count in rows.items():
         _check_sequences(name, spec.tables[name], count)
     return rows
+
+
+def _count(rows: float) -> str:
+    return f"{rows:,.0f}" if rows < 1e15 else f"{rows:.3g}"
 
 
 def _check_sequences(name: str, table: TableSpec, rows: float) -> None:

@@ -7,26 +7,39 @@ across tables (FK targets, temporal parents, cycles) live in ``graph.py``.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from seed_assets.spec.base import DateOrTime, SpecModel
-from seed_assets.spec.distributions import Cardinality, ValueDistribution
+from seed_assets.spec.correlations import CorrelationSpec
+from seed_assets.spec.declarations import CheckSpec, DomainSpec, check_shorthand
+from seed_assets.spec.distributions import ValueDistribution
 from seed_assets.spec.expectations import (
     ChildrenPerParent,
     ExpectationsSpec,
     RateBound,
     RowCountBound,
 )
+from seed_assets.spec.foreign_keys import NAMES_INPUT, ForeignKeySpec, ReferenceSpec
 from seed_assets.spec.relations import (
     COPY_INPUT,
+    AggregateSpec,
     CopySpec,
     WhenSpec,
     check_relations,
     copy_shorthand,
+)
+from seed_assets.spec.shapes import DateShape
+from seed_assets.spec.types import (
+    INTEGER_TYPES,
+    NUMERIC_TYPES,
+    SELF_FILLING_TYPES,
+    STRING_TYPES,
+    TEMPORAL_TYPES,
+    TEXT_TYPES,
+    ColumnType,
 )
 from seed_assets.spec.value_specs import (
     CHOICE_INPUT,
@@ -39,40 +52,24 @@ from seed_assets.spec.value_specs import (
 
 # Re-exported: these models lived here before the split, and callers import them from here.
 __all__ = [
+    "INTEGER_TYPES",
+    "NUMERIC_TYPES",
+    "SELF_FILLING_TYPES",
+    "STRING_TYPES",
+    "TEMPORAL_TYPES",
+    "TEXT_TYPES",
+    "CheckSpec",
     "ChildrenPerParent",
     "ChoiceSpec",
+    "ColumnType",
+    "DomainSpec",
     "ExpectationsSpec",
+    "ForeignKeySpec",
     "RateBound",
+    "ReferenceSpec",
     "RowCountBound",
     "SequenceSpec",
 ]
-
-ColumnType = Literal[
-    "tinyint",
-    "smallint",
-    "integer",
-    "bigint",
-    "float",
-    "decimal",
-    "char",
-    "string",
-    "text",
-    "boolean",
-    "date",
-    "timestamp",
-    "timestamptz",
-    "uuid",
-    "json",
-]
-INTEGER_TYPES = {"tinyint", "smallint", "integer", "bigint"}
-NUMERIC_TYPES = INTEGER_TYPES | {"float", "decimal"}
-STRING_TYPES = {"char", "string", "text"}
-# Types whose values the engine holds as Python str (uuid in its 36-character form, json as
-# compact JSON text).
-TEXT_TYPES = STRING_TYPES | {"uuid", "json"}
-TEMPORAL_TYPES = {"date", "timestamp", "timestamptz"}
-# Types that make their own values when a column names no source (random UUIDs, small objects).
-SELF_FILLING_TYPES = {"uuid", "json"}
 
 # Signed and unsigned ranges of the integer types (a bigint never leaves NumPy's int64).
 _INT64_MAX = 2**63 - 1
@@ -99,10 +96,8 @@ SOURCES = (
     "before",
     "rate",
     "expr",
+    "aggregate",
 )
-
-# One column name or a list of them (``primary_key: id``).
-_NAMES_INPUT = list[str] | str
 
 
 class ColumnSpec(SpecModel):
@@ -124,7 +119,9 @@ class ColumnSpec(SpecModel):
         None, ge=0, description="Digits after the point of a decimal column.", examples=[2]
     )
     nullable: bool | None = Field(
-        None, description="Defaults to true when null_fraction > 0, else false.", examples=[True]
+        None,
+        description="Defaults to true when null_fraction (or a `when` case's) > 0, else false.",
+        examples=[True],
     )
     null_fraction: float = Field(
         0.0, ge=0, lt=1, description="The share of rows left NULL (drawn per row).", examples=[0.2]
@@ -175,8 +172,12 @@ class ColumnSpec(SpecModel):
         description="Decimal places a distribution is rounded to (default: the column's scale).",
         examples=[2],
     )
-    min: float | None = Field(None, description="Clip a distribution below.", examples=[0.01])
-    max: float | None = Field(None, description="Clip a distribution above.", examples=[50000])
+    min: float | None = Field(
+        None, description="Clip a distribution or an expr below.", examples=[0.01]
+    )
+    max: float | None = Field(
+        None, description="Clip a distribution or an expr above.", examples=[50000]
+    )
     sequence: SequenceSpec | None = Field(
         None,
         description="Consecutive numbers: `true`, a format such as `CUST{:06d}`, or a mapping "
@@ -203,6 +204,12 @@ class ColumnSpec(SpecModel):
     )
     until: DateOrTime | None = Field(
         None, description="Upper bound for an `after` column.", examples=[dt.date(2026, 3, 1)]
+    )
+    shape: DateShape | None = Field(
+        None,
+        description="For `between`: quantiles of the values as fractions of the range (0 = its "
+        "start, 1 = its end) at equally spaced probabilities; omitted: uniform.",
+        examples=[[0, 0.1, 0.5, 0.9, 1]],
     )
     rate: float | None = Field(
         None,
@@ -238,6 +245,12 @@ class ColumnSpec(SpecModel):
         "expression section.",
         examples=["round(quantity * unit_price, 2)"],
     )
+    aggregate: AggregateSpec | None = Field(
+        None,
+        description="A value from this row's children: `{table, function, expr}`, e.g. an "
+        "invoice total as the sum of its lines' `quantity * unit_price`.",
+        examples=[{"table": "order_items", "function": "sum", "expr": "line_total"}],
+    )
     logit: str | None = Field(
         None,
         description="With `rate`: an expression scoring each row; the event's probability is "
@@ -246,9 +259,11 @@ class ColumnSpec(SpecModel):
     )
     when: WhenSpec | None = Field(
         None,
-        description="The source depends on another column: `{on: column, cases: {value: "
+        description="The source depends on another column: `{column: name, cases: {value: "
         "{choice|distribution|rate|null_fraction|min|max}}}`.",
-        examples=[{"on": "account_type", "cases": {"loan": {"distribution": "lognormal(11, 1)"}}}],
+        examples=[
+            {"column": "account_type", "cases": {"loan": {"distribution": "lognormal(11, 1)"}}}
+        ],
     )
     copy_of: CopySpec | None = Field(
         None,
@@ -320,7 +335,10 @@ class ColumnSpec(SpecModel):
 
     @property
     def is_nullable(self) -> bool:
-        return self.nullable if self.nullable is not None else self.null_fraction > 0
+        if self.nullable is not None:
+            return self.nullable
+        cases = self.when.cases.values() if self.when is not None else ()
+        return self.null_fraction > 0 or any((c.null_fraction or 0) > 0 for c in cases)
 
     @model_validator(mode="after")
     def _source_fits_type(self) -> ColumnSpec:
@@ -342,6 +360,8 @@ class ColumnSpec(SpecModel):
                 f"`{source}` is a temporal rule, but the column type is {kind}; "
                 "use type date or timestamp"
             )
+        if self.shape is not None and source != "between":
+            raise ValueError("`shape` spreads a `between` date across its range")
         if source not in ("after", "before") and (self.gap is not None or self.until is not None):
             raise ValueError("`gap` and `until` belong with `after` (or `before`)")
         if source != "before" and self.since is not None:
@@ -360,11 +380,20 @@ class ColumnSpec(SpecModel):
             raise ValueError("`faker` names no provider")
         if self.params and source != "faker":
             raise ValueError("`params` go with a `faker` provider")
-        if (self.min is not None or self.max is not None) and source != "distribution":
-            raise ValueError("`min`/`max` clip a `distribution`")
+        clipped = self.min is not None or self.max is not None
+        if clipped and source not in ("distribution", "expr"):
+            raise ValueError("`min`/`max` clip a `distribution` or an `expr`")
         if self.min is not None and self.max is not None and self.max < self.min:
             raise ValueError(f"max ({self.max}) is below min ({self.min})")
-        if self.unique and source in ("constant", "rate", "between", "after", "before", "expr"):
+        if self.unique and source in (
+            "constant",
+            "rate",
+            "between",
+            "after",
+            "before",
+            "expr",
+            "aggregate",
+        ):
             raise ValueError(f"`unique: true` cannot be kept by a `{source}` source")
         scale, precision = self.scale, self.precision
         if kind == "decimal" and scale is not None and precision is not None and scale > precision:
@@ -409,113 +438,6 @@ class ColumnSpec(SpecModel):
                 for value in self.choice.values:
                     if isinstance(value, str):
                         _fits(value, self.length, "choice value")
-
-
-class DomainSpec(SpecModel):
-    """A PostgreSQL domain a column is declared with: its name and CHECK (on ``VALUE``)."""
-
-    name: str = Field(description="The domain's name.", examples=["positive_amount"])
-    check: str | None = Field(
-        None, description="Its CHECK, SQL on `VALUE`.", examples=["VALUE > 0"]
-    )
-
-
-class CheckSpec(SpecModel):
-    """A table CHECK constraint, SQL kept verbatim; the forms ``spec/checks.py`` understands
-    are also honoured while generating."""
-
-    sql: str = Field(
-        min_length=1, description="The CHECK's condition, SQL.", examples=["amount >= 0"]
-    )
-    name: str | None = Field(
-        None, description="The constraint's name.", examples=["amount_not_negative"]
-    )
-
-
-def _check_shorthand(value: Any) -> Any:
-    return {"sql": value} if isinstance(value, str) else value
-
-
-class ReferenceSpec(SpecModel):
-    """What a foreign key references, when written as a mapping instead of `table(column)`."""
-
-    table: str = Field(description="The referenced table.", examples=["customers"])
-    columns: list[str] = Field(
-        min_length=1,
-        description="The referenced columns: the table's primary key or a unique key.",
-        examples=[["customer_id"]],
-    )
-
-
-_REFERENCE = re.compile(r"^\s*([\w$]+)\s*\(\s*([\w$\s,]+)\)\s*$")
-_REFERENCE_INPUT = (
-    ReferenceSpec | Annotated[str, Field(pattern=_REFERENCE.pattern, title="table(column, ...)")]
-)
-
-
-class ForeignKeySpec(SpecModel):
-    """A foreign key, and how its values are chosen.
-
-    - with `cardinality`: this FK *drives* the table: each parent gets that many children;
-    - with `via`: a denormalised copy, taken from the parent reached through another FK;
-    - otherwise each row references a parent chosen uniformly (or none, by null_fraction).
-    """
-
-    columns: list[str] = Field(
-        min_length=1,
-        description="This table's FK column, or a list of them for a composite key.",
-        examples=["customer_id", ["order_id", "line_no"]],
-    )
-    references: ReferenceSpec = Field(
-        description="`table(column, ...)`: the parent's primary key or a unique key.",
-        examples=["customers(customer_id)"],
-    )
-    cardinality: Cardinality | None = Field(
-        None,
-        description="Children per parent row, a distribution; makes this FK drive the table's "
-        "row count.",
-        examples=["poisson(1.8, min=1)"],
-    )
-    via: str | None = Field(
-        None,
-        description="The first column of another FK of this table to copy this one through "
-        "(a denormalised key).",
-        examples=["account_id"],
-    )
-    name: str | None = Field(
-        None, description="A label for this FK in messages and checks.", examples=["owner"]
-    )
-
-    @field_validator("columns", mode="before", json_schema_input_type=_NAMES_INPUT)
-    @classmethod
-    def _one_column(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
-
-    @field_validator("references", mode="before", json_schema_input_type=_REFERENCE_INPUT)
-    @classmethod
-    def _reference_shorthand(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            match = _REFERENCE.match(value)
-            if not match:
-                raise ValueError(f"cannot read reference {value!r}; write 'table(column, ...)'")
-            cols = [c.strip() for c in match.group(2).split(",") if c.strip()]
-            return {"table": match.group(1), "columns": cols}
-        return value
-
-    @model_validator(mode="after")
-    def _shape(self) -> ForeignKeySpec:
-        if len(self.columns) != len(self.references.columns):
-            raise ValueError(
-                f"{len(self.columns)} column(s) reference {len(self.references.columns)}; "
-                "give one referenced column for each"
-            )
-        if self.cardinality is not None and self.via is not None:
-            raise ValueError("an FK is either driving (`cardinality`) or copied (`via`), not both")
-        return self
-
-    @property
-    def label(self) -> str:
-        return self.name or f"{','.join(self.columns)} -> {self.references.table}"
 
 
 def _fits(value: str, length: int, what: str) -> None:
@@ -578,8 +500,14 @@ class TableSpec(SpecModel):
     @field_validator("checks", mode="before", json_schema_input_type=list[CheckSpec | str])
     @classmethod
     def _checks(cls, value: Any) -> Any:
-        return [_check_shorthand(v) for v in value] if isinstance(value, list) else value
+        return [check_shorthand(v) for v in value] if isinstance(value, list) else value
 
+    correlations: list[CorrelationSpec] = Field(
+        default_factory=list,
+        description="Pairs of numeric or date columns with a target rank correlation; a "
+        "Gaussian copula keeps each column's own distribution.",
+        examples=[[{"columns": ["balance", "usual_amount"], "rank": 0.6}]],
+    )
     partitions: int | None = Field(
         None,
         ge=1,
@@ -590,7 +518,7 @@ class TableSpec(SpecModel):
         examples=[8],
     )
 
-    @field_validator("primary_key", mode="before", json_schema_input_type=_NAMES_INPUT)
+    @field_validator("primary_key", mode="before", json_schema_input_type=NAMES_INPUT)
     @classmethod
     def _one_key(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
@@ -643,6 +571,12 @@ class Spec(SpecModel):
         default_factory=ExpectationsSpec,
         description="Bounds the data must meet, checked before each table is written.",
         examples=[{"cardinality_tolerance": 0.2}],
+    )
+    profile_source: str | None = Field(
+        None,
+        description="The database this spec was profiled from, a URL (`${VARIABLE}`s expanded): "
+        "Dagster scores each generation against it (the `<spec>_fidelity` asset).",
+        examples=["${SHOP_PRODUCTION_URL}"],
     )
     source: SkipJsonSchema[str | None] = Field(
         None, exclude=True, description="The file it was loaded from."

@@ -7,7 +7,7 @@ resolved in ``spec/dependencies.py``.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -18,7 +18,7 @@ from seed_assets.spec.value_specs import CHOICE_INPUT, ChoiceSpec, choice_shorth
 
 
 class CaseSpec(SpecModel):
-    """What one value of `when.on` changes in the column's source (the rest stays)."""
+    """What one value of `when.column` changes in the column's source (the rest stays)."""
 
     choice: ChoiceSpec | None = Field(
         None, description="Another choice for these rows.", examples=[{"gold": 0.5, "std": 0.5}]
@@ -44,13 +44,13 @@ class CaseSpec(SpecModel):
 class WhenSpec(SpecModel):
     """A source that depends on another column's value (of this row or a referenced row)."""
 
-    on: str = Field(
+    column: str = Field(
         description="A column of this table, or `parent.column` through a foreign key.",
         examples=["account_type", "customers.segment"],
     )
     cases: dict[str, CaseSpec] = Field(
         min_length=1,
-        description="Per value of `on`: what changes. Values not listed keep the column's own "
+        description="Per value of `column`: what changes. Values not listed keep the column's own "
         "source.",
         examples=[{"loan": {"distribution": "lognormal(11, 0.8)"}}],
     )
@@ -93,6 +93,25 @@ class CopySpec(SpecModel):
     )
 
 
+class AggregateSpec(SpecModel):
+    """A value made from this row's children: a sum, count, mean, first or last."""
+
+    table: str = Field(
+        description="The child table: its driving FK (the one with a `cardinality`) points here.",
+        examples=["order_items"],
+    )
+    function: Literal["sum", "count", "mean", "min", "max"] = Field(
+        description="How the children's values combine: `min`/`max` of a date give the first "
+        "or last child's.",
+        examples=["sum"],
+    )
+    expr: str | None = Field(
+        None,
+        description="An expression over the child's own columns (not needed for `count`).",
+        examples=["quantity * unit_price"],
+    )
+
+
 def copy_shorthand(value: Any) -> Any:
     return {"column": value} if isinstance(value, str) else value
 
@@ -121,12 +140,25 @@ def check_relations(column: Any, source: str | None) -> None:
     """Single-column rules of the relational fields of a ColumnSpec (see its validator)."""
     kind = column.type
     check_expression(column.expr, "expr")
+    aggregate = column.aggregate
+    if aggregate is not None:
+        check_expression(aggregate.expr, "aggregate.expr")
+        if aggregate.function != "count" and aggregate.expr is None:
+            raise ValueError(f"`aggregate` {aggregate.function} needs an `expr` over the child")
+        if aggregate.function == "count" and kind not in ("integer", "bigint", "smallint"):
+            raise ValueError(f"a count of children is an integer, not {kind}")
+        if aggregate.expr is not None and any("." in n for n in parse(aggregate.expr).names):
+            raise ValueError("`aggregate.expr` reads the child's own columns only")
+        if aggregate.expr is not None and parse(aggregate.expr).random:
+            raise ValueError("`aggregate.expr` draws nothing at random: it must be recomputable")
     check_expression(column.logit, "logit")
     if column.logit is not None and column.rate is None:
         raise ValueError(
             "`logit` scores rows for an event; add the overall `rate` it is calibrated to"
         )
     if column.when is not None:
+        if column.logit is not None and any(c.rate is not None for c in column.when.cases.values()):
+            raise ValueError("`logit` decides the event's probability; drop the `when` rates")
         for value, case in column.when.cases.items():
             given = [f for f in ("choice", "distribution", "rate") if getattr(case, f) is not None]
             if given and given != [source]:
@@ -158,7 +190,44 @@ def relational(column: Any) -> bool:
     """Whether the column's values are made after the others of its row (they read them)."""
     return (
         column.expr is not None
+        or column.aggregate is not None
         or column.when is not None
         or column.logit is not None
         or column.copy_of is not None
     )
+
+
+def conditional_rate(column: Any) -> bool:
+    """An event whose rate changes by case: its overall rate is checked per case instead."""
+    return column.when is not None and any(c.rate is not None for c in column.when.cases.values())
+
+
+def conditional_nulls(column: Any) -> bool:
+    """Nulls whose share changes by case, or follow the values read (derived, copied)."""
+    if column.expr is not None or column.copy_of is not None:
+        return True
+    cases = column.when.cases.values() if column.when is not None else ()
+    return any(c.null_fraction is not None for c in cases)
+
+
+def value_view(column: Any) -> Any:
+    """The column as the value checks (Pandera, GX) should read it: a dependent column's
+    values are not bounded by its own choice or distribution alone (cases, copies, formulas):
+    a choice with cases allows every case's values; other bounds are the `relations` check's."""
+    if column.copy_of is not None:
+        cleared = {"choice": None, "distribution": None, "min": None, "max": None}
+        return column.model_copy(update=cleared)
+    if column.expr is not None:  # clipped to its own min and max, which stay
+        return column
+    if column.when is None:
+        return column
+    cases = column.when.cases.values()
+    update: dict[str, Any] = {}
+    if column.choice is not None and any(c.choice is not None for c in cases):
+        values = list(column.choice.values)
+        for case in cases:
+            values += [v for v in (case.choice.values if case.choice else []) if v not in values]
+        update["choice"] = ChoiceSpec(values=values)
+    if any(c.distribution is not None or c.min is not None or c.max is not None for c in cases):
+        update.update(distribution=None, min=None, max=None)
+    return column.model_copy(update=update) if update else column

@@ -204,8 +204,10 @@ def _distribution_fits(column: ColumnSpec) -> None:
     dist = column.distribution
     if column.type == "decimal" and column.precision is not None:
         scale = column.scale or 0
-        largest = 10 ** (column.precision - scale) - 10**-scale  # 99.99 for decimal(4, 2)
-        bounds = (-largest, largest)
+        # 100 for decimal(4, 2): a bound at the edge is the type's own clip (reflection
+        # writes it so), beyond it most values would be clipped to 99.99.
+        edge = 10 ** (column.precision - scale)
+        bounds = (-edge, edge)
     if bounds is None or dist is None:
         return
     ends = []
@@ -213,7 +215,8 @@ def _distribution_fits(column: ColumnSpec) -> None:
         ends += [("low", dist.low), ("high", dist.high)]
     ends += [(n, v) for n, v in (("min", column.min), ("max", column.max)) if v is not None]
     for name, value in ends:
-        if not bounds[0] <= value <= bounds[1]:
+        # In floats, as the spec gives them: a bigint's edge (2**63-1) is written 9.22e18.
+        if not float(bounds[0]) <= float(value) <= float(bounds[1]):
             kind = (
                 f"decimal({column.precision}, {column.scale or 0})"
                 if column.type == "decimal"

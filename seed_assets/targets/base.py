@@ -30,7 +30,7 @@ from seed_assets.targets.convert import row_tuples
 from seed_assets.targets.ddl import build_metadata
 from seed_assets.targets.drivers import check_driver
 from seed_assets.targets.identity import advance_identities
-from seed_assets.targets.literal_hooks import use_our_literals
+from seed_assets.targets.literal import use_our_literals
 from seed_assets.targets.load_report import (
     KEPT_ERRORS,
     LoadCancelled,
@@ -39,6 +39,7 @@ from seed_assets.targets.load_report import (
     RowError,
     WriteResult,
     cell_value,
+    committing,
 )
 from seed_assets.targets.prefetch import prefetch
 from seed_assets.targets.urls import DRIVERS, dialect_class, mask_url
@@ -154,41 +155,25 @@ class Target:
         if not self.transactional_ddl:
             with self.engine.begin() as conn:
                 self._create_or_reshape(conn, spec, name, sa_table, if_exists)
-        try:
-            with self.engine.begin() as conn:
-                kept = ownership.kept_rows(conn, spec, name, if_exists)  # appended to: still ours
-                created = self._prepare(conn, spec, name, sa_table, if_exists)
-                bulk = self._start_bulk(conn, sa_table, created)
-                position = 0
-                for frame, encoded in prefetch(self._batches(frames, table, name)):
-                    if cancel is not None and cancel.requested:
-                        raise LoadCancelled(name)
-                    self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
-                    position += len(frame)
-                    if on_rows:
-                        on_rows(len(frame))
-                if bulk:
-                    self._finish_bulk(conn, sa_table, table, result, on_error)
-                if result.rejected_count and on_error == "fail":
-                    raise LoadError(name, self.display_url, result.rejected, result.rejected_count)
-                if approve is not None and not approve():
-                    raise NotApproved
-                advance_identities(conn, name, table)
-                registry.record(
-                    conn,
-                    name,
-                    spec_name=spec.name,
-                    created_by_tool=created,
-                    # Deferred FKs a links step fills (nullable cycles): not complete before.
-                    status="linking" if linked_fks(spec, name) else "complete",
-                    row_count=kept + result.rows,  # only the rows it wrote: others stay others'
-                    seed=seed,
-                    scale=scale,
-                )
-        except NotApproved:
-            result.committed = False
-            return result
-        result.committed = True
+        with committing(result), self.engine.begin() as conn:
+            kept = ownership.kept_rows(conn, spec, name, if_exists)  # appended to: still ours
+            created = self._prepare(conn, spec, name, sa_table, if_exists)
+            bulk = self._start_bulk(conn, sa_table, created)
+            self._load_all(conn, sa_table, table, frames, result, on_error, on_rows, cancel)
+            if bulk:
+                self._finish_bulk(conn, sa_table, table, result, on_error)
+            self._end_load(conn, name, table, result, on_error, approve)
+            registry.record(
+                conn,
+                name,
+                spec_name=spec.name,
+                created_by_tool=created,
+                # Deferred FKs a links step fills (nullable cycles): not complete before.
+                status="linking" if linked_fks(spec, name) else "complete",
+                row_count=kept + result.rows,  # only the rows it wrote: others stay others'
+                seed=seed,
+                scale=scale,
+            )
         return result
 
     def write_partition(
@@ -222,62 +207,46 @@ class Target:
         self.__dict__.pop("_constraints_seen", None)  # a user may have changed them since
         self._ensure_registry()
         created = self._ensure_table(spec, name, sa_table)
-        try:
-            with self.engine.begin() as conn:
-                owned = registry.entry(conn, name)
-                ours = owned is not None and owned.spec_name == spec.name
-                if not ours and not created and self._count(conn, name):
-                    whose = f"spec '{owned.spec_name}'" if owned else "someone else (not this tool)"
-                    raise TargetError(
-                        f"table '{name}' in {self.display_url} holds rows written by {whose}; "
-                        "refusing to write partitions into it. Empty it, or use another target"
-                    )
-                why = "a partition write deletes rows of it"
-                ownership.refuse_foreign(conn, spec, name, self.display_url, why)
-                self._refuse_reach(conn, spec, name)
-                self._clear_descendants(conn, spec, name)
-                if key_range is not None:
-                    column = sa_table.c[key_range.column]
-                    conn.execute(
-                        sa.delete(sa_table).where(column.between(key_range.low, key_range.high))
-                    )
-                position = 0
-                for frame, encoded in prefetch(self._batches(frames, table, name)):
-                    if cancel is not None and cancel.requested:
-                        raise LoadCancelled(name)
-                    self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
-                    position += len(frame)
-                    if on_rows:
-                        on_rows(len(frame))
-                if result.rejected_count and on_error == "fail":
-                    raise LoadError(name, self.display_url, result.rejected, result.rejected_count)
-                if approve is not None and not approve():
-                    raise NotApproved
-                advance_identities(conn, name, table)
-                registry.record_partition(
-                    conn,
-                    name,
-                    partition,
-                    partitions=partitions,
-                    row_count=result.rows,
-                    seed=seed,
-                    scale=scale,
+        with committing(result), self.engine.begin() as conn:
+            owned = registry.entry(conn, name)
+            ours = owned is not None and owned.spec_name == spec.name
+            if not ours and not created and self._count(conn, name):
+                whose = f"spec '{owned.spec_name}'" if owned else "someone else (not this tool)"
+                raise TargetError(
+                    f"table '{name}' in {self.display_url} holds rows written by {whose}; "
+                    "refusing to write partitions into it. Empty it, or use another target"
                 )
-                rows = sum(p["rows"] for p in registry.partitions_of(conn, name).values())
-                registry.record(
-                    conn,
-                    name,
-                    spec_name=spec.name,
-                    created_by_tool=bool(owned.created_by_tool) if ours else created,
-                    status="partial",
-                    row_count=rows,
-                    seed=seed,
-                    scale=scale,
+            why = "a partition write deletes rows of it"
+            ownership.refuse_foreign(conn, spec, name, self.display_url, why)
+            self._refuse_reach(conn, spec, name)
+            self._clear_descendants(conn, spec, name)
+            if key_range is not None:
+                column = sa_table.c[key_range.column]
+                conn.execute(
+                    sa.delete(sa_table).where(column.between(key_range.low, key_range.high))
                 )
-        except NotApproved:
-            result.committed = False
-            return result
-        result.committed = True
+            self._load_all(conn, sa_table, table, frames, result, on_error, on_rows, cancel)
+            self._end_load(conn, name, table, result, on_error, approve)
+            registry.record_partition(
+                conn,
+                name,
+                partition,
+                partitions=partitions,
+                row_count=result.rows,
+                seed=seed,
+                scale=scale,
+            )
+            rows = sum(p["rows"] for p in registry.partitions_of(conn, name).values())
+            registry.record(
+                conn,
+                name,
+                spec_name=spec.name,
+                created_by_tool=bool(owned.created_by_tool) if ours else created,
+                status="partial",
+                row_count=rows,
+                seed=seed,
+                scale=scale,
+            )
         return result
 
     def _ensure_table(self, spec: Spec, name: str, sa_table: sa.Table) -> bool:
@@ -423,6 +392,30 @@ class Target:
                 part = frame.iloc[start : start + self.batch_rows]
                 yield part, self._encode(part, table, name)
 
+    def _load_all(
+        self, conn, sa_table: sa.Table, table: TableSpec, frames, result, on_error, on_rows, cancel
+    ) -> None:
+        """Every batch of `frames` into `sa_table` (made ahead, in a thread), row positions
+        counted for refused-row reports; `on_rows(n)` after each batch."""
+        name = sa_table.name
+        position = 0
+        for frame, encoded in prefetch(self._batches(frames, table, name)):
+            if cancel is not None and cancel.requested:
+                raise LoadCancelled(name)
+            self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
+            position += len(frame)
+            if on_rows:
+                on_rows(len(frame))
+
+    def _end_load(self, conn, name: str, table: TableSpec, result, on_error, approve) -> None:
+        """After the last batch: refused rows fail the load (unless it continues past them),
+        `approve()` may still refuse it (rolled back), identity sequences move past the rows."""
+        if result.rejected_count and on_error == "fail":
+            raise LoadError(name, self.display_url, result.rejected, result.rejected_count)
+        if approve is not None and not approve():
+            raise NotApproved
+        advance_identities(conn, name, table)
+
     def _encode(self, frame: pd.DataFrame, table: TableSpec, name: str):
         """A batch in the form `_send` takes: DB-API row tuples by default."""
         return row_tuples(frame, table)
@@ -555,14 +548,19 @@ class Target:
 
     def read_columns(self, spec: Spec, name: str, columns: list[str]) -> pd.DataFrame:
         """Columns of a written table, in primary-key order, with the engine's dtypes."""
-        table = spec.tables[name]
-        order = sort_key(table)
+        return canonical_frame(self.read_in_key_order(spec, name, columns), spec.tables[name])
+
+    def read_in_key_order(
+        self, spec: Spec, name: str, columns: list[str], engine: sa.Engine | None = None
+    ) -> pd.DataFrame:
+        """Columns of a table as the database gives them, in primary-key order (through
+        `engine` when given: a reader's own connections)."""
+        order = sort_key(spec.tables[name])
         query = f"SELECT {', '.join(self._quote(c) for c in columns)} FROM {self._quote(name)}"
         if order:
             query += f" ORDER BY {', '.join(self._quote(c) for c in order)}"
-        with self.engine.connect() as conn:
-            frame = pd.read_sql_query(sa.text(query), conn)
-        return canonical_frame(frame, table)
+        with (engine or self.engine).connect() as conn:
+            return pd.read_sql_query(sa.text(query), conn)
 
     def row_counts(self, names: Iterable[str]) -> dict[str, int | None]:
         """Rows per table (None where the table does not exist)."""

@@ -15,15 +15,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from seed_assets.errors import MissingDatabase, TargetError, describe_os_error
+from seed_assets.targets.urls import mask_url
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-def _mask(url: str | sa.URL) -> str:
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return "<unparseable URL>"
 
 
 def _where(url: sa.URL) -> str:
@@ -53,6 +47,13 @@ _SERVER_REASONS: list[tuple[re.Pattern, str]] = [
 ]  # fmt: skip
 
 
+def read_error(exc: sa.exc.SQLAlchemyError, url: str) -> TargetError:
+    """Why reading the database at `url` failed: a connection problem named, else the error."""
+    return describe_db_error(exc, url) or TargetError(
+        f"cannot read {mask_url(url)}: {exc.__class__.__name__}: {exc}"
+    )
+
+
 def describe_db_error(exc: BaseException, url: str | sa.URL) -> TargetError | None:
     """A connection error of any driver as a TargetError naming the target, or None when
     `exc` is not one (a row the database refuses is reported elsewhere)."""
@@ -66,8 +67,10 @@ def describe_db_error(exc: BaseException, url: str | sa.URL) -> TargetError | No
     texts = [str(getattr(e, "orig", None) or e) for e in _chain(exc)]
     text = texts[0]
     if parsed.get_backend_name() == "sqlite":
-        telling = next((t for t in texts if _SQLITE_TELLING.search(t)), text)
-        return TargetError(f"target {_mask(parsed)}: {sqlite_problem(parsed.database, telling)}")
+        telling = next((t for t in texts if _SQLITE_TELLING.search(t)), None)
+        if telling is None:  # not the file: a statement the database refused
+            return None
+        return TargetError(f"target {mask_url(parsed)}: {sqlite_problem(parsed.database, telling)}")
     for pattern, reason in _SERVER_REASONS:
         if any(pattern.search(t) for t in texts):
             said = reason.format(
@@ -76,11 +79,25 @@ def describe_db_error(exc: BaseException, url: str | sa.URL) -> TargetError | No
                 where=_where(parsed),
                 host=parsed.host or "localhost",
             )
-            return TargetError(f"target {_mask(parsed)}: {said}")
+            return TargetError(f"target {mask_url(parsed)}: {said}")
+    if not isinstance(exc, sa.exc.OperationalError) or not _CONNECTING.search(text):
+        return None  # a statement the database refused, not the connection
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    return TargetError(f"target {_mask(parsed)}: cannot connect: {first}")
+    return TargetError(f"target {mask_url(parsed)}: cannot connect: {first}")
 
 
+def is_transient(exc: BaseException) -> bool:
+    """A failure of the connection or the disk (not of what was sent): running again can
+    finish the job."""
+    if isinstance(exc, OSError):
+        return True
+    texts = [str(getattr(e, "orig", None) or e) for e in _chain(exc)]
+    lost = _SERVER_REASONS[-1][0]
+    return any(lost.search(t) or _FULL.search(t) for t in texts)
+
+
+_CONNECTING = re.compile(r"connection|connect to|could not|server", re.I)
+_FULL = re.compile(r"disk is full|No space left|quota", re.I)
 _SQLITE_TELLING = re.compile(r"disk is full|readonly|read-only|unable to open|disk I/O", re.I)
 
 
@@ -98,14 +115,14 @@ def check_connection(engine: sa.Engine) -> None:
     url = engine.url
     if url.get_backend_name() in ("mysql", "mariadb") and not url.database:
         raise TargetError(
-            f"target {_mask(url)} names no database; add it to the URL: .../database_name"
+            f"target {mask_url(url)} names no database; add it to the URL: .../database_name"
         )
     try:
         with engine.connect():
             pass
     except sa.exc.SQLAlchemyError as exc:
         raise describe_db_error(exc, engine.url) or TargetError(
-            f"target {_mask(engine.url)}: {type(exc).__name__}: {exc}"
+            f"target {mask_url(engine.url)}: {type(exc).__name__}: {exc}"
         ) from None
 
 
@@ -184,9 +201,9 @@ def check_sqlite_exists(url: str | sa.URL) -> None:
     if parsed.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
         return
     if Path(database).is_dir():
-        raise TargetError(f"{_mask(parsed)}: {database} is a directory, not a SQLite file")
+        raise TargetError(f"{mask_url(parsed)}: {database} is a directory, not a SQLite file")
     if not Path(database).is_file():
-        raise MissingDatabase(f"{_mask(parsed)}: the SQLite file {database} does not exist")
+        raise MissingDatabase(f"{mask_url(parsed)}: the SQLite file {database} does not exist")
 
 
 def new_paths(url: str) -> list[Path]:

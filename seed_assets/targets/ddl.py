@@ -24,7 +24,7 @@ from sqlalchemy.types import UserDefinedType
 from seed_assets.spec import checks as ck
 from seed_assets.spec.graph import component_of, is_deferred, topological_order
 from seed_assets.spec.memo import per_spec
-from seed_assets.spec.models import ColumnSpec, Spec, TableSpec
+from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, ColumnSpec, Spec, TableSpec
 from seed_assets.targets.literal import sql_literal
 
 
@@ -255,9 +255,17 @@ def build_metadata(spec: Spec) -> sa.MetaData:
                 and not column.enum
                 and column_name not in listed
             ):
+                target = sa_table.c[column_name]
+                # An exact type (NVARCHAR, REAL) may render no literal: compare as a plain one.
+                if column.type in STRING_TYPES:
+                    target = sa.type_coerce(target, sa.String())
+                elif column.type in ("float", "decimal"):
+                    target = sa.type_coerce(target, sa.Float())
+                elif column.type in INTEGER_TYPES:  # a domain (Sakila's `year`) renders none
+                    target = sa.type_coerce(target, sa.Integer())
                 sa_table.append_constraint(
                     sa.CheckConstraint(
-                        sa_table.c[column_name].in_(column.choice.values),
+                        target.in_(column.choice.values),
                         name=constraint_name("ck", name, [column_name]),
                     )
                 )

@@ -29,11 +29,11 @@ from seed_assets.targets import ownership, registry
 from seed_assets.targets.cancel import CancelToken
 from seed_assets.targets.ddl import build_metadata, column_type
 from seed_assets.targets.load_report import (
-    LoadCancelled,
     LoadError,
     NotApproved,
     RowError,
     WriteResult,
+    committing,
 )
 
 ORPHAN_SAMPLES = 5
@@ -316,26 +316,23 @@ def update_links(
         with target.engine.begin() as conn:
             _ensure_foreign_keys(conn, metadata, name, fks)
     result = WriteResult(links_name(name))
-    try:
-        with target.engine.begin() as conn:
-            entry = registry.entry(conn, name)
-            held = target._count(conn, name) if sa.inspect(conn).has_table(name) else None
-            if entry is None or entry.status not in ("linking", "complete") or held != rows:
-                state = "missing" if held is None else f"{held:,} rows"
-                raise TargetError(
-                    f"table '{name}' in {target.display_url} is not ready for its links "
-                    f"({state}, status {entry.status if entry else 'unknown'}; the links are "
-                    f"for {rows:,} rows): materialise {name} first"
-                )
-            _ensure_foreign_keys(conn, metadata, name, fks)
-            result.rows = _update_from_temporary(conn, target, spec, name, key, columns, links)
-            if approve is not None and not approve():
-                raise NotApproved
-            registry.record(conn, name, status="complete", seed=seed, scale=scale)
-    except NotApproved:
+    with committing(result), target.engine.begin() as conn:
+        entry = registry.entry(conn, name)
+        held = target._count(conn, name) if sa.inspect(conn).has_table(name) else None
+        if entry is None or entry.status not in ("linking", "complete") or held != rows:
+            state = "missing" if held is None else f"{held:,} rows"
+            raise TargetError(
+                f"table '{name}' in {target.display_url} is not ready for its links "
+                f"({state}, status {entry.status if entry else 'unknown'}; the links are "
+                f"for {rows:,} rows): materialise {name} first"
+            )
+        _ensure_foreign_keys(conn, metadata, name, fks)
+        result.rows = _update_from_temporary(conn, target, spec, name, key, columns, links)
+        if approve is not None and not approve():
+            raise NotApproved
+        registry.record(conn, name, status="complete", seed=seed, scale=scale)
+    if not result.committed:
         result.rows = 0
-        return result
-    result.committed = True
     return result
 
 
@@ -451,60 +448,51 @@ def write_component(
         with target.engine.begin() as conn, deferred_checks(conn, spec, names, check=False):
             for name in names:
                 target._create_or_reshape(conn, spec, name, metadata.tables[name], if_exists)
-    try:
-        with target.engine.begin() as conn:
-            with deferred_checks(conn, spec, names):
-                kept = {name: ownership.kept_rows(conn, spec, name, if_exists) for name in names}
-                created = {
-                    name: target._prepare(conn, spec, name, metadata.tables[name], if_exists)
-                    for name in names
-                }
-                settle(conn)  # the rows they held are gone; bulk mode alters the tables next
-                bulk = {
-                    name: target._start_bulk(conn, metadata.tables[name], created[name])
-                    for name in names
-                }
-                for name in names:
-                    sa_table, table, result = (
-                        metadata.tables[name],
-                        spec.tables[name],
-                        results[name],
-                    )
-                    position = 0
-                    for frame, encoded in target._batches(frames[name], table, name):
-                        if cancel is not None and cancel.requested:
-                            raise LoadCancelled(name)
-                        target._load(
-                            conn, sa_table, table, frame, encoded, position, result, on_error
-                        )
-                        position += len(frame)
-                        if on_rows:
-                            on_rows(name, len(frame))
-                for name in names:  # every table is loaded: the FKs between them can be checked
-                    if bulk[name]:
-                        target._finish_bulk(
-                            conn, metadata.tables[name], spec.tables[name], results[name], on_error
-                        )
-                for name, result in results.items():
-                    if result.rejected_count and on_error == "fail":
-                        raise LoadError(
-                            name, target.display_url, result.rejected, result.rejected_count
-                        )
-                if approve is not None and not approve():
-                    raise NotApproved
+    with committing(*results.values()), target.engine.begin() as conn:
+        with deferred_checks(conn, spec, names):
+            kept = {name: ownership.kept_rows(conn, spec, name, if_exists) for name in names}
+            created = {
+                name: target._prepare(conn, spec, name, metadata.tables[name], if_exists)
+                for name in names
+            }
+            settle(conn)  # the rows they held are gone; bulk mode alters the tables next
+            bulk = {
+                name: target._start_bulk(conn, metadata.tables[name], created[name])
+                for name in names
+            }
             for name in names:
-                registry.record(
+                hook = (lambda n, name=name: on_rows(name, n)) if on_rows else None
+                target._load_all(
                     conn,
-                    name,
-                    spec_name=spec.name,
-                    created_by_tool=created[name],
-                    status="complete",
-                    row_count=kept[name] + results[name].rows,
-                    seed=seed,
-                    scale=scale,
+                    metadata.tables[name],
+                    spec.tables[name],
+                    frames[name],
+                    results[name],
+                    on_error,
+                    hook,
+                    cancel,
                 )
-    except NotApproved:
-        return results
-    for result in results.values():
-        result.committed = True
+            for name in names:  # every table is loaded: the FKs between them can be checked
+                if bulk[name]:
+                    target._finish_bulk(
+                        conn, metadata.tables[name], spec.tables[name], results[name], on_error
+                    )
+            for name, result in results.items():
+                if result.rejected_count and on_error == "fail":
+                    raise LoadError(
+                        name, target.display_url, result.rejected, result.rejected_count
+                    )
+            if approve is not None and not approve():
+                raise NotApproved
+        for name in names:
+            registry.record(
+                conn,
+                name,
+                spec_name=spec.name,
+                created_by_tool=created[name],
+                status="complete",
+                row_count=kept[name] + results[name].rows,
+                seed=seed,
+                scale=scale,
+            )
     return results

@@ -22,6 +22,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 
 from seed_assets.errors import TargetError
 from seed_assets.spec.models import INTEGER_TYPES, TEXT_TYPES, TableSpec
@@ -451,8 +452,6 @@ def sa_dialect(dialect: str) -> sa.engine.Dialect:
     """SQLAlchemy's dialect, with a paramstyle that leaves '%' in literal text alone."""
     from sqlalchemy.dialects import mysql, postgresql, sqlite
 
-    from seed_assets.targets.literal_hooks import use_our_literals
-
     module = {"postgresql": postgresql, "mysql": mysql, "sqlite": sqlite}[check_dialect(dialect)]
     return use_our_literals(module.dialect(paramstyle="named"))
 
@@ -535,3 +534,62 @@ def _statements(head: str, rows: list[str], per: int, max_chars: int) -> Iterato
             taken.append(row)
             used += len(row) + 4
         yield head + "(" + "),\n(".join(taken) + ")"
+
+
+# -- literals SQLAlchemy renders itself ------------------------------------------------------------
+# SQLAlchemy renders literals in DDL (a CHECK built from a `choice`, enum labels, COMMENTs) by
+# what it detected about the server at its first connection (MySQL's NO_BACKSLASH_ESCAPES,
+# PostgreSQL's standard_conforming_strings), while the tool's sessions set their own modes; and
+# it passes a NUL or a CR through raw, which the command-line clients cut a line at. So the
+# dialect's statement compiler is given ``sql_literal``: one escaping per dialect everywhere.
+
+_HOOKED = "_seed_assets_literals"
+# Values our renderer takes; anything else (JSON documents, arrays) stays SQLAlchemy's.
+_SCALARS = (str, int, float, decimal.Decimal, dt.date, bytes)
+_PERCENT = ("format", "pyformat")
+
+
+def _name(dialect: sa.engine.Dialect) -> str:
+    return "mysql" if dialect.name in ("mysql", "mariadb") else dialect.name
+
+
+def use_our_literals(dialect: sa.engine.Dialect) -> sa.engine.Dialect:
+    """Make `dialect` (an engine's, or one compiled against) render literals as scripts do."""
+    if getattr(dialect, _HOOKED, False) or _name(dialect) not in ("postgresql", "mysql", "sqlite"):
+        return dialect
+    if _name(dialect) == "mysql":
+        _hook_mysql_enum()
+    base = dialect.statement_compiler
+
+    class LiteralCompiler(base):  # type: ignore[misc, valid-type]
+        def render_literal_value(self, value, type_):
+            if isinstance(value, bool) or not isinstance(value, _SCALARS):
+                return super().render_literal_value(value, type_)
+            text = sql_literal(_name(self.dialect), value)
+            # psycopg/pymysql read '%' in a statement as a placeholder: doubled, as SQLAlchemy's
+            # own literals are for these paramstyles.
+            return text.replace("%", "%%") if self.dialect.paramstyle in _PERCENT else text
+
+    dialect.statement_compiler = LiteralCompiler
+    setattr(dialect, _HOOKED, True)
+    return dialect
+
+
+def _enum_labels(type_, compiler, **_kw) -> str:
+    """MySQL's ENUM(...) labels, escaped by our renderer (SQLAlchemy only doubles quotes)."""
+    labels = ",".join(sql_literal("mysql", str(label)) for label in type_.enums)
+    if compiler.dialect.paramstyle in _PERCENT:
+        labels = labels.replace("%", "%%")
+    return f"ENUM({labels})"
+
+
+compiles(sa.Enum, "mysql", "mariadb")(_enum_labels)
+
+
+@cache
+def _hook_mysql_enum() -> None:
+    """MySQL's own ENUM (reflected columns) too, hooked with the first MySQL dialect (all come
+    through ``use_our_literals``): other runs never import SQLAlchemy's MySQL dialect."""
+    from sqlalchemy.dialects import mysql
+
+    compiles(mysql.ENUM, "mysql", "mariadb")(_enum_labels)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -97,3 +98,18 @@ def plain_value(value):
     if hasattr(value, "item"):
         return value.item()
     return value
+
+
+@contextlib.contextmanager
+def committing(*results: WriteResult) -> Iterator[None]:
+    """Around a write's transaction: it commits, or `approve()` said no (``NotApproved``, the
+    transaction rolled back, the refusal swallowed here); each result's ``committed`` says
+    which."""
+    try:
+        yield
+    except NotApproved:
+        for result in results:
+            result.committed = False
+        return
+    for result in results:
+        result.committed = True

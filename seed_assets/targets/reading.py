@@ -115,13 +115,7 @@ class TableReader:
         """Whole columns, in primary-key order."""
         if self.is_parquet:
             return self.target.read_columns(self.spec, table, columns)
-        spec_table = self.spec.tables[table]
-        order = sort_key(spec_table)
-        query = f"SELECT {', '.join(self._quote(c) for c in columns)} FROM {self._quote(table)}"
-        if order:
-            query += f" ORDER BY {', '.join(self._quote(c) for c in order)}"
-        with self.engine.connect() as conn:
-            frame = pd.read_sql_query(sa.text(query), conn)
+        frame = self.target.read_in_key_order(self.spec, table, columns, self.engine)
         return self._typed(frame, table)
 
     def read_range(self, table: str, columns: list[str], start: int, stop: int) -> pd.DataFrame:

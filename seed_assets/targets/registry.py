@@ -13,6 +13,18 @@ import sqlalchemy as sa
 REGISTRY = "seed_assets_tables"
 
 _metadata = sa.MetaData()
+
+
+def _run_columns() -> list[sa.Column]:
+    """What both tables keep of the run that wrote the rows (new Column objects per table)."""
+    return [
+        sa.Column("row_count", sa.BigInteger, nullable=False),
+        sa.Column("seed", sa.BigInteger, nullable=False),
+        sa.Column("scale", sa.Float, nullable=False),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+    ]
+
+
 registry_table = sa.Table(
     REGISTRY,
     _metadata,
@@ -20,10 +32,7 @@ registry_table = sa.Table(
     sa.Column("spec_name", sa.String(128), nullable=False),
     sa.Column("created_by_tool", sa.Boolean, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),  # complete | cleared
-    sa.Column("row_count", sa.BigInteger, nullable=False),
-    sa.Column("seed", sa.BigInteger, nullable=False),
-    sa.Column("scale", sa.Float, nullable=False),
-    sa.Column("updated_at", sa.DateTime, nullable=False),
+    *_run_columns(),
 )
 
 
@@ -61,10 +70,7 @@ partitions_table = sa.Table(
     sa.Column("table_name", sa.String(128), primary_key=True),
     sa.Column("partition_no", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("partitions", sa.Integer, nullable=False),
-    sa.Column("row_count", sa.BigInteger, nullable=False),
-    sa.Column("seed", sa.BigInteger, nullable=False),
-    sa.Column("scale", sa.Float, nullable=False),
-    sa.Column("updated_at", sa.DateTime, nullable=False),
+    *_run_columns(),
 )
 
 

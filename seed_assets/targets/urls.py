@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-
-if TYPE_CHECKING:
-    from seed_assets.spec.models import Spec
 
 DRIVERS = {
     "sqlite": "sqlite:///path/to/file.sqlite",
@@ -26,18 +22,28 @@ DIALECTS = {
 }
 
 
-def default_url(spec: Spec) -> str:
-    """``sqlite:///data/<spec file stem>.sqlite``: the embedded default, relative to the cwd."""
-    return f"sqlite:///data/{spec.source_stem}.sqlite"
-
-
 def dialect_class(backend: str) -> type:
     """The ``base.Target`` subclass for a backend name (a key of ``DIALECTS``)."""
     module, name = DIALECTS[backend].split(":")
     return getattr(importlib.import_module(module), name)
 
 
-def mask_url(url: str) -> str:
+def url_dialect(url: str) -> str | None:
+    """The writer a target URL names: "parquet" or a key of ``DRIVERS`` (MariaDB is "mysql");
+    None when the URL cannot be read or names another backend (``Target.for_url`` says why)."""
+    from seed_assets.targets.parquet_urls import is_parquet_url
+
+    if is_parquet_url(url):
+        return "parquet"
+    try:
+        backend = sa.make_url(url).get_backend_name()
+    except sa.exc.ArgumentError:
+        return None
+    backend = "mysql" if backend == "mariadb" else backend
+    return backend if backend in DRIVERS else None
+
+
+def mask_url(url: str | sa.URL) -> str:
     """The URL with its password hidden, for logs, metadata and reports."""
     try:
         return sa.make_url(url).render_as_string(hide_password=True)

@@ -1,7 +1,7 @@
 """Validation: the integrity checks, Pandera schemas and GX suites built from the spec.
 
-Pure functions over frames and SQL, no Dagster: ``rules.check_table`` runs every check of a
-table on its rows and its parents' rows; ``stream.TableChecker`` runs them chunk by chunk;
-``database.validate_database`` runs them over an existing database. The verdict is written by
+No Dagster. ``rules.rules_for`` says which checks a table gets; ``stream.TableChecker`` runs
+them, chunk by chunk, the one implementation: ``frames.check_table`` feeds it a whole frame,
+``database.validate_database`` an existing database read in chunks. The verdict is written by
 ``seed_assets.reports``.
 """

@@ -3,60 +3,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import pandas as pd
 
 from seed_assets.engine.parents import FrameParents
 from seed_assets.spec.models import Spec
 from seed_assets.validation.results import CheckResult
-from seed_assets.validation.stream import SAMPLE_ROWS, TableChecker
+from seed_assets.validation.stream import TableChecker
 
 
 def check_table(
-    spec: Spec,
-    table: str,
-    frame: pd.DataFrame,
-    parents: Mapping[str, pd.DataFrame],
-    *,
-    scale: float | None = None,
-    engines: Iterable[str] | None = None,
-    sample_limit: int = SAMPLE_ROWS,
+    spec: Spec, table: str, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame], **options
 ) -> list[CheckResult]:
-    """Every applicable check of `table` over `frame` and its parents' rows (any order).
+    """Every applicable check of `table` over `frame` and its parents' rows (any order);
+    `options`: ``scale``, ``engines``, ``sample_limit`` (see ``TableChecker``).
 
     FKs a links step fills (nullable cycles) are left to ``check_links``.
     """
-    return table_checker(
-        spec, table, frame, parents, scale=scale, engines=engines, sample_limit=sample_limit
-    ).conclude()
-
-
-def table_checker(
-    spec: Spec,
-    table: str,
-    frame: pd.DataFrame,
-    parents: Mapping[str, pd.DataFrame],
-    *,
-    scale: float | None = None,
-    engines: Iterable[str] | None = None,
-    sample_limit: int = SAMPLE_ROWS,
-    links: bool = False,
-) -> TableChecker:
-    """A checker fed `frame` (call ``conclude``, then ``profile`` for the report's plots)."""
-    source = FrameParents(spec, {n: f for n, f in parents.items() if n != table})
-    checker = TableChecker(
-        spec,
-        table,
-        source,
-        scale=scale,
-        expected_rows=len(frame),
-        sample_limit=sample_limit,
-        engines=engines,
-        links=links,
-    )
-    checker.add(frame)
-    return checker
+    return table_checker(spec, table, frame, parents, **options).conclude()
 
 
 def check_links(
@@ -70,3 +35,14 @@ def check_links(
     """The checks of `table`'s linked FKs over `links` (its key and those FK columns, filled)
     and the rows of the tables they reference; named ``<table>_links_<rule>``."""
     return table_checker(spec, table, links, targets, scale=scale, links=True).conclude()
+
+
+def table_checker(
+    spec: Spec, table: str, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame], **options
+) -> TableChecker:
+    """A checker fed `frame` (call ``conclude``, then ``profile`` for the report's plots);
+    `options`: those of ``TableChecker``."""
+    source = FrameParents(spec, {n: f for n, f in parents.items() if n != table})
+    checker = TableChecker(spec, table, source, expected_rows=len(frame), **options)
+    checker.add(frame)
+    return checker

@@ -25,6 +25,7 @@ import pandas as pd
 from seed_assets.engine.constraints import may_drop_rows
 from seed_assets.spec.graph import resolve_after, resolve_via
 from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, ForeignKeySpec, Spec
+from seed_assets.spec.relations import value_view
 from seed_assets.validation.results import (
     SAMPLE_ROWS,
     CheckResult,
@@ -180,6 +181,7 @@ def build_expectations(
             add(getattr(gxe, kind)(**kwargs), subject, bound)
 
     for name, column in table.columns.items():
+        column = value_view(column)  # a dependent column's bounds are the relations check's
         if not column.is_nullable:
             add(gxe.ExpectColumnValuesToNotBeNull(column=name), f"{name}: not null", "0 nulls")
         if column.unique or table.primary_key == [name]:
@@ -239,28 +241,28 @@ def build_expectations(
         if not self_references and fk.references.table == table_name:
             continue
         target = f"{fk.references.table}({', '.join(fk.references.columns)})"
+
+        def equal(column, joined, ignore, subject, bound) -> None:
+            pair = gxe.ExpectColumnPairValuesToBeEqual(
+                column_A=column, column_B=joined, ignore_row_if=ignore
+            )
+            add(pair, subject, bound)
+
         for column, ref in zip(fk.columns, fk.references.columns, strict=True):
-            add(
-                gxe.ExpectColumnPairValuesToBeEqual(
-                    column_A=column,
-                    column_B=joined_column(fk, ref),
-                    ignore_row_if="both_values_are_missing",
-                ),
-                f"{column} in {target} (joined)",
+            subject = f"{column} in {target} (joined)"
+            equal(
+                column,
+                joined_column(fk, ref),
+                "both_values_are_missing",
+                subject,
                 "0 without a parent",
             )
         if fk.via is not None:
             through, sources = _through(spec, table_name, fk)
             for column, source in zip(fk.columns, sources, strict=True):
-                add(
-                    gxe.ExpectColumnPairValuesToBeEqual(
-                        column_A=column,
-                        column_B=joined_column(through, source),
-                        ignore_row_if="either_value_is_missing",
-                    ),
-                    f"{column} = {through.references.table}.{source} via {fk.via}",
-                    "0 disagreeing",
-                )
+                subject = f"{column} = {through.references.table}.{source} via {fk.via}"
+                joined = joined_column(through, source)
+                equal(column, joined, "either_value_is_missing", subject, "0 disagreeing")
     return out
 
 
@@ -285,7 +287,7 @@ def _range(column) -> tuple[Any, Any]:
         return _datetime(start), _datetime(end)
     dist = column.distribution
     if dist is None:
-        return None, None
+        return (column.min, column.max) if column.expr is not None else (None, None)
     low, high = column.min, column.max
     if dist.kind == "uniform":
         low = dist.low if low is None else max(low, dist.low)

@@ -10,10 +10,10 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.special import chdtrc
 
-from seed_assets.spec.distributions import FixedCount
+from seed_assets.spec.distributions import EmpiricalCount, FixedCount
 from seed_assets.spec.models import Spec, TableSpec
+from seed_assets.spec.relations import conditional_nulls, conditional_rate
 from seed_assets.validation.results import (
     SAMPLE_ROWS,
     CheckResult,
@@ -42,6 +42,8 @@ def distribution_label(dist) -> str:
     """``poisson(mean=15, min=1)``: the spec's arguments, defaults left out."""
     if isinstance(dist, FixedCount):
         return f"fixed(n={dist.n})"
+    if isinstance(dist, EmpiricalCount):
+        return f"empirical({len(dist.counts)} counts, max={max(dist.counts)})"
     values = dist.model_dump(exclude={"kind"})
     defaults = {name: f.default for name, f in type(dist).model_fields.items()}
     order = [*dist.positional, *(k for k in values if k not in dist.positional)]
@@ -142,6 +144,8 @@ def distribution_fit(counts: np.ndarray, dist) -> dict[str, float]:
     o, e = np.asarray(bins_o), np.asarray(bins_e)
     dof = len(e) - 1
     chi2 = float(np.sum((o - e) ** 2 / e)) if dof >= 1 else 0.0
+    from scipy.special import chdtrc  # scipy takes ~0.15 s to import: only when a test runs
+
     p_value = float(chdtrc(dof, chi2)) if dof >= 1 else 1.0
     ks = np.arange(upto + 1)
     mean = float(np.sum(ks * probs))
@@ -276,7 +280,11 @@ def rate_columns(spec: Spec, table: str) -> list[str]:
     """The columns whose share of true rows is checked: `rate` columns and `expectations.rates`."""
     explicit = {r.column for r in spec.expectations.rates if r.table == table}
     columns = spec.tables[table].columns
-    return [c for c, col in columns.items() if col.rate is not None or c in explicit]
+    return [
+        c
+        for c, col in columns.items()
+        if (col.rate is not None and not conditional_rate(col)) or c in explicit
+    ]
 
 
 def rate_measurement(spec: Spec, table: str, name: str, events: int, n: int) -> Measurement:
@@ -320,4 +328,4 @@ def inherited_nulls(table: TableSpec, name: str) -> bool:
     fk = table.fk_for_column(name)
     if fk is not None and (fk.via is not None or fk.cardinality is not None):
         return True
-    return column.after is not None
+    return column.after is not None or column.before is not None or conditional_nulls(column)

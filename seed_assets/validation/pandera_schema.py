@@ -24,6 +24,7 @@ from seed_assets.spec.models import (
     Spec,
     TableSpec,
 )
+from seed_assets.spec.relations import value_view
 from seed_assets.validation.results import (
     SAMPLE_ROWS,
     CheckResult,
@@ -78,6 +79,7 @@ def _bound(value: dt.datetime) -> np.datetime64:
 
 
 def _value_checks(pa, column: ColumnSpec) -> list:
+    column = value_view(column)  # a dependent column's bounds are the relations check's
     checks = []
     if column.choice is not None and column.type != "boolean":
         checks.append(pa.Check.isin(column.choice.values))
@@ -85,9 +87,11 @@ def _value_checks(pa, column: ColumnSpec) -> list:
         constant = json_text(column.constant) if column.type == "json" else column.constant
         checks.append(pa.Check.isin([constant]))
     dist = column.distribution
-    if dist is not None:
+    if dist is not None or column.expr is not None:
         low, high = column.min, column.max
-        if dist.kind == "uniform":
+        if dist is None:  # an expr: clipped to its own min and max
+            pass
+        elif dist.kind == "uniform":
             low = dist.low if low is None else max(low, dist.low)
             high = dist.high if high is None else min(high, dist.high)
             if column.type in INTEGER_TYPES:  # values are rounded to the nearest integer

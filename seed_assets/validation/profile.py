@@ -12,7 +12,6 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.stats import binom
 
 from seed_assets.engine.values import draw_numbers
 from seed_assets.spec.models import ColumnSpec, ForeignKeySpec
@@ -66,6 +65,8 @@ def counts_profile(
         children = int(counts.sum())
         target = f"each row picks a parent uniformly: binomial({children:,}, 1/{n_parents:,})"
         if n_parents:
+            from scipy.stats import binom  # ~0.5 s to import: not at every Dagster launch
+
             upto = max(int(counts.max()), int(binom.isf(1e-9, children, 1 / n_parents)) + 1)
             expected = binom.pmf(np.arange(upto + 1), children, 1 / n_parents) * n_parents
     top = int(counts.max()) if n_parents else 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from seed_assets.spec.graph import linked_fks
 from seed_assets.spec.models import Spec
-from seed_assets.validation import integrity
+from seed_assets.validation import integrity, relations
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,7 @@ RULES: tuple[Rule, ...] = (
         "Rare-event rates within their bounds.",
         _has_rates,
     ),
+    Rule(relations.RULE, relations.ENGINE, relations.DESCRIPTION, relations.applies),
     Rule(
         "duplicate_keys",
         "integrity",

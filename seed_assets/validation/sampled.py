@@ -55,8 +55,8 @@ class SampledChecks:
         return counts.counts  # as counted: no 8-byte copy per parent
 
     def profile(self, *, seed: int = 0) -> dict | None:
-        """The report's plots for the rows fed (as ``profile.profile_table`` gives for a whole
-        frame), once ``conclude`` ran; None for a partition. Never raises."""
+        """The report's plots for the rows fed (``profile.counts_profile``, ``gaps_profile``),
+        once ``conclude`` ran; None for a partition. Never raises."""
         if self.partial:
             return None
         out: dict = {"fks": [], "gaps": [], "errors": []}

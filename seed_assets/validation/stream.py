@@ -30,7 +30,7 @@ from seed_assets.engine.frames import null_mask
 from seed_assets.engine.parents import ParentSource, gather, sort_key
 from seed_assets.spec.graph import linked_fks, links_name, resolve_after, resolve_via
 from seed_assets.spec.models import ForeignKeySpec, Spec
-from seed_assets.validation import gx_suite, integrity, pandera_schema
+from seed_assets.validation import gx_suite, integrity, pandera_schema, relations
 from seed_assets.validation.accumulators import (
     KeyTracker,
     ParentCounts,
@@ -132,6 +132,7 @@ class TableChecker(SampledChecks):
         ]
         self._self_refs: dict[str, dict] = {}
         self._rare: dict[str, list[int]] = {}
+        self._relations: relations.RelationsCheck | None = None
         self._rare_rows: dict[str, list[dict]] = {}
         self._nulls: dict[str, int] = dict.fromkeys(self.columns, 0)
         self._null_samples = Samples()
@@ -292,6 +293,11 @@ class TableChecker(SampledChecks):
                 part.add(frame[self._shown([name])], true_rows, offset)
                 self._rare_rows[name] = part.rows
 
+    def _add_relations(self, frame, offset, lookups) -> None:
+        if self._relations is None:
+            self._relations = relations.RelationsCheck(self.spec, self.name, self.parent_range)
+        self._relations.add(frame, _StreamedParents(self, frame, lookups))
+
     def _add_duplicate_keys(self, frame, offset, lookups) -> None:
         for tracker in self._keys:
             tracker.add(frame, offset)
@@ -439,6 +445,10 @@ class TableChecker(SampledChecks):
                 result.samples += self._rare_rows.get(name, [])[: SHOWN_ROWS - len(result.samples)]
         return result
 
+    def _conclude_relations(self) -> CheckResult:
+        check = self._relations or relations.RelationsCheck(self.spec, self.name)
+        return check.conclude(self._result(relations.RULE, relations.DESCRIPTION))
+
     def _conclude_duplicate_keys(self) -> CheckResult:
         result = self._result("duplicate_keys", "Rows repeating a primary or unique key.")
         for tracker in self._keys:
@@ -507,33 +517,30 @@ class TableChecker(SampledChecks):
         return result
 
 
+class _StreamedParents:
+    """The relations check's view of the parents of one chunk (``relations.ParentAccess``)."""
+
+    def __init__(self, checker: TableChecker, frame: pd.DataFrame, lookups) -> None:
+        self.checker, self.frame, self.lookups = checker, frame, lookups
+
+    def positions(self, fk: ForeignKeySpec) -> np.ndarray:
+        return self.checker._lookup(self.frame, fk, self.lookups)[0]
+
+    def values(self, fk: ForeignKeySpec, ref: str) -> np.ndarray:
+        return gather(self.checker.source, fk.references.table, [ref], self.positions(fk))[ref]
+
+    def at(self, table: str, column: str, positions: np.ndarray) -> np.ndarray:
+        return gather(self.checker.source, table, [column], positions)[column]
+
+    def count(self, table: str) -> int:
+        return self.checker.source.row_count(table)
+
+
 def check_frames(
-    spec: Spec,
-    name: str,
-    frames: Iterable[pd.DataFrame],
-    source: ParentSource,
-    *,
-    scale: float | None = None,
-    expected_rows: int | None = None,
-    sample_limit: int = SAMPLE_ROWS,
-    engines: Iterable[str] | None = None,
-    parent_range: tuple[int, int] | None = None,
-    partial: bool = False,
-    first_row: int = 0,
+    spec: Spec, name: str, frames: Iterable[pd.DataFrame], source: ParentSource, **options
 ) -> list[CheckResult]:
-    """Check a table given chunk by chunk (see ``TableChecker``)."""
-    checker = TableChecker(
-        spec,
-        name,
-        source,
-        scale=scale,
-        expected_rows=expected_rows,
-        sample_limit=sample_limit,
-        engines=engines,
-        parent_range=parent_range,
-        partial=partial,
-        first_row=first_row,
-    )
+    """Check a table given chunk by chunk (`options`: those of ``TableChecker``)."""
+    checker = TableChecker(spec, name, source, **options)
     for frame in frames:
         checker.add(frame)
     return checker.conclude()

@@ -10,7 +10,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from seed_assets.errors import TargetError
 from seed_assets.sources.reflect import Reflection, reflect
 
 SAMPLES_PER_COLUMN = 3
@@ -50,8 +49,7 @@ class PlanContext:
 def read_context(url: str, *, with_samples: bool = False) -> PlanContext:
     """Reflect `url`, count each table's rows (up to COUNT_CAP) and, with `with_samples`, read
     a few values per column."""
-    from seed_assets.targets.base import mask_url
-    from seed_assets.targets.connect import describe_db_error
+    from seed_assets.targets.connect import read_error
 
     reflection = reflect(url)
     context = PlanContext(reflection, counts={})
@@ -65,9 +63,7 @@ def read_context(url: str, *, with_samples: bool = False) -> PlanContext:
                 if with_samples:
                     _read_samples(conn, table, reflection.data["tables"][name], context)
     except sa.exc.SQLAlchemyError as exc:
-        raise describe_db_error(exc, url) or TargetError(
-            f"cannot read {mask_url(url)}: {exc.__class__.__name__}: {exc}"
-        ) from None
+        raise read_error(exc, url) from None
     finally:
         engine.dispose()
     return context

@@ -17,6 +17,11 @@ import sqlalchemy as sa
 from seed_assets.errors import MissingDatabase, TargetError
 from seed_assets.sources.reflect.catalog import read_table
 from seed_assets.sources.reflect.model import Reflection, Table
+from seed_assets.sources.reflect.partitions import (
+    bounded_source,
+    children_of_parents,
+    partition_bounds,
+)
 from seed_assets.sources.reflect.planning import (
     IGNORED_TABLES,
     TablePlan,
@@ -28,19 +33,6 @@ from seed_assets.sources.reflect.planning import (
 from seed_assets.sources.reflect.writing import table_data, validate
 
 __all__ = ["Reflection", "Table", "reflect"]
-
-
-def children_of_parents(conn: sa.Connection) -> dict[str, str]:
-    """PostgreSQL: partitions and inheritance children of the current schema -> parent. They
-    are one logical table with the parent (SQLAlchemy lists them as tables of their own)."""
-    if conn.dialect.name != "postgresql":
-        return {}
-    rows = conn.exec_driver_sql(
-        "SELECT c.relname, p.relname FROM pg_inherits i "
-        "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
-    )
-    return dict(rows.all())
 
 
 _INSERT_INTO = re.compile(r"\bINSERT\s+(?:OR\s+\w+\s+)?INTO\s+[`\"\[]?(\w+)", re.I)
@@ -78,7 +70,7 @@ def reflect(url: str, *, name: str | None = None) -> Reflection:
     from seed_assets.targets.connect import (
         check_connection,
         check_sqlite_exists,
-        describe_db_error,
+        read_error,
     )
     from seed_assets.targets.drivers import check_driver
 
@@ -97,8 +89,10 @@ def reflect(url: str, *, name: str | None = None) -> Reflection:
             if not names:
                 raise MissingDatabase(f"{mask_url(url)} has no tables to reflect")
             notes: list[str] = []
+            folded: dict[str, str] = {}
             for child, parent in sorted(children_of_parents(conn).items()):
-                if child in names and parent in names:  # its rows are the parent's rows
+                if child in names and parent in names:
+                    folded[child] = parent  # its rows are the parent's rows
                     names.remove(child)
                     notes.append(
                         f"{child}: a partition (or inheritance child) of {parent}; rows are "
@@ -114,15 +108,45 @@ def reflect(url: str, *, name: str | None = None) -> Reflection:
                         f"{filled}: filled by a trigger on {source}; left to the trigger (not "
                         "generated)"
                     )
+            bounds = partition_bounds(conn)
             tables = {t: read_table(inspector, dialect, t, notes) for t in sorted(names)}
+            for child, parent in folded.items():
+                _adopt_foreign_keys(tables[parent], inspector.get_foreign_keys(child), notes)
+            for parent, (column, kind, values) in bounds.items():
+                if parent in tables and column in tables[parent].columns:
+                    source = bounded_source(tables[parent], column, kind, values)
+                    if source is not None:  # rows must land in some partition
+                        tables[parent].columns[column]["_value"] = source
+                        tables[parent].columns[column]["_why"] = "partition key: within bounds"
     except sa.exc.SQLAlchemyError as exc:
-        raise describe_db_error(exc, url) or TargetError(
-            f"cannot read {mask_url(url)}: {exc.__class__.__name__}: {exc}"
-        ) from None
+        raise read_error(exc, url) from None
     finally:
         engine.dispose()
     chosen = name or spec_name(sa.make_url(url).database or "reflected")
     return build(chosen, tables, dialect.name, notes, mask_url(url))
+
+
+def _adopt_foreign_keys(parent: Table, child_fks: list[dict], notes: list[str]) -> None:
+    """FKs declared on a partition (or inheritance child) but not on its parent hold for the
+    parent's rows too: they become the parent's (each once)."""
+    have = {tuple(fk["columns"]) for fk in parent.foreign_keys}
+    for fk in child_fks:
+        columns = tuple(fk["constrained_columns"])
+        if columns in have or any(c not in parent.columns for c in columns):
+            continue
+        have.add(columns)
+        parent.foreign_keys.append(
+            {
+                "columns": list(columns),
+                "references": f"{fk['referred_table']}({', '.join(fk['referred_columns'])})",
+                "_table": fk["referred_table"],
+                "_columns": list(fk["referred_columns"]),
+            }
+        )
+        notes.append(
+            f"{parent.name}: foreign key ({', '.join(columns)}) -> {fk['referred_table']} "
+            "declared on a partition, moved to the parent"
+        )
 
 
 def build(

@@ -56,6 +56,18 @@ class PostgresTarget(Target):
         psycopg.errors.DataError,
     )
 
+    def _create_engine(self, url: str) -> sa.Engine:
+        engine = sa.create_engine(url)
+
+        @sa.event.listens_for(engine, "connect")
+        def _connect(dbapi_connection, _record):
+            # DDL literals (CHECKs, comments) are written for it, whatever the server's default.
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET standard_conforming_strings = on")
+            dbapi_connection.commit()
+
+        return engine
+
     def _encode(self, frame: pd.DataFrame, table: TableSpec, name: str) -> bytes:
         return csv_bytes(frame, table)
 

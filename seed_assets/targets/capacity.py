@@ -1,6 +1,7 @@
 """Does a spec fit its target? Names and column counts within the dialect's limits, and for
 file targets (SQLite, Parquet, a script) the estimated bytes within the disk's free space.
-Checked before anything is written."""
+Checked before anything is written. (Values and DDL a dialect cannot represent are
+``representable.py``'s.)"""
 
 from __future__ import annotations
 
@@ -11,25 +12,14 @@ import sqlalchemy as sa
 from seed_assets.errors import SpecError
 from seed_assets.spec.limits import check_dialect, check_free_disk, estimated_rows
 from seed_assets.spec.models import Spec
-
-
-def target_dialect(url: str) -> str | None:
-    from seed_assets.targets.parquet_urls import is_parquet_url
-
-    if is_parquet_url(url):
-        return "parquet"
-    try:
-        backend = sa.make_url(url).get_backend_name()
-    except sa.exc.ArgumentError:
-        return None  # Target.for_url says what is wrong with the URL
-    return "mysql" if backend == "mariadb" else backend
+from seed_assets.targets.urls import url_dialect
 
 
 def check_target_fits(spec: Spec, url: str, scale: float) -> None:
     """SpecError (with the spec's file) when the spec cannot go into the target at `scale`."""
     from seed_assets.targets import connect
 
-    dialect = target_dialect(url)
+    dialect = url_dialect(url)
     where = _file_of(url, dialect)
     # First the file or folder itself (its own message: a directory, read-only...).
     if dialect == "sqlite" and where is not None:

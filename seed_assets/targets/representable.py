@@ -1,4 +1,5 @@
-"""Whether a spec fits one SQL dialect: values it cannot hold, DDL over its limits.
+"""Whether a dialect can represent a spec: values it cannot hold, DDL over its limits.
+(Sizes, name lengths, column counts and free disk are ``capacity.py``'s.)
 
 Asked before anything is written (``check --dialect``, ``sql``, ``generate``), so a spec that
 cannot load is refused up front with the table and column to change, instead of failing half
@@ -14,7 +15,8 @@ import sqlalchemy as sa
 
 from seed_assets.errors import SpecError
 from seed_assets.spec.models import Spec
-from seed_assets.targets.literal import check_dialect
+from seed_assets.targets.literal import DIALECTS, check_dialect
+from seed_assets.targets.urls import url_dialect
 
 # MariaDB stores a CHECK's text in 64 KiB (it refused 66,000 characters, took 65,000); the
 # margin covers the charset introducers and escapes it adds when it prints the expression.
@@ -35,6 +37,12 @@ def unfit(spec: Spec, dialect: str) -> list[SpecError]:
         found += _mysql_checks(spec)
         found += _mysql_comments(spec)
     return found
+
+
+def refuse_unfit_url(spec: Spec, url: str) -> None:
+    """`refuse_unfit` for the SQL dialect a target URL names (Parquet holds any value)."""
+    if (dialect := url_dialect(url)) in DIALECTS:
+        refuse_unfit(spec, dialect)
 
 
 def refuse_unfit(spec: Spec, dialect: str) -> None:
@@ -172,6 +180,16 @@ def _mysql_comments(spec: Spec) -> list[SpecError]:
                         "'?'. Remove it, or write to postgresql or sqlite",
                         table=name,
                         column=column_name,
+                    )
+                )
+            if text and kind == "table" and "\x00" in text:
+                # MariaDB 10.11 keeps a table comment only up to a NUL (checked: '\0x' came
+                # back as two NULs); a column comment keeps it.
+                found.append(
+                    SpecError(
+                        "the table `description` holds a NUL character (\\x00), which "
+                        "MariaDB does not keep in a table comment. Remove it",
+                        table=name,
                     )
                 )
             if text and len(text) > limit:
