@@ -6,8 +6,10 @@ Each command runs N times in a fresh interpreter, alternating, and the best of N
 least disturbed by other processes on the machine). Also printed: the median, rows/s of the
 best run, and the peak RSS of the generate run.
 
-Run: ``.venv/bin/python benchmarks/bench_cold_start.py [-n 7] [--importtime]``
-(``--importtime`` then lists the 15 slowest top-level imports of one generate run).
+Run: ``.venv/bin/python benchmarks/bench_cold_start.py [-n 7] [--importtime] [--against DIR]``
+(``--importtime`` then lists the 15 slowest top-level imports of one generate run; ``--against
+DIR`` times another checkout's generate too, in the same loop: say ``git archive main | tar -x
+-C /tmp/ref``, for before and after on one machine).
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=7, help="runs of each command (best kept)")
     parser.add_argument("--importtime", action="store_true", help="list the slowest imports")
+    parser.add_argument("--against", type=Path, help="another checkout to time alongside")
     args = parser.parse_args()
 
     # This checkout's package, whatever the venv has installed.
@@ -87,8 +90,16 @@ def main() -> None:
         ]
         bare = [sys.executable, "-c", "import pandas, sqlalchemy"]
         _run(bare, env, tmp), _run(generate, env, tmp)  # warm the page cache and the .pyc files
+        other_env = {**env, "PYTHONPATH": str(args.against)} if args.against else None
+        other_times, other_cpu = [], []
+        if other_env:
+            _run(generate, other_env, tmp)
         bare_times, generate_times, bare_cpu, generate_cpu, rss = [], [], [], [], 0.0
         for _ in range(args.n):
+            if other_env:
+                took, cpu, _ = _run(generate, other_env, tmp)
+                other_times.append(took)
+                other_cpu.append(cpu)
             took, cpu, _ = _run(bare, env, tmp)
             bare_times.append(took)
             bare_cpu.append(cpu)
@@ -112,6 +123,12 @@ def main() -> None:
             f"goal < {TARGET_SECONDS} s: {'met' if best < TARGET_SECONDS else 'not met'} "
             f"(load average {os.getloadavg()[0]:.1f})"
         )
+        if other_times:
+            print(
+                f"  generate of {args.against}: {min(other_times):6.3f} s (median "
+                f"{statistics.median(other_times):.3f} s), CPU {min(other_cpu):.3f} s, "
+                f"{min(other_times) / best_bare:.2f}x the bare imports"
+            )
         if args.importtime:
             print("slowest top-level imports of one generate run (cumulative s):")
             for seconds, name in _importtime(generate, env, tmp):
