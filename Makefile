@@ -1,7 +1,8 @@
 # Two commands set everything up on a fresh machine with Python 3.11+:
 #   make demo   generate the banking example through Dagster into data/banking.sqlite
 #   make test   run the whole test suite
-# Dagster's own state (runs, event logs) goes to SQLite files in .dagster/ unless STORAGE=postgres:
+# Dagster's own state (runs, event logs) goes to SQLite files in the repo (DAGSTER_HOME, git-ignored)
+# unless STORAGE=postgres:
 #   make dev STORAGE=postgres      deploy/dagster-postgres.yaml in .dagster-postgres/, which reads
 #                                  DAGSTER_PG_HOST/PORT/DB/USERNAME/PASSWORD (docs/deploy.md)
 #   make worker STORAGE=postgres   a dagster-celery worker for materialize_all_celery, or for
@@ -16,8 +17,10 @@ ifeq ($(STORAGE),postgres)
 DAGSTER_CONFIG := deploy/dagster-postgres.yaml
 export DAGSTER_HOME := $(CURDIR)/.dagster-postgres
 else ifeq ($(STORAGE),sqlite)
+# DAGSTER_HOME is the repo itself: its dagster.yaml is the instance's, so `dg dev` (which runs
+# from the project root) finds it in DAGSTER_HOME and does not warn that it is ignored.
 DAGSTER_CONFIG := dagster.yaml
-export DAGSTER_HOME := $(CURDIR)/.dagster
+export DAGSTER_HOME := $(CURDIR)
 else
 $(error STORAGE=$(STORAGE): use sqlite (the default) or postgres)
 endif
@@ -36,9 +39,11 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(BIN)/uv
 	$(BIN)/python -m compileall -q seed_assets
 	touch $@
 
+ifneq ($(DAGSTER_CONFIG),dagster.yaml)
 $(DAGSTER_HOME)/dagster.yaml: $(DAGSTER_CONFIG)
 	mkdir -p $(DAGSTER_HOME)
 	cp $(DAGSTER_CONFIG) $@
+endif
 
 demo: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/seed-assets demo
@@ -47,8 +52,8 @@ demo: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
 # [tool.dg.project]. VIRTUAL_ENV: dg compares it with the project's .venv. Calls to the code server
 # get 3 minutes (default 60 s): a loaded 2-core machine otherwise shows gRPC timeouts in the UI.
 dev: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
-	cd $(DAGSTER_HOME) && VIRTUAL_ENV=$(CURDIR)/$(VENV) \
-		DAGSTER_GRPC_TIMEOUT_SECONDS=$${DAGSTER_GRPC_TIMEOUT_SECONDS:-180} $(CURDIR)/$(BIN)/dg dev
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) DAGSTER_GRPC_TIMEOUT_SECONDS=$${DAGSTER_GRPC_TIMEOUT_SECONDS:-180} \
+		$(BIN)/dg dev
 
 # Loads every defs.yaml and the definitions, as `dg dev` would, and says what is wrong.
 check-defs: $(VENV)/.synced
@@ -72,4 +77,4 @@ bench: $(VENV)/.synced
 	$(BIN)/python benchmarks/bench_banking.py
 
 clean:
-	rm -rf $(VENV) data .dagster .dagster-postgres
+	rm -rf $(VENV) data .dagster .dagster-postgres history logs schedules storage .logs_queue .nux .telemetry

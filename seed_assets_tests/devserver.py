@@ -59,18 +59,18 @@ def project_env(home: Path | None = None) -> dict[str, str]:
 def dg_dev(project: Path, tmp_path: Path, **extra_env: str) -> Iterator[str]:
     """`dg dev` in `project` (the webserver, the daemon, the code server) in its own process
     group, as `make dev` runs it; its output goes to `tmp_path`/dagster_dev.log."""
-    # DAGSTER_HOME inside the project and dg started there, as `make dev` does: dg finds the
-    # project above it, and no dagster.yaml sits in its folder but DAGSTER_HOME's own.
-    home = project / f".dagster-test-{os.getpid()}-{free_port()}"
-    home.mkdir()
-    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    # DAGSTER_HOME is the project's own folder, as `make dev` has it: the dagster.yaml there is
+    # the instance's (no warning that it is ignored). `project` is a copy made for the test.
+    home = project
+    if not (home / "dagster.yaml").exists():
+        shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
     env = {**project_env(home), "DAGSTER_GRPC_TIMEOUT_SECONDS": "180", **extra_env}
     port = free_port()
     log = (tmp_path / "dagster_dev.log").open("w")
     dg = Path(sys.executable).parent / "dg"
     server = subprocess.Popen(
         [str(dg), "dev", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=home,
+        cwd=project,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -105,5 +105,4 @@ def dg_dev(project: Path, tmp_path: Path, **extra_env: str) -> Iterator[str]:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGKILL)
         log.close()
-        shutil.rmtree(home, ignore_errors=True)  # it sits in the project
         assert leaked == [], f"dagster processes outlived the server: {leaked}"

@@ -5,6 +5,7 @@ the warning about a dagster.yaml in the current folder that DAGSTER_HOME does no
 from __future__ import annotations
 
 import json
+import shutil
 import time
 import urllib.request
 
@@ -37,7 +38,12 @@ def test_make_dev_runs_dg_dev_and_loads_the_code_location_without_warnings(tmp_p
     assert "$(BIN)/dg dev" in makefile and "$(BIN)/dagster dev" not in makefile
     assert (ROOT / "dagster.yaml").exists()  # the instance config, at the top as required
     target = f"sqlite:///{tmp_path / 'bank.sqlite'}"
-    with dg_dev(ROOT, tmp_path, SEED_ASSETS_TARGET_URL=target) as url:
+    project = tmp_path / "project"  # the repo's project files; the package is the installed one
+    project.mkdir()
+    for name in ("pyproject.toml", "dagster.yaml", "workspace.yaml"):
+        shutil.copy(ROOT / name, project / name)
+    (project / "seed_assets").symlink_to(ROOT / "seed_assets")  # dg looks for it in the project
+    with dg_dev(project, tmp_path, SEED_ASSETS_TARGET_URL=target) as url:
         deadline = time.monotonic() + STARTUP_SECONDS
         while (state := _locations(url).get("seed_assets")) != "RepositoryLocation":
             assert state in (None, "loading"), f"the code location did not load: {state}"

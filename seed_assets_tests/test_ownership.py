@@ -21,9 +21,13 @@ runner = CliRunner()
 
 USERS_CUSTOMERS = (
     "CREATE TABLE customers (customer_id VARCHAR(16) PRIMARY KEY, name VARCHAR(100), "
-    "email VARCHAR(120), registration_date DATE, segment VARCHAR(12))"
+    "email VARCHAR(120), registration_date DATE, segment VARCHAR(12), "
+    "annual_income NUMERIC(12, 2), credit_score INTEGER)"
 )
-MINE = "INSERT INTO customers VALUES ('mine', 'keep me', 'me@example.com', '2020-01-01', 'retail')"
+MINE = (
+    "INSERT INTO customers VALUES "
+    "('mine', 'keep me', 'me@example.com', '2020-01-01', 'retail', 50000, 700)"
+)
 
 
 def execute(url: str, *statements: str) -> None:

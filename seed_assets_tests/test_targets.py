@@ -90,11 +90,15 @@ def test_schema_declares_keys_and_constraints(banking, any_url):
     assert columns["email"]["nullable"] is False
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
         conn.exec_driver_sql(
-            "INSERT INTO accounts VALUES ('ACC99999999', 'NOBODY', 'loan', '2024-01-01', 1)"
+            "INSERT INTO accounts (account_id, customer_id, account_type, opened_date, balance, "
+            "usual_amount) "
+            "VALUES ('ACC99999999', 'NOBODY', 'loan', '2024-01-01', 1, 1)"
         )
     with pytest.raises((sa.exc.IntegrityError, sa.exc.OperationalError)), engine.begin() as conn:
         conn.exec_driver_sql(
-            "INSERT INTO accounts VALUES ('ACC99999999', 'CUST000001', 'gold', '2024-01-01', 1)"
+            "INSERT INTO accounts (account_id, customer_id, account_type, opened_date, balance, "
+            "usual_amount) "
+            "VALUES ('ACC99999999', 'CUST000001', 'gold', '2024-01-01', 1, 1)"
         )
     target.dispose()
 
@@ -162,7 +166,7 @@ def test_fills_a_users_empty_table_without_dropping_it(banking, any_url):
         any_url,
         "CREATE TABLE customers (customer_id VARCHAR(16) PRIMARY KEY, name VARCHAR(100), "
         "email VARCHAR(120), registration_date DATE, segment VARCHAR(12), "
-        "loyalty INTEGER DEFAULT 7)",
+        "annual_income NUMERIC(12, 2), credit_score INTEGER, loyalty INTEGER DEFAULT 7)",
     )
     target = write_all(banking, any_url)
     assert query(any_url, "SELECT COUNT(*), MIN(loyalty) FROM customers") == [(1000, 7)]
@@ -265,6 +269,7 @@ def _users_customers_with_check(url: str) -> None:
         url,
         "CREATE TABLE customers (customer_id VARCHAR(16) PRIMARY KEY, name VARCHAR(100), "
         "email VARCHAR(120), registration_date DATE, segment VARCHAR(12), "
+        "annual_income NUMERIC(12, 2), credit_score INTEGER, "
         "CONSTRAINT no_sme CHECK (segment <> 'sme'))",
     )
 
@@ -347,7 +352,8 @@ def test_a_value_that_does_not_fit_is_refused_not_truncated(banking, server, req
     execute(
         url,
         "CREATE TABLE customers (customer_id VARCHAR(16) PRIMARY KEY, name VARCHAR(12), "
-        "email VARCHAR(120), registration_date DATE, segment VARCHAR(12))",
+        "email VARCHAR(120), registration_date DATE, segment VARCHAR(12), "
+        "annual_income NUMERIC(12, 2), credit_score INTEGER)",
     )
     customers = _customers(banking)
     frame = generate_all(customers)["customers"].iloc[:50]
