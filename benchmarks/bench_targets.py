@@ -6,13 +6,16 @@ For each target (SQLite, PostgreSQL, MariaDB/MySQL) two phases, each in a fresh 
   (batches, savepoints, COPY / executemany), every constraint present and valid at the end;
 - ``bare``: the physical limit: the same rows generated and serialised *before* the clock
   starts, then loaded with nothing else: PostgreSQL COPY into tables without constraints, then
-  every constraint added (``ALTER TABLE``); SQLite and MySQL one ``executemany`` per table.
+  every constraint added (``ALTER TABLE``); MySQL one ``executemany`` per table; SQLite one
+  ``executemany`` per table with the writer's settings (FKs on, WAL, synchronous NORMAL), each
+  table its own transaction, as issue 18 defines it.
 
 The ratio end_to_end / bare is the price of generating while loading, batching and recovery.
 
 Run: ``.venv/bin/python benchmarks/bench_targets.py [--scale 100] [--targets sqlite,postgresql,
-mysql] [--pg URL] [--mysql URL]``. Server URLs name a server; a fresh database is created on it
-for the run and dropped afterwards.
+mysql] [--pg URL] [--mysql URL] [--repeat 3]``. CPU s is the process's CPU time (all threads)
+in the timed part: on a shared machine it moves far less than the wall time. Server URLs name
+a server; a fresh database is created on it for the run and dropped afterwards.
 """
 
 from __future__ import annotations
@@ -33,8 +36,8 @@ SPEC = ROOT / "seed_assets" / "examples" / "banking.yaml"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-# Issue 4's goal: end to end within 1.5x of the bare COPY of the same rows.
-TARGET_RATIO = 1.5
+# Issue 18's goals: end to end within these multiples of the bare load of the same rows.
+TARGET_RATIO = {"postgresql": 1.15, "sqlite": 1.2, "mysql": 1.2}
 SERVERS = {
     "postgresql": "postgresql+psycopg://postgres@127.0.0.1:5432",
     "mysql": "mysql+pymysql://root@127.0.0.1:3306",
@@ -58,7 +61,7 @@ def phase_end_to_end(url: str, scale: float) -> dict:
     spec = _spec()
     target = Target.for_url(url)
     tables, total = {}, 0
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     try:
         for generator, chunks in iter_spec(spec, seed=spec.seed, scale=scale):
             mark = time.perf_counter()
@@ -69,7 +72,12 @@ def phase_end_to_end(url: str, scale: float) -> dict:
             total += result.rows
     finally:
         target.dispose()
-    return {"rows": total, "seconds": time.perf_counter() - started, "tables": tables}
+    return {
+        "rows": total,
+        "seconds": time.perf_counter() - started,
+        "cpu": time.process_time() - cpu,
+        "tables": tables,
+    }
 
 
 def phase_bare(url: str, scale: float) -> dict:
@@ -93,7 +101,9 @@ def phase_bare(url: str, scale: float) -> dict:
         payload = {n: row_tuples(frames[n], spec.tables[n]) for n in order}
     total = sum(len(f) for f in frames.values())
     del frames
-    started = time.perf_counter()
+    if backend == "sqlite":
+        return _bare_sqlite(engine, metadata, order, payload, total)
+    started, cpu = time.perf_counter(), time.process_time()
     with engine.begin() as conn:
         if backend == "postgresql":
             raw = conn.connection.driver_connection
@@ -130,9 +140,40 @@ def phase_bare(url: str, scale: float) -> dict:
                     f"VALUES ({marks})",
                     payload[name],
                 )
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     engine.dispose()
-    return {"rows": total, "seconds": seconds}
+    return {"rows": total, "seconds": seconds, "cpu": cpu}
+
+
+def _bare_sqlite(engine, metadata, order, payload, total) -> dict:
+    """One executemany per table, each in its own transaction, FKs on, WAL, synchronous
+    NORMAL (what the writer sets): the same DDL, nothing else."""
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    ddl = {n: str(sa.schema.CreateTable(metadata.tables[n]).compile(engine)) for n in order}
+    indexes = {
+        n: [str(sa.schema.CreateIndex(i).compile(engine)) for i in metadata.tables[n].indexes]
+        for n in order
+    }
+    raw = sqlite3.connect(engine.url.database, isolation_level=None)
+    for pragma in ("foreign_keys = ON", "journal_mode = WAL", "synchronous = NORMAL"):
+        raw.execute(f"PRAGMA {pragma}")
+    started, cpu = time.perf_counter(), time.process_time()
+    for name in order:
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute(ddl[name])
+        for statement in indexes[name]:
+            raw.execute(statement)
+        columns = ", ".join(f'"{c.name}"' for c in metadata.tables[name].c)
+        marks = ", ".join("?" * len(metadata.tables[name].c))
+        raw.executemany(f'INSERT INTO "{name}" ({columns}) VALUES ({marks})', payload[name])
+        raw.execute("COMMIT")
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    raw.close()
+    engine.dispose()
+    return {"rows": total, "seconds": seconds, "cpu": cpu}
 
 
 PHASES = {"end_to_end": phase_end_to_end, "bare": phase_bare}
@@ -180,6 +221,13 @@ def main() -> None:
     parser.add_argument("--targets", default="sqlite,postgresql,mysql")
     parser.add_argument("--pg", default=SERVERS["postgresql"])
     parser.add_argument("--mysql", default=SERVERS["mysql"])
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each phase this many times, alternating, and keep the best (a shared machine "
+        "disturbs single runs)",
+    )
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -192,28 +240,36 @@ def main() -> None:
     report = io.StringIO()
     print(f"banking at scale {args.scale:g}; each phase in its own interpreter\n", file=report)
     print(
-        f"{'target':<11} {'phase':<11} {'rows':>11} {'seconds':>8} {'rows/s':>10} {'peak MB':>8}",
+        f"{'target':<11} {'phase':<11} {'rows':>11} {'seconds':>8} {'rows/s':>10} {'CPU s':>8} "
+        f"{'peak MB':>8}",
         file=report,
     )
     verdicts = []
     for target in args.targets.split(","):
-        results = {}
+        results: dict[str, dict] = {}
+        for _ in range(args.repeat):
+            for phase in ("bare", "end_to_end"):
+                url, drop = _fresh(target, args)
+                try:
+                    r = _run_phase(phase, url, args.scale)
+                finally:
+                    drop()
+                best = results.setdefault(phase, r)
+                best["cpu"] = min(best["cpu"], r["cpu"])
+                if r["seconds"] < best["seconds"]:
+                    best.update({k: v for k, v in r.items() if k != "cpu"})
         for phase in ("bare", "end_to_end"):
-            url, drop = _fresh(target, args)
-            try:
-                results[phase] = _run_phase(phase, url, args.scale)
-            finally:
-                drop()
             r = results[phase]
             print(
                 f"{target:<11} {phase:<11} {r['rows']:>11,} {r['seconds']:>8.2f} "
-                f"{r['rows'] / r['seconds']:>10,.0f} {r['peak_rss_mb']:>8.0f}",
+                f"{r['rows'] / r['seconds']:>10,.0f} {r['cpu']:>8.2f} {r['peak_rss_mb']:>8.0f}",
                 file=report,
             )
         ratio = results["end_to_end"]["seconds"] / results["bare"]["seconds"]
-        verdict = "within" if ratio <= TARGET_RATIO else "OVER"
+        goal = TARGET_RATIO[target]
+        verdict = "within" if ratio <= goal else "OVER"
         verdicts.append(f"{target}: end to end = {ratio:.2f}x the bare load ({verdict} "
-                        f"{TARGET_RATIO}x)")  # fmt: skip
+                        f"{goal}x; best of {args.repeat})")  # fmt: skip
     print(report.getvalue())
     print("\n".join(verdicts))
 

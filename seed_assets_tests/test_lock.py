@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from seed_assets.targets.base import Target
 from seed_assets.targets.lock import HOLDERS, lock_path
-from seed_assets_tests.conftest import BANKING, ROOT
+from seed_assets_tests.conftest import BANKING, ROOT, SHOP
 
 
 def generate(url: str, *extra: str) -> subprocess.Popen:
@@ -123,3 +123,16 @@ def test_dagster_runs_writing_one_target_share_a_run_granularity_pool(tmp_path):
         config = instance.get_concurrency_config()
         assert config.pool_config.pool_granularity.value == "run"
         assert config.pool_config.default_pool_limit == 1
+
+
+def test_specs_writing_one_target_share_its_pool_and_others_do_not(monkeypatch):
+    from seed_assets.assets.keys import TARGET_ENV, target_pool
+    from seed_assets.sources.files import load_spec
+
+    banking, shop = load_spec(BANKING), load_spec(SHOP)
+    monkeypatch.delenv(TARGET_ENV, raising=False)
+    assert target_pool(banking) != target_pool(shop)  # data/banking.sqlite, data/shop.sqlite
+    monkeypatch.setenv(TARGET_ENV, "postgresql+psycopg://u:s3cret@db:5432/seed")
+    assert target_pool(banking) == target_pool(shop)  # one database: one run at a time
+    assert target_pool(banking).startswith("seed_assets_target__seed_")
+    assert "s3cret" not in target_pool(banking)

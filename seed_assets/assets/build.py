@@ -22,7 +22,7 @@ from dagster import (
 
 from seed_assets.assets.fidelity import build_fidelity_assets
 from seed_assets.assets.io_manager import SeedTableIOManager
-from seed_assets.assets.keys import spec_keys, table_key
+from seed_assets.assets.keys import TARGET_ENV, spec_keys, table_key
 from seed_assets.assets.ml import build_ml_assets
 from seed_assets.assets.tables import build_table_assets
 from seed_assets.distributed import CELERY_BROKER_ENV, CELERY_EXECUTOR, CELERY_JOB
@@ -31,7 +31,6 @@ from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.resources.keys import GENERATION_KEY, TABLE_IO_MANAGER_KEY, TARGET_KEY
 from seed_assets.spec.models import Spec
 
-TARGET_ENV = "SEED_ASSETS_TARGET_URL"
 ALL_JOB = "materialize_all"
 NIGHTLY_CRON = "0 2 * * *"
 

@@ -1,5 +1,8 @@
 """What the table assets are called and what they depend on."""
 
+import hashlib
+import os
+
 from dagster import AllPartitionMapping, AssetDep, AssetKey
 
 from seed_assets.spec.graph import component_of, linked_fks, links_name, links_tables, parents
@@ -8,11 +11,24 @@ from seed_assets.spec.models import Spec
 CHECKED_SUFFIX = "_checked"
 
 
+TARGET_ENV = "SEED_ASSETS_TARGET_URL"
+
+
 def target_pool(spec: Spec) -> str:
     """The Dagster concurrency pool of every asset writing the spec's target: with the
     instance's pools at ``granularity: run`` and limit 1 (dagster.yaml), one run at a time
-    writes it, so two launches cannot interleave their tables."""
-    return f"seed_assets_target__{spec.name}"
+    writes it, so two launches cannot interleave their tables.
+
+    The pool is named after the target the definitions are built for (``SEED_ASSETS_TARGET_URL``,
+    else the spec's default SQLite file), so specs sharing a database share its pool. The URL's
+    password never goes into the name: only a digest of it, beside the database's name."""
+    from seed_assets.resources.target import default_url
+
+    url = os.environ.get(TARGET_ENV) or default_url(spec)
+    digest = hashlib.sha256(url.encode()).hexdigest()[:10]
+    stem = url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+    label = "".join(c if c.isalnum() else "_" for c in stem)[:40] or "target"
+    return f"seed_assets_target__{label}_{digest}"
 
 
 def table_key(spec: Spec, table: str) -> AssetKey:

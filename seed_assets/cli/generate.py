@@ -71,7 +71,6 @@ def generate(
 
     from seed_assets.engine.run import iter_plan
     from seed_assets.reports.report import forget_tables, report_paths
-    from seed_assets.resources.target import default_url
     from seed_assets.sources.files import load_spec
     from seed_assets.targets import ownership
     from seed_assets.targets.base import IF_EXISTS, ON_ERROR, Target
@@ -79,6 +78,7 @@ def generate(
     from seed_assets.targets.capacity import check_target_fits
     from seed_assets.targets.check_filter import check_filter
     from seed_assets.targets.connect import new_paths, remove_new_paths
+    from seed_assets.targets.default_target import default_url
     from seed_assets.targets.load_report import LoadCancelled, summarise
     from seed_assets.targets.lock import target_lock
     from seed_assets.targets.rejects import RejectFile, rejects_path

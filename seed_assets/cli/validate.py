@@ -37,8 +37,8 @@ def validate(
     Exit code 0: approved for ML use; 1: not approved; 2: bad input (spec, URL, missing tables).
     """
     from seed_assets.reports.report import report_paths
-    from seed_assets.resources.target import default_url
     from seed_assets.sources.files import load_spec
+    from seed_assets.targets.default_target import default_url
 
     try:
         spec = load_spec(spec_path, target=target)

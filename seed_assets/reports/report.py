@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seed_assets.reports.html import render_html
 from seed_assets.spec.graph import components, linked_fks, links_name, replaced_with
 from seed_assets.spec.models import Spec
 from seed_assets.validation.results import CheckResult
@@ -51,7 +50,7 @@ def report_paths(url: str, spec_name: str, report_dir: str | Path | None = None)
     specs in one database keep their own. The report dir is `report_dir` (``--report-dir``),
     else ``$SEED_ASSETS_REPORT_DIR``, else ``data`` under the working directory (git-ignored,
     like the SQLite files)."""
-    from seed_assets.targets.parquet import is_parquet_url, parquet_dir
+    from seed_assets.targets.parquet_urls import is_parquet_url, parquet_dir
 
     if is_parquet_url(url):  # inside the Parquet directory
         folder = parquet_dir(url)
@@ -220,6 +219,9 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def write_report(report: dict[str, Any], paths: ReportPaths) -> None:
     """The JSON (for tools), the Markdown and the HTML with plots (for people)."""
+    # Imported here: it pulls the rules and scipy, which a run writing no report never needs.
+    from seed_assets.reports.html import render_html
+
     _write_atomic(paths.json, json.dumps(report, indent=2, default=str) + "\n")
     _write_atomic(paths.markdown, render_markdown(report))
     _write_atomic(paths.html, render_html(report))

@@ -8,14 +8,13 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from seed_assets.spec.models import Spec
+from seed_assets.targets.default_target import default_url
 
 if TYPE_CHECKING:  # SQLAlchemy (~0.15 s) is imported when a step first opens a target
     from seed_assets.targets.base import Target
 
 
-def default_url(spec: Spec) -> str:
-    """``sqlite:///data/<spec file stem>.sqlite``: the embedded default, relative to the cwd."""
-    return f"sqlite:///data/{spec.source_stem}.sqlite"
+__all__ = ["TargetResource", "default_url"]
 
 
 class TargetResource(ConfigurableResource):

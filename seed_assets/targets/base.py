@@ -68,9 +68,11 @@ class Target:
         before anything is written (``targets/connect.py``): a server answers, a file or
         folder can be written."""
         from seed_assets.targets import connect
-        from seed_assets.targets.parquet import ParquetTarget, is_parquet_url
+        from seed_assets.targets.parquet_urls import is_parquet_url
 
         if is_parquet_url(url):
+            from seed_assets.targets.parquet import ParquetTarget  # pyarrow: only when asked
+
             target = ParquetTarget(url)
             if for_writing:
                 connect.check_parquet_dir(target.root)

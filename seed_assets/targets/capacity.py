@@ -53,7 +53,7 @@ def check_script_fits(spec: Spec, dialect: str, scale: float, out: Path | None) 
 
 def _file_of(url: str, dialect: str | None) -> Path | None:
     if dialect == "parquet":
-        from seed_assets.targets.parquet import parquet_dir
+        from seed_assets.targets.parquet_urls import parquet_dir
 
         return parquet_dir(url)
     if dialect == "sqlite":

@@ -210,7 +210,7 @@ def new_paths(url: str) -> list[Path]:
     """The files and folders a run into `url` would create that do not exist yet (a new SQLite
     file, its journals and missing folders; a new Parquet folder), deepest first: what to
     remove if the run fails before it commits anything."""
-    from seed_assets.targets.parquet import is_parquet_url, parquet_dir
+    from seed_assets.targets.parquet_urls import is_parquet_url, parquet_dir
 
     if is_parquet_url(url):
         root = parquet_dir(url)

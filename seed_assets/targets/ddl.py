@@ -15,9 +15,9 @@ is left out there (they defer by switching FK checks off, see ``targets/links.py
 from __future__ import annotations
 
 import hashlib
+import importlib
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import UserDefinedType
 
@@ -39,6 +39,14 @@ def _without_deferrable(element, compiler, **kw):
 
 
 _MYSQL = ("mysql", "mariadb")
+
+
+def _dialect_types(name: str):
+    """SQLAlchemy's types of dialect `name` (``mysql``, ``postgresql``), imported when a column
+    needs one: a SQLite run does not pay for importing the other dialects."""
+    return importlib.import_module(f"sqlalchemy.dialects.{name}")
+
+
 MAX_NAME = 60  # PostgreSQL keeps 63 bytes of a name, MySQL 64: stay under both
 
 
@@ -67,18 +75,14 @@ class Verbatim(UserDefinedType):
 
 
 def _integer(column: ColumnSpec) -> sa.types.TypeEngine:
-    unsigned = column.unsigned
-    match column.type:
-        case "tinyint":
-            return sa.SmallInteger().with_variant(mysql.TINYINT(unsigned=unsigned), *_MYSQL)
-        case "smallint":
-            return sa.SmallInteger().with_variant(mysql.SMALLINT(unsigned=unsigned), *_MYSQL)
-        case "integer":
-            base = sa.Integer()
-            return base.with_variant(mysql.INTEGER(unsigned=True), *_MYSQL) if unsigned else base
-        case _:
-            base = sa.BigInteger()
-            return base.with_variant(mysql.BIGINT(unsigned=True), *_MYSQL) if unsigned else base
+    kind, unsigned = column.type, column.unsigned
+    portable = {"tinyint": sa.SmallInteger, "smallint": sa.SmallInteger, "integer": sa.Integer}
+    base = portable.get(kind, sa.BigInteger)()
+    if kind in ("integer", "bigint") and not unsigned:
+        return base
+    mysql = _dialect_types("mysql")
+    native = {"tinyint": mysql.TINYINT, "smallint": mysql.SMALLINT, "integer": mysql.INTEGER}
+    return base.with_variant(native.get(kind, mysql.BIGINT)(unsigned=unsigned), *_MYSQL)
 
 
 def column_type(column: ColumnSpec, *, enum_name: str | None = None) -> sa.types.TypeEngine:
@@ -111,16 +115,18 @@ def column_type(column: ColumnSpec, *, enum_name: str | None = None) -> sa.types
         case "timestamptz":
             return sa.DateTime(timezone=True)
         case "uuid":
-            return sa.CHAR(36).with_variant(postgresql.UUID(as_uuid=False), "postgresql")
+            return sa.CHAR(36).with_variant(
+                _dialect_types("postgresql").UUID(as_uuid=False), "postgresql"
+            )
         case "json":
-            return sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+            return sa.JSON().with_variant(_dialect_types("postgresql").JSONB(), "postgresql")
     raise ValueError(f"unknown column type {column.type}")
 
 
 def _enum(column: ColumnSpec, name: str) -> sa.types.TypeEngine:
     labels = [str(v) for v in column.choice.values]
     # PostgreSQL's type is created before the table when missing (see ``_create_types``).
-    native = postgresql.ENUM(*labels, name=name, create_type=False)
+    native = _dialect_types("postgresql").ENUM(*labels, name=name, create_type=False)
     portable = sa.Enum(*labels, name=name, create_constraint=True, length=column.length)
     return portable.with_variant(native, "postgresql")
 
@@ -301,7 +307,7 @@ def _create_types(enums: dict[str, ColumnSpec], domains: dict[str, tuple[ColumnS
             return
         for name, column in enums.items():
             labels = [str(v) for v in column.choice.values]
-            postgresql.ENUM(*labels, name=name).create(conn, checkfirst=True)
+            _dialect_types("postgresql").ENUM(*labels, name=name).create(conn, checkfirst=True)
         for name, (column, _column_name) in domains.items():
             exists = conn.execute(
                 sa.text("SELECT 1 FROM pg_type WHERE typname = :n AND typtype = 'd'"), {"n": name}

@@ -22,7 +22,6 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql as mysql_dialect
 from sqlalchemy.ext.compiler import compiles
 
 from seed_assets.errors import TargetError
@@ -558,6 +557,8 @@ def use_our_literals(dialect: sa.engine.Dialect) -> sa.engine.Dialect:
     """Make `dialect` (an engine's, or one compiled against) render literals as scripts do."""
     if getattr(dialect, _HOOKED, False) or _name(dialect) not in ("postgresql", "mysql", "sqlite"):
         return dialect
+    if _name(dialect) == "mysql":
+        _hook_mysql_enum()
     base = dialect.statement_compiler
 
     class LiteralCompiler(base):  # type: ignore[misc, valid-type]
@@ -582,5 +583,13 @@ def _enum_labels(type_, compiler, **_kw) -> str:
     return f"ENUM({labels})"
 
 
-compiles(mysql_dialect.ENUM, "mysql", "mariadb")(_enum_labels)
 compiles(sa.Enum, "mysql", "mariadb")(_enum_labels)
+
+
+@cache
+def _hook_mysql_enum() -> None:
+    """MySQL's own ENUM (reflected columns) too, hooked with the first MySQL dialect (all come
+    through ``use_our_literals``): other runs never import SQLAlchemy's MySQL dialect."""
+    from sqlalchemy.dialects import mysql
+
+    compiles(mysql.ENUM, "mysql", "mariadb")(_enum_labels)

@@ -19,7 +19,6 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import pandas as pd
 import pyarrow as pa
@@ -33,44 +32,10 @@ from seed_assets.spec.graph import descendants, linked_fks, links_name
 from seed_assets.spec.models import INTEGER_TYPES, TEXT_TYPES, ColumnSpec, Spec
 from seed_assets.targets.load_report import LoadCancelled, WriteResult
 from seed_assets.targets.lock import exclusive
+from seed_assets.targets.parquet_urls import SCHEME, is_parquet_url, masked, parquet_dir
 
-SCHEME = "parquet"
 MANIFEST = "_seed_assets.json"
 ROW_GROUP_ROWS = 250_000  # row groups are what a range read skips by
-
-
-def is_parquet_url(url: str) -> bool:
-    return url.split(":", 1)[0].lower() == SCHEME
-
-
-def masked(url: str) -> str:
-    """A Parquet URL with any password in it hidden (for messages)."""
-    parsed = urlparse(url)
-    if parsed.password is None:
-        return url
-    netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@", 1)
-    return parsed._replace(netloc=netloc).geturl()
-
-
-def parquet_dir(url: str) -> Path:
-    """``parquet:///abs/dir`` -> /abs/dir; ``parquet://rel/dir`` or ``parquet:rel`` -> rel/dir.
-
-    A Parquet target is a local directory: a user, password or port in the URL is refused
-    (it would otherwise become part of a folder's name, password and all)."""
-    parsed = urlparse(url)
-    if parsed.scheme.lower() != SCHEME:
-        raise TargetError(f"not a Parquet URL: {masked(url)!r}; write parquet:///path/to/dir")
-    if "@" in parsed.netloc or parsed.netloc.count(":"):
-        raise TargetError(
-            f"Parquet URL {masked(url)!r} names a user, password or port; a Parquet target is "
-            "a local directory: write parquet:///path/to/dir (no credentials)"
-        )
-    path = unquote(parsed.netloc + parsed.path)
-    if not path:
-        raise TargetError(
-            f"Parquet URL {masked(url)!r} names no directory; write parquet:///path/to/dir"
-        )
-    return Path(path)
 
 
 def arrow_type(column: ColumnSpec) -> pa.DataType:
@@ -516,4 +481,11 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(temp, path)
 
 
-__all__ = ["ParquetTarget", "arrow_schema", "is_parquet_url", "parquet_dir"]
+__all__ = [
+    "SCHEME",
+    "ParquetTarget",
+    "arrow_schema",
+    "is_parquet_url",
+    "masked",
+    "parquet_dir",
+]

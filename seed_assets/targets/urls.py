@@ -31,7 +31,7 @@ def dialect_class(backend: str) -> type:
 def url_dialect(url: str) -> str | None:
     """The writer a target URL names: "parquet" or a key of ``DRIVERS`` (MariaDB is "mysql");
     None when the URL cannot be read or names another backend (``Target.for_url`` says why)."""
-    from seed_assets.targets.parquet import is_parquet_url
+    from seed_assets.targets.parquet_urls import is_parquet_url
 
     if is_parquet_url(url):
         return "parquet"
