@@ -73,7 +73,7 @@ def one_line(text: str) -> str:
 
 
 def test_a_backend_killed_mid_load_says_what_was_committed_and_replace_finishes(pg_url, tmp_path):
-    spec = write_spec(tmp_path, per_customer=300)  # 600,000 orders: a few seconds of COPY
+    spec = write_spec(tmp_path, per_customer=600)  # 1,200,000 orders: seconds of COPY
     run = subprocess.Popen(
         [*CLI, "generate", str(spec), "--target", pg_url],
         stdout=subprocess.PIPE,
@@ -95,7 +95,7 @@ def test_a_backend_killed_mid_load_says_what_was_committed_and_replace_finishes(
                     (database,),
                 ).all()
                 if loading:
-                    time.sleep(0.5)  # well into the orders
+                    time.sleep(0.1)  # into the orders
                     killed = conn.exec_driver_sql(
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
                         "datname = %s AND pid <> pg_backend_pid()",
@@ -128,7 +128,7 @@ def test_a_backend_killed_mid_load_says_what_was_committed_and_replace_finishes(
         )
         assert again.returncode == 0, again.stderr
         with watcher.connect() as conn:
-            assert conn.exec_driver_sql("SELECT COUNT(*) FROM orders").scalar() == 600_000
+            assert conn.exec_driver_sql("SELECT COUNT(*) FROM orders").scalar() == 1_200_000
     finally:
         if run.poll() is None:
             run.kill()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from pathlib import Path
 
 import typer
 
@@ -55,11 +56,8 @@ def demo() -> None:
             targets.add(str(meta["target"].value))
         else:  # the ML assets
             others.append((name, meta))
-        if "report" in meta:
-            html = meta.get("report_html")
-            reports.add(
-                f"{html.value} (plots), {meta['report'].value}" if html else meta["report"].value
-            )
+        if "report_file" in meta:
+            reports.add(_report_text(meta))
     print_summary(rows, seconds)
     for name, meta in others:
         if "auc" in meta:
@@ -95,3 +93,20 @@ def _demo_steps(defs, specs) -> dict[str, tuple[str, float | None]]:
         assets_def.op.name: (assets_def.key.to_user_string(), guesses.get(assets_def.key))
         for assets_def in defs.assets or []
     }
+
+
+def _report_text(meta) -> str:
+    """Where a table's report is, as paths from the current folder when they are below it."""
+    from urllib.parse import unquote, urlparse
+
+    def shown(path: Path) -> str:
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+
+    markdown = Path(str(meta["report_file"].value))
+    html = meta.get("report_html")
+    if html is None:
+        return shown(markdown)
+    return f"{shown(Path(unquote(urlparse(str(html.value)).path)))} (plots), {markdown.name}"
