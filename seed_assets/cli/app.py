@@ -183,6 +183,11 @@ def remove_dirs(made: list[Path]) -> None:
             return
 
 
+def out_option(what: str):
+    """``--out``: where a command writes what it makes, printed when it is not given."""
+    return typer.Option(None, "--out", help=f"Write the {what} here (default: print it).")
+
+
 IF_EXISTS_OPTION = typer.Option(
     "fail",
     "--if-exists",

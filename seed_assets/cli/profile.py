@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from seed_assets.cli.app import URL_ARG, app, console, errors, fail, write_or_print
+from seed_assets.cli.app import URL_ARG, app, console, errors, fail, out_option, write_or_print
 from seed_assets.errors import SeedAssetsError
 
 _HEADER = """\
@@ -22,7 +22,7 @@ _HEADER = """\
 )
 def profile(
     url: str = URL_ARG,
-    out: Path = typer.Option(None, "--out", help="Write the spec here (default: print it)."),
+    out: Path = out_option("spec"),
     sample: int = typer.Option(
         100_000, "--sample", min=1, help="Rows read per table at most (every k-th, in key order)."
     ),

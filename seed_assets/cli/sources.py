@@ -14,6 +14,7 @@ from seed_assets.cli.app import (
     console,
     errors,
     fail,
+    out_option,
     write_or_print,
 )
 from seed_assets.errors import SeedAssetsError
@@ -43,7 +44,7 @@ def schema(
 )
 def reflect(
     url: str = URL_ARG,
-    out: Path = typer.Option(None, "--out", help="Write the spec here (default: print it)."),
+    out: Path = out_option("spec"),
     name: str = typer.Option(None, "--name", help="The spec's name. Default: the database's."),
 ) -> None:
     """Read the tables of a database into a spec, with inferred value sources to review.
@@ -75,7 +76,7 @@ def reflect(
 )
 def plan(
     url: str = URL_ARG,
-    out: Path = typer.Option(None, "--out", help="Write the plan here (default: print it)."),
+    out: Path = out_option("plan"),
     llm: bool = typer.Option(
         False, "--llm", help="Ask an OpenAI-compatible model (OPENAI_BASE_URL, OPENAI_API_KEY)."
     ),
