@@ -258,7 +258,7 @@ def test_time_of_day_and_weekday_patterns(hospital):
     admitted = tables["patients"].admitted_at
     night = (admitted.dt.hour < 8).mean()  # weight 8 of 64
     assert 0.09 < night < 0.16
-    weekend = (admitted.dt.weekday >= 5).mean()  # weight 2 of 27
+    weekend = (admitted.dt.day_of_week >= 5).mean()  # weight 2 of 27
     assert 0.05 < weekend < 0.10
 
 
