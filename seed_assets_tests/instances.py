@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,3 +33,30 @@ def write_home(home: Path, config: Path) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(config, home / "dagster.yaml")
     return home
+
+
+def materialize_with_cli(
+    tmp_path: Path, specs: str, target_url: str
+) -> subprocess.CompletedProcess[str]:
+    """`dagster asset materialize --select *` of `seed_assets.definitions`, in its own process
+    with a fresh DAGSTER_HOME, the specs and the target given as a user gives them: by env."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "SEED_ASSETS_SPECS": specs,
+        "SEED_ASSETS_TARGET_URL": target_url,
+    }
+    return subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            *("asset", "materialize", "-m", "seed_assets.definitions", "--select", "*"),
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )

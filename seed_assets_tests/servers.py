@@ -109,3 +109,21 @@ def drop_queue(url: str, queue: str) -> None:
         channel = conn.channel()
         channel.queue_delete(queue)
         channel.exchange_delete(queue)
+
+
+def execute(url: str, *statements: str) -> None:
+    """Run `statements` in one transaction on `url` (a user's own DDL and rows, in tests)."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
+def query(url: str, statement: str) -> list[tuple]:
+    """The rows `statement` returns on `url`."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.exec_driver_sql(statement)]
+    engine.dispose()
+    return rows

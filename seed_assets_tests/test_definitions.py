@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
@@ -17,10 +16,9 @@ from seed_assets.definitions import build_definitions, spec_paths
 from seed_assets.errors import SpecError
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.spec.graph import parents
-from seed_assets_tests.conftest import BANKING, ROOT, SHOP
+from seed_assets_tests.conftest import BANKING, SHOP
 from seed_assets_tests.dbcompare import assert_same_tables, read_all
-
-DAGSTER = str(Path(sys.executable).parent / "dagster")
+from seed_assets_tests.instances import materialize_with_cli
 
 
 def _deps(assets_def) -> set[str]:
@@ -183,28 +181,13 @@ def test_same_rows_from_cli_in_process_and_multiprocess(shop, tmp_path):
     )
     assert materialized.success
 
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     multi_url = f"sqlite:///{tmp_path / 'multi.sqlite'}"
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "SEED_ASSETS_SPECS": str(SHOP),
-        "SEED_ASSETS_TARGET_URL": multi_url,
-    }
-    run = subprocess.run(
-        [DAGSTER, "asset", "materialize", "-m", "seed_assets.definitions", "--select", "*"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    run = materialize_with_cli(tmp_path, str(SHOP), multi_url)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "Executing steps using multiprocess executor" in run.stderr
     assert run.stderr.count("Launching subprocess for") == len(shop.tables)
     # The run is recorded in the instance, as `dagster dev` would show it.
+    home = tmp_path / "dagster_home"  # where materialize_with_cli keeps the instance
     with DagsterInstance.from_config(str(home)) as instance:
         assert len(instance.get_runs()) == 1
 

@@ -5,11 +5,7 @@ validator's messages, fallbacks, structured-output step-down, retries and every 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -19,13 +15,12 @@ from typer.testing import CliRunner
 from seed_assets.cli import app
 from seed_assets.sources.llm.client import extract_json
 from seed_assets.sources.llm.context import mask
-from seed_assets_tests.conftest import ROOT
+from seed_assets_tests.instances import materialize_with_cli
 from seed_assets_tests.llm_server import FakeLLM, Reply
 from seed_assets_tests.test_plan import SHOP
 from seed_assets_tests.test_reflect import load_ddl
 
 runner = CliRunner()
-DAGSTER = str(Path(sys.executable).parent / "dagster")
 KEY = "sk-test-7f3a9c1e5b2d4a6f8e0c"
 EMAIL = "margaret.hamilton@apollo.example"
 
@@ -370,23 +365,7 @@ def test_the_plan_runs_unchanged_through_dagster(llm, db, tmp_path):
     llm.reply(GOOD)
     out = tmp_path / "shop_plan.json"
     assert run("plan", db, "--llm", "--out", str(out)).exit_code == 0
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "SEED_ASSETS_SPECS": str(out),
-        "SEED_ASSETS_TARGET_URL": db,
-    }
-    materialized = subprocess.run(
-        [DAGSTER, "asset", "materialize", "-m", "seed_assets.definitions", "--select", "*"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    materialized = materialize_with_cli(tmp_path, str(out), db)
     assert materialized.returncode == 0, materialized.stderr[-3000:]
     with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
         assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 50

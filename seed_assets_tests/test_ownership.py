@@ -16,6 +16,7 @@ from seed_assets.engine.run import iter_spec
 from seed_assets.errors import TargetError
 from seed_assets.targets.base import Target
 from seed_assets_tests.conftest import BANKING
+from seed_assets_tests.servers import execute
 
 runner = CliRunner()
 
@@ -28,14 +29,6 @@ MINE = (
     "INSERT INTO customers VALUES "
     "('mine', 'keep me', 'me@example.com', '2020-01-01', 'retail', 50000, 700)"
 )
-
-
-def execute(url: str, *statements: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        for statement in statements:
-            conn.exec_driver_sql(statement)
-    engine.dispose()
 
 
 def scalar(url: str, statement: str):

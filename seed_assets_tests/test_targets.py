@@ -16,6 +16,7 @@ from seed_assets.spec.loader import spec_from_dict
 from seed_assets.targets.base import Target, mask_url
 from seed_assets.targets.cancel import CancelToken
 from seed_assets.targets.load_report import LoadCancelled, LoadError
+from seed_assets_tests.servers import execute, query
 
 
 def write_all(spec, url, *, if_exists="fail", **kwargs) -> Target:
@@ -31,22 +32,6 @@ def write_all(spec, url, *, if_exists="fail", **kwargs) -> Target:
         )
         assert result.committed and not result.rejected_count
     return target
-
-
-def execute(url: str, *statements: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        for statement in statements:
-            conn.exec_driver_sql(statement)
-    engine.dispose()
-
-
-def query(url: str, statement: str) -> list[tuple]:
-    engine = sa.create_engine(url)
-    with engine.connect() as conn:
-        rows = [tuple(r) for r in conn.exec_driver_sql(statement)]
-    engine.dispose()
-    return rows
 
 
 @pytest.fixture
