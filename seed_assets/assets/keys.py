@@ -22,7 +22,7 @@ def target_pool(spec: Spec) -> str:
     The pool is named after the target the definitions are built for (``SEED_ASSETS_TARGET_URL``,
     else the spec's default SQLite file), so specs sharing a database share its pool. The URL's
     password never goes into the name: only a digest of it, beside the database's name."""
-    from seed_assets.resources.target import default_url
+    from seed_assets.targets.default_target import default_url
 
     url = os.environ.get(TARGET_ENV) or default_url(spec)
     digest = hashlib.sha256(url.encode()).hexdigest()[:10]
