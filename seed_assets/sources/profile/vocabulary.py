@@ -1,0 +1,91 @@
+"""Public vocabularies: place names and codes that ship with Faker (countries, their ISO codes,
+states, provinces, regions, real city names of its locales).
+
+A label seen fewer than `min_count` times is never copied from the data, because it may say
+something about a single row. A label that is also a word of a public vocabulary says nothing
+private by itself ("Chile" is in every atlas), so the profiler may keep it, under two guards
+(``sources/profile/columns.labels_fit``):
+
+- the column must be a vocabulary column: most of its distinct labels belong to it, so a
+  private code that happens to spell a state abbreviation is not taken for one;
+- the rare labels share their combined mass evenly, and only when that mass covers at least
+  `min_count` rows, so no rare label's own small count is published.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+from collections.abc import Iterable, Iterator
+
+# Attributes of Faker's address providers (every locale) that list real names, not parts of
+# made-up ones (street suffixes and city prefixes are left out).
+_PLACE_LISTS = (
+    "countries",
+    "cities",
+    "city_names",
+    "real_city_names",
+    "metropolitan_cities",
+    "states",
+    "states_abbr",
+    "provinces",
+    "provinces_abbr",
+    "regions",
+    "counties",
+    "cantons",
+    "departments",
+    "districts",
+    "municipalities",
+    "prefectures",
+    "territories_abbr",
+    "union_territories",
+    "union_territories_abbr",
+    "wilayas",
+)
+MIN_VOCABULARY_SHARE = 0.8  # of a column's distinct labels, before it counts as one
+
+
+def _strings(value) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _strings(item)
+
+
+@functools.cache
+def public_words() -> frozenset[str]:
+    """Every place name and code Faker ships (about 40,000), read once."""
+    import faker.providers.address as address
+    import faker.providers.currency as currency
+
+    words: set[str] = set()
+    words.update(address.Provider.alpha_2_country_codes)
+    words.update(address.Provider.alpha_3_country_codes)
+    words.update(_strings(currency.Provider.currencies))
+    for module in pkgutil.iter_modules(address.__path__):
+        provider = importlib.import_module(f"{address.__name__}.{module.name}").Provider
+        for name in _PLACE_LISTS:
+            if name in vars(provider):
+                words.update(_strings(vars(provider)[name]))
+    return frozenset(words)
+
+
+def is_vocabulary(labels: Iterable[str]) -> bool:
+    """Most of these distinct labels are public place names or codes."""
+    labels = [str(label) for label in labels]
+    if not labels:
+        return False
+    words = public_words()
+    return sum(label in words for label in labels) >= MIN_VOCABULARY_SHARE * len(labels)
+
+
+def public(labels: Iterable[str]) -> list[str]:
+    """The labels that are words of a public vocabulary."""
+    words = public_words()
+    return [label for label in labels if str(label) in words]
