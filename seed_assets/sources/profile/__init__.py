@@ -13,7 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from seed_assets.errors import TargetError
-from seed_assets.sources.profile import dependencies
+from seed_assets.sources.profile import aggregates, dependencies
 from seed_assets.sources.profile.columns import fit_column
 from seed_assets.sources.profile.keys import (
     chosen_rules,
@@ -61,6 +61,7 @@ def profile(
             sampler = Sampler(conn, sample_rows)
             for table, table_data in data["tables"].items():
                 _profile_table(sampler, table, table_data, data["tables"], reflection, min_count)
+            aggregates.learn(sampler, data["tables"], reflection.comments)
     except sa.exc.SQLAlchemyError as exc:
         raise TargetError(f"cannot read {mask_url(url)}: {exc.__class__.__name__}: {exc}") from None
     finally:
