@@ -83,11 +83,14 @@ def _for_fk(sampler, tables, child, data, index, fk) -> Equality | None:
         or any(_per_parent(f) for f in data["columns"].values())
     ):
         return None
+    parent_keys = set(tables[parent].get("primary_key", [])) | {
+        c for f in tables[parent].get("foreign_keys", []) for c in _names(f["columns"])
+    }
     targets = [
         name
         for name, fields in tables[parent]["columns"].items()
         if fields.get("type") in NUMERIC_TYPES
-        and name not in tables[parent].get("primary_key", [])
+        and name not in parent_keys
         and not any(k in fields for k in _TAKEN)
     ]
     keys = set(data.get("primary_key", [])) | {
@@ -116,7 +119,8 @@ def _holds(sampler, tables, parent, key, target, child, fk, function, expr) -> b
     if function == "count":
         value = sa.func.count()
     else:
-        factors = [c.c[name.strip()] for name in expr.split("*")]
+        # As floats: a product of two integer columns can overflow the database's integers.
+        factors = [sa.cast(c.c[name.strip()], sa.Float) for name in expr.split("*")]
         product = factors[0] if len(factors) == 1 else factors[0] * factors[1]
         value = sa.func.sum(product)
     grouped = sa.select(c.c[fk].label("fk"), value.label("v")).group_by(c.c[fk]).subquery()
