@@ -52,9 +52,7 @@ def learn(sampler: Sampler, tables: dict[str, dict], comments: dict) -> list[Equ
     found = []
     for child, data in tables.items():
         for index, fk in enumerate(data.get("foreign_keys", [])):
-            equality = _for_fk(sampler, tables, child, data, index, fk)
-            if equality is not None:
-                found.append(equality)
+            found += _for_fk(sampler, tables, child, data, index, fk)
     taken: set[tuple[str, str]] = set()
     drivers: dict[str, int] = {}
     for item in found:
@@ -68,7 +66,8 @@ def learn(sampler: Sampler, tables: dict[str, dict], comments: dict) -> list[Equ
     return [i for i in found if (i.parent, i.column) in taken]
 
 
-def _for_fk(sampler, tables, child, data, index, fk) -> Equality | None:
+def _for_fk(sampler, tables, child, data, index, fk) -> list[Equality]:
+    """Each of the parent's numbers that is an aggregate of the children through `fk`."""
     parent, refs = parse_reference(fk)
     columns = [fk["columns"]] if isinstance(fk["columns"], str) else list(fk["columns"])
     if (
@@ -82,7 +81,7 @@ def _for_fk(sampler, tables, child, data, index, fk) -> Equality | None:
         or any(parse_reference(f)[0] == child for f in tables[parent].get("foreign_keys", []))
         or any(_per_parent(f) for f in data["columns"].values())
     ):
-        return None
+        return []
     parent_keys = set(tables[parent].get("primary_key", [])) | {
         c for f in tables[parent].get("foreign_keys", []) for c in _names(f["columns"])
     }
@@ -102,15 +101,17 @@ def _for_fk(sampler, tables, child, data, index, fk) -> Equality | None:
         if fields.get("type") in NUMERIC_TYPES and name not in keys
     ]
     if not targets or sampler.row_count(parent) < MIN_PARENTS:
-        return None
+        return []
     candidates: list[tuple[str, str | None]] = [("count", None)]
     candidates += [("sum", name) for name in numbers]
     candidates += [("sum", f"{a} * {b}") for a, b in combinations_with_replacement(numbers, 2)]
+    found = []
     for target in targets:
-        for function, expr in candidates:
+        for function, expr in candidates:  # the simplest first
             if _holds(sampler, tables, parent, refs[0], target, child, columns[0], function, expr):
-                return Equality(parent, target, child, index, function, expr)
-    return None
+                found.append(Equality(parent, target, child, index, function, expr))
+                break
+    return found
 
 
 def _holds(sampler, tables, parent, key, target, child, fk, function, expr) -> bool:

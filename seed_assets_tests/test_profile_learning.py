@@ -1,0 +1,164 @@
+"""What `seed-assets profile` learns from data, each on a small real database built here: an
+aggregate equality only where it holds in every row, rare labels kept only from a public
+vocabulary and never with their own counts, and the engine's stratified draws that let a small
+table follow its measured shares."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from seed_assets.engine.run import generate_all
+from seed_assets.sources.profile import profile
+from seed_assets.spec.loader import spec_from_dict
+
+SCHEMA = [
+    "CREATE TABLE orders (id INTEGER PRIMARY KEY, total NUMERIC(10, 2) NOT NULL, "
+    "items INTEGER NOT NULL, score INTEGER NOT NULL, country VARCHAR(40) NOT NULL, "
+    "code VARCHAR(10) NOT NULL)",
+    "CREATE TABLE products (id INTEGER PRIMARY KEY, price NUMERIC(10, 2) NOT NULL)",
+    "CREATE TABLE lines (id INTEGER PRIMARY KEY, "
+    "order_id INTEGER NOT NULL REFERENCES orders(id), "
+    "product_id INTEGER NOT NULL REFERENCES products(id), "
+    "quantity INTEGER NOT NULL, price NUMERIC(10, 2) NOT NULL)",
+]
+FREQUENT = ["France"] * 40 + ["Germany"] * 30 + ["Brazil"] * 20
+RARE_PUBLIC = ["Chile", "Chile", "Norway", "Austria", "Austria", "Austria"]  # 6 rows, 3 labels
+CODES = ["A1"] * 50 + ["B2"] * 40 + ["ZQ9", "ZQ9", "XW7", "XW7", "KP3", "KP3"]  # private codes
+
+
+def _load(url: str, *, broken: bool = False, countries: list[str] | None = None) -> str:
+    """Orders whose `total` is the sum of their lines' quantity * price and `items` their line
+    count (one order's total 0.02 off when `broken`); `score` is unrelated to the lines."""
+    countries = countries or FREQUENT + RARE_PUBLIC
+    rng = np.random.default_rng(7)
+    orders, lines = [], []
+    for order_id in range(1, len(countries) + 1):
+        n, total = int(rng.integers(1, 6)), 0.0
+        for _ in range(n):
+            quantity, price = int(rng.integers(1, 4)), float(rng.choice([0.99, 1.99, 4.5]))
+            total += quantity * price
+            lines.append(
+                {
+                    "id": len(lines) + 1,
+                    "o": order_id,
+                    "p": int(rng.integers(1, 21)),
+                    "q": quantity,
+                    "price": price,
+                }
+            )
+        total = round(total + (0.02 if broken and order_id == 17 else 0.0), 2)
+        orders.append(
+            {
+                "id": order_id,
+                "total": total,
+                "items": n,
+                "score": int(rng.integers(0, 100)),
+                "country": countries[order_id - 1],
+                "code": CODES[(order_id - 1) % len(CODES)],
+            }
+        )
+    products = [{"id": i, "price": float(rng.choice([0.99, 1.99]))} for i in range(1, 21)]
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        for statement in SCHEMA:
+            conn.exec_driver_sql(statement)
+        conn.execute(
+            sa.text("INSERT INTO orders VALUES (:id, :total, :items, :score, :country, :code)"),
+            orders,
+        )
+        conn.execute(sa.text("INSERT INTO products VALUES (:id, :price)"), products)
+        conn.execute(sa.text("INSERT INTO lines VALUES (:id, :o, :p, :q, :price)"), lines)
+    engine.dispose()
+    return url
+
+
+def _columns(url: str) -> tuple[dict, dict]:
+    tables = profile(url).data["tables"]
+    return tables, tables["orders"]["columns"]
+
+
+def _assert_learned(url: str) -> None:
+    tables, columns = _columns(url)
+    total = columns["total"]["aggregate"]
+    assert total["table"] == "lines" and total["function"] == "sum"
+    assert sorted(total["expr"].split(" * ")) == ["price", "quantity"]
+    assert columns["items"]["aggregate"] == {"table": "lines", "function": "count"}
+    assert "aggregate" not in columns["score"]  # unrelated to the lines: its own distribution
+    # The lines are now made per order (the aggregate's FK drives them).
+    by_fk = {fk["columns"][0]: fk for fk in tables["lines"]["foreign_keys"]}
+    assert "cardinality" in by_fk["order_id"] and "spread" in by_fk["product_id"]
+    # The spec loads and generates; every order's total is its lines' sum.
+    spec = spec_from_dict(profile(url).data, source="<test>")
+    made = generate_all(spec)
+    lines, orders = made["lines"], made["orders"].set_index("id")
+    sums = (lines["quantity"] * lines["price"].astype(float)).groupby(lines["order_id"]).sum()
+    assert np.allclose(orders.loc[sums.index, "total"].astype(float), sums, atol=0.005)
+    assert (orders.loc[sums.index, "items"] == lines.groupby("order_id").size()).all()
+
+
+def test_aggregate_equalities_learned_where_they_hold_sqlite(tmp_path):
+    _assert_learned(_load(f"sqlite:///{tmp_path / 'shop.db'}"))
+
+
+def test_aggregate_equalities_learned_where_they_hold_postgres(pg_url):
+    _assert_learned(_load(pg_url))
+
+
+def test_aggregate_not_learned_when_one_row_disagrees(tmp_path):
+    _, columns = _columns(_load(f"sqlite:///{tmp_path / 'shop.db'}", broken=True))
+    assert "aggregate" not in columns["total"]  # off by 0.02 in one order of 96
+    assert "distribution" in columns["total"]
+    assert columns["items"]["aggregate"]["function"] == "count"  # still exact
+
+
+def test_rare_public_labels_share_one_even_weight(tmp_path):
+    _, columns = _columns(_load(f"sqlite:///{tmp_path / 'shop.db'}"))
+    choice = columns["country"]["choice"]
+    assert set(choice) == {"France", "Germany", "Brazil", "Chile", "Norway", "Austria"}
+    # Frequent labels keep their measured shares; the rare ones one even share each (6 rows
+    # over 3 labels), so neither Chile's 2 nor Austria's 3 is written.
+    assert choice["France"] == pytest.approx(40 / 96, abs=5e-4)  # absorbs the rounding
+    assert (
+        choice["Chile"] == choice["Norway"] == choice["Austria"] == pytest.approx(2 / 96, abs=1e-4)
+    )
+    # A column of private codes keeps only its labels seen >= 5 times.
+    assert set(columns["code"]["choice"]) == {"A1", "B2"}
+
+
+def test_rare_public_labels_left_out_when_they_are_too_few(tmp_path):
+    """Rare public labels that cover fewer than K rows together would reveal small counts."""
+    few = [*FREQUENT, "Chile", "Norway", "Spain", "Spain"]  # 4 rare rows, K = 5
+    _, columns = _columns(_load(f"sqlite:///{tmp_path / 'few.db'}", countries=few))
+    assert set(columns["country"]["choice"]) == {"France", "Germany", "Brazil"}
+
+
+def test_rare_labels_of_a_mostly_private_column_are_left_out(tmp_path):
+    """A column whose labels are mostly not public words is no vocabulary column, even when a
+    rare label happens to spell a place."""
+    mixed = ["Acme"] * 40 + ["Globex"] * 30 + ["Initech"] * 20 + ["Chile"] * 3 + ["Norway"] * 3
+    _, columns = _columns(_load(f"sqlite:///{tmp_path / 'mixed.db'}", countries=mixed))
+    assert set(columns["country"]["choice"]) == {"Acme", "Globex", "Initech"}
+
+
+def test_small_table_follows_its_shares():
+    """Stratified draws: eight rows of a 5/8, 2/8, 1/8 choice come out as exactly 5, 2, 1."""
+    spec = spec_from_dict(
+        {
+            "name": "tiny",
+            "tables": {
+                "staff": {
+                    "rows": 8,
+                    "columns": {
+                        "id": {"type": "integer", "sequence": {"start": 1}},
+                        "city": {"type": "string", "choice": {"a": 0.625, "b": 0.25, "c": 0.125}},
+                    },
+                }
+            },
+        },
+        source="<test>",
+    )
+    for seed in range(5):
+        counts = generate_all(spec, seed=seed)["staff"]["city"].value_counts().to_dict()
+        assert counts == {"a": 5, "b": 2, "c": 1}
