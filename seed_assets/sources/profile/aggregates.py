@@ -105,40 +105,56 @@ def _for_fk(sampler, tables, child, data, index, fk) -> list[Equality]:
     candidates: list[tuple[str, str | None]] = [("count", None)]
     candidates += [("sum", name) for name in numbers]
     candidates += [("sum", f"{a} * {b}") for a, b in combinations_with_replacement(numbers, 2)]
+    wrong = _disagreements(sampler, tables, parent, refs[0], targets, child, columns[0], candidates)
     found = []
     for target in targets:
         for function, expr in candidates:  # the simplest first
-            if _holds(sampler, tables, parent, refs[0], target, child, columns[0], function, expr):
+            if wrong.get((target, function, expr)) == 0:
                 found.append(Equality(parent, target, child, index, function, expr))
                 break
     return found
 
 
-def _holds(sampler, tables, parent, key, target, child, fk, function, expr) -> bool:
-    """No parent row's `target` differs from the children's aggregate (half a last digit)."""
+def _disagreements(sampler, tables, parent, key, targets, child, fk, candidates) -> dict:
+    """Per (target, function, expr): the parent rows whose target differs from the children's
+    aggregate by more than half a last digit, all counted in one query (one scan of each
+    table). Targets that are constant or on too few rows are left out (no equality worth
+    writing)."""
     p, c = sampler.table(parent), sampler.table(child)
-    if function == "count":
-        value = sa.func.count()
-    else:
+    values = []
+    for function, expr in candidates:
+        if function == "count":
+            values.append(sa.func.count())
+            continue
         # As floats: a product of two integer columns can overflow the database's integers.
         factors = [sa.cast(c.c[name.strip()], sa.Float) for name in expr.split("*")]
-        product = factors[0] if len(factors) == 1 else factors[0] * factors[1]
-        value = sa.func.sum(product)
-    grouped = sa.select(c.c[fk].label("fk"), value.label("v")).group_by(c.c[fk]).subquery()
-    joined = p.outerjoin(grouped, p.c[key] == grouped.c.fk)
-    made = sa.cast(sa.func.coalesce(grouped.c.v, 0), sa.Float)
-    real = sa.cast(p.c[target], sa.Float)
-    wrong = sa.or_(
-        p.c[target].is_(None), sa.func.abs(made - real) > _tolerance(tables, parent, target)
+        values.append(sa.func.sum(factors[0] if len(factors) == 1 else factors[0] * factors[1]))
+    grouped = (
+        sa.select(c.c[fk].label("fk"), *(v.label(f"v{i}") for i, v in enumerate(values)))
+        .group_by(c.c[fk])
+        .subquery()
     )
-    query = sa.select(
-        sa.func.count(),
-        sa.func.sum(sa.case((wrong, 1), else_=0)),
-        sa.func.count(sa.distinct(p.c[target])),
-    ).select_from(joined)
-    rows, disagreeing, distinct = sampler.conn.execute(query).one()
-    # A constant column (always 0, no children anywhere) is no equality worth writing.
-    return rows >= MIN_PARENTS and not disagreeing and (distinct or 0) > 1
+    picked, labels = [sa.func.count()], []
+    for target in targets:
+        real = sa.cast(p.c[target], sa.Float)
+        tolerance = _tolerance(tables, parent, target)
+        picked.append(sa.func.count(sa.distinct(p.c[target])))
+        for i, candidate in enumerate(candidates):
+            made = sa.cast(sa.func.coalesce(grouped.c[f"v{i}"], 0), sa.Float)
+            wrong = sa.or_(p.c[target].is_(None), sa.func.abs(made - real) > tolerance)
+            picked.append(sa.func.sum(sa.case((wrong, 1), else_=0)))
+            labels.append((target, *candidate))
+    query = sa.select(*picked).select_from(p.outerjoin(grouped, p.c[key] == grouped.c.fk))
+    row = list(sampler.conn.execute(query).one())
+    rows, out, at = row[0], {}, 1
+    for _ in targets:
+        distinct = row[at] or 0
+        at += 1
+        for _ in candidates:
+            label = labels[len(out)]
+            out[label] = row[at] if rows >= MIN_PARENTS and distinct > 1 else None
+            at += 1
+    return out
 
 
 def _tolerance(tables, parent, target) -> float:

@@ -19,6 +19,7 @@ from seed_assets.spec.models import INTEGER_TYPES, NUMERIC_TYPES, STRING_TYPES, 
 MAX_LABELS = 50  # more distinct values than this is free text, never a list of categories
 MAX_LABEL_SHARE = 0.6  # nor when nearly every row has its own value
 QUANTILE_KNOTS = 32
+MAX_LEFT_OUT = 0.05  # share of rows in rare numeric levels beyond which levels are no fit
 # Providers whose values identify a person or place: never learned as categories.
 PERSONAL_PROVIDERS = {
     "name",
@@ -94,7 +95,7 @@ def _public_rare(counts: pd.Series, rare: pd.Series, min_count: int) -> pd.Serie
     """The rare labels that may be kept: the column is a vocabulary column, and its rare
     public labels together cover at least `min_count` rows (their combined share is an
     aggregate over that many rows; a single rare row's count is never written)."""
-    if rare.empty or not vocabulary.is_vocabulary(counts.index):
+    if rare.empty or not vocabulary.is_vocabulary(counts):
         return rare[:0]
     spread = rare[rare.index.isin(vocabulary.public(rare.index))]
     return spread if spread.sum() >= min_count else rare[:0]
@@ -148,7 +149,11 @@ def numeric_fit(values: pd.Series, column_type: str, min_count: int, scale: int 
     if len(array) == 0:
         return Fit()
     levels = labels_fit(pd.Series(array), min_count, "float")
-    if levels is not None and len(levels.fields["choice"]) <= 20:
+    counts = pd.Series(array).value_counts()
+    left_out = float(counts[counts < min_count].sum() / len(array))
+    # Levels only where the rare ones are a sliver: else the quantile function keeps the
+    # whole shape (a mass at 0 and a spread of rarer amounts) without copying a value.
+    if levels is not None and len(levels.fields["choice"]) <= 20 and left_out <= MAX_LEFT_OUT:
         if column_type in INTEGER_TYPES:
             levels.fields["choice"] = {int(k): v for k, v in levels.fields["choice"].items()}
         levels.why[0] = "discrete levels: " + levels.why[0]

@@ -1,13 +1,15 @@
 """Public vocabularies: place names and codes that ship with Faker (countries, their ISO codes,
-states, provinces, regions, real city names of its locales).
+states, provinces, regions, real city names of its locales, currency codes) and its people's
+courtesy titles (Mr., Mrs., Dr.).
 
 A label seen fewer than `min_count` times is never copied from the data, because it may say
 something about a single row. A label that is also a word of a public vocabulary says nothing
 private by itself ("Chile" is in every atlas), so the profiler may keep it, under two guards
 (``sources/profile/columns.labels_fit``):
 
-- the column must be a vocabulary column: most of its distinct labels belong to it, so a
-  private code that happens to spell a state abbreviation is not taken for one;
+- the column must be a vocabulary column: most of its rows and at least half of its distinct
+  labels belong to it, so a private code that happens to spell a state abbreviation is not
+  taken for one;
 - the rare labels share their combined mass evenly, and only when that mass covers at least
   `min_count` rows, so no rare label's own small count is published.
 """
@@ -18,6 +20,8 @@ import functools
 import importlib
 import pkgutil
 from collections.abc import Iterable, Iterator
+
+import pandas as pd
 
 # Attributes of Faker's address providers (every locale) that list real names, not parts of
 # made-up ones (street suffixes and city prefixes are left out).
@@ -43,7 +47,17 @@ _PLACE_LISTS = (
     "union_territories_abbr",
     "wilayas",
 )
-MIN_VOCABULARY_SHARE = 0.8  # of a column's distinct labels, before it counts as one
+# Faker's person providers (every locale): courtesy titles before and after a name.
+_PERSON_LISTS = (
+    "prefixes",
+    "prefixes_female",
+    "prefixes_male",
+    "suffixes",
+    "suffixes_female",
+    "suffixes_male",
+)
+MIN_VOCABULARY_ROWS = 0.8  # of a column's non-null rows, before it counts as one
+MIN_VOCABULARY_LABELS = 0.5  # of its distinct labels
 
 
 def _strings(value) -> Iterator[str]:
@@ -63,26 +77,33 @@ def public_words() -> frozenset[str]:
     """Every place name and code Faker ships (about 40,000), read once."""
     import faker.providers.address as address
     import faker.providers.currency as currency
+    import faker.providers.person as person
 
     words: set[str] = set()
     words.update(address.Provider.alpha_2_country_codes)
     words.update(address.Provider.alpha_3_country_codes)
     words.update(_strings(currency.Provider.currencies))
-    for module in pkgutil.iter_modules(address.__path__):
-        provider = importlib.import_module(f"{address.__name__}.{module.name}").Provider
-        for name in _PLACE_LISTS:
-            if name in vars(provider):
-                words.update(_strings(vars(provider)[name]))
+    for package, lists in ((address, _PLACE_LISTS), (person, _PERSON_LISTS)):
+        for module in pkgutil.iter_modules(package.__path__):
+            provider = importlib.import_module(f"{package.__name__}.{module.name}").Provider
+            for name in lists:
+                if name in vars(provider):
+                    words.update(_strings(vars(provider)[name]))
     return frozenset(words)
 
 
-def is_vocabulary(labels: Iterable[str]) -> bool:
-    """Most of these distinct labels are public place names or codes."""
-    labels = [str(label) for label in labels]
-    if not labels:
+def is_vocabulary(counts: pd.Series) -> bool:
+    """Most rows, and at least half the distinct labels, of these label counts are public
+    words (place names, codes, courtesy titles)."""
+    if counts.empty or not counts.sum():
         return False
     words = public_words()
-    return sum(label in words for label in labels) >= MIN_VOCABULARY_SHARE * len(labels)
+    public = counts.index.map(lambda label: str(label) in words).to_numpy(dtype=bool)
+    return counts[
+        public
+    ].sum() >= MIN_VOCABULARY_ROWS * counts.sum() and public.sum() >= MIN_VOCABULARY_LABELS * len(
+        counts
+    )
 
 
 def public(labels: Iterable[str]) -> list[str]:
