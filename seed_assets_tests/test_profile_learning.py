@@ -5,6 +5,8 @@ table follow its measured shares."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
 import pytest
 import sqlalchemy as sa
@@ -162,3 +164,78 @@ def test_small_table_follows_its_shares():
     for seed in range(5):
         counts = generate_all(spec, seed=seed)["staff"]["city"].value_counts().to_dict()
         assert counts == {"a": 5, "b": 2, "c": 1}
+
+
+def _sqlite(path, statements: list[str], rows: dict[str, list[tuple]]) -> str:
+    conn = sqlite3.connect(path)
+    for statement in statements:
+        conn.execute(statement)
+    for table, values in rows.items():
+        marks = ", ".join("?" * len(values[0]))
+        conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)
+    conn.commit()
+    conn.close()
+    return f"sqlite:///{path}"
+
+
+PRICES = [
+    "CREATE TABLE products (id INTEGER PRIMARY KEY, price REAL NOT NULL)",
+    "CREATE TABLE lines (id INTEGER PRIMARY KEY, "
+    "product_id INTEGER NOT NULL REFERENCES products(id), price REAL NOT NULL)",
+]
+
+
+def _price_lines(tmp_path, other) -> dict:
+    """Lines whose price is their product's in 70% of rows, else `other(rng, price)`."""
+    rng = np.random.default_rng(3)
+    products = [(i, round(float(rng.uniform(5, 80)), 2)) for i in range(1, 41)]
+    lines = []
+    for i in range(1, 401):
+        product, price = products[int(rng.integers(0, 40))]
+        lines.append((i, product, price if rng.random() < 0.7 else other(rng, price)))
+    url = _sqlite(tmp_path / "prices.db", PRICES, {"products": products, "lines": lines})
+    return profile(url).data["tables"]["lines"]["columns"]["price"]
+
+
+def test_copy_noise_learned_where_the_other_rows_follow_the_parent(tmp_path):
+    price = _price_lines(tmp_path, lambda rng, p: round(p * 0.8, 2))  # an older price
+    assert price["copy_of"]["column"] == "products.price"
+    assert price["copy_of"]["probability"] == pytest.approx(0.7, abs=0.06)
+    assert price["copy_of"]["noise"] == pytest.approx(0.2, abs=0.01)
+
+
+def test_copy_noise_not_learned_where_the_other_rows_are_unrelated(tmp_path):
+    price = _price_lines(tmp_path, lambda rng, p: round(float(rng.uniform(200, 900)), 2))
+    assert price["copy_of"]["column"] == "products.price"
+    assert "noise" not in price["copy_of"]  # they keep the column's own distribution
+
+
+LEVELS = ["CREATE TABLE stock (id INTEGER PRIMARY KEY, on_order INTEGER, pack INTEGER)"]
+
+
+def test_numeric_levels_only_where_rare_levels_are_a_sliver(tmp_path):
+    """`on_order` is 0 in 75% of rows and a spread of rarer amounts in the rest: quantiles,
+    not the one level 0. `pack` has three levels, each seen often: a choice of them."""
+    rng = np.random.default_rng(5)
+    rows = [
+        (i, 0 if i % 4 else int(rng.integers(1, 60)) * 10, [6, 12, 24][i % 3])
+        for i in range(1, 121)
+    ]
+    url = _sqlite(tmp_path / "stock.db", LEVELS, {"stock": rows})
+    columns = profile(url).data["tables"]["stock"]["columns"]
+    assert columns["on_order"]["distribution"]["kind"] == "quantiles"
+    assert "choice" not in columns["on_order"]
+    assert columns["pack"]["choice"] == pytest.approx({6: 1 / 3, 12: 1 / 3, 24: 1 / 3}, abs=1e-3)
+
+
+def test_courtesy_titles_are_a_public_vocabulary(tmp_path):
+    """Nine rows, no title seen five times: Faker's courtesy titles are public words, so they
+    are kept, evenly; the same counts of made-up words are not."""
+    titles = ["Ms."] * 4 + ["Mr."] * 3 + ["Mrs.", "Dr."]
+    words = ["Xo."] * 4 + ["Qa."] * 3 + ["Zu.", "Vy."]
+    schema = ["CREATE TABLE staff (id INTEGER PRIMARY KEY, title TEXT, word TEXT)"]
+    rows = [(i + 1, t, w) for i, (t, w) in enumerate(zip(titles, words, strict=True))]
+    url = _sqlite(tmp_path / "staff.db", schema, {"staff": rows})
+    columns = profile(url).data["tables"]["staff"]["columns"]
+    assert columns["title"]["choice"] == {t: 0.25 for t in ("Ms.", "Mr.", "Mrs.", "Dr.")}
+    assert "choice" not in columns["word"]
