@@ -239,3 +239,44 @@ def test_courtesy_titles_are_a_public_vocabulary(tmp_path):
     columns = profile(url).data["tables"]["staff"]["columns"]
     assert columns["title"]["choice"] == {t: 0.25 for t in ("Ms.", "Mr.", "Mrs.", "Dr.")}
     assert "choice" not in columns["word"]
+
+
+EVENTS = [
+    "CREATE TABLE payments (id INTEGER PRIMARY KEY, amount REAL NOT NULL, "
+    "items INTEGER NOT NULL, flagged BOOLEAN NOT NULL)"
+]
+
+
+def _payments(tmp_path, driven: bool) -> str:
+    """Flags in about 5% of 4,000 payments: more likely with the amount when `driven`, else
+    at random."""
+    rng = np.random.default_rng(11)
+    amount = np.round(rng.lognormal(3, 1, 4000), 2)
+    items = rng.integers(1, 10, 4000)
+    score = 1.5 * np.log1p(amount) if driven else np.zeros(4000)
+    p = 1 / (1 + np.exp(-(score - np.quantile(score, 0.5) - 3.5)))
+    flagged = rng.random(4000) < p
+    rows = [
+        (i + 1, float(a), int(n), bool(f))
+        for i, (a, n, f) in enumerate(zip(amount, items, flagged, strict=True))
+    ]
+    return _sqlite(tmp_path / "payments.db", EVENTS, {"payments": rows})
+
+
+def test_event_driver_learned_where_a_number_drives_it(tmp_path):
+    url = _payments(tmp_path, driven=True)
+    reflection = profile(url)
+    flagged = reflection.data["tables"]["payments"]["columns"]["flagged"]
+    assert "rate" in flagged and "amount" in flagged["logit"]
+    assert "items" not in flagged["logit"]  # unrelated to the flag
+    slope = float(flagged["logit"].split(" * ")[0])
+    assert slope > 0.5  # measured near the 1.5 it was made with, on log1p(amount)
+    # Generated, the flag still rises with the amount.
+    made = generate_all(spec_from_dict(reflection.data, source="<test>"))["payments"]
+    high = made["amount"] > made["amount"].median()
+    assert made["flagged"][high].mean() > 2 * made["flagged"][~high].mean()
+
+
+def test_event_driver_not_learned_for_a_random_flag(tmp_path):
+    flagged = profile(_payments(tmp_path, driven=False)).data["tables"]["payments"]
+    assert "logit" not in flagged["columns"]["flagged"]

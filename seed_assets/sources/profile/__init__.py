@@ -13,7 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from seed_assets.errors import TargetError
-from seed_assets.sources.profile import aggregates, dependencies
+from seed_assets.sources.profile import aggregates, dependencies, events
 from seed_assets.sources.profile.columns import fit_column
 from seed_assets.sources.profile.keys import (
     chosen_rules,
@@ -165,6 +165,8 @@ def _dependencies(sampler, table: str, data: dict, tables: dict, sample, out, k:
         parents[parent] = (tables[parent], joined)
     fk_columns = {c for fk in data.get("foreign_keys", []) for c in _names(fk["columns"])}
     found = dependencies.candidates(table, data, sample, parents, fk_columns, k)
+    keys = set(data.get("primary_key", [])) | fk_columns
+    found += events.candidates(data, sample, parents, keys)
     for item in dependencies.choose(found):
         dependencies.apply(item, data["columns"][item.column])
         out.comments[("column", table, item.column)] += f"; {item.why}"

@@ -38,6 +38,7 @@ class Found:
     reads: str  # a same-row column or "Parent.column"
     fields: dict[str, Any]
     why: str
+    also: tuple[str, ...] = ()  # further columns it reads (a `logit`'s other features)
 
 
 def _family(kind: str) -> str:
@@ -428,19 +429,24 @@ def choose(found: list[Found]) -> list[Found]:
     """The strongest dependency per column, skipping any that would close a circle."""
     chosen: dict[str, Found] = {}
     for item in sorted(found, key=lambda f: -f.strength):
-        if item.column in chosen:
-            continue
-        step, seen = item.reads, {item.column}
-        circle = False
-        while "." not in step and step in chosen:
-            if step in seen:
-                circle = True
-                break
-            seen.add(step)
-            step = chosen[step].reads
-        if not circle and step not in seen:
+        if item.column not in chosen and not _reaches(item, item.column, chosen):
             chosen[item.column] = item
     return list(chosen.values())
+
+
+def _reaches(item: Found, column: str, chosen: dict[str, Found]) -> bool:
+    """`item` reads `column`, directly or through the same-row columns chosen so far."""
+    stack, seen = [item.reads, *item.also], set()
+    while stack:
+        step = stack.pop()
+        if "." in step or step in seen:
+            continue  # a parent's column is made before this table
+        if step == column:
+            return True
+        seen.add(step)
+        if step in chosen:
+            stack += [chosen[step].reads, *chosen[step].also]
+    return False
 
 
 def apply(found: Found, fields: dict[str, Any]) -> None:
