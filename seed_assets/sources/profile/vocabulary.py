@@ -19,9 +19,11 @@ from __future__ import annotations
 import functools
 import importlib
 import pkgutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import pandas as pd
+
+from seed_assets.targets.representable import nested_strings
 
 # Attributes of Faker's address providers (every locale) that list real names, not parts of
 # made-up ones (street suffixes and city prefixes are left out).
@@ -60,18 +62,6 @@ MIN_VOCABULARY_ROWS = 0.8  # of a column's non-null rows, before it counts as on
 MIN_VOCABULARY_LABELS = 0.5  # of its distinct labels
 
 
-def _strings(value) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(key)
-            yield from _strings(item)
-    elif isinstance(value, (tuple, list)):
-        for item in value:
-            yield from _strings(item)
-
-
 @functools.cache
 def public_words() -> frozenset[str]:
     """Every place name and code Faker ships (about 40,000), read once."""
@@ -82,13 +72,13 @@ def public_words() -> frozenset[str]:
     words: set[str] = set()
     words.update(address.Provider.alpha_2_country_codes)
     words.update(address.Provider.alpha_3_country_codes)
-    words.update(_strings(currency.Provider.currencies))
+    words.update(nested_strings(currency.Provider.currencies))
     for package, lists in ((address, _PLACE_LISTS), (person, _PERSON_LISTS)):
         for module in pkgutil.iter_modules(package.__path__):
             provider = importlib.import_module(f"{package.__name__}.{module.name}").Provider
             for name in lists:
                 if name in vars(provider):
-                    words.update(_strings(vars(provider)[name]))
+                    words.update(nested_strings(vars(provider)[name]))
     return frozenset(words)
 
 
