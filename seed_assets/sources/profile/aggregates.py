@@ -145,7 +145,11 @@ def _disagreements(sampler, tables, parent, key, targets, child, fk, candidates)
             picked.append(sa.func.sum(sa.case((wrong, 1), else_=0)))
             labels.append((target, *candidate))
     query = sa.select(*picked).select_from(p.outerjoin(grouped, p.c[key] == grouped.c.fk))
-    row = list(sampler.conn.execute(query).one())
+    try:
+        with sampler.conn.begin_nested():  # a failed query must not end the profile's reads
+            row = list(sampler.conn.execute(query).one())
+    except sa.exc.SQLAlchemyError:
+        return {}  # a type the database cannot add up as a float (money, interval): no equality
     rows, out, at = row[0], {}, 1
     for _ in targets:
         distinct = row[at] or 0
