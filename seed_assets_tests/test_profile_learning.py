@@ -280,3 +280,26 @@ def test_event_driver_learned_where_a_number_drives_it(tmp_path):
 def test_event_driver_not_learned_for_a_random_flag(tmp_path):
     flagged = profile(_payments(tmp_path, driven=False)).data["tables"]["payments"]
     assert "logit" not in flagged["columns"]["flagged"]
+
+
+def test_aggregate_check_on_a_type_the_database_cannot_add_learns_nothing(pg_url):
+    """PostgreSQL's `money` does not cast to a float: the check fails on its own connection,
+    nothing is learned, and the profile goes on."""
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE orders (id INT PRIMARY KEY, total MONEY NOT NULL)")
+        conn.exec_driver_sql(
+            "CREATE TABLE lines (id INT PRIMARY KEY, "
+            "order_id INT NOT NULL REFERENCES orders(id), price MONEY NOT NULL)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO orders SELECT g, (3 * 1.5)::numeric::money FROM generate_series(1, 30) g"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO lines SELECT g, 1 + mod(g, 30), 1.5::numeric::money "
+            "FROM generate_series(1, 90) g"
+        )
+    engine.dispose()
+    tables = profile(pg_url).data["tables"]
+    assert "aggregate" not in tables["orders"]["columns"]["total"]
+    assert tables["lines"]["foreign_keys"][0]["columns"] == ["order_id"]

@@ -146,8 +146,10 @@ def _disagreements(sampler, tables, parent, key, targets, child, fk, candidates)
             labels.append((target, *candidate))
     query = sa.select(*picked).select_from(p.outerjoin(grouped, p.c[key] == grouped.c.fk))
     try:
-        with sampler.conn.begin_nested():  # a failed query must not end the profile's reads
-            row = list(sampler.conn.execute(query).one())
+        # On a connection of its own: a failed query must not end the profile's transaction
+        # (and the sampler's connection streams its results, which a SAVEPOINT cannot).
+        with sampler.conn.engine.connect() as conn:
+            row = list(conn.execute(query).one())
     except sa.exc.SQLAlchemyError:
         return {}  # a type the database cannot add up as a float (money, interval): no equality
     rows, out, at = row[0], {}, 1
