@@ -13,7 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from seed_assets.errors import TargetError
-from seed_assets.sources.profile import aggregates, dependencies, events
+from seed_assets.sources.profile import aggregates, dependencies, derived, events
 from seed_assets.sources.profile.columns import fit_column
 from seed_assets.sources.profile.keys import (
     chosen_rules,
@@ -145,9 +145,10 @@ def _profile_table(sampler, table: str, data: dict, tables: dict, out: Reflectio
         out.comments[("column", table, rule.column)] += (
             f"; never before {rule.after} in the source: gap in days as measured"
         )
-    # Last: only columns still drawn on their own (no `after`, no dependency) can correlate.
     fk_columns = {c for fk in data.get("foreign_keys", []) for c in _names(fk["columns"])}
     keys = set(data.get("primary_key", [])) | fk_columns
+    derived.learn(sampler, table, data, keys, out.comments)
+    # Last: only columns still drawn on their own (no `after`, no dependency) can correlate.
     pairs = dependencies.correlations(data, sample, keys)
     if pairs:
         data["correlations"] = pairs
