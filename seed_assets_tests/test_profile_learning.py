@@ -30,7 +30,9 @@ RARE_PUBLIC = ["Chile", "Chile", "Norway", "Austria", "Austria", "Austria"]  # 6
 CODES = ["A1"] * 50 + ["B2"] * 40 + ["ZQ9", "ZQ9", "XW7", "XW7", "KP3", "KP3"]  # private codes
 
 
-def _load(url: str, *, broken: bool = False, countries: list[str] | None = None) -> str:
+def _load(
+    url: str, *, broken: bool = False, countries: list[str] | None = None, checks: bool = False
+) -> str:
     """Orders whose `total` is the sum of their lines' quantity * price and `items` their line
     count (one order's total 0.02 off when `broken`); `score` is unrelated to the lines."""
     countries = countries or FREQUENT + RARE_PUBLIC
@@ -65,6 +67,8 @@ def _load(url: str, *, broken: bool = False, countries: list[str] | None = None)
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         for statement in SCHEMA:
+            if checks and statement.startswith("CREATE TABLE orders"):
+                statement = statement[:-1] + ", CHECK (score >= 0))"
             conn.exec_driver_sql(statement)
         conn.execute(
             sa.text("INSERT INTO orders VALUES (:id, :total, :items, :score, :country, :code)"),
@@ -303,3 +307,41 @@ def test_aggregate_check_on_a_type_the_database_cannot_add_learns_nothing(pg_url
     tables = profile(pg_url).data["tables"]
     assert "aggregate" not in tables["orders"]["columns"]["total"]
     assert tables["lines"]["foreign_keys"][0]["columns"] == ["order_id"]
+
+
+DERIVED = [
+    "CREATE TABLE items (id INTEGER PRIMARY KEY, quantity INTEGER NOT NULL, "
+    "price NUMERIC(10, 2) NOT NULL, line_total NUMERIC(10, 2) NOT NULL, "
+    "weight REAL NOT NULL)"
+]
+
+
+def _items(tmp_path, off: bool) -> dict:
+    rng = np.random.default_rng(9)
+    rows = []
+    for i in range(1, 201):
+        quantity, price = int(rng.integers(1, 6)), round(float(rng.uniform(1, 50)), 2)
+        total = round(quantity * price + (0.01 if off and i == 150 else 0.0), 2)
+        rows.append((i, quantity, price, total, float(rng.uniform(0, 3))))
+    url = _sqlite(tmp_path / "items.db", DERIVED, {"items": rows})
+    return profile(url).data["tables"]["items"]["columns"]
+
+
+def test_derived_equality_learned_where_every_row_holds_it(tmp_path):
+    columns = _items(tmp_path, off=False)
+    assert columns["line_total"]["expr"] == "quantity * price"
+    assert "distribution" not in columns["line_total"]
+    assert "expr" not in columns["weight"] and "expr" not in columns["price"]
+
+
+def test_derived_equality_not_learned_when_one_row_is_off(tmp_path):
+    columns = _items(tmp_path, off=True)  # one row a cent off, of 200
+    assert "expr" not in columns["line_total"]
+
+
+def test_aggregate_not_learned_over_a_parent_with_checks(tmp_path):
+    """A CHECK may drop generated parent rows; the engine then counts them by making them,
+    which their aggregate would need the children for: no aggregate is written."""
+    url = _load(f"sqlite:///{tmp_path / 'checked.db'}", checks=True)
+    columns = profile(url).data["tables"]["orders"]["columns"]
+    assert "aggregate" not in columns["total"] and "aggregate" not in columns["items"]
