@@ -48,7 +48,7 @@ def learn(sampler: Sampler, table: str, data: dict[str, Any], keys: set[str], co
     wrong = _disagreements(sampler, table, data, candidates)
     done: set[str] = set()
     for (target, expr), count in zip(candidates, wrong, strict=True):
-        if count == 0 and target not in done and not _reads_any(columns, expr, done | {target}):
+        if count == 0 and target not in done and not _reads_any(expr, done | {target}):
             done.add(target)
             fields = columns[target]
             for key in ("distribution", "min", "max", "choice", "round", "when", "copy_of"):
@@ -66,7 +66,7 @@ def _reads(fields: dict, column: str) -> bool:
     return when.get("column") == column or any(column in text for text in texts)
 
 
-def _reads_any(columns: dict, expr: str, derived: set[str]) -> bool:
+def _reads_any(expr: str, derived: set[str]) -> bool:
     """An input of `expr` is itself derived here (no chains: each reads plain columns)."""
     inputs = expr.split(" ")[::2]
     return any(name in derived for name in inputs)
