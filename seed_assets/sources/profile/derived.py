@@ -47,9 +47,11 @@ def learn(sampler: Sampler, table: str, data: dict[str, Any], keys: set[str], co
                     candidates.append((target, f"{b} {op} {a}"))
     wrong = _disagreements(sampler, table, data, candidates)
     done: set[str] = set()
+    read: set[str] = set()  # inputs of the equalities written: never derived themselves
     for (target, expr), count in zip(candidates, wrong, strict=True):
-        if count == 0 and target not in done and not _reads_any(expr, done | {target}):
+        if count == 0 and target not in done | read and not _reads_any(expr, done | {target}):
             done.add(target)
+            read.update(expr.split(" ")[::2])
             fields = columns[target]
             for key in ("distribution", "min", "max", "choice", "round", "when", "copy_of"):
                 fields.pop(key, None)
