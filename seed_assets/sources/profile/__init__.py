@@ -107,6 +107,7 @@ def _profile_table(sampler, table: str, data: dict, tables: dict, out: Reflectio
         out.comments[("rows", table)] = f"{rows:,} rows in the source"
     fk_columns = {c for fk in data.get("foreign_keys", []) for c in _names(fk["columns"])}
     keys = set(data.get("primary_key", []))
+    declared = {c for c, f in data["columns"].items() if _nullable(f)}
     for column, fields in data["columns"].items():
         series = sample.get(column)
         if series is None:
@@ -114,6 +115,7 @@ def _profile_table(sampler, table: str, data: dict, tables: dict, out: Reflectio
         if column in fk_columns:
             fraction = float(series.isna().mean()) if len(series) else 0.0
             fields.pop("null_fraction", None)
+            fields.pop("nullable", None)
             if fraction > 0:
                 fields["null_fraction"] = round(min(fraction, 0.999), 4)
             out.comments[("column", table, column)] = (
@@ -126,6 +128,9 @@ def _profile_table(sampler, table: str, data: dict, tables: dict, out: Reflectio
             series, fields, k
         )
     fit_foreign_keys(sampler, table, data, out.comments, sample, tables)
+    for column in declared:  # no NULL in the data: still nullable, as the schema declares
+        if not _nullable(data["columns"][column]):
+            data["columns"][column]["nullable"] = True
     found = date_rules(sampler, table, data, tables)
     apart = {id(r) for r in found if _separated(r, data, tables)}
     for rule in found:
@@ -181,6 +186,10 @@ def _separated(rule, data: dict, tables: dict) -> bool:
     if "between" not in earlier or "between" not in later:
         return False
     return pd.Timestamp(later["between"][0]) >= pd.Timestamp(earlier["between"][1])
+
+
+def _nullable(fields: dict) -> bool:
+    return bool(fields.get("nullable")) or (fields.get("null_fraction") or 0) > 0
 
 
 def _names(value) -> list[str]:
