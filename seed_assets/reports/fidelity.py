@@ -48,7 +48,17 @@ class Schema:
 
 
 def read_tables(url: str, max_rows: int = 200_000) -> tuple[sa.Inspector, dict[str, pd.DataFrame]]:
-    """Every table (the first `max_rows` rows of each), for scoring."""
+    """Every table (the first `max_rows` rows of each), for scoring: of a database, or of a
+    Parquet folder (its keys from its `keys.yaml`, or inferred as `profile` infers them)."""
+    from seed_assets.targets.parquet_urls import is_parquet_url
+
+    if is_parquet_url(url):
+        from seed_assets.sources.parquet import open_source
+        from seed_assets.sources.parquet.inspector import ParquetInspector
+
+        inspector = ParquetInspector(open_source(url))
+        frames = {t: inspector.head(t, max_rows) for t in inspector.get_table_names()}
+        return _schema(inspector, frames), frames
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:

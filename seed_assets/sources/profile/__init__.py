@@ -22,7 +22,7 @@ from seed_assets.sources.profile.keys import (
     gap_fields,
     parse_reference,
 )
-from seed_assets.sources.profile.sampling import Sampler, joined_sample
+from seed_assets.sources.profile.sampling import Sampler
 from seed_assets.sources.reflect import Reflection, reflect
 
 DEFAULT_SAMPLE_ROWS = 100_000
@@ -41,7 +41,10 @@ def profile(
 ) -> Reflection:
     """Reflect the database at `url`, then fit every column and FK from its data."""
     from seed_assets.targets.base import mask_url
+    from seed_assets.targets.parquet_urls import is_parquet_url
 
+    if is_parquet_url(url):
+        return _profile_parquet(url, sample_rows, min_count, tables, name)
     reflection = reflect(url, name=name)
     data = reflection.data
     if tables:
@@ -58,16 +61,45 @@ def profile(
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
-            sampler = Sampler(conn, sample_rows)
-            for table, table_data in data["tables"].items():
-                _profile_table(sampler, table, table_data, data["tables"], reflection, min_count)
+            _fit(Sampler(conn, sample_rows), reflection, min_count)
     except sa.exc.SQLAlchemyError as exc:
         raise TargetError(f"cannot read {mask_url(url)}: {exc.__class__.__name__}: {exc}") from None
     finally:
         engine.dispose()
+    return reflection
+
+
+def _profile_parquet(url, sample_rows, min_count, tables, name) -> Reflection:
+    """A Parquet folder: keys from its sidecar or the data, rows streamed from its files."""
+    from seed_assets.sources.parquet import ParquetSampler, open_source
+    from seed_assets.sources.parquet.reflection import reflect_parquet
+
+    source = open_source(url)
+    reflection = reflect_parquet(source, url, name)
+    data = reflection.data
+    if tables:
+        _keep_tables(data, tables, url)
+    data["description"] = f"Profiled from {url} (aggregates only)."
+    data["profile_source"] = url
+    _fit(ParquetSampler(source.folder, sample_rows), reflection, min_count)
+    for table, table_data in data["tables"].items():  # say where each key came from
+        for i, fk in enumerate(table_data.get("foreign_keys", [])):
+            why = source.why_fks.get((table, tuple(_names(fk["columns"]))))
+            if why:
+                measured = reflection.comments.get(("fk", table, str(i)))
+                reflection.comments[("fk", table, str(i))] = "; ".join(
+                    filter(None, [why, measured])
+                )
+    return reflection
+
+
+def _fit(sampler, reflection: Reflection, min_count: int) -> None:
+    """Every table's columns and FKs fitted from `sampler`'s reads (a database's or files')."""
+    tables = reflection.data["tables"]
+    for table, table_data in tables.items():
+        _profile_table(sampler, table, table_data, tables, reflection, min_count)
     _drop_settled_notes(reflection)
     _check(reflection)
-    return reflection
 
 
 def _drop_settled_notes(reflection: Reflection) -> None:
@@ -165,7 +197,7 @@ def _dependencies(sampler, table: str, data: dict, tables: dict, sample, out, k:
         if parent == table or targets.count(parent) != 1 or parent not in tables:
             continue
         _, refs = parse_reference(fk)
-        joined = joined_sample(sampler, table, _names(fk["columns"]), parent, refs)
+        joined = sampler.joined_sample(table, _names(fk["columns"]), parent, refs)
         parents[parent] = (tables[parent], joined)
     fk_columns = {c for fk in data.get("foreign_keys", []) for c in _names(fk["columns"])}
     found = dependencies.candidates(table, data, sample, parents, fk_columns, k)
