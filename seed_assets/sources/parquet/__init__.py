@@ -51,9 +51,9 @@ def open_source(url: str) -> ParquetSource:
     tables keep exactly those), inferred from the data for the others unless it says
     ``infer: false``."""
     folder = open_folder(url)
-    columns = {t: folder.schema(t).names for t in folder.files}
     path = folder.root / SIDECAR
-    declared = read_sidecar(path, columns) if path.is_file() else None
+    schemas = {t: folder.schema(t) for t in folder.files}
+    declared = read_sidecar(path, schemas) if path.is_file() else None
     source = ParquetSource(folder, dict(declared.tables) if declared else {})
     if declared is not None:
         for table, keys in declared.tables.items():

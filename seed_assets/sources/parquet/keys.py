@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seed_assets.sources.parquet.folder import ParquetFolder
-from seed_assets.sources.parquet.sidecar import Keys
+from seed_assets.sources.parquet.sidecar import Keys, value_family
 
 FULL_CHECK_ROWS = 5_000_000
 
@@ -104,8 +104,8 @@ class KeyFinder:
         """The table whose single-column key holds every value of `table.name` and whose
         names agree; None when none does."""
         kind = self.folder.schema(table).field(name).type
-        if not _keyable(kind):
-            return None
+        if not _keyable(kind) and not pa.types.is_floating(kind):
+            return None  # floats: an integer column with NULLs, as pandas exports one
         n = _norm(name)
         found = []
         for parent, key in parents.items():
@@ -115,11 +115,13 @@ class KeyFinder:
             agree = (n == k and k != "id") or n in (f"{p}{k}", f"{_singular(p)}{k}")
             if not agree:
                 continue
-            parent_kind = self.folder.schema(parent).field(key[0]).type
-            if pa.types.is_integer(kind) != pa.types.is_integer(parent_kind):
-                continue
-            values = self.column(table, name).drop_null()
             keys = self.column(parent, key[0])
+            if value_family(keys.type) != value_family(kind):
+                continue
+            try:  # integral floats compare as the key's integers; others are no key
+                values = self.column(table, name).drop_null().cast(keys.type)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                continue
             if len(values) and pc.all(pc.is_in(values, value_set=keys)).as_py():
                 found.append((n != k, parent))
         return min(found)[1] if found else None

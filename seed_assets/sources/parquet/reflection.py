@@ -50,6 +50,10 @@ def reflect_parquet(source: ParquetSource, shown_url: str, name: str | None) -> 
             nullable[field.name] = field.name not in keys.primary_key and has_nulls(
                 folder, table, field.name
             )
+        for cols, parent, refs in keys.foreign_keys:  # a key's type, whatever the export's
+            for col, ref in zip(cols, refs, strict=True):  # (pandas writes ints with NULLs
+                ref_type = folder.schema(parent).field(ref).type  # as floats)
+                columns[col] = spec_type(ref_type)[0]
         fks = [
             {
                 "columns": list(cols),

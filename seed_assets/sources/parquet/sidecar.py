@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import yaml
 
 from seed_assets.errors import SpecError
@@ -48,9 +49,10 @@ class Sidecar:
     infer: bool
 
 
-def read_sidecar(path: Path, columns: dict[str, list[str]]) -> Sidecar:
-    """`path` checked against the folder's tables (`columns`: table -> its columns)."""
+def read_sidecar(path: Path, schemas: dict[str, pa.Schema]) -> Sidecar:
+    """`path` checked against the folder's tables (their Arrow schemas)."""
     where = str(path)
+    columns = {t: schema.names for t, schema in schemas.items()}
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -79,12 +81,13 @@ def read_sidecar(path: Path, columns: dict[str, list[str]]) -> Sidecar:
         if not isinstance(fks, list):
             raise SpecError("`foreign_keys` must be a list", source=where, table=table)
         for fk in fks:
-            keys.foreign_keys.append(_foreign_key(fk, table, columns, where))
+            keys.foreign_keys.append(_foreign_key(fk, table, schemas, where))
         tables[table] = keys
     return Sidecar(tables, infer)
 
 
-def _foreign_key(fk: Any, table: str, columns: dict, where: str):
+def _foreign_key(fk: Any, table: str, schemas: dict[str, pa.Schema], where: str):
+    columns = {t: schema.names for t, schema in schemas.items()}
     if not isinstance(fk, dict):
         raise SpecError("each foreign key is {columns, references}", source=where, table=table)
     _unknown(fk, _FK, where, table)
@@ -119,7 +122,26 @@ def _foreign_key(fk: Any, table: str, columns: dict, where: str):
             table=table,
             column=own[0],
         )
+    for col, ref in zip(own, refs, strict=True):
+        mine, theirs = schemas[table].field(col).type, schemas[parent].field(ref).type
+        if value_family(mine) != value_family(theirs):
+            raise SpecError(
+                f"its type ({mine}) cannot hold the values of {parent}.{ref} ({theirs})",
+                source=where,
+                table=table,
+                column=col,
+            )
     return own, parent, refs
+
+
+def value_family(kind: pa.DataType) -> str:
+    """Integers and floats (an integer column with NULLs, as pandas writes one) are one
+    family: key values compare as numbers."""
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return "number"
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return "text"
+    return str(kind)
 
 
 def _columns(value: Any, table: str, columns: dict, where: str, optional: bool) -> list[str]:
