@@ -27,7 +27,17 @@ def chinook_sqlite(path: Path) -> str:
 
 def chinook_postgres(url: str) -> str:
     """Chinook loaded into the (empty) PostgreSQL database at `url`."""
-    script = _text(DATASETS / "chinook" / "Chinook_PostgreSql.sql.gz")
+    _run_postgres(url, _text(DATASETS / "chinook" / "Chinook_PostgreSql.sql.gz"))
+    return url
+
+
+def northwind_postgres(url: str) -> str:
+    """Northwind (schema and rows) in the (empty) PostgreSQL database at `url`."""
+    _run_postgres(url, _text(DATASETS / "northwind" / "northwind.sql.gz"))
+    return url
+
+
+def _run_postgres(url: str, script: str) -> None:
     # The script makes its own database (DROP/CREATE/\\c): run the rest into ours.
     script = re.sub(r"(?m)^(DROP DATABASE|CREATE DATABASE|\\c).*$", "", script)
     engine = sa.create_engine(url)
@@ -41,7 +51,6 @@ def chinook_postgres(url: str) -> str:
             raw.close()
     finally:
         engine.dispose()
-    return url
 
 
 def chinook_mysql(url: str) -> str:
