@@ -133,6 +133,14 @@ def sakila_mysql(url: str) -> str:
     return url
 
 
+def pagila_postgres(url: str) -> str:
+    """Pagila (one pg_dump: schema and rows) in the (empty) PostgreSQL database at `url`."""
+    from seed_assets_tests.real_schemas import RealSchema, load
+
+    load(RealSchema("pagila", "postgresql", DATASETS / "pagila" / "pagila.sql.gz", 0), url)
+    return url
+
+
 def _insert_sakila(url: str) -> None:
     """The COPY rows into the columns the target's schema has: PostgreSQL's arrays become
     MySQL SETs, its t/f booleans 1/0."""

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from seed_assets.reports.fidelity import Schema, prepared
+from seed_assets.reports.fidelity import Schema, partitions, prepared
 
 DCR_ROWS = 2_000  # synthetic rows measured per table (distance is quadratic in rows)
 
@@ -20,11 +20,11 @@ def date_rules(real_url: str, synth_url: str) -> list[dict[str, Any]]:
     single-column FK), with the synthetic rows that break it."""
     rules = []
     with contextlib.ExitStack() as stack:
-        inspector, real = _reader(real_url, stack)
-        synth_inspector, synth = _reader(synth_url, stack)
+        inspector, real, skipped = _reader(real_url, stack)
+        synth_inspector, synth, _ = _reader(synth_url, stack)
         synth_tables = set(synth_inspector.get_table_names())
         for table in inspector.get_table_names():
-            if table not in synth_tables or table.startswith(("seed_assets_", "sqlite_")):
+            if table not in synth_tables or table in skipped:
                 continue
             dates = _dates(inspector, table)
             for later in dates:
@@ -46,7 +46,8 @@ def date_rules(real_url: str, synth_url: str) -> list[dict[str, Any]]:
 
 
 def _reader(url: str, stack: contextlib.ExitStack):
-    """(inspector, sampler) of a database or a Parquet folder, closed with `stack`."""
+    """(inspector, sampler, tables not scored) of a database or a Parquet folder, closed
+    with `stack`."""
     from seed_assets.sources.profile.sampling import Sampler
     from seed_assets.targets.parquet_urls import is_parquet_url
 
@@ -55,11 +56,11 @@ def _reader(url: str, stack: contextlib.ExitStack):
         from seed_assets.sources.parquet.inspector import ParquetInspector
 
         source = open_source(url)
-        return ParquetInspector(source), ParquetSampler(source.folder, 1)
+        return ParquetInspector(source), ParquetSampler(source.folder, 1), set()
     engine = sa.create_engine(url)
     stack.callback(engine.dispose)
     conn = stack.enter_context(engine.connect())
-    return sa.inspect(conn), Sampler(conn, 1)
+    return sa.inspect(conn), Sampler(conn, 1), partitions(conn)
 
 
 def _dates(inspector, table: str) -> list[str]:

@@ -207,7 +207,10 @@ def build_metadata(spec: Spec) -> sa.MetaData:
                     server_default=ServerDefault(column.server_default, column.type)
                     if column.server_default is not None
                     else None,
-                    autoincrement=column.identity is not None,
+                    # SQLite and MySQL number only a key of one column (Pagila's payment
+                    # has (payment_date, payment_id)); PostgreSQL's identity is sa.Identity.
+                    autoincrement=column.identity is not None
+                    and table.primary_key in ([], [column_name]),
                 )
             )
         constraints: list[sa.schema.SchemaItem] = []
