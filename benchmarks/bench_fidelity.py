@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/bench_fidelity.py [--postgres SERVER_URL] [--mysql SERVER_URL]
 Chinook and Sakila (SQLite) and Chinook exported to a Parquet folder always; with --postgres,
-Chinook's PostgreSQL copy, Northwind and Sakila there; with --mysql, Sakila on MariaDB/MySQL
+Chinook's PostgreSQL copy, Northwind, Sakila and Pagila there; with --mysql, Sakila on MariaDB/MySQL
 (each loaded into a fresh database). Prints seconds for profile and generate against a bare
 baseline (reading every row of the real database once, the least a profiler must do), rows/s,
 peak memory, and the figures of `seed-assets compare` beside the reflected spec's: quality,
@@ -35,6 +35,7 @@ from seed_assets_tests.real_datasets import (  # noqa: E402
     chinook_postgres,
     chinook_sqlite,
     northwind_postgres,
+    pagila_postgres,
     sakila_mysql,
     sakila_postgres,
     sakila_sqlite,
@@ -168,6 +169,7 @@ def main() -> None:
                 ("chinook-postgres", chinook_postgres),
                 ("northwind-postgres", northwind_postgres),
                 ("sakila-postgres", sakila_postgres),
+                ("pagila-postgres", pagila_postgres),
             ):
                 with _fresh(args.postgres) as url:
                     run(name, loader(url), work)
