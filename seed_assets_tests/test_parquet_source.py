@@ -209,3 +209,20 @@ def test_missing_or_empty_folder_is_a_clear_error(tmp_path):
     ):
         result = runner.invoke(app, ["profile", url, "--out", str(tmp_path / "s.yaml")])
         assert result.exit_code == 2 and expected in result.output, result.output
+
+
+def test_damaged_or_disagreeing_files_are_a_clear_error(tmp_path):
+    (tmp_path / "damaged").mkdir()
+    (tmp_path / "damaged" / "t.parquet").write_text("not parquet", encoding="utf-8")
+    parts = tmp_path / "parts" / "orders"
+    parts.mkdir(parents=True)
+    pq.write_table(pa.table({"id": [1, 2], "amount": [1.5, 2.0]}), parts / "part-0.parquet")
+    pq.write_table(pa.table({"id": [3, 4], "amount": ["x", "y"]}), parts / "part-1.parquet")
+    for folder, expected in (
+        (tmp_path / "damaged", "t.parquet: not a readable Parquet file"),
+        (tmp_path / "parts", "table 'orders'"),
+    ):
+        out = tmp_path / "s.yaml"
+        result = runner.invoke(app, ["profile", f"parquet://{folder}", "--out", str(out)])
+        assert result.exit_code == 2 and expected in result.output, result.output
+        assert "Traceback" not in result.output and not out.exists()

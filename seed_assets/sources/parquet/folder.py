@@ -49,12 +49,24 @@ class ParquetFolder:
 
     def batches(self, table: str, columns: list[str]) -> Iterator[pa.RecordBatch]:
         """`columns` of every row, in file and row-group order (the same order every run)."""
-        scanner = self.dataset(table).scanner(columns=columns, batch_size=BATCH_ROWS)
-        yield from scanner.to_batches()
+        try:
+            scanner = self.dataset(table).scanner(columns=columns, batch_size=BATCH_ROWS)
+            yield from scanner.to_batches()
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+            raise self._unreadable(table, exc) from None
 
     def read(self, table: str, columns: list[str], where=None) -> pa.Table:
         """`columns` of the rows matching `where` (a pyarrow expression): filtered as read."""
-        return self.dataset(table).to_table(columns=columns, filter=where)
+        try:
+            return self.dataset(table).to_table(columns=columns, filter=where)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+            raise self._unreadable(table, exc) from None
+
+    def _unreadable(self, table: str, exc: Exception) -> TargetError:
+        """Part files that disagree (a column typed otherwise in one), or a damaged file."""
+        first = " ".join(str(exc).split())[:300]
+        where = self.files[table][0].parent if len(self.files[table]) > 1 else self.files[table][0]
+        return TargetError(f"table {table!r} ({where}): its files cannot be read together: {first}")
 
 
 def open_folder(url: str) -> ParquetFolder:
