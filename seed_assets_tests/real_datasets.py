@@ -176,3 +176,21 @@ def _sakila_value(text: str | None):
     if text is not None and text.startswith("{") and text.endswith("}"):
         return ",".join(v.strip('"') for v in re.findall(r'"[^"]*"|[^,{}]+', text))
     return text
+
+
+def jaffle_shop_parquet(folder: Path) -> str:
+    """dbt's jaffle_shop seeds (customers, orders, payments: CSV, no keys declared) as a
+    Parquet export, one file per table; its URL."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("raw_customers", "raw_orders", "raw_payments"):
+        frame = pd.read_csv(DATASETS / "jaffle_shop" / f"{name}.csv.gz")
+        if "order_date" in frame:
+            frame["order_date"] = pd.to_datetime(frame["order_date"]).dt.date
+        pq.write_table(
+            pa.Table.from_pandas(frame, preserve_index=False), folder / f"{name}.parquet"
+        )
+    return f"parquet://{folder}"

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from seed_assets.cli import app
 from seed_assets.reports.fidelity_run import compare
 from seed_assets.sources.files import load_spec
-from seed_assets_tests.real_datasets import chinook_sqlite
+from seed_assets_tests.real_datasets import chinook_sqlite, jaffle_shop_parquet
 
 runner = CliRunner()
 CLOSE = 0.06  # measured: 0.773 from the Parquet export, 0.80 from SQLite (same data)
@@ -226,3 +226,33 @@ def test_damaged_or_disagreeing_files_are_a_clear_error(tmp_path):
         result = runner.invoke(app, ["profile", f"parquet://{folder}", "--out", str(out)])
         assert result.exit_code == 2 and expected in result.output, result.output
         assert "Traceback" not in result.output and not out.exists()
+
+
+def test_jaffle_shop_export_profiles_with_inferred_and_declared_keys(tmp_path):
+    """dbt's jaffle_shop seeds (no keys anywhere): `order_id` is found to reference
+    `raw_orders.id` despite the `raw_` prefix; `user_id` is not guessed (its name does not
+    agree), and a sidecar listing only `raw_orders` adds it while the rest is still inferred."""
+    url = jaffle_shop_parquet(tmp_path / "export")
+    (tmp_path / "inferred").mkdir()
+    report = _profile_generate_score(url, url, tmp_path / "inferred")
+    spec = load_spec(tmp_path / "inferred" / "profiled.yaml")
+    payments = spec.tables["raw_payments"].foreign_keys
+    assert [(fk.columns, fk.references.table) for fk in payments] == [(["order_id"], "raw_orders")]
+    assert spec.tables["raw_orders"].foreign_keys == []
+    assert report["quality"]["quality"] > 0.7  # measured 0.80
+    sidecar = {
+        "tables": {
+            "raw_orders": {
+                "primary_key": "id",
+                "foreign_keys": [{"columns": "user_id", "references": "raw_customers(id)"}],
+            }
+        }
+    }
+    (tmp_path / "export" / "keys.yaml").write_text(yaml.safe_dump(sidecar), encoding="utf-8")
+    (tmp_path / "declared").mkdir()
+    report = _profile_generate_score(url, url, tmp_path / "declared")
+    spec = load_spec(tmp_path / "declared" / "profiled.yaml")
+    orders = spec.tables["raw_orders"].foreign_keys
+    assert [(fk.columns, fk.references.table) for fk in orders] == [(["user_id"], "raw_customers")]
+    assert spec.tables["raw_payments"].foreign_keys[0].references.table == "raw_orders"
+    assert report["quality"]["properties"]["Cardinality"] > 0.8

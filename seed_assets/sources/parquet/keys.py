@@ -4,7 +4,8 @@
   table's key (``id``, ``<table>_id``, ``<Table>Id``) or else ending in ``id``; a table without
   one whose foreign-key columns are unique together (a link table) gets those as its key;
 - foreign key: a column whose every value is a key of another table, when the names agree
-  (``CustomerId`` -> ``Customer.CustomerId``, ``customer_id`` -> ``customers.id``).
+  (``CustomerId`` -> ``Customer.CustomerId``, ``customer_id`` -> ``customers.id``,
+  ``order_id`` -> ``raw_orders.id``).
 
 Columns are checked whole, one at a time (never a whole table), up to `FULL_CHECK_ROWS` rows;
 a bigger table is judged on its first `FULL_CHECK_ROWS` rows and the key called likely.
@@ -40,6 +41,13 @@ def _singular(name: str) -> str:
         if name.endswith(plural) and len(name) > len(plural) + 1:
             return name[: -len(plural)] + single
     return name
+
+
+def _entity_names(table: str) -> set[str]:
+    """`raw_orders` is about orders too: the name and each of its underscore-separated tails
+    (an export's prefixes: raw_, stg_, dim_, fct_)."""
+    words = [w for w in re.split(r"[_\s.]+", table) if w]
+    return {_norm("".join(words[i:])) for i in range(len(words))} | {_norm(table)}
 
 
 def _keyable(kind: pa.DataType) -> bool:
@@ -111,8 +119,10 @@ class KeyFinder:
         for parent, key in parents.items():
             if parent == table or len(key) != 1:
                 continue
-            k, p = _norm(key[0]), _norm(parent)
-            agree = (n == k and k != "id") or n in (f"{p}{k}", f"{_singular(p)}{k}")
+            k = _norm(key[0])
+            agree = (n == k and k != "id") or any(
+                n in (f"{p}{k}", f"{_singular(p)}{k}") for p in _entity_names(parent)
+            )
             if not agree:
                 continue
             keys = self.column(parent, key[0])
