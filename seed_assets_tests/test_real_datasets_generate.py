@@ -103,16 +103,34 @@ def test_sakila_sqlite_generates_everywhere(other_pg, tmp_path):
     _check(sakila_sqlite(tmp_path / "sakila.db"), other_pg, tmp_path)
 
 
-def test_sakila_postgres_generates_everywhere(pg_url, other_mysql, tmp_path):
-    _check(sakila_postgres(pg_url), other_mysql, tmp_path)
+# Sources go into a database of their own: the samples' views, functions and procedures would
+# outlive the emptying of the session's shared database between tests.
+@pytest.fixture
+def source_pg():
+    from seed_assets_tests.servers import PG_SERVER, fresh_database
+
+    with fresh_database(PG_SERVER, "src") as url:
+        yield url
 
 
-def test_sakila_mariadb_generates_everywhere(mysql_url, other_pg, tmp_path):
-    _check(sakila_mysql(mysql_url), other_pg, tmp_path)
+@pytest.fixture
+def source_mysql():
+    from seed_assets_tests.servers import MYSQL_SERVER, fresh_database
+
+    with fresh_database(MYSQL_SERVER, "src") as url:
+        yield url
 
 
-def test_pagila_generates_everywhere(pg_url, other_mysql, tmp_path):
+def test_sakila_postgres_generates_everywhere(source_pg, other_mysql, tmp_path):
+    _check(sakila_postgres(source_pg), other_mysql, tmp_path)
+
+
+def test_sakila_mariadb_generates_everywhere(source_mysql, other_pg, tmp_path):
+    _check(sakila_mysql(source_mysql), other_pg, tmp_path)
+
+
+def test_pagila_generates_everywhere(source_pg, other_mysql, tmp_path):
     # Known: a return is never before the staff's (one) last update in the data; the profile
     # keeps one `after` per column (the rental date), so a few returns come before it.
     known = ("return_date >= staff.last_update", "return_date >= last_update")
-    _check(pagila_postgres(pg_url), other_mysql, tmp_path, known)
+    _check(pagila_postgres(source_pg), other_mysql, tmp_path, known)
