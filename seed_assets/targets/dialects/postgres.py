@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from seed_assets.spec.graph import component_of
 from seed_assets.spec.models import STRING_TYPES, TableSpec
 from seed_assets.targets.base import Target
+from seed_assets.targets.ddl import create_types
 from seed_assets.targets.load_report import RowError, WriteResult, cell_value, plain_value
 
 CSV_OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="needed")
@@ -124,6 +125,7 @@ class PostgresTarget(Target):
             if isinstance(constraint, KEYS):
                 bare.constraints.discard(constraint)
         bare.primary_key = sa.PrimaryKeyConstraint()
+        create_types(sa_table, conn)
         bare.create(conn)
         self._fresh = True
         return True
