@@ -7,6 +7,7 @@ import re
 import numpy as np
 from numpy.dtypes import StringDType
 
+from seed_assets.engine.text import fixed_width_text, text_array
 from seed_assets.spec.models import SequenceSpec
 
 # PREFIX{:0Nd}SUFFIX and PREFIX{}SUFFIX take the fast path; any other format is applied per value.
@@ -30,12 +31,11 @@ def sequence_numbers(seq: SequenceSpec, positions: np.ndarray) -> np.ndarray:
 
 
 def format_ids(fmt: str, numbers: np.ndarray) -> np.ndarray:
-    """Apply `fmt` to every number; returns an object array of str (what ``fmt.format`` gives)."""
+    """Apply `fmt` to every number; returns text (``text.TEXT_DTYPE``): what ``fmt.format``
+    gives."""
     match = _SIMPLE.match(fmt)
     if match is None:
-        out = np.empty(len(numbers), dtype=object)
-        out[:] = [fmt.format(int(v)) for v in numbers]
-        return out
+        return text_array([fmt.format(int(v)) for v in numbers])
     prefix, suffix = match.group("prefix"), match.group("suffix")
     width = int(match.group("width") or 0)
     numbers = np.asarray(numbers, dtype=np.int64)
@@ -53,7 +53,7 @@ def _format_digits(prefix: str, suffix: str, width: int, zero: bool, numbers: np
     digits than it).
     """
     if zero and width and numbers.max() < 10**width:
-        return split_text(_digit_text(prefix, suffix, width, numbers))
+        return fixed_width_text(_digit_text(prefix, suffix, width, numbers))
     digits = np.ones(len(numbers), dtype=np.int64)
     for k in range(1, len(str(int(numbers.max())))):
         digits += numbers >= 10**k
@@ -67,8 +67,8 @@ def _format_digits(prefix: str, suffix: str, width: int, zero: bool, numbers: np
             start = len(prefix.encode())
             lead = np.arange(size) < (size - digits[rows])[:, None]
             text[:, start : start + size][lead] = ord(" ")
-        out[rows] = split_text(text)
-    return out
+        out[rows] = np.asarray(fixed_width_text(text), dtype=object)
+    return text_array(out)
 
 
 def _digit_text(prefix: str, suffix: str, size: int, numbers: np.ndarray) -> np.ndarray:
@@ -96,13 +96,6 @@ def _digit_text(prefix: str, suffix: str, size: int, numbers: np.ndarray) -> np.
     return text
 
 
-def split_text(text: np.ndarray) -> np.ndarray:
-    """Newline-ended lines of UTF-8 -> an object array of str."""
-    lines = str(text.data, "utf-8").split("\n")
-    lines.pop()  # after the last newline
-    return np.fromiter(lines, dtype=object, count=len(lines))
-
-
 def _format_strings(prefix: str, suffix: str, width: int, zero, numbers: np.ndarray):
     """Any integers (negative ones too), through NumPy's string functions."""
     text = numbers.astype(StringDType())
@@ -112,7 +105,7 @@ def _format_strings(prefix: str, suffix: str, width: int, zero, numbers: np.ndar
         text = np.strings.add(np.asarray(prefix, dtype=StringDType()), text)
     if suffix:
         text = np.strings.add(text, np.asarray(suffix, dtype=StringDType()))
-    return text.astype(object)
+    return text_array(text.astype(object))
 
 
 def simple_format(fmt: str | None) -> bool:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from seed_assets.engine import aggregates, values
+from seed_assets.engine.frames import with_nulls
 from seed_assets.engine.keys import sequence_positions
 from seed_assets.engine.parents import (
     as_array,
@@ -113,9 +114,7 @@ class RegeneratedParents:
         missing = positions < 0
         if not missing.any():
             return values.sequence_values(column, positions)
-        found = values.sequence_values(column, np.where(missing, 0, positions)).astype(object)
-        found[missing] = None
-        return found
+        return with_nulls(values.sequence_values(column, np.where(missing, 0, positions)), missing)
 
     def rows(
         self,
@@ -185,7 +184,7 @@ class RegeneratedParents:
     def _cached_bytes(self) -> int:
         """About what the cached chunks hold (a str object counted as 64 bytes)."""
         return sum(
-            len(series) * 72 if series.dtype == object else series.nbytes
+            len(series) * 72 if series.dtype == object else series.memory_usage(index=False)
             for columns in self._chunks.values()
             for series in columns.values()
         )

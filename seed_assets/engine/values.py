@@ -6,9 +6,11 @@ import datetime as dt
 import json
 
 import numpy as np
+import pyarrow as pa
 
 from seed_assets.engine.frames import DATE_UNIT
-from seed_assets.engine.keys import format_ids, sequence_numbers, split_text
+from seed_assets.engine.keys import format_ids, sequence_numbers
+from seed_assets.engine.text import fixed_width_text, is_text, join_text, text_array
 from seed_assets.errors import SpecError
 from seed_assets.providers.faker_pool import (
     DEFAULT_POOL_SIZE,
@@ -76,7 +78,7 @@ def unique_integers(column: ColumnSpec, total: int, seed_rng: np.random.Generato
 
 def choice_values(column: ColumnSpec, n: int, rng: np.random.Generator) -> np.ndarray:
     values = typed_array(column.choice.values, column.type)
-    return values[weighted_picks(np.asarray(column.choice.probabilities), n, rng)]
+    return take(values, weighted_picks(np.asarray(column.choice.probabilities), n, rng))
 
 
 def weighted_picks(p: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -158,17 +160,14 @@ def uuid_values(n: int, rng: np.random.Generator) -> np.ndarray:
     text[:, 36] = ord("\n")
     for start, stop, at in ((0, 8, 0), (8, 12, 9), (12, 16, 14), (16, 20, 19), (20, 32, 24)):
         text[:, at : at + stop - start] = digits[:, start:stop]
-    return split_text(text) if n else np.empty(0, dtype=object)
+    return fixed_width_text(text)
 
 
 def json_values(n: int, rng: np.random.Generator) -> np.ndarray:
     """Small JSON objects (``{"n":17,"ok":true}``), compact text."""
-    numbers = rng.integers(0, 1000, n).tolist()
-    flags = (rng.random(n) < 0.5).tolist()
-    out = np.empty(n, dtype=object)
-    pairs = zip(numbers, flags, strict=True)
-    out[:] = [f'{{"n":{k},"ok":{"true" if f else "false"}}}' for k, f in pairs]
-    return out
+    numbers = text_array(pa.array(rng.integers(0, 1000, n)).cast(pa.large_string()))
+    flags = text_array(["false", "true"]).take((rng.random(n) < 0.5).view(np.uint8))
+    return join_text('{"n":', numbers, ',"ok":', flags, "}")
 
 
 def json_text(value) -> str:
@@ -183,7 +182,12 @@ def json_text(value) -> str:
 
 
 def constant_values(column: ColumnSpec, n: int) -> np.ndarray:
-    return np.repeat(typed_array([column.constant], column.type), n)
+    return take(typed_array([column.constant], column.type), np.zeros(n, dtype=np.intp))
+
+
+def take(values, picks: np.ndarray):
+    """`values` at `picks`: NumPy or text alike (text taken in Arrow, no str objects made)."""
+    return values.take(picks) if is_text(values) else values[picks]
 
 
 def rate_values(column: ColumnSpec, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -220,8 +224,10 @@ class FakerColumn:
     def values(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Values for global row numbers `rows`."""
         if self.unique:
-            return unique_values(self.pool, rows)
-        return self.pool[rng.integers(0, len(self.pool), len(rows))]
+            pool = np.asarray(self.pool, dtype=object) if is_text(self.pool) else self.pool
+            found = unique_values(pool, rows)
+            return text_array(found) if is_text(self.pool) else found
+        return take(self.pool, rng.integers(0, len(self.pool), len(rows)))
 
 
 def _fit_length(values: np.ndarray, length: int | None) -> np.ndarray:
@@ -256,7 +262,7 @@ def _unique_within_length(pool: np.ndarray, length: int, total_rows: int) -> np.
 
 
 def typed_array(values: list, column_type: str) -> np.ndarray:
-    """A list of Python values as the column type's canonical NumPy array."""
+    """A list of Python values as the column type's canonical array (text: ``text_array``)."""
     if column_type in INTEGER_TYPES:
         return np.asarray(values, dtype=np.int64)
     if column_type in ("float", "decimal"):
@@ -266,12 +272,9 @@ def typed_array(values: list, column_type: str) -> np.ndarray:
     if column_type in DATE_UNIT:
         unit = DATE_UNIT[column_type]
         return np.asarray([_as_datetime64(v, unit) for v in values], dtype=f"datetime64[{unit}]")
-    out = np.empty(len(values), dtype=object)
     if column_type == "json":
-        out[:] = [None if v is None else json_text(v) for v in values]
-    else:
-        out[:] = [None if v is None else str(v) for v in values]
-    return out
+        return text_array([None if v is None else json_text(v) for v in values])
+    return text_array([None if v is None else str(v) for v in values])
 
 
 def _as_datetime64(value, unit: str) -> np.datetime64:

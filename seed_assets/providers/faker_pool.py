@@ -18,6 +18,7 @@ from faker.config import AVAILABLE_LOCALES
 from numpy.dtypes import StringDType
 
 from seed_assets.providers.patterns import PatternProvider
+from seed_assets.providers.pool_cache import cached_pool, pool_key
 
 DEFAULT_POOL_SIZE = 10_000
 # Unique columns need no larger pool: beyond it, a round suffix (``unique_values``) keeps values
@@ -120,13 +121,19 @@ def sample_values(name: str, params: dict[str, Any], locale: str, n: int = 20) -
 def build_pool(
     provider: str, params: dict[str, Any], locale: str, size: int, seed: int, *, distinct: bool
 ) -> np.ndarray:
-    """`size` values from a Faker seeded with `seed` (deduplicated when `distinct`)."""
-    fake = _faker(locale)
-    fake.seed_instance(seed)
-    method = getattr(fake, provider)
-    values = [method(**params) for _ in range(size)]
-    if distinct:
-        values = list(dict.fromkeys(v for v in values if not _SUFFIXED.search(str(v))))
+    """`size` values from a Faker seeded with `seed` (deduplicated when `distinct`); drawn
+    once per machine (``pool_cache``), the same values either way."""
+
+    def draw() -> list:
+        fake = _faker(locale)
+        fake.seed_instance(seed)
+        method = getattr(fake, provider)
+        values = [method(**params) for _ in range(size)]
+        if distinct:
+            values = list(dict.fromkeys(v for v in values if not _SUFFIXED.search(str(v))))
+        return values
+
+    values = cached_pool(pool_key(provider, params, locale, size, seed, distinct), draw)
     pool = np.empty(len(values), dtype=object)
     pool[:] = values
     return pool

@@ -1,0 +1,92 @@
+"""The engine's text columns: Arrow strings (pandas' ``str`` dtype), never a Python str per value.
+
+Keys, pooled values and choices are written straight into Arrow buffers or taken from a small
+Arrow array, so a chunk of millions of rows makes no Python objects. Missing values are NaN, as
+in pandas' own ``str`` dtype (``pd.isna`` finds them; ``to_numpy(dtype=object,
+na_value=None)`` gives None).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# pandas' default string dtype (pandas >= 3): Arrow storage, NaN for missing, NumPy-style
+# results (comparisons give bool arrays).
+TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
+TextArray = pd.arrays.ArrowStringArray
+
+
+def is_text(array) -> bool:
+    """Whether `array` is already the engine's text array."""
+    return isinstance(array, TextArray) and array.dtype == TEXT_DTYPE
+
+
+def text_array(values) -> TextArray:
+    """Text from anything: a text array as is, an Arrow array, or a sequence of str/None/NaN."""
+    if is_text(values):
+        return values
+    if isinstance(values, pa.ChunkedArray | pa.Array):
+        if not pa.types.is_large_string(values.type):
+            values = values.cast(pa.large_string())
+        return TextArray(values, dtype=TEXT_DTYPE)
+    return pd.array(np.asarray(values, dtype=object), dtype=TEXT_DTYPE)
+
+
+def as_objects(values):
+    """Text as an object array of str and None (what code written for Python values reads);
+    anything else as it is."""
+    return values.to_numpy(dtype=object, na_value=None) if is_text(values) else values
+
+
+def as_array(values):
+    """Text as it is, anything else as a NumPy array."""
+    return values if is_text(values) else np.asarray(values)
+
+
+def fixed_width_text(lines: np.ndarray) -> TextArray:
+    """A (rows, width) uint8 array of UTF-8, each row one value ending in a newline, as text:
+    the bytes copied once into one Arrow buffer, offsets computed."""
+    n, width = lines.shape
+    if not n:
+        return text_array([])
+    data = np.ascontiguousarray(lines[:, :-1]).reshape(-1)
+    offsets = np.arange(0, (width - 1) * (n + 1), width - 1, dtype=np.int64)[: n + 1]
+    array = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+    return TextArray(array, dtype=TEXT_DTYPE)
+
+
+def arrow(values: TextArray) -> pa.Array:
+    """The Arrow array under a text array (one chunk)."""
+    array = pa.array(values)  # pandas hands over its Arrow data, no copy
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def repeat_text(value, n: int) -> TextArray:
+    """`n` copies of one value (None: missing)."""
+    return text_array(pa.repeat(pa.scalar(value, pa.large_string()), n))
+
+
+def null_text(n: int) -> TextArray:
+    return repeat_text(None, n)
+
+
+def text_with_nulls(values: TextArray, mask: np.ndarray) -> TextArray:
+    """`values` missing where `mask` is true."""
+    if not mask.any():
+        return values
+    return text_array(pc.if_else(pa.array(mask), pa.scalar(None, pa.large_string()), arrow(values)))
+
+
+def put_text(values, mask: np.ndarray, new) -> TextArray:
+    """`values` with the rows `mask` marks replaced by `new` (one value per marked row)."""
+    base, fill = arrow(text_array(values)), arrow(text_array(new))
+    return text_array(pc.replace_with_mask(base, pa.array(mask), fill))
+
+
+def join_text(*parts) -> TextArray:
+    """Row by row concatenation of text arrays and str scalars (the same length)."""
+    arrays = [arrow(p) if is_text(p) else pa.scalar(p, pa.large_string()) for p in parts]
+    return text_array(pc.binary_join_element_wise(*arrays, pa.scalar("", pa.large_string())))
