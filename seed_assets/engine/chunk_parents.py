@@ -21,7 +21,6 @@ class ChunkParents:
         self.driving_rows = driving_rows
         self.as_positions = set(as_positions)
         self._arrays: dict[str, np.ndarray] = {}
-        self._keys: dict[str, np.ndarray] = {}
 
     def _slice(self, column: str) -> np.ndarray:
         if column not in self._arrays:
@@ -45,9 +44,9 @@ class ChunkParents:
     def values(self, fk: ForeignKeySpec, column: str, picked: np.ndarray) -> np.ndarray:
         """`fk`'s target's `column` at parent rows `picked` (global positions).
 
-        From the driving slice, keys that came as positions are written out once per slice row
-        (a chunk's worth of parents) and then gathered, siblings sharing one string object; or,
-        when there are fewer children than parents, written out for the children directly.
+        From the driving slice, keys that came as positions are gathered as positions and
+        written out for the children directly: writing a key into an Arrow buffer costs less
+        than gathering a written one.
         """
         generator = self.generator
         source = generator.source
@@ -56,9 +55,5 @@ class ChunkParents:
             if column not in self.as_positions:
                 return self._slice(column)[local]
             owner = source.key_owner(fk.references.table, column)
-            if column not in self._keys and len(local) < len(self.driving_rows):
-                return source.keys_at(owner, self._slice(column)[local])  # fewer children
-            if column not in self._keys:
-                self._keys[column] = source.keys_at(owner, self._slice(column))
-            return self._keys[column][local]
+            return source.keys_at(owner, self._slice(column)[local])
         return source.take(fk.references.table, column, picked)

@@ -10,12 +10,13 @@ import pyarrow as pa
 
 from seed_assets.engine.frames import DATE_UNIT
 from seed_assets.engine.keys import format_ids, sequence_numbers
-from seed_assets.engine.text import fixed_width_text, is_text, join_text, text_array
+from seed_assets.engine.text import fixed_width_text, is_text, join_text, put_text, text_array
 from seed_assets.errors import SpecError
 from seed_assets.providers.faker_pool import (
     DEFAULT_POOL_SIZE,
     UNIQUE_POOL_SIZE,
     build_pool,
+    suffix_parts,
     unique_values,
 )
 from seed_assets.spec.distributions import (
@@ -215,6 +216,10 @@ class FakerColumn:
         self.pool = typed_array(list(raw), column.type)
         if column.type in INTEGER_TYPES or column.type == "decimal":
             self.pool = fit_numbers(column, self.pool)
+        self._suffixes = None  # (head, tail) text per pool value, for rows beyond the pool
+        if self.unique and is_text(self.pool) and len(self.pool) < total_rows:
+            head, tail = suffix_parts(np.asarray(self.pool, dtype=object))
+            self._suffixes = (text_array(head), text_array(tail))
         if self.unique and column.type not in STRING_TYPES and len(self.pool) < total_rows:
             raise SpecError(
                 f"`unique: true` needs {total_rows} distinct values, but provider "
@@ -223,11 +228,25 @@ class FakerColumn:
 
     def values(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Values for global row numbers `rows`."""
+        if self.unique and is_text(self.pool):
+            return self._unique_text(rows)
         if self.unique:
-            pool = np.asarray(self.pool, dtype=object) if is_text(self.pool) else self.pool
-            found = unique_values(pool, rows)
-            return text_array(found) if is_text(self.pool) else found
+            return unique_values(self.pool, rows)
         return take(self.pool, rng.integers(0, len(self.pool), len(rows)))
+
+    def _unique_text(self, rows: np.ndarray):
+        """``unique_values`` in Arrow: pool[r % n], and beyond the pool the round r // n
+        between each value's head and tail (``local+2@domain``, ``value #2``)."""
+        n = len(self.pool)
+        index = rows % n
+        out = self.pool.take(index)
+        later = rows >= n
+        if self._suffixes is None or not later.any():
+            return out
+        head, tail = self._suffixes
+        picked = index[later]
+        rounds = text_array(pa.array(rows[later] // n).cast(pa.large_string()))
+        return put_text(out, later, join_text(head.take(picked), rounds, tail.take(picked)))
 
 
 def _fit_length(values: np.ndarray, length: int | None) -> np.ndarray:

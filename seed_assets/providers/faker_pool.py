@@ -155,7 +155,7 @@ def unique_values(pool: np.ndarray, rows: np.ndarray) -> np.ndarray:
     out = pool[index].astype(object)
     later = np.flatnonzero(rounds > 0)
     if len(later):
-        head, tail = _suffix_parts(pool)
+        head, tail = suffix_parts(pool)
         idx = index[later]
         # Few distinct rounds: each is written once, then shared by its rows.
         distinct, which = np.unique(rounds[later], return_inverse=True)
@@ -165,7 +165,7 @@ def unique_values(pool: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _suffix_parts(pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def suffix_parts(pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per pool value, what goes before and after a round number: (``local+``, ``@domain``)
     for an email, (``value #``, ``""``) for anything else; object arrays of str."""
     text = pool.astype(StringDType())
