@@ -46,16 +46,22 @@ def as_array(values):
     return values if is_text(values) else np.asarray(values)
 
 
-def fixed_width_text(lines: np.ndarray) -> TextArray:
-    """A (rows, width) uint8 array of UTF-8, each row one value ending in a newline, as text:
-    the bytes copied once into one Arrow buffer, offsets computed."""
-    n, width = lines.shape
+def fixed_width_text(rows: np.ndarray) -> TextArray:
+    """A (rows, width) uint8 array of UTF-8, each row one value, as text: the bytes are the
+    Arrow data buffer as they are (no copy when contiguous), the offsets computed."""
+    n, width = rows.shape
     if not n:
         return text_array([])
-    data = np.ascontiguousarray(lines[:, :-1]).reshape(-1)
-    offsets = np.arange(0, (width - 1) * (n + 1), width - 1, dtype=np.int64)[: n + 1]
+    data = np.ascontiguousarray(rows).reshape(-1)
+    offsets = np.arange(0, width * (n + 1), width, dtype=np.int64) if width else np.zeros(n + 1)
+    offsets = offsets.astype(np.int64, copy=False)
     array = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
     return TextArray(array, dtype=TEXT_DTYPE)
+
+
+def concat_text(parts) -> TextArray:
+    """Text arrays one after the other."""
+    return text_array(pa.concat_arrays([arrow(p) for p in parts]))
 
 
 def arrow(values: TextArray) -> pa.Array:

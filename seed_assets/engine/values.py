@@ -156,9 +156,8 @@ def uuid_values(n: int, rng: np.random.Generator) -> np.ndarray:
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
     digits = _HEX[raw].view(np.uint8).reshape(n, 32)
-    text = np.empty((n, 37), dtype=np.uint8)
+    text = np.empty((n, 36), dtype=np.uint8)
     text[:, [8, 13, 18, 23]] = ord("-")
-    text[:, 36] = ord("\n")
     for start, stop, at in ((0, 8, 0), (8, 12, 9), (12, 16, 14), (16, 20, 19), (20, 32, 24)):
         text[:, at : at + stop - start] = digits[:, start:stop]
     return fixed_width_text(text)
@@ -253,10 +252,13 @@ def _fit_length(values: np.ndarray, length: int | None) -> np.ndarray:
     """Strings never longer than the column: the database would refuse them."""
     if length is None:
         return values
+    items = values.tolist()  # pool-sized, not row-sized
+    long = [i for i, v in enumerate(items) if isinstance(v, str) and len(v) > length]
+    if not long:
+        return values
     out = values.copy()
-    for i, value in enumerate(out):  # pool-sized, not row-sized
-        if isinstance(value, str) and len(value) > length:
-            out[i] = value[:length].rstrip()
+    for i in long:
+        out[i] = items[i][:length].rstrip()
     return out
 
 
