@@ -291,11 +291,18 @@ class TableGenerator(ForeignKeyFilling):
         names = list(self.table.columns) if columns is None else list(columns)
         # Only the table's own key: FK columns gather their parents' strings, shared by siblings.
         lazy = [c for c in names if self.key_owner(c) == self.name] if max_rows else []
+        # Whole chunks made to be written: the source may keep what later tables read of them.
+        offer = getattr(self.source, "offer", None) if columns is None else None
         for chunk in self.chunks if chunks is None else chunks:
             if max_rows is None or chunk.rows <= max_rows:
-                yield self.chunk_frame(chunk, columns=columns)
+                frame = self.chunk_frame(chunk, columns=columns)
+                if offer is not None:
+                    offer(self.name, chunk.index, frame, ())
+                yield frame
                 continue
             frame = self.chunk_frame(chunk, columns=columns, positions=lazy)
+            if offer is not None:
+                offer(self.name, chunk.index, frame, lazy)
             for start in range(0, chunk.rows, max_rows):
                 part = frame.iloc[start : start + max_rows].reset_index(drop=True)
                 for name in lazy:

@@ -32,7 +32,10 @@ def text_array(values) -> TextArray:
         if not pa.types.is_large_string(values.type):
             values = values.cast(pa.large_string())
         return TextArray(values, dtype=TEXT_DTYPE)
-    return pd.array(np.asarray(values, dtype=object), dtype=TEXT_DTYPE)
+    try:  # str and None/NaN: straight into Arrow
+        return text_array(pa.array(values, type=pa.large_string(), from_pandas=True))
+    except (pa.ArrowException, TypeError):  # other objects: pandas turns them into str
+        return pd.array(np.asarray(values, dtype=object), dtype=TEXT_DTYPE)
 
 
 def as_objects(values):

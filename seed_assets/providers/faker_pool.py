@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 from faker import Faker
 from faker.config import AVAILABLE_LOCALES
-from numpy.dtypes import StringDType
 
 from seed_assets.providers.patterns import PatternProvider
 from seed_assets.providers.pool_cache import cached_pool, pool_key
@@ -168,9 +167,13 @@ def unique_values(pool: np.ndarray, rows: np.ndarray) -> np.ndarray:
 def suffix_parts(pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per pool value, what goes before and after a round number: (``local+``, ``@domain``)
     for an email, (``value #``, ``""``) for anything else; object arrays of str."""
-    text = pool.astype(StringDType())
-    local, at, domain = np.strings.partition(text, np.array("@", dtype=StringDType()))
-    is_email = (at == "@") & (np.strings.find(domain, "@") < 0)
-    head = np.where(is_email, np.strings.add(local, "+"), np.strings.add(text, " #"))
-    tail = np.where(is_email, np.strings.add("@", domain), "")
-    return head.astype(object), tail.astype(object)
+    heads, tails = [], []
+    for value in pool.tolist():  # pool-sized, not row-sized
+        text = str(value)
+        local, at, domain = text.partition("@")
+        email = at and "@" not in domain
+        heads.append(local + "+" if email else text + " #")
+        tails.append("@" + domain if email else "")
+    head, tail = np.empty(len(heads), dtype=object), np.empty(len(tails), dtype=object)
+    head[:], tail[:] = heads, tails
+    return head, tail
