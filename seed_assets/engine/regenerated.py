@@ -161,6 +161,11 @@ class RegeneratedParents:
         out = parts[0] if len(parts) == 1 else pd.concat(parts)
         return out.reset_index(drop=True)
 
+    @property
+    def kept_chunks(self) -> int:
+        """How many written chunks ``offer`` keeps columns of."""
+        return len(self._kept)
+
     def offer(self, table: str, index: int, frame: pd.DataFrame, positions: Collection[str]):
         """Chunk `index` of `table`, just made to be written (`positions`: its columns that
         came as key positions): the columns other tables read of it as values are kept, while
