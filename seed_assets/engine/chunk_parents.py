@@ -21,6 +21,7 @@ class ChunkParents:
         self.driving_rows = driving_rows
         self.as_positions = set(as_positions)
         self._arrays: dict[str, np.ndarray] = {}
+        self._keys: dict = {}  # column -> its keys, written once per slice row
 
     def _slice(self, column: str) -> np.ndarray:
         if column not in self._arrays:
@@ -44,9 +45,9 @@ class ChunkParents:
     def values(self, fk: ForeignKeySpec, column: str, picked: np.ndarray) -> np.ndarray:
         """`fk`'s target's `column` at parent rows `picked` (global positions).
 
-        From the driving slice, keys that came as positions are gathered as positions and
-        written out for the children directly: writing a key into an Arrow buffer costs less
-        than gathering a written one.
+        From the driving slice, keys that came as positions are written out once per slice row
+        (a chunk's worth of parents) and then gathered in Arrow; or, when there are fewer
+        children than parents, written out for the children directly.
         """
         generator = self.generator
         source = generator.source
@@ -55,5 +56,9 @@ class ChunkParents:
             if column not in self.as_positions:
                 return self._slice(column)[local]
             owner = source.key_owner(fk.references.table, column)
-            return source.keys_at(owner, self._slice(column)[local])
+            if column not in self._keys and len(local) < len(self.driving_rows):
+                return source.keys_at(owner, self._slice(column)[local])  # fewer children
+            if column not in self._keys:
+                self._keys[column] = source.keys_at(owner, self._slice(column))
+            return self._keys[column].take(local)
         return source.take(fk.references.table, column, picked)

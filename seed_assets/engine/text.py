@@ -92,7 +92,10 @@ def text_with_nulls(values: TextArray, mask: np.ndarray) -> TextArray:
 def put_text(values, mask: np.ndarray, new) -> TextArray:
     """`values` with the rows `mask` marks replaced by `new` (one value per marked row)."""
     base, fill = arrow(text_array(values)), arrow(text_array(new))
-    return text_array(pc.replace_with_mask(base, pa.array(mask), fill))
+    # one gather from both, about twice as fast as pyarrow's replace_with_mask
+    index = np.arange(len(base), dtype=np.int64)
+    index[mask] = len(base) + np.arange(len(fill), dtype=np.int64)
+    return text_array(pa.concat_arrays([base, fill]).take(pa.array(index)))
 
 
 def join_text(*parts) -> TextArray:
