@@ -11,7 +11,7 @@ from seed_assets.spec.models import INTEGER_TYPES, TEMPORAL_TYPES, TEXT_TYPES, T
 def column_values(series: pd.Series, column_type: str) -> list:
     """One column as a list of str/int/float/bool/None; dates as ISO text (timestamptz: UTC)."""
     if column_type in TEXT_TYPES:
-        return series.to_numpy(dtype=object).tolist()
+        return series.to_numpy(dtype=object, na_value=None).tolist()  # Arrow text: NaN -> None
     if column_type in TEMPORAL_TYPES:
         return _iso_text(series.to_numpy().astype("datetime64[s]"), column_type).tolist()
     if series.hasnans:
