@@ -6,6 +6,7 @@ the step fails (``gate_failure``) without a materialisation.
 """
 
 import contextlib
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -49,10 +50,27 @@ class StepRun:
             "scale": self.scale,
             "seconds": round(seconds, 3),
             "rows_per_second": int(rows / seconds) if seconds else 0,
+            "peak_rss_mb": peak_rss_mb(),
         }
         if paths is not None and report is not None and unit is not None:
             out.update(report_metadata(paths, report, unit))
         return out
+
+
+def peak_rss_mb() -> int:
+    """The step process's peak resident memory so far, in MB (Linux: VmHWM, which a process
+    forked from a preloaded server starts at that server's size; elsewhere ``ru_maxrss``)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // (1 << 20) if sys.platform == "darwin" else peak // 1024
 
 
 @contextlib.contextmanager
