@@ -46,6 +46,7 @@ class PartitionOutcome:
     seconds: float
     peak_rss_mb: int
     display_url: str = ""
+    pid: int = 0
     failed: list[CheckResult] = field(default_factory=list)
 
 
@@ -116,6 +117,7 @@ def _load_once(spec, name, index, count, target, generation, frame_hook) -> Part
             seconds=time.perf_counter() - run.started,
             peak_rss_mb=peak_rss_mb(),
             display_url=db.display_url,
+            pid=os.getpid(),
             failed=[r for r in results if not r.passed],
         )
 

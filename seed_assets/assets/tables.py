@@ -278,6 +278,7 @@ def _partitioned_asset(
                 "rows_per_second": int(rows / seconds) if seconds else 0,
                 "peak_rss_mb": max(peak_rss_mb(), *(out.peak_rss_mb for out in outcomes)),
                 "partition": ", ".join(out.key for out in outcomes),
+                "processes": len({out.pid for out in outcomes}),
                 "rows": MetadataValue.text(
                     f"{outcomes[0].row_start:,} to {outcomes[-1].row_stop:,}"
                 ),
