@@ -7,6 +7,7 @@ the step fails (``gate_failure``) without a materialisation.
 
 import contextlib
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -187,13 +188,19 @@ def parent_source(
 class CheckedStream:
     """Frames on their way to the writer, each first through the test hook and the checks'
     accumulators. ``drain()`` feeds the checks whatever the writer did not take (it stopped on a
-    database error), so the checks always see every row."""
+    database error), so the checks always see every row.
+
+    Once the last frame has passed, the checks conclude in a thread of their own (Pandera and
+    GX on the sample take seconds), while the writer finishes: on PostgreSQL the server builds
+    the keys and FKs meanwhile. ``conclude()`` waits for them; the commit still comes after."""
 
     def __init__(self, frames: Iterator[pd.DataFrame], checker, name, hook) -> None:
         self.frames = frames
         self.checker = checker
         self.name = name
         self.hook = hook
+        self._concluding: threading.Thread | None = None
+        self._results: list[CheckResult] | None = None
 
     def _next_frames(self) -> Iterator[pd.DataFrame]:
         for frame in self.frames:
@@ -201,6 +208,13 @@ class CheckedStream:
                 frame = self.hook(self.name, frame)
             self.checker.add(frame)
             yield frame
+        self._concluding = threading.Thread(
+            target=self._conclude_now, name=f"seed-assets-checks-{self.name}", daemon=True
+        )
+        self._concluding.start()
+
+    def _conclude_now(self) -> None:
+        self._results = self.checker.conclude()
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         self._iterator = self._next_frames()
@@ -209,6 +223,15 @@ class CheckedStream:
     def drain(self) -> None:
         for _ in getattr(self, "_iterator", None) or self._next_frames():
             pass
+
+    def conclude(self) -> list[CheckResult]:
+        """The checks' results over every row (fed first, when the writer stopped early)."""
+        self.drain()
+        if self._concluding is not None:
+            self._concluding.join()
+        if self._results is None:  # the thread could not finish: conclude here, say why
+            self._conclude_now()
+        return self._results
 
 
 def gated_write(write: Callable, stream: CheckedStream) -> tuple[int, list[CheckResult], bool]:
@@ -232,9 +255,7 @@ def gated_writes(
     outcome: dict = {}
 
     def approve() -> bool:
-        for stream in streams:
-            stream.drain()
-        outcome["results"] = {s.name: s.checker.conclude() for s in streams}
+        outcome["results"] = {s.name: s.conclude() for s in streams}
         outcome["approved"] = all(r.passed for rs in outcome["results"].values() for r in rs)
         return outcome["approved"]
 
