@@ -1,6 +1,7 @@
 """Dagster with every blocking check against the CLI load of the same rows (issue 18, items 5, 6).
 
-For each size, into a fresh PostgreSQL database each (a target that takes concurrent writers):
+For each size, into a fresh PostgreSQL database each (a target that takes concurrent writers), or
+a fresh Parquet folder each (``--target parquet``: no server sharing the two cores):
 
 - ``cli``:     ``seed-assets generate SPEC --target URL --scale S --if-exists replace``, no
   check: the bare baseline. Its peak RSS is the process's (``wait4``).
@@ -23,6 +24,7 @@ beside each figure.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -164,6 +166,17 @@ def run_dagster(spec: Path, url: str, scale: float, work: Path, concurrent: int 
     return result
 
 
+@contextlib.contextmanager
+def _target(args, work: Path, name: str):
+    """A fresh PostgreSQL database, or a fresh Parquet folder (`--target parquet`)."""
+    if args.target == "parquet":
+        yield f"parquet://{work / name}"
+        shutil.rmtree(work / name, ignore_errors=True)
+        return
+    with _Database(args.pg) as url:
+        yield url
+
+
 def measure(rows: int, args) -> dict:
     scale = round(rows / rows_per_scale(), 3)
     print(f"{rows:,} rows (banking scale {scale:g}):", flush=True)
@@ -171,7 +184,7 @@ def measure(rows: int, args) -> dict:
     spec = spec_file(work, args.parts)
     out: dict = {"scale": scale, "parts": args.parts}
     try:
-        with _Database(args.pg) as url:
+        with _target(args, work, "cli") as url:
             out["cli"] = run_cli(spec, url, scale, work)
         cli = out["cli"]
         print(
@@ -180,7 +193,7 @@ def measure(rows: int, args) -> dict:
             flush=True,
         )
         for concurrent in args.concurrent:
-            with _Database(args.pg) as url:
+            with _target(args, work, f"dagster_{concurrent}") as url:
                 result = run_dagster(spec, url, scale, work, concurrent, args.parts)
             out[f"dagster_{concurrent}"] = result
             print(
@@ -228,6 +241,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="10M", help="sizes, e.g. 1M,10M,100M")
     parser.add_argument("--pg", default=PG_SERVER, help="PostgreSQL server URL (no database)")
+    parser.add_argument("--target", choices=["postgres", "parquet"], default="postgres")
     parser.add_argument("--parts", type=int, default=0, help="partitions of the big tables")
     parser.add_argument(
         "--concurrent", default="", help="max_concurrent values, e.g. 1,2 (default: per core)"
@@ -246,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
         print("\n".join(verdicts(int(rows), out)))
     path = Path(args.out) / "bench_dagster.json"
     old = json.loads(path.read_text()) if path.exists() else {}
-    old.update({f"{rows}/parts{args.parts}": out for rows, out in results.items()})
+    old.update({f"{rows}/{args.target}/parts{args.parts}": out for rows, out in results.items()})
     path.write_text(json.dumps(old, indent=2))
 
 
