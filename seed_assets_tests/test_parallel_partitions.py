@@ -12,7 +12,7 @@ import yaml
 from dagster import BackfillPolicy, DagsterInstance, materialize
 
 from seed_assets.assets import build_table_assets, table_key
-from seed_assets.assets.partition_load import workers_for
+from seed_assets.assets.partition_load import is_deadlock, workers_for
 from seed_assets.engine.partitions import partition_keys
 from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.resources import GenerationResource, TargetResource
@@ -127,3 +127,46 @@ def test_an_empty_partition_passes_its_checks_and_writes_nothing(banking, tmp_pa
     rows = metadata["dagster/row_count"].value
     assert rows == RegeneratedParents(spec).generator("transactions").total_rows > 0
     assert "0: rows 0 to 0" in metadata["checks"].value
+
+
+@pytest.mark.parametrize("server", ["postgresql", "mysql"])
+def test_a_real_deadlock_is_recognised_for_a_retry(server, pg_url, mysql_url):
+    """Two transactions locking two rows in opposite orders: the one the server rolls back
+    raises an error that ``is_deadlock`` recognises (MySQL 1213, PostgreSQL 40P01)."""
+    import threading
+
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(pg_url if server == "postgresql" else mysql_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE dl (id INTEGER PRIMARY KEY, v INTEGER)")
+            conn.exec_driver_sql("INSERT INTO dl VALUES (1, 0), (2, 0)")
+        errors: list[BaseException] = []
+        first_locked, second_locked = threading.Event(), threading.Event()
+
+        def lock(mine: int, theirs: int, locked, wait_for) -> None:
+            try:
+                with engine.begin() as conn:
+                    conn.exec_driver_sql(f"UPDATE dl SET v = 1 WHERE id = {mine}")
+                    locked.set()
+                    wait_for.wait(10)
+                    conn.exec_driver_sql(f"UPDATE dl SET v = 1 WHERE id = {theirs}")
+            except Exception as exc:
+                errors.append(exc)
+
+        threads = [
+            threading.Thread(target=lock, args=(1, 2, first_locked, second_locked)),
+            threading.Thread(target=lock, args=(2, 1, second_locked, first_locked)),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert len(errors) == 1
+        assert is_deadlock(errors[0])
+        assert not is_deadlock(ValueError("a check failed"))
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS dl")
+        engine.dispose()

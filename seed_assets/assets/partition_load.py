@@ -60,7 +60,7 @@ def load_partition(
         try:
             return _load_once(spec, name, index, count, target, generation, frame_hook)
         except Exception as exc:
-            if attempt == DEADLOCK_RETRIES or not _is_deadlock(exc):
+            if attempt == DEADLOCK_RETRIES or not is_deadlock(exc):
                 raise
     raise AssertionError("unreachable")
 
@@ -122,7 +122,7 @@ def _load_once(spec, name, index, count, target, generation, frame_hook) -> Part
         )
 
 
-def _is_deadlock(exc: BaseException) -> bool:
+def is_deadlock(exc: BaseException) -> bool:
     """A deadlock the database broke by rolling this transaction back (MySQL 1213, PostgreSQL
     40P01), wherever in the chain of causes it was raised."""
     while exc is not None:
