@@ -68,9 +68,10 @@ def test_partitions_of_one_run_load_side_by_side_and_equal_one_process(
     url = pg_url if server == "postgresql" else mysql_url
     parts = load_spec(BANK_PARTS)
     runs = _all_partitions_in_one_run(parts, url, workers=2)
-    # Every partition of the run was loaded, by two processes other than this one.
+    # Every partition of the run was loaded, each by a process of its own, two at a time.
     assert [r["partition"] for r in runs] == ["0, 1, 2, 3", "0, 1, 2"]
-    assert [r["processes"] for r in runs] == [2, 2]
+    assert [r["processes"] for r in runs] == [4, 3]
+    assert [r["at_once"] for r in runs] == [2, 2]
 
     reference = f"sqlite:///{tmp_path / 'reference.sqlite'}"
     single = materialize(build_table_assets(_unpartitioned()), resources=_resources(reference))
@@ -85,10 +86,11 @@ def test_partitions_of_one_run_load_side_by_side_and_equal_one_process(
         db.dispose()
 
 
-def test_one_worker_loads_the_partitions_in_this_process(pg_url):
+def test_one_worker_loads_the_partitions_one_after_another(pg_url):
     parts = load_spec(BANK_PARTS)
     runs = _all_partitions_in_one_run(parts, pg_url, workers=1)
-    assert [r["processes"] for r in runs] == [1, 1]
+    assert [r["at_once"] for r in runs] == [1, 1]
+    assert [r["processes"] for r in runs] == [4, 3]  # still a fresh process each
 
 
 def test_a_backfill_of_several_partitions_is_one_run_in_the_targets_pool():

@@ -279,6 +279,7 @@ def _partitioned_asset(
                 "peak_rss_mb": max(peak_rss_mb(), *(out.peak_rss_mb for out in outcomes)),
                 "partition": ", ".join(out.key for out in outcomes),
                 "processes": len({out.pid for out in outcomes}),
+                "at_once": workers_for(generation, len(outcomes)),
                 "rows": MetadataValue.text(
                     f"{outcomes[0].row_start:,} to {outcomes[-1].row_stop:,}"
                 ),
