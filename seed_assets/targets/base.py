@@ -207,8 +207,13 @@ class Target:
         self.__dict__.pop("_constraints_seen", None)  # a user may have changed them since
         self._ensure_registry()
         created = self._ensure_table(spec, name, sa_table)
+        # Partitions of one table load side by side: each holds the table's registry row only
+        # while it checks ownership and empties the tables below (a short transaction of its
+        # own), then again while it records itself, just before commit. So the counts each
+        # one compares are never caught between another's rows and its bookkeeping, and the
+        # loads themselves never wait for each other.
         with committing(result), self.engine.begin() as conn:
-            owned = registry.entry(conn, name)
+            owned = registry.lock_entry(conn, name)
             ours = owned is not None and owned.spec_name == spec.name
             if not ours and not created and self._count(conn, name):
                 whose = f"spec '{owned.spec_name}'" if owned else "someone else (not this tool)"
@@ -220,6 +225,7 @@ class Target:
             ownership.refuse_foreign(conn, spec, name, self.display_url, why)
             self._refuse_reach(conn, spec, name)
             self._clear_descendants(conn, spec, name)
+        with committing(result), self.engine.begin() as conn:
             if key_range is not None:
                 column = sa_table.c[key_range.column]
                 conn.execute(
@@ -227,6 +233,7 @@ class Target:
                 )
             self._load_all(conn, sa_table, table, frames, result, on_error, on_rows, cancel)
             self._end_load(conn, name, table, result, on_error, approve)
+            registry.lock_entry(conn, name)
             registry.record_partition(
                 conn,
                 name,
@@ -236,14 +243,14 @@ class Target:
                 seed=seed,
                 scale=scale,
             )
-            rows = sum(p["rows"] for p in registry.partitions_of(conn, name).values())
+            written = registry.partitions_of(conn, name, latest=True)
             registry.record(
                 conn,
                 name,
                 spec_name=spec.name,
                 created_by_tool=bool(owned.created_by_tool) if ours else created,
                 status="partial",
-                row_count=rows,
+                row_count=sum(p["rows"] for p in written.values()),
                 seed=seed,
                 scale=scale,
             )

@@ -306,7 +306,7 @@ class RelationsCheck:
         result.counts[f"{name}: spec AUC"] = round(binned_auc(rows, events), 4)
         if not total:
             return
-        b = _weighted_intercept(centres[used], rows[used], column.rate)
+        b = weighted_intercept(centres[used], rows[used], column.rate)
         p = 1.0 / (1.0 + np.exp(-(b + centres)))
         edges = np.searchsorted(np.cumsum(rows), np.linspace(0, total, DECILES + 1)[1:-1])
         groups = np.split(np.arange(_BINS), edges)
@@ -358,10 +358,27 @@ def distribution_median(column, case) -> float | None:
     return median
 
 
-def _weighted_intercept(centres: np.ndarray, weights: np.ndarray, rate: float) -> float:
-    """``calibrated_intercept`` over binned scores: each bin counts its rows."""
-    repeat = np.repeat(centres, np.minimum(weights, 1000))  # a faithful, bounded sample
-    return calibrated_intercept(repeat, rate)
+def weighted_intercept(centres: np.ndarray, weights: np.ndarray, rate: float) -> float:
+    """``calibrated_intercept`` over binned scores, each bin weighted by its rows: the b making
+    the weighted mean of sigmoid(b + centre) equal `rate` (bisection; the mean rises with b).
+    Every row counts: capping a bin's weight flattens the scores toward the tails, which at
+    millions of rows moved the expected curve outside its own bounds."""
+    if not len(centres) or rate <= 0 or rate >= 1:
+        return calibrated_intercept(centres, rate)
+    w = weights / weights.sum()
+    logit = math.log(rate / (1 - rate))
+    low, high = logit - float(centres.max()) - 50.0, logit - float(centres.min()) + 50.0
+    for _ in range(200):
+        b = (low + high) / 2
+        with np.errstate(over="ignore"):
+            mean = float((w / (1.0 + np.exp(-(b + centres)))).sum())
+        if mean < rate:
+            low = b
+        else:
+            high = b
+        if high - low < 1e-9:
+            break
+    return (low + high) / 2
 
 
 def binned_auc(rows: np.ndarray, events: np.ndarray) -> float:
