@@ -8,8 +8,8 @@ For each size, each phase in a fresh interpreter (its peak RSS is its own, read 
 - ``postgres``:  the engine and the PostgreSQL writer (COPY), end to end, as
   ``seed-assets generate --if-exists replace`` runs it, into a fresh database;
 - ``bare_copy``: the floor for the same rows: CSV files made from the Parquet output *before*
-  the clock starts, then COPY into tables without constraints and every constraint added
-  after (as ``bench_targets.py`` defines a bare load), into a fresh database.
+  the clock starts, then COPY into tables without constraints, every constraint added after,
+  then ANALYZE (as ``bench_targets.py`` defines a bare load, issue 18), into a fresh database.
 
 Once per run, ``row_loop``: the tutorial's row-by-row generator (``bench_banking.py``) on a few
 thousand customers, the baseline the rows/s are compared with.
@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:  # measure the checkout this script sits in, insta
     sys.path.insert(0, str(ROOT))
 
 TARGET_GENERATE_ROWS_S = 3_000_000
-TARGET_COPY_RATIO = 1.5
+TARGET_COPY_RATIO = 1.15  # issue 18
 TARGET_PEAK_MB = 2048
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 COPY_BLOCK = 8 << 20  # bytes per COPY write from a CSV file
@@ -194,6 +194,7 @@ def phase_bare_copy(args) -> dict:
         for name in order:
             for fk in metadata.tables[name].foreign_key_constraints:
                 conn.execute(sa.schema.AddConstraint(fk))
+        conn.exec_driver_sql("ANALYZE " + ", ".join(f'"{n}"' for n in order))
     clock.__exit__(None, None, None)
     engine.dispose()
     return clock.result(rows=total)
@@ -327,8 +328,8 @@ def report(all_results: dict, loop: dict) -> list[str]:
             f"second ({'MET' if speed >= TARGET_GENERATE_ROWS_S else 'NOT MET'} >= 3M wall); "
             "PostgreSQL "
             f"{ratio:.2f}x bare COPY ({'MET' if ratio <= TARGET_COPY_RATIO else 'NOT MET'} <= "
-            f"1.5x); peak RSS {peak:,.0f} MB ({'MET' if peak < TARGET_PEAK_MB else 'NOT MET'} "
-            "< 2 GB)"
+            f"{TARGET_COPY_RATIO}x); peak RSS {peak:,.0f} MB "
+            f"({'MET' if peak < TARGET_PEAK_MB else 'NOT MET'} < 2 GB)"
         )
     return [*lines, "", *verdicts]
 
