@@ -109,8 +109,9 @@ def phase_generate(args) -> dict:
 
 
 def _write_all(url: str, scale: float) -> dict:
-    from seed_assets.engine.run import iter_spec
+    from seed_assets.engine.run import iter_plan
     from seed_assets.targets.base import Target
+    from seed_assets.targets.prefetch import generated_ahead
 
     spec = _spec()
     start = _usage()
@@ -118,13 +119,14 @@ def _write_all(url: str, scale: float) -> dict:
     tables, total = {}, 0
     try:
         with _Clock() as clock:
-            for generator, frames in iter_spec(spec, seed=spec.seed, scale=scale):
+            # as the CLI runs it: the next table generated while this one builds its keys
+            for step in generated_ahead(iter_plan(spec, seed=spec.seed, scale=scale)):
                 mark = time.perf_counter()
                 result = target.write_table(
-                    spec, generator.name, frames, seed=spec.seed, scale=scale, if_exists="replace"
+                    spec, step.name, step.chunks, seed=spec.seed, scale=scale, if_exists="replace"
                 )
                 seconds = time.perf_counter() - mark
-                tables[generator.name] = {"rows": result.rows, "seconds": seconds}
+                tables[step.name] = {"rows": result.rows, "seconds": seconds}
                 total += result.rows
     finally:
         target.dispose()
