@@ -81,6 +81,7 @@ def generate(
     from seed_assets.targets.default_target import default_url
     from seed_assets.targets.load_report import LoadCancelled, summarise
     from seed_assets.targets.lock import target_lock
+    from seed_assets.targets.prefetch import generated_ahead
     from seed_assets.targets.rejects import RejectFile, rejects_path
     from seed_assets.targets.representable import refuse_unfit_url
 
@@ -120,7 +121,8 @@ def generate(
     current: list[str] = []
     try:
         with first_interrupt_cancels(token, warn), table_progress(console) as progress:
-            for step in iter_plan(spec, seed=run_seed, scale=scale, row_filter=row_filter):
+            plan = iter_plan(spec, seed=run_seed, scale=scale, row_filter=row_filter)
+            for step in generated_ahead(plan):  # the next table made while this one commits
                 current[:] = [getattr(step, "name", None) or ", ".join(step.frames)]
                 step_start = time.perf_counter()
                 results = _write_step(
