@@ -12,6 +12,9 @@ from seed_assets.targets.base import Target
 
 
 class SQLiteTarget(Target):
+    # sqlite3's executemany holds the GIL for each row it binds: a thread making the next batch
+    # would take turns with it, a worker process runs beside it (both cores busy).
+    workers_ahead = 2
     row_error_types = (sa.exc.IntegrityError, sa.exc.DataError, sqlite3.IntegrityError)
 
     def _create_engine(self, url: str) -> sa.Engine:
