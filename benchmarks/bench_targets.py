@@ -39,6 +39,9 @@ if str(ROOT) not in sys.path:
 # Issue 18's goals: end to end within these multiples of the bare load of the same rows.
 # Generation worker processes (targets/ahead.py); None: the target's own number.
 WORKERS: int | None = None
+# Extra SQLite PRAGMAs for both phases (--pragma), and rows per batch end to end (--batch-rows).
+PRAGMAS: list[str] = []
+BATCH_ROWS: int | None = None
 TARGET_RATIO = {"postgresql": 1.15, "sqlite": 1.2, "mysql": 1.2}
 SERVERS = {
     "postgresql": "postgresql+psycopg://postgres@127.0.0.1:5432",
@@ -63,6 +66,10 @@ def phase_end_to_end(url: str, scale: float) -> dict:
 
     spec = _spec()
     target = Target.for_url(url)
+    if PRAGMAS:
+        target.pragmas = (*target.pragmas, *PRAGMAS)
+    if BATCH_ROWS:
+        target.batch_rows = BATCH_ROWS
     tables, total = {}, 0
     started, cpu = time.perf_counter(), time.process_time()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -169,7 +176,7 @@ def _bare_sqlite(engine, metadata, order, payload, total) -> dict:
         for n in order
     }
     raw = sqlite3.connect(engine.url.database, isolation_level=None)
-    for pragma in ("foreign_keys = ON", "journal_mode = WAL", "synchronous = NORMAL"):
+    for pragma in ("foreign_keys = ON", "journal_mode = WAL", "synchronous = NORMAL", *PRAGMAS):
         raw.execute(f"PRAGMA {pragma}")
     started, cpu = time.perf_counter(), time.process_time()
     for name in order:
@@ -193,6 +200,8 @@ PHASES = {"end_to_end": phase_end_to_end, "bare": phase_bare}
 def _run_phase(phase: str, url: str, scale: float) -> dict:
     """One phase in a fresh interpreter, so peak memory is its own."""
     workers = [] if WORKERS is None else ["--workers", str(WORKERS)]
+    workers += [f"--pragma={p}" for p in PRAGMAS]
+    workers += ["--batch-rows", str(BATCH_ROWS)] if BATCH_ROWS else []
     out = subprocess.run(
         [sys.executable, __file__, "--phase", phase, "--url", url, "--scale", str(scale), *workers],
         capture_output=True,
@@ -246,11 +255,18 @@ def main() -> None:
         help="generation worker processes end to end (0: generate in the loading process); "
         "default: the target's own",
     )
+    parser.add_argument(
+        "--pragma",
+        action="append",
+        default=[],
+        help="an extra SQLite PRAGMA for both phases, e.g. 'cache_size = -65536' (repeatable)",
+    )
+    parser.add_argument("--batch-rows", type=int, help="rows per batch end to end")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    global WORKERS
-    WORKERS = args.workers
+    global WORKERS, PRAGMAS, BATCH_ROWS
+    WORKERS, PRAGMAS, BATCH_ROWS = args.workers, args.pragma, args.batch_rows
     if args.phase:
         result = PHASES[args.phase](args.url, args.scale)
         result["peak_rss_mb"] = _peak_rss_mb()

@@ -5,7 +5,8 @@ filled batch by batch, and recorded as complete. An error, a refused row or Ctrl
 it back, so no half-written table is ever left looking complete.
 
 Batches are encoded (CSV for COPY, tuples for executemany) in a background thread while the
-database loads the previous one, and each batch runs in a savepoint: when the database refuses
+database loads the previous one, or come encoded from a worker process (``ahead.py``, for
+dialects with ``workers_ahead``), and each batch runs in a savepoint: when the database refuses
 it, the batch is split in halves until the refused rows are found, each reported with the
 constraint, column and value it broke.
 """
