@@ -137,7 +137,10 @@ class _Pool:
     def _reap(self) -> None:
         """Forget workers that exited (done generating; their batches wait in the socket)."""
         for pid in list(self.live):
-            done, _status = os.waitpid(pid, os.WNOHANG)
+            try:
+                done, _status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # reaped by someone else's wait
+                done = pid
             if done:
                 del self.live[pid]
 
@@ -164,9 +167,9 @@ class _Pool:
             stream.sock.close()
             os.close(stream.credits)
         for pid in self.live:
-            with suppress(ProcessLookupError):
+            with suppress(ProcessLookupError, ChildProcessError):
                 os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
+                os.waitpid(pid, 0)
         self.live.clear()
 
 
