@@ -111,7 +111,7 @@ def phase_generate(args) -> dict:
 def _write_all(url: str, scale: float) -> dict:
     from seed_assets.engine.run import iter_plan
     from seed_assets.targets.base import Target
-    from seed_assets.targets.prefetch import generated_ahead
+    from seed_assets.targets.prefetch import threaded_ahead
 
     spec = _spec()
     start = _usage()
@@ -120,7 +120,7 @@ def _write_all(url: str, scale: float) -> dict:
     try:
         with _Clock() as clock:
             # as the CLI runs it: the next table generated while this one builds its keys
-            for step in generated_ahead(iter_plan(spec, seed=spec.seed, scale=scale)):
+            for step in threaded_ahead(iter_plan(spec, seed=spec.seed, scale=scale)):
                 mark = time.perf_counter()
                 result = target.write_table(
                     spec, step.name, step.chunks, seed=spec.seed, scale=scale, if_exists="replace"

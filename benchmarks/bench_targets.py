@@ -37,6 +37,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 # Issue 18's goals: end to end within these multiples of the bare load of the same rows.
+# Generation worker processes (targets/ahead.py); None: the target's own number.
+WORKERS: int | None = None
+# Extra SQLite PRAGMAs for both phases (--pragma), and rows per batch end to end (--batch-rows).
+PRAGMAS: list[str] = []
+BATCH_ROWS: int | None = None
 TARGET_RATIO = {"postgresql": 1.15, "sqlite": 1.2, "mysql": 1.2}
 SERVERS = {
     "postgresql": "postgresql+psycopg://postgres@127.0.0.1:5432",
@@ -56,28 +61,39 @@ def _spec():
 
 def phase_end_to_end(url: str, scale: float) -> dict:
     from seed_assets.engine.run import iter_plan
+    from seed_assets.targets.ahead import generated_ahead
     from seed_assets.targets.base import Target
-    from seed_assets.targets.prefetch import generated_ahead
 
     spec = _spec()
     target = Target.for_url(url)
+    if PRAGMAS:
+        target.pragmas = (*target.pragmas, *PRAGMAS)
+    if BATCH_ROWS:
+        target.batch_rows = BATCH_ROWS
     tables, total = {}, 0
     started, cpu = time.perf_counter(), time.process_time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    plan = iter_plan(spec, seed=spec.seed, scale=scale)
     try:
-        # as the CLI runs it: the next table generated while this one builds its keys
-        for step in generated_ahead(iter_plan(spec, seed=spec.seed, scale=scale)):
-            mark = time.perf_counter()
-            result = target.write_table(
-                spec, step.name, step.chunks, seed=spec.seed, scale=scale, if_exists="replace"
-            )
-            tables[step.name] = {"rows": result.rows, "seconds": time.perf_counter() - mark}
-            total += result.rows
+        with generated_ahead(target, plan, workers=WORKERS) as steps:  # as `generate` does
+            for step in steps:
+                mark = time.perf_counter()
+                result = target.write_table(
+                    spec, step.name, step.chunks, seed=spec.seed, scale=scale, if_exists="replace"
+                )
+                tables[step.name] = {"rows": result.rows, "seconds": time.perf_counter() - mark}
+                total += result.rows
     finally:
         target.dispose()
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "rows": total,
-        "seconds": time.perf_counter() - started,
+        "seconds": seconds,
         "cpu": time.process_time() - cpu,
+        # generation workers (targets/ahead.py): their CPU time and the largest one's peak
+        "workers_cpu": after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime,
+        "workers_peak_mb": after.ru_maxrss / 1024,
         "tables": tables,
     }
 
@@ -161,7 +177,7 @@ def _bare_sqlite(engine, metadata, order, payload, total) -> dict:
         for n in order
     }
     raw = sqlite3.connect(engine.url.database, isolation_level=None)
-    for pragma in ("foreign_keys = ON", "journal_mode = WAL", "synchronous = NORMAL"):
+    for pragma in ("foreign_keys = ON", "journal_mode = WAL", "synchronous = NORMAL", *PRAGMAS):
         raw.execute(f"PRAGMA {pragma}")
     started, cpu = time.perf_counter(), time.process_time()
     for name in order:
@@ -237,8 +253,11 @@ PHASES = {"end_to_end": phase_end_to_end, "bare": phase_bare, "load_data": phase
 
 def _run_phase(phase: str, url: str, scale: float) -> dict:
     """One phase in a fresh interpreter, so peak memory is its own."""
+    workers = [] if WORKERS is None else ["--workers", str(WORKERS)]
+    workers += [f"--pragma={p}" for p in PRAGMAS]
+    workers += ["--batch-rows", str(BATCH_ROWS)] if BATCH_ROWS else []
     out = subprocess.run(
-        [sys.executable, __file__, "--phase", phase, "--url", url, "--scale", str(scale)],
+        [sys.executable, __file__, "--phase", phase, "--url", url, "--scale", str(scale), *workers],
         capture_output=True,
         text=True,
         check=False,
@@ -289,9 +308,24 @@ def main() -> None:
         help="run each phase this many times, alternating, and keep the best (a shared machine "
         "disturbs single runs)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="generation worker processes end to end (0: generate in the loading process); "
+        "default: the target's own",
+    )
+    parser.add_argument(
+        "--pragma",
+        action="append",
+        default=[],
+        help="an extra SQLite PRAGMA for both phases, e.g. 'cache_size = -65536' (repeatable)",
+    )
+    parser.add_argument("--batch-rows", type=int, help="rows per batch end to end")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global WORKERS, PRAGMAS, BATCH_ROWS
+    WORKERS, PRAGMAS, BATCH_ROWS = args.workers, args.pragma, args.batch_rows
     if args.phase:
         result = PHASES[args.phase](args.url, args.scale)
         result["peak_rss_mb"] = _peak_rss_mb()
@@ -326,6 +360,12 @@ def main() -> None:
                 f"{r['rows'] / r['seconds']:>10,.0f} {r['cpu']:>8.2f} {r['peak_rss_mb']:>8.0f}",
                 file=report,
             )
+            if r.get("workers_cpu"):
+                print(
+                    f"{'':<11} {'  workers':<11} {'':>11} {'':>8} {'':>10} "
+                    f"{r['workers_cpu']:>8.2f} {r['workers_peak_mb']:>8.0f}",
+                    file=report,
+                )
         ratio = results["end_to_end"]["seconds"] / results["bare"]["seconds"]
         goal = TARGET_RATIO[target]
         verdict = "within" if ratio <= goal else "OVER"

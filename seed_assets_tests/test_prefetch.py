@@ -11,7 +11,7 @@ import pytest
 
 from seed_assets.engine.run import TableStep, iter_plan
 from seed_assets.sources.files import load_spec
-from seed_assets.targets.prefetch import generated_ahead, prefetch
+from seed_assets.targets.prefetch import prefetch, threaded_ahead
 from seed_assets_tests.conftest import BANKING
 
 
@@ -20,9 +20,9 @@ def _plan(scale: float = 0.2):
     return iter_plan(spec, seed=spec.seed, scale=scale, max_rows=100)
 
 
-def test_generated_ahead_gives_the_plans_steps_and_frames_unchanged():
+def test_threaded_ahead_gives_the_plans_steps_and_frames_unchanged():
     expected = [(s.name, pd.concat(list(s.chunks), ignore_index=True)) for s in _plan()]
-    got = [(s.name, pd.concat(list(s.chunks), ignore_index=True)) for s in generated_ahead(_plan())]
+    got = [(s.name, pd.concat(list(s.chunks), ignore_index=True)) for s in threaded_ahead(_plan())]
     assert [name for name, _ in got] == [name for name, _ in expected]
     for (name, frame), (_, wanted) in zip(got, expected, strict=True):
         pd.testing.assert_frame_equal(frame, wanted, obj=name)
@@ -43,7 +43,7 @@ def _watched(steps, started: dict[str, threading.Event]):
 
 def test_the_next_table_is_generated_while_the_writer_still_holds_this_one():
     started: dict[str, threading.Event] = {}
-    steps = generated_ahead(_watched(_plan(), started))
+    steps = threaded_ahead(_watched(_plan(), started))
     first = next(steps)
     assert isinstance(first, TableStep) and first.name == "customers"
     for _ in first.chunks:  # the writer takes every frame, then (say) builds keys and commits
@@ -55,7 +55,7 @@ def test_the_next_table_is_generated_while_the_writer_still_holds_this_one():
 
 def test_leaving_the_loop_stops_the_thread_of_the_step_not_taken():
     before = threading.active_count()
-    steps = generated_ahead(_plan(scale=2))
+    steps = threaded_ahead(_plan(scale=2))
     first = next(steps)
     for _ in first.chunks:
         pass

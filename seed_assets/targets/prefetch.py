@@ -79,7 +79,7 @@ class _Closing:
         self.items.close()
 
 
-def generated_ahead(steps: Iterator[Step], depth: int = 2) -> Iterator[Step]:
+def threaded_ahead(steps: Iterator[Step], depth: int = 2) -> Iterator[Step]:
     """``iter_plan``'s steps, each table's frames generated as soon as the step before it has
     handed out its last frame: while the writer still builds that table's keys and FKs and
     commits, the next table is being made (`depth` frames ahead).
