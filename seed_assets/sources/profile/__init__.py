@@ -13,7 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from seed_assets.errors import TargetError
-from seed_assets.sources.profile import dependencies
+from seed_assets.sources.profile import aggregates, dependencies, derived, events
 from seed_assets.sources.profile.columns import fit_column
 from seed_assets.sources.profile.keys import (
     chosen_rules,
@@ -98,6 +98,8 @@ def _fit(sampler, reflection: Reflection, min_count: int) -> None:
     tables = reflection.data["tables"]
     for table, table_data in tables.items():
         _profile_table(sampler, table, table_data, tables, reflection, min_count)
+    if isinstance(sampler, Sampler):  # exact equalities are checked by the database's SQL
+        aggregates.learn(sampler, tables, reflection.comments)
     _drop_settled_notes(reflection)
     _check(reflection)
 
@@ -181,9 +183,11 @@ def _profile_table(sampler, table: str, data: dict, tables: dict, out: Reflectio
         out.comments[("column", table, rule.column)] += (
             f"; never before {rule.after} in the source: gap in days as measured"
         )
-    # Last: only columns still drawn on their own (no `after`, no dependency) can correlate.
     fk_columns = {c for fk in data.get("foreign_keys", []) for c in _names(fk["columns"])}
     keys = set(data.get("primary_key", [])) | fk_columns
+    if isinstance(sampler, Sampler):  # checked on every row by one SQL query
+        derived.learn(sampler, table, data, keys, out.comments)
+    # Last: only columns still drawn on their own (no `after`, no dependency) can correlate.
     pairs = dependencies.correlations(data, sample, keys)
     if pairs:
         data["correlations"] = pairs
@@ -201,6 +205,8 @@ def _dependencies(sampler, table: str, data: dict, tables: dict, sample, out, k:
         parents[parent] = (tables[parent], joined)
     fk_columns = {c for fk in data.get("foreign_keys", []) for c in _names(fk["columns"])}
     found = dependencies.candidates(table, data, sample, parents, fk_columns, k)
+    keys = set(data.get("primary_key", [])) | fk_columns
+    found += events.candidates(data, sample, parents, keys)
     for item in dependencies.choose(found):
         dependencies.apply(item, data["columns"][item.column])
         out.comments[("column", table, item.column)] += f"; {item.why}"
