@@ -43,8 +43,20 @@ STEP_PRELOAD = [
     "great_expectations.expectations",
     "pandera.pandas",
 ]
+
+
+def with_preload(config: dict) -> dict:
+    """A run's multiprocess config (``max_concurrent``, ...), started by the preloading
+    forkserver unless the run names its own start method."""
+    given = {key: value for key, value in config.items() if value is not None}
+    preload = {"forkserver": {"preload_modules": STEP_PRELOAD}}
+    return {"start_method": preload, **given}
+
+
+# The launchpad shows the multiprocess executor's usual fields, every one optional: a run may
+# set `max_concurrent` (default: one step per core).
 STEP_EXECUTOR = multiprocess_executor.configured(
-    {"start_method": {"forkserver": {"preload_modules": STEP_PRELOAD}}}
+    with_preload, config_schema=multiprocess_executor.config_schema.as_field()
 )
 
 EXECUTORS: dict[str, ExecutorDefinition] = {

@@ -22,7 +22,7 @@ from seed_assets.sources.files import load_spec
 from seed_assets.spec.expressions import parse
 from seed_assets.spec.loader import spec_from_dict
 from seed_assets.validation.frames import check_table
-from seed_assets.validation.relations import binned_auc
+from seed_assets.validation.relations import binned_auc, weighted_intercept
 
 # -- the expression language --------------------------------------------------------------------
 
@@ -570,3 +570,16 @@ def test_a_case_that_is_not_a_value_of_its_column_is_refused():
     when["cases"] = {"icuu": {"distribution": "normal(8, 1)"}}
     with pytest.raises(SpecError, match=r"'icuu' is not a value of patients\.ward"):
         spec_from_dict(data)
+
+
+def test_the_decile_curve_weights_every_row_of_a_crowded_bin():
+    """Millions of rows put thousands in a score bin: the expected curve's intercept must count
+    every row (capping a bin's weight at 1,000 moved it enough to fail banking at 10M rows)."""
+    rng = np.random.default_rng(3)
+    score = np.round(rng.normal(0.0, 1.5, 2_000_000), 2)
+    centres, weights = np.unique(score, return_counts=True)
+    assert weights.max() > 1000
+    exact = calibrated_intercept(score, 0.008)
+    assert abs(weighted_intercept(centres, weights, 0.008) - exact) < 1e-3
+    capped = calibrated_intercept(np.repeat(centres, np.minimum(weights, 1000)), 0.008)
+    assert abs(capped - exact) > 0.05  # the old estimate, for scale: this test would catch it

@@ -518,3 +518,28 @@ def test_database_judged_checks_stream_the_same_in_dagster_and_the_cli(tmp_path)
     parents = cli["p"]
     assert 150 < len(parents) < 200 and ((parents["v"] - 50).abs() > 3).all()
     assert set(cli["c"]["p_id"]) == set(parents["id"]) and len(cli["c"]) == 2 * len(parents)
+
+
+def test_a_tables_latest_parent_chunk_outlives_reads_of_other_parents(banking):
+    """Checking invoices reads a transactions chunk, then an accounts chunk (GX's sample joins
+    it), then the same transactions chunk again for the next invoices chunk: over the byte bound
+    the cache must still keep each table's latest chunk, not make transactions again each time
+    (it did: invoices at 10M rows spent most of its step regenerating them)."""
+    source = RegeneratedParents(banking, scale=0.2)
+    source.cached_bytes = 1  # always over the bound: only the per-table rule keeps anything
+    made: list[tuple[str, int]] = []
+    for table in ("transactions", "accounts"):
+        generator = source.generator(table)
+        original = generator.chunk_frame
+
+        def counted(chunk, *args, _table=table, _original=original, **kwargs):
+            made.append((_table, chunk.row_start))
+            return _original(chunk, *args, **kwargs)
+
+        generator.chunk_frame = counted
+    for _ in range(3):
+        source.rows("transactions", ["transaction_date"], 0, 10)
+        source.rows("accounts", ["opened_date"], 0, 10)
+    assert sorted(made) == [("accounts", 0), ("transactions", 0)]  # each made once
+    source.rows("transactions", ["amount"], 0, 10)  # another column of the kept chunk
+    assert made.count(("transactions", 0)) == 2  # only the column it did not hold was made

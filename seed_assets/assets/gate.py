@@ -6,6 +6,8 @@ the step fails (``gate_failure``) without a materialisation.
 """
 
 import contextlib
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -49,10 +51,27 @@ class StepRun:
             "scale": self.scale,
             "seconds": round(seconds, 3),
             "rows_per_second": int(rows / seconds) if seconds else 0,
+            "peak_rss_mb": peak_rss_mb(),
         }
         if paths is not None and report is not None and unit is not None:
             out.update(report_metadata(paths, report, unit))
         return out
+
+
+def peak_rss_mb() -> int:
+    """The step process's peak resident memory so far, in MB (Linux: VmHWM, which a process
+    forked from a preloaded server starts at that server's size; elsewhere ``ru_maxrss``)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // (1 << 20) if sys.platform == "darwin" else peak // 1024
 
 
 @contextlib.contextmanager
@@ -169,13 +188,19 @@ def parent_source(
 class CheckedStream:
     """Frames on their way to the writer, each first through the test hook and the checks'
     accumulators. ``drain()`` feeds the checks whatever the writer did not take (it stopped on a
-    database error), so the checks always see every row."""
+    database error), so the checks always see every row.
+
+    Once the last frame has passed, the checks conclude in a thread of their own (Pandera and
+    GX on the sample take seconds), while the writer finishes: on PostgreSQL the server builds
+    the keys and FKs meanwhile. ``conclude()`` waits for them; the commit still comes after."""
 
     def __init__(self, frames: Iterator[pd.DataFrame], checker, name, hook) -> None:
         self.frames = frames
         self.checker = checker
         self.name = name
         self.hook = hook
+        self._concluding: threading.Thread | None = None
+        self._results: list[CheckResult] | None = None
 
     def _next_frames(self) -> Iterator[pd.DataFrame]:
         for frame in self.frames:
@@ -183,6 +208,13 @@ class CheckedStream:
                 frame = self.hook(self.name, frame)
             self.checker.add(frame)
             yield frame
+        self._concluding = threading.Thread(
+            target=self._conclude_now, name=f"seed-assets-checks-{self.name}", daemon=True
+        )
+        self._concluding.start()
+
+    def _conclude_now(self) -> None:
+        self._results = self.checker.conclude()
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         self._iterator = self._next_frames()
@@ -191,6 +223,15 @@ class CheckedStream:
     def drain(self) -> None:
         for _ in getattr(self, "_iterator", None) or self._next_frames():
             pass
+
+    def conclude(self) -> list[CheckResult]:
+        """The checks' results over every row (fed first, when the writer stopped early)."""
+        self.drain()
+        if self._concluding is not None:
+            self._concluding.join()
+        if self._results is None:  # the thread could not finish: conclude here, say why
+            self._conclude_now()
+        return self._results
 
 
 def gated_write(write: Callable, stream: CheckedStream) -> tuple[int, list[CheckResult], bool]:
@@ -214,9 +255,7 @@ def gated_writes(
     outcome: dict = {}
 
     def approve() -> bool:
-        for stream in streams:
-            stream.drain()
-        outcome["results"] = {s.name: s.checker.conclude() for s in streams}
+        outcome["results"] = {s.name: s.conclude() for s in streams}
         outcome["approved"] = all(r.passed for rs in outcome["results"].values() for r in rs)
         return outcome["approved"]
 

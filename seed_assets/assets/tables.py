@@ -23,11 +23,15 @@ checks the whole table (all partitions) with the table's blocking checks; childr
 assets depend on it, so they see the whole table, checked.
 """
 
+import time
+from dataclasses import dataclass
+
 from dagster import (
     AllPartitionMapping,
     AssetDep,
     AssetExecutionContext,
     AssetsDefinition,
+    BackfillPolicy,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -45,6 +49,7 @@ from seed_assets.assets.gate import (
     gate_failure,
     gated_write,
     parent_source,
+    peak_rss_mb,
     step_run,
 )
 from seed_assets.assets.keys import (
@@ -56,8 +61,9 @@ from seed_assets.assets.keys import (
     target_pool,
     upstream_deps,
 )
+from seed_assets.assets.partition_load import load_partitions, workers_for
 from seed_assets.engine.constraints import may_drop_rows
-from seed_assets.engine.partitions import partition_keys, plan_partition
+from seed_assets.engine.partitions import partition_keys
 from seed_assets.engine.run import FRAME_ROWS
 from seed_assets.engine.table import TableGenerator
 from seed_assets.errors import SpecError
@@ -190,6 +196,13 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
     )
 
 
+@dataclass
+class _Shown:
+    """What a failure message names of the target, once its connections are closed."""
+
+    display_url: str
+
+
 # -- a partitioned table --------------------------------------------------------------------------
 
 
@@ -206,9 +219,13 @@ def _partitioned_asset(
         pool=target_pool(spec),  # one run at a time writes a target
         deps=asset_deps(spec, name),
         partitions_def=StaticPartitionsDefinition(keys),
+        # A backfill of several partitions is one run: the pool keeps other runs out while
+        # its partitions load side by side (``partition_load.py``).
+        backfill_policy=BackfillPolicy.single_run(),
         description=table_description(spec, name) + "\n\n"
         f"In {count} partitions (ranges of its parent chunks), each checked and written in its "
-        f"own transaction; `{name}{CHECKED_SUFFIX}` checks the whole table.",
+        f"own transaction (a backfill of several: one run, loading them side by side); "
+        f"`{name}{CHECKED_SUFFIX}` checks the whole table.",
         metadata={**table_metadata(spec, name), "partitions": count},
         kinds={"table"},
         io_manager_key=io_manager_key,
@@ -216,69 +233,58 @@ def _partitioned_asset(
     def _generate_partition(
         context: AssetExecutionContext, target: TargetResource, generation: GenerationResource
     ):
-        with step_run(spec, target, generation, filtered=False) as run:
-            seed, scale, url, db = run.seed, run.scale, run.url, run.db
-            index = keys.index(context.partition_key)
-            source = parent_source(spec, name, db, seed, scale)
-            generator = source.generator(name)
-            part = plan_partition(generator, count, index)
+        started = time.perf_counter()
+        asked = list(context.partition_keys)  # one, or a backfill's range in one run
+        context.log.info(
+            f"loading partition(s) {', '.join(asked)} of {name} in "
+            f"{workers_for(generation, len(asked))} process(es)"
+        )
+        outcomes = load_partitions(spec, name, asked, target, generation, frame_hook)
+        for out in outcomes:
             context.log.info(
-                f"generating partition {part.key} of {name}: rows {part.row_start:,} to "
-                f"{part.row_stop:,} of {generator.total_rows:,}"
+                f"partition {out.key} of {name}: rows {out.row_start:,} to {out.row_stop:,} of "
+                f"{out.total_rows:,}, {'written' if out.written else 'not written'} in "
+                f"{out.seconds:.1f} s, peak {out.peak_rss_mb:,} MB"
             )
-            checker = TableChecker(
-                spec,
-                name,
-                source,
-                scale=scale,
-                expected_rows=part.rows,
-                parent_range=(part.parent_start, part.parent_stop)
-                if table.driving_fk is not None
-                else None,
-                partial=True,
-                first_row=part.row_start,
-            )
-            stream = CheckedStream(
-                generator.frames(max_rows=FRAME_ROWS, chunks=part.chunks),
-                checker,
-                name,
-                frame_hook,
-            )
-            rows, results, written = gated_write(
-                lambda approve: db.write_partition(
-                    spec,
-                    name,
-                    stream,
-                    partition=index,
-                    partitions=count,
-                    key_range=part.key_range,
-                    seed=seed,
-                    scale=scale,
-                    approve=approve,
-                ),
-                stream,
-            )
-            paths = report_paths(url, spec.name)
-            if written:
-                forget_tables(paths, spec, db.display_url, [name])
-        failed = [r for r in results if not r.passed]
-        for result in results:
-            if result.error is not None:
-                context.log.error(f"{result.name} could not run: {result.error}")
+            for result in out.results:
+                if result.error is not None:
+                    context.log.error(f"{result.name} could not run: {result.error}")
+        if any(out.written for out in outcomes):
+            url = target.url_for(spec)
+            forget_tables(report_paths(url, spec.name), spec, outcomes[0].display_url, [name])
+        failed = [out for out in outcomes if out.failed]
         if failed:
-            raise gate_failure(f"partition {part.key} of {name}", failed, db, paths)
+            url = target.url_for(spec)
+            plural = "partitions" if len(failed) > 1 else "partition"
+            what = f"{plural} {', '.join(out.key for out in failed)} of {name}"
+            reasons = [r for out in failed for r in out.failed]
+            raise gate_failure(
+                what, reasons, _Shown(outcomes[0].display_url), report_paths(url, spec.name)
+            )
+        rows = sum(out.rows for out in outcomes)
+        seconds = time.perf_counter() - started
+        lines = [
+            f"- {out.key}: rows {out.row_start:,} to {out.row_stop:,}, {out.key_range}; "
+            + ", ".join(f"{r.name}: {r.status}" for r in out.results)
+            for out in outcomes
+        ]
         return MaterializeResult(
             metadata={
-                **run.metadata(rows),
-                "partition": part.key,
-                "rows": MetadataValue.text(f"{part.row_start:,} to {part.row_stop:,}"),
-                "key_range": MetadataValue.text(
-                    f"{part.key_range.column} in [{part.key_range.low}, {part.key_range.high}]"
-                    if part.key_range
-                    else "(empty)"
+                "dagster/row_count": rows,
+                "target": outcomes[0].display_url,
+                "seed": generation.seed_for(spec),
+                "scale": generation.scale,
+                "seconds": round(seconds, 3),
+                "rows_per_second": int(rows / seconds) if seconds else 0,
+                "peak_rss_mb": max(peak_rss_mb(), *(out.peak_rss_mb for out in outcomes)),
+                "partition": ", ".join(out.key for out in outcomes),
+                "processes": len({out.pid for out in outcomes}),
+                "at_once": workers_for(generation, len(outcomes)),
+                "rows": MetadataValue.text(
+                    f"{outcomes[0].row_start:,} to {outcomes[-1].row_stop:,}"
                 ),
                 "checks": MetadataValue.md(
-                    "\n".join(f"- {r.name}: {r.status}" for r in results)
+                    "\n".join(lines)
                     + f"\n\nPandera and GX: up to {SAMPLE_ROWS:,} rows (every k-th row)."
                 ),
             }

@@ -43,7 +43,7 @@ class RegeneratedParents:
 
     cached_chunks = 3
     # A chunk of a big child table (100,000 parents' children) can hold a million rows or more:
-    # the cache keeps the last chunks only while they fit this, and always the last one.
+    # the cache keeps earlier chunks only while they fit this, and always each table's last.
     cached_bytes = 256 << 20
     # Chunks written earlier in this process keep the columns later tables read of them, up to
     # this many bytes in all (see ``offer``): beyond it, they are made again when read.
@@ -220,11 +220,23 @@ class RegeneratedParents:
             have = {**have, **{pair: made[pair[0]] for pair in missing}}
         self._chunks[key] = have
         self._chunks.move_to_end(key)
+        self._evict()
+        return pd.DataFrame({c: have[(c, p)] for c, p in wanted}, copy=False)
+
+    def _evict(self) -> None:
+        """Drop the least recently used chunks past the bounds, but never a table's latest: a
+        child's chunks read consecutive chunks of each parent, so evicting, say, the big
+        transactions chunk because an accounts chunk was read after it (the sampled GX check of
+        invoices does) made it again for every child chunk. A chunk's size is fixed in parent
+        rows, whatever the scale, so one per table stays bounded."""
         while len(self._chunks) > 1 and (
             len(self._chunks) > self.cached_chunks or self._cached_bytes() > self.cached_bytes
         ):
-            self._chunks.popitem(last=False)
-        return pd.DataFrame({c: have[(c, p)] for c, p in wanted}, copy=False)
+            latest = {table: (table, index) for table, index in self._chunks}
+            victim = next((k for k in self._chunks if latest[k[0]] != k), None)
+            if victim is None:
+                return
+            del self._chunks[victim]
 
     def _cached_bytes(self) -> int:
         """About what the cached chunks hold (a str object counted as 64 bytes)."""

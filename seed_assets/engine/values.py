@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from seed_assets.engine.frames import DATE_UNIT
 from seed_assets.engine.keys import format_ids, sequence_numbers
+from seed_assets.engine.rng import stratified
 from seed_assets.engine.text import fixed_width_text, is_text, join_text, put_text, text_array
 from seed_assets.errors import SpecError
 from seed_assets.providers.faker_pool import (
@@ -49,7 +50,7 @@ def draw_numbers(dist, n: int, rng: np.random.Generator) -> np.ndarray:
             return rng.poisson(dist.mean, n).astype(np.float64)
         case QuantileValue():
             knots = np.asarray(dist.values, dtype=np.float64)
-            return np.interp(rng.random(n) * (len(knots) - 1), np.arange(len(knots)), knots)
+            return np.interp(stratified(n, rng) * (len(knots) - 1), np.arange(len(knots)), knots)
     raise TypeError(f"unknown distribution {dist!r}")
 
 
@@ -83,14 +84,15 @@ def choice_values(column: ColumnSpec, n: int, rng: np.random.Generator) -> np.nd
 
 
 def weighted_picks(p: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """`n` indices into `p`, drawn with its probabilities: by inverse CDF on ``rng.random(n)``.
+    """`n` indices into `p`, drawn with its probabilities: by inverse CDF on stratified
+    uniforms (``rng.stratified``), so each option's count is within one of its share.
 
-    The same draws as ``rng.choice(len(p), n, p=p)``; for a few options, counting the CDF
-    edges at or below each draw is faster than NumPy's binary search, and gives the same index.
+    For a few options, counting the CDF edges at or below each draw is faster than NumPy's
+    binary search, and gives the same index.
     """
     cdf = np.cumsum(p, dtype=np.float64)
     cdf /= cdf[-1]
-    draws = rng.random(n)
+    draws = stratified(n, rng)
     if len(cdf) > 8:
         return np.searchsorted(cdf, draws, side="right")
     picks = np.zeros(n, dtype=np.intp)
@@ -191,7 +193,7 @@ def take(values, picks: np.ndarray):
 
 
 def rate_values(column: ColumnSpec, n: int, rng: np.random.Generator) -> np.ndarray:
-    return rng.random(n) < column.rate
+    return stratified(n, rng) < column.rate
 
 
 class FakerColumn:

@@ -45,6 +45,13 @@ def entry(conn: sa.Connection, table: str) -> sa.Row | None:
     return conn.execute(query).first()
 
 
+def lock_entry(conn: sa.Connection, table: str) -> sa.Row | None:
+    """`table`'s entry, its row locked until the transaction ends (no-op on SQLite, which has
+    one writer): partitions of one table written at once take turns through it."""
+    query = sa.select(registry_table).where(registry_table.c.table_name == table)
+    return conn.execute(query.with_for_update()).first()
+
+
 def record(conn: sa.Connection, table: str, **values) -> None:
     values["updated_at"] = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     found = entry(conn, table)
@@ -87,10 +94,15 @@ def record_partition(conn: sa.Connection, table: str, number: int, **values) -> 
     )
 
 
-def partitions_of(conn: sa.Connection, table: str) -> dict[int, dict]:
+def partitions_of(conn: sa.Connection, table: str, *, latest: bool = False) -> dict[int, dict]:
+    """The partitions recorded of `table`; `latest`: as last committed, not as this
+    transaction's snapshot first saw them (a locking read: MySQL's REPEATABLE READ would
+    otherwise miss a partition committed since)."""
     if not sa.inspect(conn).has_table(PARTITIONS):
         return {}
     query = sa.select(partitions_table).where(partitions_table.c.table_name == table)
+    if latest:
+        query = query.with_for_update(read=True)
     return {
         row.partition_no: {"rows": row.row_count, "seed": row.seed, "scale": row.scale}
         for row in conn.execute(query)

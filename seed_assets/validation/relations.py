@@ -56,6 +56,26 @@ CORRELATION_CHUNK = 20_000
 CORRELATION_SAMPLE = 200_000
 
 
+# One-sided tail of SIGMAS normal standard errors, for counts too small for the normal curve.
+_TAIL = 0.5 * math.erfc(SIGMAS / math.sqrt(2))
+_POISSON_UP_TO = 50.0
+
+
+def poisson_most(expected: float) -> float:
+    """The most events a decile may hold when `expected` are due and few: the count a
+    Poisson tail passes only with the probability of SIGMAS standard errors. The normal curve
+    alone would fail a single event where 0.03 are due, a 3% chance in every decile."""
+    if expected >= _POISSON_UP_TO:
+        return 0.0  # the normal bound stands
+    k, term = 0, math.exp(-expected)
+    below = term
+    while 1.0 - below > _TAIL:
+        k += 1
+        term *= expected / k
+        below += term
+    return float(k)
+
+
 def applies(spec: Spec, table: str) -> bool:
     columns = spec.tables[table].columns.values()
     aggregated = bool(aggregates_over(spec, table)) or bool(spec.tables[table].correlations)
@@ -286,7 +306,7 @@ class RelationsCheck:
         result.counts[f"{name}: spec AUC"] = round(binned_auc(rows, events), 4)
         if not total:
             return
-        b = _weighted_intercept(centres[used], rows[used], column.rate)
+        b = weighted_intercept(centres[used], rows[used], column.rate)
         p = 1.0 / (1.0 + np.exp(-(b + centres)))
         edges = np.searchsorted(np.cumsum(rows), np.linspace(0, total, DECILES + 1)[1:-1])
         groups = np.split(np.arange(_BINS), edges)
@@ -298,7 +318,7 @@ class RelationsCheck:
             sd = math.sqrt(float((rows[group] * p[group] * (1 - p[group])).sum()))
             # Chunks calibrate their own intercepts: allow 10% of the expectation besides noise.
             low = max(0.0, expected - SIGMAS * sd - 0.1 * expected) / n
-            high = (expected + SIGMAS * sd + 0.1 * expected) / n
+            high = max(expected + SIGMAS * sd + 0.1 * expected, poisson_most(expected)) / n
             observed = int(events[group].sum()) / n
             result.measurements.append(
                 Measurement(
@@ -338,10 +358,27 @@ def distribution_median(column, case) -> float | None:
     return median
 
 
-def _weighted_intercept(centres: np.ndarray, weights: np.ndarray, rate: float) -> float:
-    """``calibrated_intercept`` over binned scores: each bin counts its rows."""
-    repeat = np.repeat(centres, np.minimum(weights, 1000))  # a faithful, bounded sample
-    return calibrated_intercept(repeat, rate)
+def weighted_intercept(centres: np.ndarray, weights: np.ndarray, rate: float) -> float:
+    """``calibrated_intercept`` over binned scores, each bin weighted by its rows: the b making
+    the weighted mean of sigmoid(b + centre) equal `rate` (bisection; the mean rises with b).
+    Every row counts: capping a bin's weight flattens the scores toward the tails, which at
+    millions of rows moved the expected curve outside its own bounds."""
+    if not len(centres) or rate <= 0 or rate >= 1:
+        return calibrated_intercept(centres, rate)
+    w = weights / weights.sum()
+    logit = math.log(rate / (1 - rate))
+    low, high = logit - float(centres.max()) - 50.0, logit - float(centres.min()) + 50.0
+    for _ in range(200):
+        b = (low + high) / 2
+        with np.errstate(over="ignore"):
+            mean = float((w / (1.0 + np.exp(-(b + centres)))).sum())
+        if mean < rate:
+            low = b
+        else:
+            high = b
+        if high - low < 1e-9:
+            break
+    return (low + high) / 2
 
 
 def binned_auc(rows: np.ndarray, events: np.ndarray) -> float:

@@ -114,7 +114,9 @@ class SampledChecks:
         frame = (
             pd.concat(self._sample_parts, ignore_index=True)
             if self._sample_parts
-            else pd.DataFrame({c: [] for c in self.table.columns})
+            # No row (an empty partition): empty columns of the spec's types, not float64,
+            # so GX's joins with the parents still line up.
+            else _typed(_empty(list(self.table.columns)), self.spec, self.name)
         )
         parents: dict[str, pd.DataFrame] = {}
         for parent, columns in check_parent_columns(self.spec, self.name).items():
@@ -125,7 +127,7 @@ class SampledChecks:
                 key = sort_key(self.spec.tables[parent]) or list(rows.columns)
                 rows = rows.drop_duplicates(subset=[c for c in key if c in rows.columns])
             else:
-                rows = pd.DataFrame({c: [] for c in have})
+                rows = _empty(have)
             parents[parent] = _typed(rows, self.spec, parent)
         if self.links:
             only = frozenset(fk.label for fk in self.fks)
@@ -138,6 +140,14 @@ class SampledChecks:
         return self.every > 1 or self.rows > self.sample_limit
 
     def _sampled_result(self, run, sampled: bool) -> CheckResult:
+        if self.partial and not self.rows:
+            # An empty partition (a small scale leaves some without chunks): nothing to measure;
+            # a rate or a mean over no rows is undefined, and the whole table is checked after.
+            rule = next(r for r in self.rules if r.name == _rule_of(run))
+            result = CheckResult(self.name, rule.name, rule.engine, rule.description)
+            result.description += " Empty partition: no row to check."
+            result.counts["table_rows"] = 0
+            return result
         data = self._sample_data()
         partial = self.partial
         if run is gx_suite.gx_suite and (sampled or partial):
@@ -159,6 +169,14 @@ class SampledChecks:
             f"{len(data.frame):,} of {self.rows:,} rows; the integrity checks see every row."
         )
         return result
+
+
+def _rule_of(run) -> str:
+    return "gx_suite" if run is gx_suite.gx_suite else "pandera_schema"
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: np.array([], dtype=object) for c in columns})
 
 
 def _typed(frame: pd.DataFrame, spec: Spec, table: str) -> pd.DataFrame:
