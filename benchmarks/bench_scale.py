@@ -8,8 +8,8 @@ For each size, each phase in a fresh interpreter (its peak RSS is its own, read 
 - ``postgres``:  the engine and the PostgreSQL writer (COPY), end to end, as
   ``seed-assets generate --if-exists replace`` runs it, into a fresh database;
 - ``bare_copy``: the floor for the same rows: CSV files made from the Parquet output *before*
-  the clock starts, then COPY into tables without constraints and every constraint added
-  after (as ``bench_targets.py`` defines a bare load), into a fresh database.
+  the clock starts, then COPY into tables without constraints, every constraint added after,
+  then ANALYZE (as ``bench_targets.py`` defines a bare load, issue 18), into a fresh database.
 
 Once per run, ``row_loop``: the tutorial's row-by-row generator (``bench_banking.py``) on a few
 thousand customers, the baseline the rows/s are compared with.
@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:  # measure the checkout this script sits in, insta
     sys.path.insert(0, str(ROOT))
 
 TARGET_GENERATE_ROWS_S = 3_000_000
-TARGET_COPY_RATIO = 1.5
+TARGET_COPY_RATIO = 1.15  # issue 18
 TARGET_PEAK_MB = 2048
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 COPY_BLOCK = 8 << 20  # bytes per COPY write from a CSV file
@@ -109,8 +109,9 @@ def phase_generate(args) -> dict:
 
 
 def _write_all(url: str, scale: float) -> dict:
-    from seed_assets.engine.run import iter_spec
+    from seed_assets.engine.run import iter_plan
     from seed_assets.targets.base import Target
+    from seed_assets.targets.prefetch import threaded_ahead
 
     spec = _spec()
     start = _usage()
@@ -118,13 +119,14 @@ def _write_all(url: str, scale: float) -> dict:
     tables, total = {}, 0
     try:
         with _Clock() as clock:
-            for generator, frames in iter_spec(spec, seed=spec.seed, scale=scale):
+            # as the CLI runs it: the next table generated while this one builds its keys
+            for step in threaded_ahead(iter_plan(spec, seed=spec.seed, scale=scale)):
                 mark = time.perf_counter()
                 result = target.write_table(
-                    spec, generator.name, frames, seed=spec.seed, scale=scale, if_exists="replace"
+                    spec, step.name, step.chunks, seed=spec.seed, scale=scale, if_exists="replace"
                 )
                 seconds = time.perf_counter() - mark
-                tables[generator.name] = {"rows": result.rows, "seconds": seconds}
+                tables[step.name] = {"rows": result.rows, "seconds": seconds}
                 total += result.rows
     finally:
         target.dispose()
@@ -194,6 +196,7 @@ def phase_bare_copy(args) -> dict:
         for name in order:
             for fk in metadata.tables[name].foreign_key_constraints:
                 conn.execute(sa.schema.AddConstraint(fk))
+        conn.exec_driver_sql("ANALYZE " + ", ".join(f'"{n}"' for n in order))
     clock.__exit__(None, None, None)
     engine.dispose()
     return clock.result(rows=total)
@@ -327,8 +330,8 @@ def report(all_results: dict, loop: dict) -> list[str]:
             f"second ({'MET' if speed >= TARGET_GENERATE_ROWS_S else 'NOT MET'} >= 3M wall); "
             "PostgreSQL "
             f"{ratio:.2f}x bare COPY ({'MET' if ratio <= TARGET_COPY_RATIO else 'NOT MET'} <= "
-            f"1.5x); peak RSS {peak:,.0f} MB ({'MET' if peak < TARGET_PEAK_MB else 'NOT MET'} "
-            "< 2 GB)"
+            f"{TARGET_COPY_RATIO}x); peak RSS {peak:,.0f} MB "
+            f"({'MET' if peak < TARGET_PEAK_MB else 'NOT MET'} < 2 GB)"
         )
     return [*lines, "", *verdicts]
 

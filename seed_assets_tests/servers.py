@@ -79,8 +79,9 @@ def reset_database(url: str) -> None:
                 conn.exec_driver_sql("CREATE SCHEMA public")
             elif backend in ("mysql", "mariadb"):
                 conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
-                for (table,) in conn.exec_driver_sql("SHOW TABLES").all():
-                    conn.exec_driver_sql(f"DROP TABLE `{table}`")
+                for table, kind in conn.exec_driver_sql("SHOW FULL TABLES").all():
+                    what = "VIEW" if kind == "VIEW" else "TABLE"  # a loaded sample's views
+                    conn.exec_driver_sql(f"DROP {what} `{table}`")
                 conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
             else:
                 meta = sa.MetaData()

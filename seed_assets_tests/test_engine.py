@@ -152,7 +152,8 @@ def test_exact_values_for_a_fixed_seed(banking):
     assert (first["account_id"], first["customer_id"]) == ("ACC00000001", "CUST000001")
     assert str(first["opened_date"].date()) == "2025-10-25"
     assert first["balance"] == 20025.5
-    assert round(tables["transactions"]["amount"].sum(), 2) == pytest.approx(30832518.77, abs=0.01)
+    # Changed on purpose with stratified draws (engine/rng.stratified): quantile amounts.
+    assert round(tables["transactions"]["amount"].sum(), 2) == pytest.approx(28142645.12, abs=0.01)
 
 
 def test_any_chunk_can_be_made_alone(shop):

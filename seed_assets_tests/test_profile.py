@@ -16,7 +16,10 @@ from seed_assets.sources.files import load_spec
 from seed_assets_tests.real_datasets import chinook_mysql, chinook_postgres, chinook_sqlite
 
 runner = CliRunner()
-QUALITY_FLOOR = 0.75  # measured 0.800 on Chinook (SQLite and PostgreSQL); a reflected spec: 0.25
+# Issue 15's goal at scale 1, the default K = 5: measured 0.858 (SQLite), 0.869 (PostgreSQL) and
+# 0.857 (MariaDB); a reflected spec scores 0.25. A test of quality, not of time.
+QUALITY_GOAL = 0.85
+QUALITY_FLOOR = 0.80  # through Dagster (its own seed and run)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +73,7 @@ def test_profile_copies_no_free_text_and_keeps_rules(chinook, tmp_path):
         invoices = pd.read_sql("SELECT InvoiceId FROM Invoice", conn)
     engine.dispose()
     assert lines["InvoiceId"].isin(invoices["InvoiceId"]).all()
-    assert report["quality"]["quality"] >= QUALITY_FLOOR
+    assert report["quality"]["quality"] >= QUALITY_GOAL
     assert report["quality"]["properties"]["Cardinality"] >= 0.85
     # Dependencies learned: a line's price is its track's, a state depends on the country.
     line_price = spec.tables["InvoiceLine"].columns["UnitPrice"].copy_of
@@ -78,17 +81,25 @@ def test_profile_copies_no_free_text_and_keeps_rules(chinook, tmp_path):
     assert spec.tables["Invoice"].columns["BillingState"].when.column == "BillingCountry"
 
 
-def test_rare_labels_are_left_out(chinook, tmp_path):
+def test_rare_labels_are_left_out_unless_public(chinook, tmp_path):
+    """Labels seen < K times: a city of three employees is left out; rare countries (a public
+    vocabulary) are kept, all with one share, so no small count is written."""
     spec_path = tmp_path / "k.yaml"
     assert runner.invoke(app, ["profile", chinook, "--out", str(spec_path)]).exit_code == 0
-    countries = load_spec(spec_path).tables["Customer"].columns["Country"].choice.values
+    spec = load_spec(spec_path)
+    country = spec.tables["Customer"].columns["Country"].choice
     engine = sa.create_engine(chinook)
     with engine.connect() as conn:
         counts = pd.read_sql("SELECT Country, COUNT(*) n FROM Customer GROUP BY Country", conn)
+        cities = pd.read_sql("SELECT City, COUNT(*) n FROM Employee GROUP BY City", conn)
     engine.dispose()
     seen = dict(zip(counts["Country"], counts["n"], strict=True))
-    assert countries and all(seen[c] >= 5 for c in countries)
-    assert len(countries) < len(seen)  # the rarer ones were really there, and dropped
+    assert set(country.values) == set(seen)
+    rare = {p for v, p in zip(country.values, country.probabilities, strict=True) if seen[v] < 5}
+    assert len(rare) == 1  # one even share for every rare country
+    city = dict(zip(cities["City"], cities["n"], strict=True))
+    kept = spec.tables["Employee"].columns["City"].choice.values
+    assert kept and all(city[c] >= 5 for c in kept) and len(kept) < len(city)
 
 
 def test_compare_scores_itself_perfectly(chinook, tmp_path):
@@ -120,7 +131,7 @@ def test_profile_postgres_copy(pg_url, tmp_path):
     text, synth = _profile_and_generate(url, tmp_path)
     assert [v for v in _free_text_values(url) if v in text] == []
     report = compare(url, synth)
-    assert report["quality"]["quality"] >= QUALITY_FLOOR
+    assert report["quality"]["quality"] >= QUALITY_GOAL
     assert all(r["broken"] == 0 for r in report["rules"])
 
 
@@ -129,7 +140,7 @@ def test_profile_mariadb_copy(mysql_url, tmp_path):
     text, synth = _profile_and_generate(url, tmp_path)
     assert [v for v in _free_text_values(url) if v in text] == []
     report = compare(url, synth)
-    assert report["quality"]["quality"] >= QUALITY_FLOOR
+    assert report["quality"]["quality"] >= QUALITY_GOAL
     assert report["rules"] and all(r["broken"] == 0 for r in report["rules"])
 
 

@@ -73,6 +73,7 @@ def generate(
     from seed_assets.reports.report import forget_tables, report_paths
     from seed_assets.sources.files import load_spec
     from seed_assets.targets import ownership
+    from seed_assets.targets.ahead import generated_ahead
     from seed_assets.targets.base import IF_EXISTS, ON_ERROR, Target
     from seed_assets.targets.cancel import CancelToken, first_interrupt_cancels
     from seed_assets.targets.capacity import check_target_fits
@@ -119,8 +120,13 @@ def generate(
     warn = lambda text: errors.print(f"[yellow]{text}[/]")  # noqa: E731
     current: list[str] = []
     try:
-        with first_interrupt_cancels(token, warn), table_progress(console) as progress:
-            for step in iter_plan(spec, seed=run_seed, scale=scale, row_filter=row_filter):
+        plan = iter_plan(spec, seed=run_seed, scale=scale, row_filter=row_filter)
+        with (
+            first_interrupt_cancels(token, warn),
+            generated_ahead(db, plan) as steps,  # the next tables made while this one loads
+            table_progress(console) as progress,
+        ):
+            for step in steps:
                 current[:] = [getattr(step, "name", None) or ", ".join(step.frames)]
                 step_start = time.perf_counter()
                 results = _write_step(

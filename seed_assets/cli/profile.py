@@ -35,7 +35,9 @@ def profile(
     name: str = typer.Option(None, "--name", help="The spec's name. Default: the database's."),
 ) -> None:
     """Fit a spec from a database's data: nulls, categories, numeric and date shapes, children
-    per parent, date rules. Only aggregates are written, never a row's value."""
+    per parent, date rules. Only aggregates are written, never a row's value. URL may be a
+    Parquet folder (parquet:///dir: a <table>.parquet file or <table>/ folder of parts per
+    table), its keys declared in dir/keys.yaml or else inferred from the data."""
     from seed_assets.sources.profile import profile as profile_database
     from seed_assets.sources.yaml_writer import reflection_yaml
 
@@ -58,23 +60,36 @@ def profile(
     "--out fidelity.html"
 )
 def compare(
-    real_url: str = typer.Argument(..., metavar="REAL_URL", help="The real database."),
-    synth_url: str = typer.Argument(..., metavar="SYNTH_URL", help="The synthetic database."),
+    real_url: str = typer.Argument(
+        ..., metavar="REAL_URL", help="The real database (or a parquet:/// folder)."
+    ),
+    synth_url: str = typer.Argument(
+        ..., metavar="SYNTH_URL", help="The synthetic database (or a parquet:/// folder)."
+    ),
     out: Path = typer.Option(None, "--out", help="Write the HTML report here."),
     json_out: Path = typer.Option(None, "--json", help="Write the figures as JSON here."),
 ) -> None:
-    """Score synthetic data against real: SDMetrics' quality measures (column shapes, pair
-    trends, cardinality, inter-table trends), the real data's date rules, privacy."""
+    """Score synthetic data against real (databases or Parquet folders): SDMetrics' quality
+    measures (column shapes, pair trends, cardinality, inter-table trends), the real data's
+    date rules, privacy."""
     import json
 
     import sqlalchemy as sa
 
     from seed_assets.reports.fidelity_html import render_fidelity_html
     from seed_assets.reports.fidelity_run import compare as run_compare
+    from seed_assets.sources.parquet.folder import open_folder
     from seed_assets.targets.base import mask_url
     from seed_assets.targets.connect import check_sqlite_exists
+    from seed_assets.targets.parquet_urls import is_parquet_url
 
     for url in (real_url, synth_url):  # say which database cannot be read
+        if is_parquet_url(url):
+            try:
+                open_folder(url)
+            except SeedAssetsError as exc:
+                raise fail(exc) from None
+            continue
         try:
             check_sqlite_exists(url)
         except SeedAssetsError as exc:

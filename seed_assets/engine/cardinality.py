@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from seed_assets.engine.rng import stratified
 from seed_assets.spec.distributions import (
     BernoulliCount,
     EmpiricalCount,
@@ -40,7 +41,7 @@ def draw_counts(dist, n: int, rng: np.random.Generator) -> np.ndarray:
             cdf = np.cumsum(shares)
             # Stratified: one draw in each 1/n of the CDF, shuffled, so even a few parents
             # follow the measured histogram (a profile's small lookup tables).
-            draws = (rng.permutation(n) + rng.random(n)) / max(n, 1)
+            draws = stratified(n, rng)
             picks = np.searchsorted(cdf / cdf[-1], draws, side="right")
             counts = levels[np.minimum(picks, len(levels) - 1)]
         case _:

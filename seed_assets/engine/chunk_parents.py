@@ -21,7 +21,7 @@ class ChunkParents:
         self.driving_rows = driving_rows
         self.as_positions = set(as_positions)
         self._arrays: dict[str, np.ndarray] = {}
-        self._keys: dict[str, np.ndarray] = {}
+        self._keys: dict = {}  # column -> its keys, written once per slice row
 
     def _slice(self, column: str) -> np.ndarray:
         if column not in self._arrays:
@@ -46,8 +46,8 @@ class ChunkParents:
         """`fk`'s target's `column` at parent rows `picked` (global positions).
 
         From the driving slice, keys that came as positions are written out once per slice row
-        (a chunk's worth of parents) and then gathered, siblings sharing one string object; or,
-        when there are fewer children than parents, written out for the children directly.
+        (a chunk's worth of parents) and then gathered in Arrow; or, when there are fewer
+        children than parents, written out for the children directly.
         """
         generator = self.generator
         source = generator.source
@@ -60,5 +60,5 @@ class ChunkParents:
                 return source.keys_at(owner, self._slice(column)[local])  # fewer children
             if column not in self._keys:
                 self._keys[column] = source.keys_at(owner, self._slice(column))
-            return self._keys[column][local]
+            return self._keys[column].take(local)
         return source.take(fk.references.table, column, picked)

@@ -6,6 +6,7 @@ import datetime as dt
 
 import numpy as np
 
+from seed_assets.engine.rng import stratified
 from seed_assets.engine.values import DATE_UNIT, draw_numbers
 from seed_assets.spec.models import ColumnSpec
 
@@ -26,7 +27,7 @@ def between_values(column: ColumnSpec, n: int, rng: np.random.Generator) -> np.n
     if column.shape is None:
         return start + rng.integers(0, span + 1, n).astype(f"timedelta64[{unit}]")
     knots = np.asarray(column.shape, dtype=np.float64)
-    where = np.interp(rng.random(n) * (len(knots) - 1), np.arange(len(knots)), knots)
+    where = np.interp(stratified(n, rng) * (len(knots) - 1), np.arange(len(knots)), knots)
     offsets = np.minimum(np.floor(where * (span + 1)).astype(np.int64), span)
     return start + offsets.astype(f"timedelta64[{unit}]")
 

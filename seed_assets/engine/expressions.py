@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from seed_assets.engine.text import as_objects, is_text
 from seed_assets.spec.expressions import Expression, reference
 
 Resolve = Callable[[str], np.ndarray]
@@ -107,7 +108,7 @@ class _Evaluator:
         return node.value
 
     def _Name(self, node):
-        return self.resolve(reference(node))
+        return as_objects(self.resolve(reference(node)))  # text: str or None per value
 
     _Attribute = _Name
 
@@ -140,6 +141,9 @@ class _Evaluator:
         return out
 
     def _Compare(self, node: ast.Compare):
+        found = self._text_equals(node)
+        if found is not None:
+            return found
         left, op = self.eval(node.left), node.ops[0]
         if isinstance(op, (ast.In, ast.NotIn)):
             options = [e.value for e in node.comparators[0].elts]
@@ -148,6 +152,23 @@ class _Evaluator:
         right = self.eval(node.comparators[0])
         left, right = _comparable(left), _comparable(right)
         return _apply(op, left, right)
+
+    def _text_equals(self, node: ast.Compare) -> np.ndarray | None:
+        """``column == 'text'`` (or ``!=``) over a text column, compared in Arrow: no str made
+        per row. A missing value equals nothing, as None did. None when the node is not that."""
+        op, right = node.ops[0], node.comparators[0]
+        if not (
+            isinstance(op, ast.Eq | ast.NotEq)
+            and isinstance(node.left, ast.Name | ast.Attribute)
+            and isinstance(right, ast.Constant)
+            and isinstance(right.value, str)
+        ):
+            return None
+        column = self.resolve(reference(node.left))
+        if not is_text(column):
+            return None
+        same = np.asarray(column == right.value, dtype=bool)  # missing: False
+        return same if isinstance(op, ast.Eq) else ~same
 
     def _IfExp(self, node: ast.IfExp):
         test = np.asarray(self.eval(node.test), dtype=bool)

@@ -8,13 +8,15 @@ import uuid
 import numpy as np
 import pandas as pd
 
+from seed_assets.engine.text import is_text, text_array, text_with_nulls
 from seed_assets.spec.models import INTEGER_TYPES, TEXT_TYPES, ColumnSpec, TableSpec
 
 DATE_UNIT = {"date": "D", "timestamp": "s", "timestamptz": "s"}
 
 
 def as_series(array, column: ColumnSpec, *, copy: bool = True) -> pd.Series:
-    """Strings as object, nullable ints as Int64, booleans as bool/boolean, dates as [s].
+    """Text as ``TEXT_DTYPE`` (Arrow strings), nullable ints as Int64, booleans as
+    bool/boolean, dates as [s].
 
     With ``copy=False`` the series may share memory with `array`: for callers that made the
     array themselves and hand it over (the engine's chunks), saving a copy per column.
@@ -23,11 +25,17 @@ def as_series(array, column: ColumnSpec, *, copy: bool = True) -> pd.Series:
     if isinstance(array, pd.Series):
         if isinstance(array.dtype, pd.DatetimeTZDtype):  # timestamptz read back: UTC, naive
             array = array.dt.tz_convert("UTC").dt.tz_localize(None)
-        array = array.to_numpy(dtype=object) if _is_text(array) else array.to_numpy()
+        if is_text(array.array):
+            array = array.array
+        else:
+            array = array.to_numpy(dtype=object) if _is_text(array) else array.to_numpy()
     if kind in TEXT_TYPES:
-        if kind in ("uuid", "json") and array.dtype == object:
-            array = _as_text(array, kind)
-        return pd.Series(array, dtype=object, copy=copy)
+        if not is_text(array):
+            array = np.asarray(array, dtype=object)
+            if kind in ("uuid", "json"):
+                array = _as_text(array, kind)
+            array = text_array(array)
+        return pd.Series(array.copy() if copy else array, copy=False)
     if kind in INTEGER_TYPES:
         if array.dtype == object or array.dtype.kind == "f":
             series = pd.Series(array, dtype="Int64")
@@ -80,8 +88,8 @@ def null_mask(array: np.ndarray) -> np.ndarray:
         return np.isnat(array)
     if array.dtype.kind == "f":
         return np.isnan(array)
-    if array.dtype == object:
-        return pd.isna(array)
+    if array.dtype == object or is_text(array):
+        return np.asarray(pd.isna(array), dtype=bool)
     return np.zeros(len(array), dtype=bool)
 
 
@@ -89,6 +97,8 @@ def with_nulls(array: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """`array` with the rows `mask` marks null (NaT, NaN or None, as its dtype allows)."""
     if not mask.any():
         return array
+    if is_text(array):
+        return text_with_nulls(array, mask)
     if array.dtype.kind == "M":
         out = array.copy()
         out[mask] = np.datetime64("NaT")

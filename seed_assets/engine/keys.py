@@ -7,6 +7,7 @@ import re
 import numpy as np
 from numpy.dtypes import StringDType
 
+from seed_assets.engine.text import concat_text, fixed_width_text, text_array
 from seed_assets.spec.models import SequenceSpec
 
 # PREFIX{:0Nd}SUFFIX and PREFIX{}SUFFIX take the fast path; any other format is applied per value.
@@ -30,57 +31,57 @@ def sequence_numbers(seq: SequenceSpec, positions: np.ndarray) -> np.ndarray:
 
 
 def format_ids(fmt: str, numbers: np.ndarray) -> np.ndarray:
-    """Apply `fmt` to every number; returns an object array of str (what ``fmt.format`` gives)."""
+    """Apply `fmt` to every number; returns text (``text.TEXT_DTYPE``): what ``fmt.format``
+    gives."""
     match = _SIMPLE.match(fmt)
     if match is None:
-        out = np.empty(len(numbers), dtype=object)
-        out[:] = [fmt.format(int(v)) for v in numbers]
-        return out
+        return text_array([fmt.format(int(v)) for v in numbers])
     prefix, suffix = match.group("prefix"), match.group("suffix")
     width = int(match.group("width") or 0)
     numbers = np.asarray(numbers, dtype=np.int64)
     fits = len(numbers) and numbers.min() >= 0 and numbers.max() < 10**_MAX_DIGITS
-    if fits and "\n" not in prefix + suffix:  # each value becomes one line of a buffer
+    if fits:  # each value written into one buffer of fixed-width rows
         return _format_digits(prefix, suffix, width, bool(match.group("zero")), numbers)
     return _format_strings(prefix, suffix, width, match.group("zero"), numbers)
 
 
 def _format_digits(prefix: str, suffix: str, width: int, zero: bool, numbers: np.ndarray):
-    """Non-negative numbers: the text of all of them written into one buffer, then split.
-
-    Splitting one str makes each value with a plain copy, several times faster than formatting
-    or converting values one by one. Rows are grouped by printed width (the pad width, or more
-    digits than it).
+    """Non-negative numbers: the text of all of them written into one buffer of fixed-width
+    rows, which is an Arrow string array as it stands (offsets computed, no value made alone).
+    Rows are grouped by printed width (the pad width, or more digits than it).
     """
     if zero and width and numbers.max() < 10**width:
-        return split_text(_digit_text(prefix, suffix, width, numbers))
+        return fixed_width_text(_digit_text(prefix, suffix, width, numbers))
     digits = np.ones(len(numbers), dtype=np.int64)
     for k in range(1, len(str(int(numbers.max())))):
         digits += numbers >= 10**k
     printed = np.maximum(digits, width)
-    out = np.empty(len(numbers), dtype=object)
+    parts, order = [], []
     sizes = np.unique(printed)
     for size in sizes.tolist():
-        rows = slice(None) if len(sizes) == 1 else np.flatnonzero(printed == size)
+        rows = np.arange(len(numbers)) if len(sizes) == 1 else np.flatnonzero(printed == size)
         text = _digit_text(prefix, suffix, size, numbers[rows])
         if not zero and size == width:  # right-aligned with spaces, as {:6d} pads
             start = len(prefix.encode())
             lead = np.arange(size) < (size - digits[rows])[:, None]
             text[:, start : start + size][lead] = ord(" ")
-        out[rows] = split_text(text)
-    return out
+        parts.append(fixed_width_text(text))
+        order.append(rows)
+    if len(parts) == 1:
+        return parts[0]
+    return concat_text(parts).take(np.argsort(np.concatenate(order), kind="stable"))
 
 
 def _digit_text(prefix: str, suffix: str, size: int, numbers: np.ndarray) -> np.ndarray:
-    """UTF-8 bytes (rows, line): prefix, `size` zero-padded digits, suffix, newline.
+    """UTF-8 bytes (rows, width): prefix, `size` zero-padded digits, suffix.
 
     Every number must be below 10**size.
     """
     head, tail = prefix.encode(), suffix.encode()
     start, stop = len(head), len(head) + size
-    line = stop + len(tail) + 1
+    line = stop + len(tail)
     text = np.empty((len(numbers), line), dtype=np.uint8)
-    template = np.frombuffer(head + b"0" * size + tail + b"\n", dtype=np.uint8)
+    template = np.frombuffer(head + b"0" * size + tail, dtype=np.uint8)
     text.view(f"V{line}")[:, 0] = template.view(f"V{line}")[0]  # one record copy per row
     rest = numbers
     end = stop
@@ -96,13 +97,6 @@ def _digit_text(prefix: str, suffix: str, size: int, numbers: np.ndarray) -> np.
     return text
 
 
-def split_text(text: np.ndarray) -> np.ndarray:
-    """Newline-ended lines of UTF-8 -> an object array of str."""
-    lines = str(text.data, "utf-8").split("\n")
-    lines.pop()  # after the last newline
-    return np.fromiter(lines, dtype=object, count=len(lines))
-
-
 def _format_strings(prefix: str, suffix: str, width: int, zero, numbers: np.ndarray):
     """Any integers (negative ones too), through NumPy's string functions."""
     text = numbers.astype(StringDType())
@@ -112,7 +106,7 @@ def _format_strings(prefix: str, suffix: str, width: int, zero, numbers: np.ndar
         text = np.strings.add(np.asarray(prefix, dtype=StringDType()), text)
     if suffix:
         text = np.strings.add(text, np.asarray(suffix, dtype=StringDType()))
-    return text.astype(object)
+    return text_array(text.astype(object))
 
 
 def simple_format(fmt: str | None) -> bool:

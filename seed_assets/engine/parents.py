@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from seed_assets.engine.keys import sorts_as_numbers
+from seed_assets.engine.text import is_text
 from seed_assets.spec.models import ColumnSpec, Spec, TableSpec
 
 
@@ -65,7 +66,10 @@ def sequence_key(table: TableSpec, total_rows: int) -> ColumnSpec | None:
 
 
 def as_array(series: pd.Series) -> np.ndarray:
-    """A column as NumPy: text as object (whatever string dtype it came in), else as is."""
+    """A column as an array: the engine's text as it is (Arrow), other text as object, else
+    NumPy."""
+    if is_text(series.array):
+        return series.array
     array = series.to_numpy()
     if array.dtype.kind == "M":
         return array

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from seed_assets.engine import aggregates, values
+from seed_assets.engine.frames import with_nulls
 from seed_assets.engine.keys import sequence_positions
 from seed_assets.engine.parents import (
     as_array,
@@ -22,7 +23,7 @@ from seed_assets.engine.parents import (
     sequence_key,
     sort_key,
 )
-from seed_assets.engine.table import RowFilter, TableGenerator
+from seed_assets.engine.table import RowFilter, TableGenerator, parent_columns
 from seed_assets.spec.models import Spec
 
 
@@ -44,6 +45,9 @@ class RegeneratedParents:
     # A chunk of a big child table (100,000 parents' children) can hold a million rows or more:
     # the cache keeps earlier chunks only while they fit this, and always each table's last.
     cached_bytes = 256 << 20
+    # Chunks written earlier in this process keep the columns later tables read of them, up to
+    # this many bytes in all (see ``offer``): beyond it, they are made again when read.
+    kept_bytes = 384 << 20
 
     def __init__(
         self,
@@ -64,6 +68,9 @@ class RegeneratedParents:
         self._orders: dict[str, np.ndarray] = {}
         self._owners: dict[tuple[str, str], str | None] = {}
         self._indexes: dict[tuple, tuple] = {}
+        self._kept: dict[tuple[str, int], dict[tuple[str, bool], pd.Series]] = {}
+        self._kept_size = 0
+        self._read_later: dict[str, set[str]] | None = None
 
     def generator(self, table: str) -> TableGenerator:
         """The table's generator over this source (made once; parents' made as needed)."""
@@ -113,9 +120,7 @@ class RegeneratedParents:
         missing = positions < 0
         if not missing.any():
             return values.sequence_values(column, positions)
-        found = values.sequence_values(column, np.where(missing, 0, positions)).astype(object)
-        found[missing] = None
-        return found
+        return with_nulls(values.sequence_values(column, np.where(missing, 0, positions)), missing)
 
     def rows(
         self,
@@ -156,6 +161,42 @@ class RegeneratedParents:
         out = parts[0] if len(parts) == 1 else pd.concat(parts)
         return out.reset_index(drop=True)
 
+    @property
+    def kept_chunks(self) -> int:
+        """How many written chunks ``offer`` keeps columns of."""
+        return len(self._kept)
+
+    def offer(self, table: str, index: int, frame: pd.DataFrame, positions: Collection[str]):
+        """Chunk `index` of `table`, just made to be written (`positions`: its columns that
+        came as key positions): the columns other tables read of it as values are kept, while
+        they fit ``kept_bytes``, so that its children find them instead of making the chunk
+        again. The same values either way: a chunk's columns do not depend on which are made.
+        """
+        if not self._sliceable(self.generator(table)):
+            return
+        if self._read_later is None:
+            self._read_later = self._values_read()
+        wanted = [c for c in self._read_later.get(table, ()) if c in frame.columns]
+        if not wanted or (table, index) in self._kept:
+            return
+        kept = {(c, c in positions): frame[c] for c in wanted}
+        size = sum(int(s.memory_usage(index=False)) for s in kept.values())
+        if self._kept_size + size <= self.kept_bytes:
+            self._kept[(table, index)] = kept
+            self._kept_size += size
+
+    def _values_read(self) -> dict[str, set[str]]:
+        """Per table, the columns other tables read of it as values (keys computed from
+        positions excepted: those cost less to make than to keep)."""
+        read: dict[str, set[str]] = {}
+        for child in self.spec.tables:
+            for parent, columns in parent_columns(self.spec, child).items():
+                if parent != child:
+                    read.setdefault(parent, set()).update(
+                        c for c in columns if self.key_owner(parent, c) is None
+                    )
+        return read
+
     def _chunk(self, table: str, index: int, columns: tuple, positions: tuple) -> pd.DataFrame:
         """A chunk's `columns` (those in `positions` as key positions), each regenerated once
         for every reader: the child's generator and each of its checks ask for different
@@ -163,7 +204,10 @@ class RegeneratedParents:
         with every column asked of it so far, in each form asked (any subset of a chunk's
         columns equals the whole chunk's)."""
         key = (table, index)
-        have: dict[tuple[str, bool], pd.Series] = self._chunks.get(key, {})
+        have: dict[tuple[str, bool], pd.Series] = {
+            **self._kept.get(key, {}),
+            **self._chunks.get(key, {}),
+        }
         wanted = [(c, c in positions) for c in columns]
         missing = [pair for pair in wanted if pair not in have]
         if missing:
@@ -197,7 +241,7 @@ class RegeneratedParents:
     def _cached_bytes(self) -> int:
         """About what the cached chunks hold (a str object counted as 64 bytes)."""
         return sum(
-            len(series) * 72 if series.dtype == object else series.nbytes
+            len(series) * 72 if series.dtype == object else series.memory_usage(index=False)
             for columns in self._chunks.values()
             for series in columns.values()
         )

@@ -16,6 +16,7 @@ from seed_assets.engine.aggregates import ChildAggregates
 from seed_assets.engine.expressions import evaluate
 from seed_assets.engine.frames import DATE_UNIT, null_mask, with_nulls
 from seed_assets.engine.rng import stream
+from seed_assets.engine.text import as_array, as_objects, is_text, put_text
 from seed_assets.spec.dependencies import dependent_order, resolve
 from seed_assets.spec.expressions import parse
 from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, ColumnSpec
@@ -173,10 +174,10 @@ class DependentColumns:
         if fk is not None and fk is self.generator.driving and resolver.chunk.rows:
             chunk = resolver.chunk
             parents = np.arange(chunk.parent_start, chunk.parent_stop)
-            on = np.asarray(resolver.context.values(fk, ref, parents))
+            on = as_array(resolver.context.values(fk, ref, parents))
             local = resolver.parent_rows[fk.label] - chunk.parent_start
         else:
-            on = np.asarray(resolver(column.when.column))
+            on = as_array(resolver(column.when.column))
         out = []
         for key in column.when.cases:
             mask = np.asarray(on == typed_key(key, kind), dtype=bool)
@@ -207,13 +208,16 @@ class DependentColumns:
                     continue
             if out.dtype != drawn.dtype and out.dtype.kind in "iu" and drawn.dtype.kind == "f":
                 out = out.astype(np.float64)
+            if is_text(out) or is_text(drawn):
+                out = put_text(out, mask, drawn)
+                continue
             out = out.copy()
             out[mask] = drawn
         return out
 
     def _copy(self, name, column, chunk, resolver, own) -> np.ndarray:
         spec = column.copy_of
-        copied = np.asarray(resolver(spec.column))
+        copied = as_objects(resolver(spec.column))
         if column.type in INTEGER_TYPES or column.type in ("float", "decimal"):
             copied = cast(column, copied)
         rng = stream(self.generator.seed, self.name, chunk.index, f"{name}:copy")
@@ -291,5 +295,5 @@ class _Resolver:
             missing = column_null if missing is None else (missing | column_null)
         if missing is not None and missing.any():
             taken = self.context.values(fk, ref, np.where(missing, 0, picked))
-            return with_nulls(np.asarray(taken), missing)
-        return np.asarray(self.context.values(fk, ref, picked))
+            return with_nulls(as_array(taken), missing)
+        return as_array(self.context.values(fk, ref, picked))

@@ -26,3 +26,14 @@ def table_seed(seed: int, table: str, purpose: str) -> int:
     """A plain integer seed for a whole-table purpose, e.g. seeding Faker for a value pool."""
     sequence = np.random.SeedSequence(seed, spawn_key=(_word(table), 2**31, _word(purpose)))
     return int(sequence.generate_state(1, dtype=np.uint32)[0])
+
+
+def stratified(n: int, rng: np.random.Generator) -> np.ndarray:
+    """`n` uniforms in [0, 1), one in each 1/n of the range, shuffled.
+
+    Drawn through a column's inverse CDF (categories, quantiles, date shapes, rates), a chunk
+    then follows the column's measured marginal within one row per level, even for a lookup
+    table of eight rows, where independent draws would miss its shares by chance. Rows stay
+    exchangeable: which row gets which value is a random permutation.
+    """
+    return (rng.permutation(n) + rng.random(n)) / max(n, 1)

@@ -291,11 +291,18 @@ class TableGenerator(ForeignKeyFilling):
         names = list(self.table.columns) if columns is None else list(columns)
         # Only the table's own key: FK columns gather their parents' strings, shared by siblings.
         lazy = [c for c in names if self.key_owner(c) == self.name] if max_rows else []
+        # Whole chunks made to be written: the source may keep what later tables read of them.
+        offer = getattr(self.source, "offer", None) if columns is None else None
         for chunk in self.chunks if chunks is None else chunks:
             if max_rows is None or chunk.rows <= max_rows:
-                yield self.chunk_frame(chunk, columns=columns)
+                frame = self.chunk_frame(chunk, columns=columns)
+                if offer is not None:
+                    offer(self.name, chunk.index, frame, ())
+                yield frame
                 continue
             frame = self.chunk_frame(chunk, columns=columns, positions=lazy)
+            if offer is not None:
+                offer(self.name, chunk.index, frame, lazy)
             for start in range(0, chunk.rows, max_rows):
                 part = frame.iloc[start : start + max_rows].reset_index(drop=True)
                 for name in lazy:
@@ -378,11 +385,7 @@ class TableGenerator(ForeignKeyFilling):
         out = [c for c in self.table.columns if c in set(requested)]
         if not self.rows_as_planned:
             return self._checked_rows(chunk, cols, out)
-        frame = _chunk_frame(cols, self.table, [c for c in out if c not in positions])
-        for name in out:
-            if name in positions:
-                frame.insert(out.index(name), name, pos[name])
-        return frame
+        return _chunk_frame(cols, self.table, out, {c: pos[c] for c in out if c in positions})
 
     def _checked_rows(self, chunk: Chunk, cols: dict, out: list[str]) -> pd.DataFrame:
         """The chunk less the rows that break a CHECK or repeat a key (understood CHECKs are
@@ -562,18 +565,23 @@ def _sequence_key_name(table, total_rows: int) -> str | None:
     return sort_key(table)[0] if sequence_key(table, total_rows) is not None else None
 
 
-def _chunk_frame(cols: dict[str, np.ndarray], table, names: list[str]) -> pd.DataFrame:
-    """The chunk's arrays as a frame of canonical dtypes, without copying them again.
+def _chunk_frame(cols: dict, table, names: list[str], positions: dict | None = None):
+    """The chunk's arrays as a frame of canonical dtypes, without copying them again; columns
+    in `positions` as the int64 key positions given there instead.
 
     Every array was made for this chunk, so the frame may own it; one block per column also
     spares pandas a consolidating copy. An array serving two columns is copied for the second,
     so that no two columns ever share memory.
     """
+    positions = positions or {}
     seen: set[int] = set()
     series = {}
     for name in names:
-        array = cols[name]
-        series[name] = _as_series(array, table.columns[name], copy=id(array) in seen)
+        array = positions[name] if name in positions else cols[name]
+        if name in positions:
+            series[name] = pd.Series(array, dtype=np.int64, copy=id(array) in seen)
+        else:
+            series[name] = _as_series(array, table.columns[name], copy=id(array) in seen)
         seen.add(id(array))
     return pd.DataFrame(series, copy=False)
 

@@ -6,14 +6,18 @@ import datetime as dt
 import json
 
 import numpy as np
+import pyarrow as pa
 
 from seed_assets.engine.frames import DATE_UNIT
-from seed_assets.engine.keys import format_ids, sequence_numbers, split_text
+from seed_assets.engine.keys import format_ids, sequence_numbers
+from seed_assets.engine.rng import stratified
+from seed_assets.engine.text import fixed_width_text, is_text, join_text, put_text, text_array
 from seed_assets.errors import SpecError
 from seed_assets.providers.faker_pool import (
     DEFAULT_POOL_SIZE,
     UNIQUE_POOL_SIZE,
     build_pool,
+    suffix_parts,
     unique_values,
 )
 from seed_assets.spec.distributions import (
@@ -46,7 +50,7 @@ def draw_numbers(dist, n: int, rng: np.random.Generator) -> np.ndarray:
             return rng.poisson(dist.mean, n).astype(np.float64)
         case QuantileValue():
             knots = np.asarray(dist.values, dtype=np.float64)
-            return np.interp(rng.random(n) * (len(knots) - 1), np.arange(len(knots)), knots)
+            return np.interp(stratified(n, rng) * (len(knots) - 1), np.arange(len(knots)), knots)
     raise TypeError(f"unknown distribution {dist!r}")
 
 
@@ -76,18 +80,19 @@ def unique_integers(column: ColumnSpec, total: int, seed_rng: np.random.Generato
 
 def choice_values(column: ColumnSpec, n: int, rng: np.random.Generator) -> np.ndarray:
     values = typed_array(column.choice.values, column.type)
-    return values[weighted_picks(np.asarray(column.choice.probabilities), n, rng)]
+    return take(values, weighted_picks(np.asarray(column.choice.probabilities), n, rng))
 
 
 def weighted_picks(p: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """`n` indices into `p`, drawn with its probabilities: by inverse CDF on ``rng.random(n)``.
+    """`n` indices into `p`, drawn with its probabilities: by inverse CDF on stratified
+    uniforms (``rng.stratified``), so each option's count is within one of its share.
 
-    The same draws as ``rng.choice(len(p), n, p=p)``; for a few options, counting the CDF
-    edges at or below each draw is faster than NumPy's binary search, and gives the same index.
+    For a few options, counting the CDF edges at or below each draw is faster than NumPy's
+    binary search, and gives the same index.
     """
     cdf = np.cumsum(p, dtype=np.float64)
     cdf /= cdf[-1]
-    draws = rng.random(n)
+    draws = stratified(n, rng)
     if len(cdf) > 8:
         return np.searchsorted(cdf, draws, side="right")
     picks = np.zeros(n, dtype=np.intp)
@@ -153,22 +158,18 @@ def uuid_values(n: int, rng: np.random.Generator) -> np.ndarray:
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
     digits = _HEX[raw].view(np.uint8).reshape(n, 32)
-    text = np.empty((n, 37), dtype=np.uint8)
+    text = np.empty((n, 36), dtype=np.uint8)
     text[:, [8, 13, 18, 23]] = ord("-")
-    text[:, 36] = ord("\n")
     for start, stop, at in ((0, 8, 0), (8, 12, 9), (12, 16, 14), (16, 20, 19), (20, 32, 24)):
         text[:, at : at + stop - start] = digits[:, start:stop]
-    return split_text(text) if n else np.empty(0, dtype=object)
+    return fixed_width_text(text)
 
 
 def json_values(n: int, rng: np.random.Generator) -> np.ndarray:
     """Small JSON objects (``{"n":17,"ok":true}``), compact text."""
-    numbers = rng.integers(0, 1000, n).tolist()
-    flags = (rng.random(n) < 0.5).tolist()
-    out = np.empty(n, dtype=object)
-    pairs = zip(numbers, flags, strict=True)
-    out[:] = [f'{{"n":{k},"ok":{"true" if f else "false"}}}' for k, f in pairs]
-    return out
+    numbers = text_array(pa.array(rng.integers(0, 1000, n)).cast(pa.large_string()))
+    flags = text_array(["false", "true"]).take((rng.random(n) < 0.5).view(np.uint8))
+    return join_text('{"n":', numbers, ',"ok":', flags, "}")
 
 
 def json_text(value) -> str:
@@ -183,11 +184,16 @@ def json_text(value) -> str:
 
 
 def constant_values(column: ColumnSpec, n: int) -> np.ndarray:
-    return np.repeat(typed_array([column.constant], column.type), n)
+    return take(typed_array([column.constant], column.type), np.zeros(n, dtype=np.intp))
+
+
+def take(values, picks: np.ndarray):
+    """`values` at `picks`: NumPy or text alike (text taken in Arrow, no str objects made)."""
+    return values.take(picks) if is_text(values) else values[picks]
 
 
 def rate_values(column: ColumnSpec, n: int, rng: np.random.Generator) -> np.ndarray:
-    return rng.random(n) < column.rate
+    return stratified(n, rng) < column.rate
 
 
 class FakerColumn:
@@ -211,6 +217,10 @@ class FakerColumn:
         self.pool = typed_array(list(raw), column.type)
         if column.type in INTEGER_TYPES or column.type == "decimal":
             self.pool = fit_numbers(column, self.pool)
+        self._suffixes = None  # (head, tail) text per pool value, for rows beyond the pool
+        if self.unique and is_text(self.pool) and len(self.pool) < total_rows:
+            head, tail = suffix_parts(np.asarray(self.pool, dtype=object))
+            self._suffixes = (text_array(head), text_array(tail))
         if self.unique and column.type not in STRING_TYPES and len(self.pool) < total_rows:
             raise SpecError(
                 f"`unique: true` needs {total_rows} distinct values, but provider "
@@ -219,19 +229,38 @@ class FakerColumn:
 
     def values(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Values for global row numbers `rows`."""
+        if self.unique and is_text(self.pool):
+            return self._unique_text(rows)
         if self.unique:
             return unique_values(self.pool, rows)
-        return self.pool[rng.integers(0, len(self.pool), len(rows))]
+        return take(self.pool, rng.integers(0, len(self.pool), len(rows)))
+
+    def _unique_text(self, rows: np.ndarray):
+        """``unique_values`` in Arrow: pool[r % n], and beyond the pool the round r // n
+        between each value's head and tail (``local+2@domain``, ``value #2``)."""
+        n = len(self.pool)
+        index = rows % n
+        out = self.pool.take(index)
+        later = rows >= n
+        if self._suffixes is None or not later.any():
+            return out
+        head, tail = self._suffixes
+        picked = index[later]
+        rounds = text_array(pa.array(rows[later] // n).cast(pa.large_string()))
+        return put_text(out, later, join_text(head.take(picked), rounds, tail.take(picked)))
 
 
 def _fit_length(values: np.ndarray, length: int | None) -> np.ndarray:
     """Strings never longer than the column: the database would refuse them."""
     if length is None:
         return values
+    items = values.tolist()  # pool-sized, not row-sized
+    long = [i for i, v in enumerate(items) if isinstance(v, str) and len(v) > length]
+    if not long:
+        return values
     out = values.copy()
-    for i, value in enumerate(out):  # pool-sized, not row-sized
-        if isinstance(value, str) and len(value) > length:
-            out[i] = value[:length].rstrip()
+    for i in long:
+        out[i] = items[i][:length].rstrip()
     return out
 
 
@@ -256,7 +285,7 @@ def _unique_within_length(pool: np.ndarray, length: int, total_rows: int) -> np.
 
 
 def typed_array(values: list, column_type: str) -> np.ndarray:
-    """A list of Python values as the column type's canonical NumPy array."""
+    """A list of Python values as the column type's canonical array (text: ``text_array``)."""
     if column_type in INTEGER_TYPES:
         return np.asarray(values, dtype=np.int64)
     if column_type in ("float", "decimal"):
@@ -266,12 +295,9 @@ def typed_array(values: list, column_type: str) -> np.ndarray:
     if column_type in DATE_UNIT:
         unit = DATE_UNIT[column_type]
         return np.asarray([_as_datetime64(v, unit) for v in values], dtype=f"datetime64[{unit}]")
-    out = np.empty(len(values), dtype=object)
     if column_type == "json":
-        out[:] = [None if v is None else json_text(v) for v in values]
-    else:
-        out[:] = [None if v is None else str(v) for v in values]
-    return out
+        return text_array([None if v is None else json_text(v) for v in values])
+    return text_array([None if v is None else str(v) for v in values])
 
 
 def _as_datetime64(value, unit: str) -> np.datetime64:

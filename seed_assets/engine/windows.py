@@ -148,9 +148,8 @@ def _patterned(column: ColumnSpec, values, lower, upper, rng, unit: str) -> np.n
     its window (a value the window cannot move keeps its place). Integer seconds throughout."""
     n = len(values)
     missing = np.isnat(values)
-    seconds = values.astype("datetime64[s]").view(np.int64)
+    seconds = values.astype("datetime64[s]", copy=False).view(np.int64)  # only read
     day = seconds // 86_400
-    within = seconds - day * 86_400
     if column.weekdays is not None:
         weights = np.asarray(column.weekdays, dtype=np.float64)
         target = weighted_picks(weights / weights.sum(), n, rng)
@@ -159,14 +158,22 @@ def _patterned(column: ColumnSpec, values, lower, upper, rng, unit: str) -> np.n
         day += shift
     if column.hours is not None and unit == "s":
         table = _time_of_day_table(tuple(column.hours))
-        within = table[(rng.random(n) * _QUANTILES).astype(np.int64)]
-    moved = day * 86_400 + within
+        draws = rng.random(n)
+        draws *= _QUANTILES
+        within = table[draws.astype(np.int64)]
+    else:
+        within = seconds % 86_400
+    moved = day
+    moved *= 86_400  # day's array, reused: day is not read again
+    moved += within
     keep = missing.copy()
     for bound, below in ((lower, True), (upper, False)):
         if bound is not None:
-            limit = bound.astype("datetime64[s]").view(np.int64)
-            known = ~np.isnat(bound)
-            keep |= known & ((moved < limit) if below else (moved > limit))
+            limit = bound.astype("datetime64[s]", copy=False).view(np.int64)
+            if below:  # NaT is the smallest int64: no value is below it, nothing to mask
+                keep |= moved < limit
+            else:
+                keep |= (moved > limit) & ~np.isnat(bound)
     if column.until is not None:
         keep |= moved > _bound(column.until, "s").astype(np.int64)
     if column.between is not None:

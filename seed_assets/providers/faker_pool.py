@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 from faker import Faker
 from faker.config import AVAILABLE_LOCALES
-from numpy.dtypes import StringDType
 
 from seed_assets.providers.patterns import PatternProvider
+from seed_assets.providers.pool_cache import cached_pool, pool_key
 
 DEFAULT_POOL_SIZE = 10_000
 # Unique columns need no larger pool: beyond it, a round suffix (``unique_values``) keeps values
@@ -120,13 +120,19 @@ def sample_values(name: str, params: dict[str, Any], locale: str, n: int = 20) -
 def build_pool(
     provider: str, params: dict[str, Any], locale: str, size: int, seed: int, *, distinct: bool
 ) -> np.ndarray:
-    """`size` values from a Faker seeded with `seed` (deduplicated when `distinct`)."""
-    fake = _faker(locale)
-    fake.seed_instance(seed)
-    method = getattr(fake, provider)
-    values = [method(**params) for _ in range(size)]
-    if distinct:
-        values = list(dict.fromkeys(v for v in values if not _SUFFIXED.search(str(v))))
+    """`size` values from a Faker seeded with `seed` (deduplicated when `distinct`); drawn
+    once per machine (``pool_cache``), the same values either way."""
+
+    def draw() -> list:
+        fake = _faker(locale)
+        fake.seed_instance(seed)
+        method = getattr(fake, provider)
+        values = [method(**params) for _ in range(size)]
+        if distinct:
+            values = list(dict.fromkeys(v for v in values if not _SUFFIXED.search(str(v))))
+        return values
+
+    values = cached_pool(pool_key(provider, params, locale, size, seed, distinct), draw)
     pool = np.empty(len(values), dtype=object)
     pool[:] = values
     return pool
@@ -148,7 +154,7 @@ def unique_values(pool: np.ndarray, rows: np.ndarray) -> np.ndarray:
     out = pool[index].astype(object)
     later = np.flatnonzero(rounds > 0)
     if len(later):
-        head, tail = _suffix_parts(pool)
+        head, tail = suffix_parts(pool)
         idx = index[later]
         # Few distinct rounds: each is written once, then shared by its rows.
         distinct, which = np.unique(rounds[later], return_inverse=True)
@@ -158,12 +164,16 @@ def unique_values(pool: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _suffix_parts(pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def suffix_parts(pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per pool value, what goes before and after a round number: (``local+``, ``@domain``)
     for an email, (``value #``, ``""``) for anything else; object arrays of str."""
-    text = pool.astype(StringDType())
-    local, at, domain = np.strings.partition(text, np.array("@", dtype=StringDType()))
-    is_email = (at == "@") & (np.strings.find(domain, "@") < 0)
-    head = np.where(is_email, np.strings.add(local, "+"), np.strings.add(text, " #"))
-    tail = np.where(is_email, np.strings.add("@", domain), "")
-    return head.astype(object), tail.astype(object)
+    heads, tails = [], []
+    for value in pool.tolist():  # pool-sized, not row-sized
+        text = str(value)
+        local, at, domain = text.partition("@")
+        email = at and "@" not in domain
+        heads.append(local + "+" if email else text + " #")
+        tails.append("@" + domain if email else "")
+    head, tail = np.empty(len(heads), dtype=object), np.empty(len(tails), dtype=object)
+    head[:], tail[:] = heads, tails
+    return head, tail

@@ -48,12 +48,22 @@ class Schema:
 
 
 def read_tables(url: str, max_rows: int = 200_000) -> tuple[sa.Inspector, dict[str, pd.DataFrame]]:
-    """Every table (the first `max_rows` rows of each), for scoring."""
+    """Every table (the first `max_rows` rows of each), for scoring: of a database, or of a
+    Parquet folder (its keys from its `keys.yaml`, or inferred as `profile` infers them)."""
+    from seed_assets.targets.parquet_urls import is_parquet_url
+
+    if is_parquet_url(url):
+        from seed_assets.sources.parquet import open_source
+        from seed_assets.sources.parquet.inspector import ParquetInspector
+
+        inspector = ParquetInspector(open_source(url))
+        frames = {t: inspector.head(t, max_rows) for t in inspector.get_table_names()}
+        return _schema(inspector, frames), frames
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
             inspector = sa.inspect(conn)
-            names = [t for t in inspector.get_table_names() if not t.startswith(SKIP_PREFIXES)]
+            names = [t for t in inspector.get_table_names() if t not in partitions(conn)]
             frames = {}
             quote = conn.dialect.identifier_preparer.quote
             for name in names:
@@ -64,15 +74,32 @@ def read_tables(url: str, max_rows: int = 200_000) -> tuple[sa.Inspector, dict[s
                     [tuple(r) for r in result], columns=list(result.keys())
                 )
                 for column in [c for c in frame.columns if frame[c].dtype == object]:
-                    if frame[column].map(lambda v: isinstance(v, (list, dict))).any():
-                        frame[column] = frame[column].map(  # arrays, JSON: compared as text
-                            lambda v: str(v) if isinstance(v, (list, dict)) else v
-                        )
+                    if frame[column].map(lambda v: isinstance(v, _AS_TEXT)).any():
+                        frame[column] = frame[column].map(_as_text)
                 frames[name] = frame
             schema = _schema(inspector, frames)
     finally:
         engine.dispose()
     return schema, frames
+
+
+def partitions(conn) -> set[str]:
+    """Tables not scored on their own: the tool's and SQLite's bookkeeping, and PostgreSQL
+    partitions (their rows are read through the partitioned table)."""
+    from seed_assets.sources.reflect.partitions import children_of_parents
+
+    names = sa.inspect(conn).get_table_names()
+    return {t for t in names if t.startswith(SKIP_PREFIXES)} | set(children_of_parents(conn))
+
+
+_AS_TEXT = (list, dict, bytes, bytearray, memoryview)
+
+
+def _as_text(value):
+    """Arrays and JSON compared as their text, binary values (a BYTEA picture) as hex."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    return str(value) if isinstance(value, (list, dict)) else value
 
 
 def _schema(inspector, frames: dict[str, pd.DataFrame]) -> Schema:

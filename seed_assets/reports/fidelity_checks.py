@@ -3,13 +3,14 @@ privacy (exact row copies, distance to the closest real record, free-text values
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from seed_assets.reports.fidelity import Schema, prepared
+from seed_assets.reports.fidelity import Schema, partitions, prepared
 
 DCR_ROWS = 2_000  # synthetic rows measured per table (distance is quadratic in rows)
 
@@ -17,38 +18,49 @@ DCR_ROWS = 2_000  # synthetic rows measured per table (distance is quadratic in 
 def date_rules(real_url: str, synth_url: str) -> list[dict[str, Any]]:
     """Every `later >= earlier` that holds on all real rows (in a table, or across a
     single-column FK), with the synthetic rows that break it."""
-    from seed_assets.sources.profile.sampling import Sampler
-
     rules = []
-    real_engine, synth_engine = sa.create_engine(real_url), sa.create_engine(synth_url)
-    try:
-        with real_engine.connect() as rc, synth_engine.connect() as sc:
-            real, synth = Sampler(rc, 1), Sampler(sc, 1)
-            inspector = sa.inspect(rc)
-            synth_tables = set(sa.inspect(sc).get_table_names())
-            for table in inspector.get_table_names():
-                if table not in synth_tables or table.startswith(("seed_assets_", "sqlite_")):
+    with contextlib.ExitStack() as stack:
+        inspector, real, skipped = _reader(real_url, stack)
+        synth_inspector, synth, _ = _reader(synth_url, stack)
+        synth_tables = set(synth_inspector.get_table_names())
+        for table in inspector.get_table_names():
+            if table not in synth_tables or table in skipped:
+                continue
+            dates = _dates(inspector, table)
+            for later in dates:
+                for earlier in dates:
+                    if later != earlier:
+                        rules.append(_rule(real, synth, table, None, later, earlier))
+            fks = inspector.get_foreign_keys(table)
+            targets = [fk["referred_table"] for fk in fks]
+            for fk in fks:
+                parent = fk["referred_table"]
+                if parent == table or targets.count(parent) != 1:
                     continue
-                dates = _dates(inspector, table)
-                for later in dates:
-                    for earlier in dates:
-                        if later != earlier:
-                            rules.append(_rule(real, synth, table, None, later, earlier))
-                fks = inspector.get_foreign_keys(table)
-                targets = [fk["referred_table"] for fk in fks]
-                for fk in fks:
-                    parent = fk["referred_table"]
-                    if parent == table or targets.count(parent) != 1:
-                        continue
-                    if parent not in synth_tables:
-                        continue
-                    for earlier in _dates(inspector, parent):
-                        for later in dates:
-                            rules.append(_rule(real, synth, table, fk, later, earlier))
-    finally:
-        real_engine.dispose()
-        synth_engine.dispose()
+                if parent not in synth_tables:
+                    continue
+                for earlier in _dates(inspector, parent):
+                    for later in dates:
+                        rules.append(_rule(real, synth, table, fk, later, earlier))
     return [r for r in rules if r is not None]
+
+
+def _reader(url: str, stack: contextlib.ExitStack):
+    """(inspector, sampler, tables not scored) of a database or a Parquet folder, closed
+    with `stack`."""
+    from seed_assets.sources.profile.sampling import Sampler
+    from seed_assets.targets.parquet_urls import is_parquet_url
+
+    if is_parquet_url(url):
+        from seed_assets.sources.parquet import ParquetSampler, open_source
+        from seed_assets.sources.parquet.inspector import ParquetInspector
+
+        source = open_source(url)
+        return ParquetInspector(source), ParquetSampler(source.folder, 1), set()
+    engine = sa.create_engine(url)
+    stack.callback(engine.dispose)
+    conn = stack.enter_context(engine.connect())
+    return sa.inspect(conn), Sampler(conn, 1), partitions(conn)
 
 
 def _dates(inspector, table: str) -> list[str]:
@@ -69,26 +81,11 @@ def _rule(real, synth, table, fk, later, earlier) -> dict[str, Any] | None:
     refs = fk["referred_columns"] if fk else None
     if real.count_before(table, cols, parent, refs, later, earlier):
         return None  # does not hold in the real data: no rule
-    if not _has_pairs(real, table, cols, parent, refs, later, earlier):
+    if not real.has_pairs(table, cols, parent, refs, later, earlier):
         return None
     broken = synth.count_before(table, cols, parent, refs, later, earlier)
     earlier_name = f"{parent}.{earlier}" if parent else earlier
     return {"table": table, "rule": f"{later} >= {earlier_name}", "broken": broken}
-
-
-def _has_pairs(sampler, table, cols, parent, refs, later, earlier) -> bool:
-    c = sampler.table(table)
-    if parent is None:
-        query = sa.select(sa.func.count()).where(c.c[later].is_not(None), c.c[earlier].is_not(None))
-    else:
-        p = sampler.table(parent)
-        on = sa.and_(*(c.c[a] == p.c[b] for a, b in zip(cols, refs, strict=True)))
-        query = (
-            sa.select(sa.func.count())
-            .select_from(c.join(p, on))
-            .where(c.c[later].is_not(None), p.c[earlier].is_not(None))
-        )
-    return bool(sampler.conn.execute(query).scalar_one())
 
 
 def privacy(schema: Schema, real: dict[str, pd.DataFrame], synth: dict[str, pd.DataFrame]):

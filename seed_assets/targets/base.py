@@ -5,7 +5,8 @@ filled batch by batch, and recorded as complete. An error, a refused row or Ctrl
 it back, so no half-written table is ever left looking complete.
 
 Batches are encoded (CSV for COPY, tuples for executemany) in a background thread while the
-database loads the previous one, and each batch runs in a savepoint: when the database refuses
+database loads the previous one, or come encoded from a worker process (``ahead.py``, for
+dialects with ``workers_ahead``), and each batch runs in a savepoint: when the database refuses
 it, the batch is split in halves until the refused rows are found, each reported with the
 constraint, column and value it broke.
 """
@@ -25,8 +26,9 @@ from seed_assets.errors import TargetError
 from seed_assets.spec.graph import linked_fks, replaced_with
 from seed_assets.spec.models import Spec, TableSpec
 from seed_assets.targets import links, ownership, registry
+from seed_assets.targets.ahead import EncodedStream
 from seed_assets.targets.cancel import CancelToken
-from seed_assets.targets.convert import row_tuples
+from seed_assets.targets.convert import EncodedRows, row_tuples
 from seed_assets.targets.ddl import build_metadata
 from seed_assets.targets.drivers import check_driver
 from seed_assets.targets.identity import advance_identities
@@ -54,6 +56,7 @@ class Target:
     """Writes spec tables into one database and reads their columns back."""
 
     batch_rows = 50_000
+    workers_ahead = 0  # > 0: tables generated and encoded by worker processes (ahead.py)
     transactional_ddl = True  # False: CREATE/DROP commit on their own (MySQL)
 
     def __init__(self, url: str) -> None:
@@ -393,11 +396,13 @@ class Target:
 
     # -- batches -------------------------------------------------------------------------------
 
-    def _batches(self, frames: Iterable[pd.DataFrame], table: TableSpec, name: str):
+    def batches(self, frames: Iterable[pd.DataFrame], table: TableSpec, name: str):
+        """(batch, encoded) pairs of at most `batch_rows` rows: what ``_load`` takes (a worker
+        process's ``EncodedRows`` come encoded already)."""
         for frame in frames:
             for start in range(0, len(frame), self.batch_rows):
                 part = frame.iloc[start : start + self.batch_rows]
-                yield part, self._encode(part, table, name)
+                yield part, self._encoded(part, table, name)
 
     def _load_all(
         self, conn, sa_table: sa.Table, table: TableSpec, frames, result, on_error, on_rows, cancel
@@ -406,7 +411,9 @@ class Target:
         counted for refused-row reports; `on_rows(n)` after each batch."""
         name = sa_table.name
         position = 0
-        for frame, encoded in prefetch(self._batches(frames, table, name)):
+        batches = self.batches(frames, table, name)
+        # a worker's batches are made in another process: no thread to take the GIL from us
+        for frame, encoded in batches if isinstance(frames, EncodedStream) else prefetch(batches):
             if cancel is not None and cancel.requested:
                 raise LoadCancelled(name)
             self._load(conn, sa_table, table, frame, encoded, position, result, on_error)
@@ -426,6 +433,9 @@ class Target:
     def _encode(self, frame: pd.DataFrame, table: TableSpec, name: str):
         """A batch in the form `_send` takes: DB-API row tuples by default."""
         return row_tuples(frame, table)
+
+    def _encoded(self, frame, table: TableSpec, name: str):
+        return frame.rows if isinstance(frame, EncodedRows) else self._encode(frame, table, name)
 
     def _send(self, conn: sa.Connection, sa_table: sa.Table, frame: pd.DataFrame, encoded) -> None:
         columns = ", ".join(self._quote(c) for c in frame.columns)
@@ -464,7 +474,7 @@ class Target:
                 return
         middle = len(frame) // 2
         for offset, part in ((0, frame.iloc[:middle]), (middle, frame.iloc[middle:])):
-            encoded_part = self._encode(part, table, sa_table.name)
+            encoded_part = self._encoded(part, table, sa_table.name)
             self._load(
                 conn, sa_table, table, part, encoded_part, first_row + offset, result, on_error
             )
@@ -495,6 +505,8 @@ class Target:
         self, conn: sa.Connection, sa_table: sa.Table, frame: pd.DataFrame, row: int, exc
     ) -> RowError:
         message = self._error_message(exc)
+        if isinstance(frame, EncodedRows):
+            frame = frame.to_frame()
         constraint, column = self._locate(conn, sa_table, frame, message)
         return RowError(sa_table.name, row, constraint, column, cell_value(frame, column), message)
 

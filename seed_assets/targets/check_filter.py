@@ -69,6 +69,8 @@ class DatabaseCheckFilter:
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         marks = ", ".join([mark] * (len(frame.columns) + 1))
         failing = " OR ".join(f"NOT ({sql})" for sql in checks)
+        if conn.dialect.paramstyle in ("format", "pyformat"):
+            failing = failing.replace("%", "%%")  # LIKE '%x%': not a placeholder
         try:
             with conn.begin():
                 conn.execute(sa.delete(temp))

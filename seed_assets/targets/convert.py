@@ -11,7 +11,7 @@ from seed_assets.spec.models import INTEGER_TYPES, TEMPORAL_TYPES, TEXT_TYPES, T
 def column_values(series: pd.Series, column_type: str) -> list:
     """One column as a list of str/int/float/bool/None; dates as ISO text (timestamptz: UTC)."""
     if column_type in TEXT_TYPES:
-        return series.to_numpy(dtype=object).tolist()
+        return series.to_numpy(dtype=object, na_value=None).tolist()  # Arrow text: NaN -> None
     if column_type in TEMPORAL_TYPES:
         return _iso_text(series.to_numpy().astype("datetime64[s]"), column_type).tolist()
     if series.hasnans:
@@ -51,3 +51,30 @@ def _iso_text(array: np.ndarray, column_type: str) -> np.ndarray:
 def row_tuples(frame: pd.DataFrame, table: TableSpec) -> list[tuple]:
     columns = [column_values(frame[name], table.columns[name].type) for name in frame.columns]
     return list(zip(*columns, strict=True))
+
+
+class EncodedRows:
+    """A batch already encoded as DB-API row tuples (by a worker process): halved by slicing,
+    never encoded again; made a DataFrame only to report a refused row."""
+
+    def __init__(self, columns: list[str], rows: list[tuple]) -> None:
+        self.columns = columns
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def iloc(self) -> _Slicer:
+        return _Slicer(self)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame.from_records(self.rows, columns=self.columns)
+
+
+class _Slicer:
+    def __init__(self, batch: EncodedRows) -> None:
+        self.batch = batch
+
+    def __getitem__(self, part: slice) -> EncodedRows:
+        return EncodedRows(self.batch.columns, self.batch.rows[part])

@@ -19,13 +19,14 @@ import importlib
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.types import UserDefinedType
 
 from seed_assets.spec import checks as ck
 from seed_assets.spec.graph import component_of, is_deferred, topological_order
 from seed_assets.spec.memo import per_spec
 from seed_assets.spec.models import INTEGER_TYPES, STRING_TYPES, ColumnSpec, Spec, TableSpec
+from seed_assets.targets.defaults import ServerDefault
 from seed_assets.targets.literal import sql_literal
+from seed_assets.targets.sql_types import ExactType, Verbatim
 
 
 @compiles(sa.ForeignKeyConstraint, "mysql", "mariadb")
@@ -62,18 +63,6 @@ def constraint_name(kind: str, table: str, columns: list[str]) -> str:
     return f"{name[: MAX_NAME - 9]}_{digest}"
 
 
-class Verbatim(UserDefinedType):
-    """A column type given as SQL text (``sql_type``, a domain name)."""
-
-    cache_ok = True
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def get_col_spec(self, **_kw) -> str:
-        return self.text
-
-
 def _integer(column: ColumnSpec) -> sa.types.TypeEngine:
     kind, unsigned = column.type, column.unsigned
     portable = {"tinyint": sa.SmallInteger, "smallint": sa.SmallInteger, "integer": sa.Integer}
@@ -88,7 +77,7 @@ def _integer(column: ColumnSpec) -> sa.types.TypeEngine:
 def column_type(column: ColumnSpec, *, enum_name: str | None = None) -> sa.types.TypeEngine:
     """The SQLAlchemy type of a column (`enum_name` names a PostgreSQL enum type)."""
     if column.sql_type:
-        return Verbatim(column.sql_type)
+        return ExactType(column.sql_type, column_type(column.model_copy(update={"sql_type": None})))
     if column.enum and column.choice is not None:
         return _enum(column, enum_name or "enum")
     match column.type:
@@ -215,10 +204,13 @@ def build_metadata(spec: Spec) -> sa.MetaData:
                     *_identity(column),
                     nullable=column.is_nullable,
                     comment=column.description,
-                    server_default=sa.text(column.server_default)
+                    server_default=ServerDefault(column.server_default, column.type)
                     if column.server_default is not None
                     else None,
-                    autoincrement=column.identity is not None,
+                    # SQLite and MySQL number only a key of one column (Pagila's payment
+                    # has (payment_date, payment_id)); PostgreSQL's identity is sa.Identity.
+                    autoincrement=column.identity is not None
+                    and table.primary_key in ([], [column_name]),
                 )
             )
         constraints: list[sa.schema.SchemaItem] = []
@@ -278,8 +270,23 @@ def build_metadata(spec: Spec) -> sa.MetaData:
                     constraint_name("ix", name, fk.columns), *(sa_table.c[c] for c in fk.columns)
                 )
         if enums or domains:
-            sa.event.listen(sa_table, "before_create", _create_types(enums, domains))
+            hook = _create_types(enums, domains)
+            sa.event.listen(sa_table, "before_create", hook)
+            # A copy of the table (`to_metadata`, a writer's table without keys) loses its
+            # listeners: the copier runs this before creating it.
+            sa_table.info[CREATE_TYPES] = hook
     return metadata
+
+
+CREATE_TYPES = "seed_assets_create_types"
+
+
+def create_types(sa_table: sa.Table, conn: sa.Connection) -> None:
+    """Create the PostgreSQL enum types and domains `sa_table` needs (when missing): for a copy
+    of a spec's table, which `to_metadata` made without its before-create hook."""
+    hook = sa_table.info.get(CREATE_TYPES)
+    if hook is not None:
+        hook(sa_table, conn)
 
 
 class _DomainType(sa.types.TypeDecorator):

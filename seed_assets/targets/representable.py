@@ -60,26 +60,26 @@ def refuse_unfit(spec: Spec, dialect: str) -> None:
 _DISPLAY = {"postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB", "sqlite": "SQLite"}
 
 
-def _strings(value: Any) -> Iterator[str]:
-    """Every string inside a spec value (a JSON constant may nest them)."""
+def nested_strings(value: Any) -> Iterator[str]:
+    """Every string inside a value (a JSON constant may nest them; dict keys included)."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _strings(key)
-            yield from _strings(item)
+            yield from nested_strings(key)
+            yield from nested_strings(item)
     elif isinstance(value, list | tuple):
         for item in value:
-            yield from _strings(item)
+            yield from nested_strings(item)
 
 
 def _column_texts(column) -> Iterator[tuple[str, str]]:
     """(where, text) for every text of a column that reaches the database."""
     if column.choice is not None:
         for value in column.choice.values:
-            yield from (("a `choice` value", s) for s in _strings(value))
+            yield from (("a `choice` value", s) for s in nested_strings(value))
     if column.constant is not None:
-        yield from (("the `constant`", s) for s in _strings(column.constant))
+        yield from (("the `constant`", s) for s in nested_strings(column.constant))
     if column.sequence is not None and column.sequence.format:
         yield "the sequence `format`", column.sequence.format
     if column.description:

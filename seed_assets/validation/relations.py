@@ -56,6 +56,26 @@ CORRELATION_CHUNK = 20_000
 CORRELATION_SAMPLE = 200_000
 
 
+# One-sided tail of SIGMAS normal standard errors, for counts too small for the normal curve.
+_TAIL = 0.5 * math.erfc(SIGMAS / math.sqrt(2))
+_POISSON_UP_TO = 50.0
+
+
+def poisson_most(expected: float) -> float:
+    """The most events a decile may hold when `expected` are due and few: the count a
+    Poisson tail passes only with the probability of SIGMAS standard errors. The normal curve
+    alone would fail a single event where 0.03 are due, a 3% chance in every decile."""
+    if expected >= _POISSON_UP_TO:
+        return 0.0  # the normal bound stands
+    k, term = 0, math.exp(-expected)
+    below = term
+    while 1.0 - below > _TAIL:
+        k += 1
+        term *= expected / k
+        below += term
+    return float(k)
+
+
 def applies(spec: Spec, table: str) -> bool:
     columns = spec.tables[table].columns.values()
     aggregated = bool(aggregates_over(spec, table)) or bool(spec.tables[table].correlations)
@@ -298,7 +318,7 @@ class RelationsCheck:
             sd = math.sqrt(float((rows[group] * p[group] * (1 - p[group])).sum()))
             # Chunks calibrate their own intercepts: allow 10% of the expectation besides noise.
             low = max(0.0, expected - SIGMAS * sd - 0.1 * expected) / n
-            high = (expected + SIGMAS * sd + 0.1 * expected) / n
+            high = max(expected + SIGMAS * sd + 0.1 * expected, poisson_most(expected)) / n
             observed = int(events[group].sum()) / n
             result.measurements.append(
                 Measurement(

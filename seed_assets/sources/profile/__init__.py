@@ -13,7 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from seed_assets.errors import TargetError
-from seed_assets.sources.profile import dependencies
+from seed_assets.sources.profile import aggregates, dependencies, derived, events
 from seed_assets.sources.profile.columns import fit_column
 from seed_assets.sources.profile.keys import (
     chosen_rules,
@@ -22,7 +22,7 @@ from seed_assets.sources.profile.keys import (
     gap_fields,
     parse_reference,
 )
-from seed_assets.sources.profile.sampling import Sampler, joined_sample
+from seed_assets.sources.profile.sampling import Sampler
 from seed_assets.sources.reflect import Reflection, reflect
 
 DEFAULT_SAMPLE_ROWS = 100_000
@@ -41,7 +41,10 @@ def profile(
 ) -> Reflection:
     """Reflect the database at `url`, then fit every column and FK from its data."""
     from seed_assets.targets.base import mask_url
+    from seed_assets.targets.parquet_urls import is_parquet_url
 
+    if is_parquet_url(url):
+        return _profile_parquet(url, sample_rows, min_count, tables, name)
     reflection = reflect(url, name=name)
     data = reflection.data
     if tables:
@@ -58,16 +61,47 @@ def profile(
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
-            sampler = Sampler(conn, sample_rows)
-            for table, table_data in data["tables"].items():
-                _profile_table(sampler, table, table_data, data["tables"], reflection, min_count)
+            _fit(Sampler(conn, sample_rows), reflection, min_count)
     except sa.exc.SQLAlchemyError as exc:
         raise TargetError(f"cannot read {mask_url(url)}: {exc.__class__.__name__}: {exc}") from None
     finally:
         engine.dispose()
+    return reflection
+
+
+def _profile_parquet(url, sample_rows, min_count, tables, name) -> Reflection:
+    """A Parquet folder: keys from its sidecar or the data, rows streamed from its files."""
+    from seed_assets.sources.parquet import ParquetSampler, open_source
+    from seed_assets.sources.parquet.reflection import reflect_parquet
+
+    source = open_source(url)
+    reflection = reflect_parquet(source, url, name)
+    data = reflection.data
+    if tables:
+        _keep_tables(data, tables, url)
+    data["description"] = f"Profiled from {url} (aggregates only)."
+    data["profile_source"] = url
+    _fit(ParquetSampler(source.folder, sample_rows), reflection, min_count)
+    for table, table_data in data["tables"].items():  # say where each key came from
+        for i, fk in enumerate(table_data.get("foreign_keys", [])):
+            why = source.why_fks.get((table, tuple(_names(fk["columns"]))))
+            if why:
+                measured = reflection.comments.get(("fk", table, str(i)))
+                reflection.comments[("fk", table, str(i))] = "; ".join(
+                    filter(None, [why, measured])
+                )
+    return reflection
+
+
+def _fit(sampler, reflection: Reflection, min_count: int) -> None:
+    """Every table's columns and FKs fitted from `sampler`'s reads (a database's or files')."""
+    tables = reflection.data["tables"]
+    for table, table_data in tables.items():
+        _profile_table(sampler, table, table_data, tables, reflection, min_count)
+    if isinstance(sampler, Sampler):  # exact equalities are checked by the database's SQL
+        aggregates.learn(sampler, tables, reflection.comments)
     _drop_settled_notes(reflection)
     _check(reflection)
-    return reflection
 
 
 def _drop_settled_notes(reflection: Reflection) -> None:
@@ -107,6 +141,7 @@ def _profile_table(sampler, table: str, data: dict, tables: dict, out: Reflectio
         out.comments[("rows", table)] = f"{rows:,} rows in the source"
     fk_columns = {c for fk in data.get("foreign_keys", []) for c in _names(fk["columns"])}
     keys = set(data.get("primary_key", []))
+    declared = {c for c, f in data["columns"].items() if _nullable(f)}
     for column, fields in data["columns"].items():
         series = sample.get(column)
         if series is None:
@@ -114,6 +149,7 @@ def _profile_table(sampler, table: str, data: dict, tables: dict, out: Reflectio
         if column in fk_columns:
             fraction = float(series.isna().mean()) if len(series) else 0.0
             fields.pop("null_fraction", None)
+            fields.pop("nullable", None)
             if fraction > 0:
                 fields["null_fraction"] = round(min(fraction, 0.999), 4)
             out.comments[("column", table, column)] = (
@@ -126,6 +162,9 @@ def _profile_table(sampler, table: str, data: dict, tables: dict, out: Reflectio
             series, fields, k
         )
     fit_foreign_keys(sampler, table, data, out.comments, sample, tables)
+    for column in declared:  # no NULL in the data: still nullable, as the schema declares
+        if not _nullable(data["columns"][column]):
+            data["columns"][column]["nullable"] = True
     found = date_rules(sampler, table, data, tables)
     apart = {id(r) for r in found if _separated(r, data, tables)}
     for rule in found:
@@ -144,9 +183,11 @@ def _profile_table(sampler, table: str, data: dict, tables: dict, out: Reflectio
         out.comments[("column", table, rule.column)] += (
             f"; never before {rule.after} in the source: gap in days as measured"
         )
-    # Last: only columns still drawn on their own (no `after`, no dependency) can correlate.
     fk_columns = {c for fk in data.get("foreign_keys", []) for c in _names(fk["columns"])}
     keys = set(data.get("primary_key", [])) | fk_columns
+    if isinstance(sampler, Sampler):  # checked on every row by one SQL query
+        derived.learn(sampler, table, data, keys, out.comments)
+    # Last: only columns still drawn on their own (no `after`, no dependency) can correlate.
     pairs = dependencies.correlations(data, sample, keys)
     if pairs:
         data["correlations"] = pairs
@@ -160,10 +201,12 @@ def _dependencies(sampler, table: str, data: dict, tables: dict, sample, out, k:
         if parent == table or targets.count(parent) != 1 or parent not in tables:
             continue
         _, refs = parse_reference(fk)
-        joined = joined_sample(sampler, table, _names(fk["columns"]), parent, refs)
+        joined = sampler.joined_sample(table, _names(fk["columns"]), parent, refs)
         parents[parent] = (tables[parent], joined)
     fk_columns = {c for fk in data.get("foreign_keys", []) for c in _names(fk["columns"])}
     found = dependencies.candidates(table, data, sample, parents, fk_columns, k)
+    keys = set(data.get("primary_key", [])) | fk_columns
+    found += events.candidates(data, sample, parents, keys)
     for item in dependencies.choose(found):
         dependencies.apply(item, data["columns"][item.column])
         out.comments[("column", table, item.column)] += f"; {item.why}"
@@ -181,6 +224,10 @@ def _separated(rule, data: dict, tables: dict) -> bool:
     if "between" not in earlier or "between" not in later:
         return False
     return pd.Timestamp(later["between"][0]) >= pd.Timestamp(earlier["between"][1])
+
+
+def _nullable(fields: dict) -> bool:
+    return bool(fields.get("nullable")) or (fields.get("null_fraction") or 0) > 0
 
 
 def _names(value) -> list[str]:

@@ -13,11 +13,13 @@ import numpy as np
 import pandas as pd
 
 from seed_assets.sources.infer import SOURCE_FIELDS
+from seed_assets.sources.profile import vocabulary
 from seed_assets.spec.models import INTEGER_TYPES, NUMERIC_TYPES, STRING_TYPES, TEMPORAL_TYPES
 
 MAX_LABELS = 50  # more distinct values than this is free text, never a list of categories
 MAX_LABEL_SHARE = 0.6  # nor when nearly every row has its own value
 QUANTILE_KNOTS = 32
+MAX_LEFT_OUT = 0.05  # share of rows in rare numeric levels beyond which levels are no fit
 # Providers whose values identify a person or place: never learned as categories.
 PERSONAL_PROVIDERS = {
     "name",
@@ -54,25 +56,49 @@ def null_fit(series: pd.Series) -> tuple[float, str]:
 
 
 def labels_fit(values: pd.Series, min_count: int, column_type: str) -> Fit | None:
-    """Repeating values as a choice; None when they do not repeat enough to be categories."""
+    """Repeating values as a choice; None when they do not repeat enough to be categories.
+
+    Labels seen at least `min_count` times keep their shares. Rarer ones are left out, unless
+    the column holds a public vocabulary (``vocabulary.py``: country names, state codes):
+    then its rare public labels are kept with one even share each, so the set of rare
+    labels is public knowledge and no small count is written."""
     counts = values.value_counts()
     total = int(counts.sum())
     if total == 0 or len(counts) > MAX_LABELS or len(counts) > MAX_LABEL_SHARE * total:
         return None
     kept = counts[counts >= min_count]
-    if kept.empty or kept.sum() < 0.5 * total:
+    rare = counts[counts < min_count]
+    spread = _public_rare(counts, rare, min_count) if column_type in STRING_TYPES else rare[:0]
+    if kept.sum() + spread.sum() < 0.5 * total:
         return None
-    share = kept / kept.sum()
-    labels = [_plain(v, column_type) for v in kept.index]
-    fit = Fit({"choice": dict(zip(labels, (round(float(s), 4) for s in share), strict=True))})
+    base = kept.sum() + spread.sum()
+    even = [spread.sum() / base / len(spread)] * len(spread) if len(spread) else []
+    shares = [*(kept / base).tolist(), *even]
+    labels = [_plain(v, column_type) for v in [*kept.index, *spread.index]]
+    fit = Fit({"choice": dict(zip(labels, (round(float(s), 4) for s in shares), strict=True))})
     _normalise(fit.fields["choice"])
-    dropped = len(counts) - len(kept)
     note = f"{len(kept)} labels seen >= {min_count} times"
+    if len(spread):
+        note += (
+            f"; {len(spread)} rarer labels of a public vocabulary (place names and codes "
+            f"Faker ships) share {spread.sum() / total:.1%} of rows evenly"
+        )
+    dropped = len(rare) - len(spread)
     if dropped:
-        note += f"; {dropped} rarer labels ({1 - kept.sum() / total:.1%} of rows) left out"
+        note += f"; {dropped} rarer labels ({1 - base / total:.1%} of rows) left out"
     fit.why.append(note)
     fit.category = True
     return fit
+
+
+def _public_rare(counts: pd.Series, rare: pd.Series, min_count: int) -> pd.Series:
+    """The rare labels that may be kept: the column is a vocabulary column, and its rare
+    public labels together cover at least `min_count` rows (their combined share is an
+    aggregate over that many rows; a single rare row's count is never written)."""
+    if rare.empty or not vocabulary.is_vocabulary(counts):
+        return rare[:0]
+    spread = rare[rare.index.isin(vocabulary.public(rare.index))]
+    return spread if spread.sum() >= min_count else rare[:0]
 
 
 def _normalise(choice: dict) -> None:
@@ -123,7 +149,11 @@ def numeric_fit(values: pd.Series, column_type: str, min_count: int, scale: int 
     if len(array) == 0:
         return Fit()
     levels = labels_fit(pd.Series(array), min_count, "float")
-    if levels is not None and len(levels.fields["choice"]) <= 20:
+    counts = pd.Series(array).value_counts()
+    left_out = float(counts[counts < min_count].sum() / len(array))
+    # Levels only where the rare ones are a sliver: else the quantile function keeps the
+    # whole shape (a mass at 0 and a spread of rarer amounts) without copying a value.
+    if levels is not None and len(levels.fields["choice"]) <= 20 and left_out <= MAX_LEFT_OUT:
         if column_type in INTEGER_TYPES:
             levels.fields["choice"] = {int(k): v for k, v in levels.fields["choice"].items()}
         levels.why[0] = "discrete levels: " + levels.why[0]

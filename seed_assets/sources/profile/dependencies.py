@@ -38,6 +38,7 @@ class Found:
     reads: str  # a same-row column or "Parent.column"
     fields: dict[str, Any]
     why: str
+    also: tuple[str, ...] = ()  # further columns it reads (a `logit`'s other features)
 
 
 def _family(kind: str) -> str:
@@ -100,15 +101,12 @@ def candidates(
                     share = _copy_share(joined[target], joined[name])
                     if share >= MIN_COPY_SHARE:
                         copy = {"column": name, "probability": round(share, 4)}
-                        found.append(
-                            Found(
-                                target,
-                                1.0 + share,
-                                name,
-                                {"copy_of": copy},
-                                f"equals {name} in {share:.0%} of rows",
-                            )
-                        )
+                        why = f"equals {name} in {share:.0%} of rows"
+                        noise = _copy_noise(joined[target], joined[name]) if share < 1 else None
+                        if noise is not None and "choice" not in fields:
+                            copy["noise"] = noise
+                            why += f", the others within {noise:.0%} of it (root mean square)"
+                        found.append(Found(target, 1.0 + share, name, {"copy_of": copy}, why))
                 found += _pair(
                     target, fields, joined[target], name, pfields, joined[name], min_count
                 )
@@ -137,6 +135,24 @@ def _copy_share(child: pd.Series, parent: pd.Series) -> float:
     # Half the room above chance at least: 0.99/1.99 prices copied in every row count, two
     # columns both mostly 1 do not.
     return share if share - chance >= 0.5 * (1 - chance) and share > chance else 0.0
+
+
+MAX_COPY_NOISE = 0.5  # relative spread of a copy's other rows, beyond which they are unrelated
+
+
+def _copy_noise(child: pd.Series, parent: pd.Series) -> float | None:
+    """Where a number is not its parent's exactly (a line's price from before a price
+    change), how far it is, relative to the parent's: the root mean square of child / parent
+    - 1 over those rows, so `copy_of.noise` keeps them near their parent's value rather than
+    drawn on their own. None when those rows are few or unrelated."""
+    frame = pd.DataFrame(
+        {"c": pd.to_numeric(child, errors="coerce"), "p": pd.to_numeric(parent, errors="coerce")}
+    ).dropna()
+    frame = frame[(frame["p"] != 0) & ~np.isclose(frame["c"], frame["p"])]
+    if len(frame) < MIN_CASE_ROWS:
+        return None
+    rms = float(np.sqrt(np.mean((frame["c"] / frame["p"] - 1.0) ** 2)))
+    return round(rms, 4) if 0 < rms <= MAX_COPY_NOISE else None
 
 
 def _pair(target, fields, values, source, sfields, by, min_count) -> list[Found]:
@@ -413,19 +429,24 @@ def choose(found: list[Found]) -> list[Found]:
     """The strongest dependency per column, skipping any that would close a circle."""
     chosen: dict[str, Found] = {}
     for item in sorted(found, key=lambda f: -f.strength):
-        if item.column in chosen:
-            continue
-        step, seen = item.reads, {item.column}
-        circle = False
-        while "." not in step and step in chosen:
-            if step in seen:
-                circle = True
-                break
-            seen.add(step)
-            step = chosen[step].reads
-        if not circle and step not in seen:
+        if item.column not in chosen and not _reaches(item, item.column, chosen):
             chosen[item.column] = item
     return list(chosen.values())
+
+
+def _reaches(item: Found, column: str, chosen: dict[str, Found]) -> bool:
+    """`item` reads `column`, directly or through the same-row columns chosen so far."""
+    stack, seen = [item.reads, *item.also], set()
+    while stack:
+        step = stack.pop()
+        if "." in step or step in seen:
+            continue  # a parent's column is made before this table
+        if step == column:
+            return True
+        seen.add(step)
+        if step in chosen:
+            stack += [chosen[step].reads, *chosen[step].also]
+    return False
 
 
 def apply(found: Found, fields: dict[str, Any]) -> None:

@@ -196,7 +196,9 @@ def date_rules(sampler: Sampler, table: str, data: dict[str, Any], tables: dict)
     sample = None
     for later in temporal:
         for earlier in temporal:
-            if later == earlier or sampler.count_before(table, None, None, None, later, earlier):
+            if later == earlier or _has_nulls(columns[earlier]):
+                continue
+            if sampler.count_before(table, None, None, None, later, earlier):
                 continue
             if sample is None:
                 sample = sampler.sample(table)
@@ -211,7 +213,9 @@ def date_rules(sampler: Sampler, table: str, data: dict[str, Any], tables: dict)
         _, refs = parse_reference(fk)
         fk_cols = _as_list(fk["columns"])
         parent_cols = tables[parent]["columns"]
-        for earlier in (c for c, f in parent_cols.items() if f["type"] in TEMPORAL_TYPES):
+        for earlier in (
+            c for c, f in parent_cols.items() if f["type"] in TEMPORAL_TYPES and not _has_nulls(f)
+        ):
             for later in temporal:
                 if sampler.count_before(table, fk_cols, parent, refs, later, earlier):
                     continue
@@ -220,6 +224,12 @@ def date_rules(sampler: Sampler, table: str, data: dict[str, Any], tables: dict)
                 if len(gaps) >= 2:
                     rules.append(DateRule(later, f"{parent}.{earlier}", gaps, parent))
     return rules
+
+
+def _has_nulls(fields: dict[str, Any]) -> bool:
+    """The column is NULL in some rows: a date after it would be NULL there too (a payment
+    updated after a return that has not happened), changing its own NULL share."""
+    return (fields.get("null_fraction") or 0) > 0
 
 
 def _gap_days(later: pd.Series, earlier: pd.Series) -> np.ndarray:

@@ -106,6 +106,28 @@ class Sampler:
         )
         return int(self.conn.execute(query).scalar_one())
 
+    def joined_sample(
+        self, child: str, fk_columns: list[str], parent: str, ref_columns: list[str]
+    ) -> pd.DataFrame:
+        return joined_sample(self, child, fk_columns, parent, ref_columns)
+
+    def has_pairs(self, child, fk_columns, parent, ref_columns, later, earlier) -> bool:
+        """Some row has both dates (in this table, or with its parent's through an FK)."""
+        c = self.table(child)
+        if parent is None:
+            query = sa.select(sa.func.count()).where(
+                c.c[later].is_not(None), c.c[earlier].is_not(None)
+            )
+        else:
+            p = self.table(parent)
+            on = sa.and_(*(c.c[a] == p.c[b] for a, b in zip(fk_columns, ref_columns, strict=True)))
+            query = (
+                sa.select(sa.func.count())
+                .select_from(c.join(p, on))
+                .where(c.c[later].is_not(None), p.c[earlier].is_not(None))
+            )
+        return bool(self.conn.execute(query).scalar_one())
+
     def count_before(
         self,
         child: str,

@@ -105,7 +105,7 @@ def bounded_source(table: Table, column: str, kind: str, values: list[str]) -> d
         return None
     if kind_of in TEMPORAL_TYPES:
         low, high = min(values), max(values)
-        return {"between": [low, _just_before(high)]}
+        return {"between": [_without_offset(low), _just_before(high)]}
     if kind_of in INTEGER_TYPES:
         numbers = [int(float(v)) for v in values]
         return {"distribution": f"uniform({min(numbers)}, {max(numbers) - 1})"}
@@ -117,6 +117,15 @@ def _years_before(literal: str, years: int) -> str:
     return f"{int(text[:4]) - years}{text[4:]}" if re.fullmatch(r"\d{4}-\d\d-\d\d", text) else text
 
 
+def _without_offset(literal: str) -> str:
+    """PostgreSQL renders a timestamptz bound with its offset, short (``+00``), which a spec's
+    `between` does not parse: the moment in the server's zone, without it."""
+    text = literal.strip()
+    return (
+        re.sub(r"(?<=\d\d:\d\d)(\.\d+)?[+-]\d\d(:?\d\d)?$", r"\1", text) if len(text) > 10 else text
+    )
+
+
 def _just_before(literal: str) -> str:
     """A RANGE's TO is exclusive: the day (or second) before it."""
     from datetime import date, datetime, timedelta
@@ -125,7 +134,7 @@ def _just_before(literal: str) -> str:
     try:
         if len(text) <= 10:
             return (date.fromisoformat(text) - timedelta(days=1)).isoformat()
-        moment = datetime.fromisoformat(text.replace(" ", "T").split("+")[0])
+        moment = datetime.fromisoformat(_without_offset(text).replace(" ", "T"))
         return (moment - timedelta(seconds=1)).isoformat(sep=" ")
     except ValueError:
         return text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import ClassVar
 
 import pandas as pd
 import psycopg
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 from seed_assets.spec.graph import component_of
 from seed_assets.spec.models import STRING_TYPES, TableSpec
 from seed_assets.targets.base import Target
+from seed_assets.targets.ddl import create_types
 from seed_assets.targets.load_report import RowError, WriteResult, cell_value, plain_value
 
 CSV_OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="needed")
@@ -49,6 +51,9 @@ class PostgresTarget(Target):
     (one anti-join per FK instead of a trigger per row); a refused FK names its orphans."""
 
     batch_rows = 200_000
+    # Settings while keys and FKs are built after the load: each check is planned and run
+    # once over the whole table, so compiling it (JIT) costs more than it saves.
+    bulk_settings: ClassVar[dict[str, str]] = {"jit": "off"}
     row_error_types = (
         sa.exc.IntegrityError,
         sa.exc.DataError,
@@ -124,6 +129,7 @@ class PostgresTarget(Target):
             if isinstance(constraint, KEYS):
                 bare.constraints.discard(constraint)
         bare.primary_key = sa.PrimaryKeyConstraint()
+        create_types(sa_table, conn)
         bare.create(conn)
         self._fresh = True
         return True
@@ -132,6 +138,9 @@ class PostgresTarget(Target):
         return self._fresh
 
     def _finish_bulk(self, conn, sa_table, table, result: WriteResult, on_error: str) -> None:
+        if conn.dialect.server_version_info >= (11,):  # PostgreSQL 11 brought JIT
+            for setting, value in self.bulk_settings.items():  # this transaction only
+                conn.execute(sa.text("SELECT set_config(:s, :v, true)"), {"s": setting, "v": value})
         for key in [c for c in sa_table.constraints if isinstance(c, UNIQUE_KEYS) and c.columns]:
             self._add_key(conn, sa_table, key, result, on_error)
         if result.rejected_count and on_error == "fail":
@@ -180,8 +189,8 @@ class PostgresTarget(Target):
     def _add_foreign_keys(self, conn, sa_table, result: WriteResult, on_error: str) -> None:
         # Rows just loaded have no statistics yet: without them the planner nests loops over
         # the whole table to validate each FK.
-        analysed = {sa_table.name, *(fk.column.table.name for fk in sa_table.foreign_keys)}
-        conn.exec_driver_sql(f"ANALYZE {', '.join(self._quote(n) for n in sorted(analysed))}")
+        analysed = [sa_table.name, *self._unanalysed_parents(conn, sa_table)]
+        conn.exec_driver_sql(f"ANALYZE {', '.join(self._quote(n) for n in analysed)}")
         for fk in sa_table.foreign_key_constraints:
             try:
                 with conn.begin_nested():
@@ -206,6 +215,21 @@ class PostgresTarget(Target):
                 return
             result.rows -= self._delete_orphans(conn, fk)
             conn.execute(sa.schema.AddConstraint(fk, isolate_from_table=False))
+
+    def _unanalysed_parents(self, conn: sa.Connection, sa_table: sa.Table) -> list[str]:
+        """Referenced tables whose statistics are missing, or describe less than half of their
+        pages now. A parent this tool loaded was analysed then: analysing it again for each
+        child cost as much as the child's own ANALYZE, and locked the parent meanwhile."""
+        parents = sorted({fk.column.table.name for fk in sa_table.foreign_keys} - {sa_table.name})
+        if not parents:
+            return []
+        query = sa.text(
+            "SELECT name FROM unnest(CAST(:names AS text[])) AS name "
+            "JOIN pg_class c ON c.oid = to_regclass(quote_ident(name)) "
+            "WHERE c.reltuples < 0 OR 2 * c.relpages::bigint < "
+            "pg_relation_size(c.oid) / current_setting('block_size')::bigint"
+        )
+        return sorted(conn.execute(query, {"names": parents}).scalars())
 
     def _orphan_condition(self, fk: sa.ForeignKeyConstraint) -> str:
         child, parent = fk.parent, fk.referred_table

@@ -12,6 +12,15 @@ from seed_assets.targets.base import Target
 
 
 class SQLiteTarget(Target):
+    # sqlite3's executemany holds the GIL for each row it binds: a thread making the next batch
+    # would take turns with it, a worker process runs beside it (both cores busy).
+    workers_ahead = 2
+    pragmas = (
+        "foreign_keys = ON",
+        "journal_mode = WAL",
+        "synchronous = NORMAL",
+        "busy_timeout = 60000",  # sibling assets may write from other processes
+    )
     row_error_types = (sa.exc.IntegrityError, sa.exc.DataError, sqlite3.IntegrityError)
 
     def _create_engine(self, url: str) -> sa.Engine:
@@ -25,12 +34,7 @@ class SQLiteTarget(Target):
             # Let SQLAlchemy, not the sqlite3 module, decide where transactions start.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            for pragma in (
-                "foreign_keys = ON",
-                "journal_mode = WAL",
-                "synchronous = NORMAL",
-                "busy_timeout = 60000",  # sibling assets may write from other processes
-            ):
+            for pragma in self.pragmas:
                 cursor.execute(f"PRAGMA {pragma}")
             cursor.close()
 

@@ -1,0 +1,128 @@
+"""Text columns as Arrow strings, Faker pools kept on disk, written chunks kept for children:
+each a faster way to the same rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from seed_assets.engine.frames import as_series, null_mask, with_nulls
+from seed_assets.engine.keys import format_ids
+from seed_assets.engine.regenerated import RegeneratedParents
+from seed_assets.engine.run import TableStep, generate_all, iter_plan
+from seed_assets.engine.text import TEXT_DTYPE, fixed_width_text, is_text, text_array
+from seed_assets.providers.faker_pool import build_pool
+from seed_assets.spec.loader import spec_from_dict
+from seed_assets.spec.models import ColumnSpec
+from seed_assets.targets.convert import column_values
+
+
+@pytest.fixture
+def pool_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "pools"
+    monkeypatch.setenv("SEED_ASSETS_POOL_CACHE", str(folder))
+    return folder
+
+
+def test_a_kept_pool_is_the_pool_faker_draws(pool_folder, monkeypatch):
+    drawn = build_pool("name", {}, "en_US", 300, seed=3, distinct=False).tolist()
+    files = list(pool_folder.iterdir())
+    assert len(files) == 1
+    assert build_pool("name", {}, "en_US", 300, seed=3, distinct=False).tolist() == drawn
+    files[0].write_text('["not", "the", "pool"', encoding="utf-8")  # a torn file: drawn again
+    assert build_pool("name", {}, "en_US", 300, seed=3, distinct=False).tolist() == drawn
+    monkeypatch.setenv("SEED_ASSETS_POOL_CACHE", "off")
+    assert build_pool("name", {}, "en_US", 300, seed=3, distinct=False).tolist() == drawn
+    other_seed = build_pool("name", {}, "en_US", 300, seed=4, distinct=False).tolist()
+    assert other_seed != drawn
+
+
+def test_pools_json_cannot_hold_are_drawn_each_time(pool_folder):
+    dates = build_pool("date_of_birth", {}, "en_US", 50, seed=1, distinct=False)
+    assert all(isinstance(d, dt.date) for d in dates)
+    assert not pool_folder.exists() or not list(pool_folder.iterdir())
+
+
+def test_text_columns_are_arrow_strings(banking):
+    tables = generate_all(banking, scale=0.2)
+    for name, frame in tables.items():
+        for column, spec in banking.tables[name].columns.items():
+            if spec.type in ("string", "char", "text", "uuid", "json"):
+                assert frame[column].dtype == TEXT_DTYPE, (name, column)
+                assert is_text(frame[column].array)
+                assert pa.types.is_large_string(pa.array(frame[column]).type)
+    assert tables["transactions"]["transaction_id"].iloc[0] == "TXN0000000001"  # start: 1
+
+
+def test_keys_written_into_arrow_match_python_format():
+    numbers = np.array([0, 7, 42, 99_999, 123_456_789, 5])
+    for fmt in ("CUST{:06d}", "C{}", "{:5d}|", "A\nB{:03d}", "X{:02d}Y", "{:>4}"):
+        got = format_ids(fmt, numbers)
+        assert is_text(got)
+        assert got.tolist() == [fmt.format(int(v)) for v in numbers], fmt
+    rows = np.frombuffer(b"ab12cd34", dtype=np.uint8).reshape(2, 4)
+    assert fixed_width_text(rows).tolist() == ["ab12", "cd34"]
+    assert fixed_width_text(np.zeros((0, 3), dtype=np.uint8)).tolist() == []
+
+
+def test_missing_text_is_nan_in_frames_and_none_for_drivers():
+    values = with_nulls(text_array(["a", "b", "c"]), np.array([False, True, False]))
+    assert null_mask(values).tolist() == [False, True, False]
+    series = as_series(values, ColumnSpec(type="string"))
+    assert series.dtype == TEXT_DTYPE and series.isna().tolist() == [False, True, False]
+    assert column_values(series, "string") == ["a", None, "c"]
+    # read back from anywhere (object, None): the same dtype, so frames compare equal
+    back = as_series(pd.Series(["a", None, "c"], dtype=object), ColumnSpec(type="string"))
+    pd.testing.assert_series_equal(back, series)
+
+
+def test_kept_chunks_give_the_rows_made_again(banking, monkeypatch):
+    kept = generate_all(banking, scale=0.3)
+    steps = [s for s in iter_plan(banking, scale=0.3) if isinstance(s, TableStep)]
+    for step in steps:
+        for _ in step.chunks:
+            pass
+    assert steps[0].generator.source.kept_chunks > 0
+    monkeypatch.setattr(RegeneratedParents, "kept_bytes", 0)
+    again = generate_all(banking, scale=0.3)
+    for name, frame in kept.items():
+        pd.testing.assert_frame_equal(frame, again[name], obj=name)
+
+
+def test_unique_text_beyond_the_pool_stays_unique():
+    spec = spec_from_dict(
+        {
+            "name": "people",
+            "seed": 3,
+            "tables": {
+                "people": {
+                    "rows": 900,
+                    "primary_key": "id",
+                    "columns": {
+                        "id": {"type": "string", "sequence": "P{}"},
+                        "email": {
+                            "type": "string",
+                            "length": 60,
+                            "faker": "email",
+                            "unique": True,
+                            "pool_size": 100,
+                        },
+                        "code": {
+                            "type": "string",
+                            "faker": "word",
+                            "unique": True,
+                            "pool_size": 50,
+                        },
+                    },
+                }
+            },
+        }
+    )
+    frame = generate_all(spec)["people"]
+    assert frame["email"].is_unique and frame["code"].is_unique
+    assert frame["email"].str.fullmatch(r"[^@\s]+@[^@\s]+").all()
+    assert frame["code"].str.contains(r" #\d+$").sum() > 0
