@@ -172,3 +172,15 @@ def test_a_real_deadlock_is_recognised_for_a_retry(server, pg_url, mysql_url):
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE IF EXISTS dl")
         engine.dispose()
+
+
+def test_a_run_sets_max_concurrent_and_keeps_the_preloading_forkserver():
+    from seed_assets.definitions import STEP_PRELOAD, with_preload
+
+    config = with_preload({"max_concurrent": 2, "retries": None})
+    assert config == {
+        "start_method": {"forkserver": {"preload_modules": STEP_PRELOAD}},
+        "max_concurrent": 2,
+    }
+    own = {"start_method": {"spawn": {}}}
+    assert with_preload(own) == own  # a run naming its own start method keeps it

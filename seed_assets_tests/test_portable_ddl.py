@@ -30,7 +30,7 @@ CASES = [
     ("lower(('X'::text))", "string", (None, "lower(('X'::text))", None)),
     ("(4.99)", "decimal", ("4.99",) * 3),
     ("1", "boolean", ("1", "true", "1")),
-    ("false", "boolean", ("0", "false", "0")),
+    ("false", "boolean", ("false",) * 3),
     ("nextval('a_seq'::regclass)", "integer", (None, None, None)),
     ("'now'", "string", ("'now'",) * 3),  # a plain string is not a clock
 ]

@@ -90,12 +90,9 @@ def portable_default(text: str, dialect: str, kind: str) -> str | None:
     if now:
         return _current("date" if kind == "date" else "timestamp", dialect)
     if _NUMBER.match(bare) or _STRING.match(bare) or bare.lower() in _LITERAL_WORDS:
-        if kind == "boolean" and bare.lower() in ("true", "false", "1", "0", "'1'", "'0'"):
-            true = bare.lower() in ("true", "1", "'1'")
-            if dialect == "postgresql":
-                return "true" if true else "false"
-            return "1" if true else "0"  # SQLite and MySQL store booleans as 0/1
-        return bare
+        if kind == "boolean" and dialect == "postgresql" and bare in ("1", "0", "'1'", "'0'"):
+            return "true" if "1" in bare else "false"  # MySQL's TINYINT(1) default
+        return bare  # SQLite and MySQL read TRUE/FALSE as 1/0 themselves
     if re.search(r"\b(datetime|strftime|julianday)\s*\(", bare, re.I):
         return text if dialect == "sqlite" else None
     if dialect == "postgresql" or "::" not in text:

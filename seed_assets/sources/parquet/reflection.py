@@ -30,6 +30,8 @@ def spec_type(kind: pa.DataType) -> tuple[dict[str, Any], str | None]:
         return {"type": "date"}, None
     if pa.types.is_timestamp(kind):
         return {"type": "timestamptz" if kind.tz else "timestamp"}, None
+    if pa.types.is_null(kind):  # every value NULL in the export: its type is unknown
+        return {"type": "text"}, "NULL in every row of the export (type unknown): text, NULL"
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return {"type": "text"}, None
     return {"type": "text"}, f"Arrow type {kind} is not generated natively; filled as text"
