@@ -189,7 +189,7 @@ def test_identity_columns_are_numbered_by_a_sequence():
         _spec({"id": {"type": "bigint", "identity": "always", "distribution": "uniform(1, 9)"}})
 
 
-def test_server_default_is_translated_per_dialect_and_sql_type_emitted_verbatim():
+def test_server_default_and_sql_type_are_emitted_verbatim():
     spec = _spec(
         {
             "flag": {"type": "boolean", "rate": 0.5, "server_default": "false"},
@@ -197,9 +197,15 @@ def test_server_default_is_translated_per_dialect_and_sql_type_emitted_verbatim(
         }
     )
     ddl = _ddl(spec, "sqlite")
-    assert "flag BOOLEAN DEFAULT 0 NOT NULL" in ddl  # SQLite and MySQL store booleans as 0/1
+    assert "flag BOOLEAN DEFAULT false NOT NULL" in ddl  # SQLite reads TRUE/FALSE as 1/0
     assert "day TEXT NOT NULL" in ddl
     assert "flag BOOLEAN DEFAULT false NOT NULL" in _ddl(spec, "postgresql")
+
+
+def test_a_mysql_boolean_default_of_one_is_true_in_postgresql():
+    spec = _spec({"flag": {"type": "boolean", "rate": 0.5, "server_default": "'1'"}})
+    assert "flag BOOLEAN DEFAULT true NOT NULL" in _ddl(spec, "postgresql")
+    assert "flag BOOLEAN DEFAULT '1' NOT NULL" in _ddl(spec, "sqlite")
 
 
 def test_a_domain_check_is_kept_and_honoured():
