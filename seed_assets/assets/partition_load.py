@@ -21,6 +21,8 @@ from seed_assets.assets.gate import CheckedStream, gated_write, parent_source, p
 from seed_assets.engine.partitions import partition_keys, plan_partition
 from seed_assets.engine.run import FRAME_ROWS
 from seed_assets.spec.models import Spec
+from seed_assets.targets import partition_checks
+from seed_assets.validation import partials
 from seed_assets.validation.results import CheckResult
 from seed_assets.validation.stream import TableChecker
 
@@ -47,6 +49,7 @@ class PartitionOutcome:
     display_url: str = ""
     pid: int = 0
     failed: list[CheckResult] = field(default_factory=list)
+    summary_kept: bool = False
 
 
 def load_partition(
@@ -82,6 +85,10 @@ def _load_once(spec, name, index, count, target, generation, frame_hook) -> Part
             else None,
             partial=True,
             first_row=part.row_start,
+            # Its share of the table's sample, and what the table's check needs beyond its
+            # own rows: the partitions' checks then add up to the table's (``partials.py``).
+            table_rows=generator.total_rows,
+            mergeable=True,
         )
         stream = CheckedStream(
             generator.frames(max_rows=FRAME_ROWS, chunks=part.chunks), checker, name, frame_hook
@@ -101,6 +108,7 @@ def _load_once(spec, name, index, count, target, generation, frame_hook) -> Part
             stream,
         )
         key_range = part.key_range
+        kept = written and keep_summary(spec, name, index, db, checker, seed, scale)
         return PartitionOutcome(
             index=index,
             key=part.key,
@@ -118,7 +126,18 @@ def _load_once(spec, name, index, count, target, generation, frame_hook) -> Part
             display_url=db.display_url,
             pid=os.getpid(),
             failed=[r for r in results if not r.passed],
+            summary_kept=kept,
         )
+
+
+def keep_summary(spec: Spec, name: str, index: int, db, checker, seed, scale) -> bool:
+    """Keep a written partition's check summary beside its rows, for the table's check; a
+    summary not kept (the table's check then reads the table back) never fails the step."""
+    try:
+        blob = partials.summarise(checker, partition=index, seed=seed, scale=scale)
+        return partition_checks.store(db, spec, name, index, blob)
+    except Exception:
+        return False
 
 
 def is_deadlock(exc: BaseException) -> bool:
@@ -170,3 +189,29 @@ def load_partitions(
             return pool.map(_load_in_child, indices, chunksize=1)
     finally:
         _job = None
+
+
+def whole_table_checker(spec: Spec, name: str, db, source, *, scale: float, expected: int):
+    """The checker of a partitioned table, fed: from its partitions' kept summaries when every
+    one is there and they tile the table (no row read again), else the table read back from
+    the target, every row. Returns it and how it was fed."""
+    count = spec.tables[name].partitions
+    try:
+        blobs = partition_checks.kept(db, spec, name, count)
+        missing = [i for i in range(count) if i not in blobs]
+        if missing:
+            raise partials.NotCombinable(
+                f"no check summary kept for partition(s) {', '.join(map(str, missing))}"
+            )
+        parts = [partials.read(blobs[i]) for i in range(count)]
+        checker = partials.combine(spec, name, source, parts, scale=scale, expected_rows=expected)
+        return checker, f"combined from its {count} partitions' checks"
+    except partials.NotCombinable as why:
+        reason = str(why)
+    from seed_assets.targets.reading import TableReader, TargetParents
+
+    reader = TableReader(db, spec)
+    checker = TableChecker(spec, name, TargetParents(reader), scale=scale, expected_rows=expected)
+    for frame in reader.frames(name):
+        checker.add(frame)
+    return checker, f"read back whole ({reason})"

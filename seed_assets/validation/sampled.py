@@ -82,8 +82,9 @@ class SampledChecks:
     # -- the sample for Pandera and GX ----------------------------------------------------------
 
     def _sampled_rows(self, offset: int, rows: int) -> np.ndarray:
-        """The chunk's rows in the sample (every k-th row of the table)."""
-        first = (-(offset - self.first_row)) % self.every
+        """The chunk's rows in the sample (every k-th row of the table, counted from its first
+        row: a partition's sample is its share of the table's)."""
+        first = (-offset) % self.every
         return np.arange(first, rows, self.every)
 
     def _keep_sample(self, frame: pd.DataFrame, offset: int, lookups) -> None:
@@ -116,7 +117,7 @@ class SampledChecks:
             if self._sample_parts
             # No row (an empty partition): empty columns of the spec's types, not float64,
             # so GX's joins with the parents still line up.
-            else _typed(_empty(list(self.table.columns)), self.spec, self.name)
+            else typed_frame(_empty(list(self.table.columns)), self.spec, self.name)
         )
         parents: dict[str, pd.DataFrame] = {}
         for parent, columns in check_parent_columns(self.spec, self.name).items():
@@ -128,7 +129,7 @@ class SampledChecks:
                 rows = rows.drop_duplicates(subset=[c for c in key if c in rows.columns])
             else:
                 rows = _empty(have)
-            parents[parent] = _typed(rows, self.spec, parent)
+            parents[parent] = typed_frame(rows, self.spec, parent)
         if self.links:
             only = frozenset(fk.label for fk in self.fks)
             return TableData(self.spec, self.name, frame, parents, scale=self.scale, only=only)
@@ -179,7 +180,8 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: np.array([], dtype=object) for c in columns})
 
 
-def _typed(frame: pd.DataFrame, spec: Spec, table: str) -> pd.DataFrame:
+def typed_frame(frame: pd.DataFrame, spec: Spec, table: str) -> pd.DataFrame:
+    """`frame` in the spec's column types of `table`, as the generator makes them."""
     columns = spec.tables[table].columns
     return pd.DataFrame(
         {c: as_series(frame[c].to_numpy(), columns[c]) for c in frame.columns},

@@ -84,6 +84,8 @@ class TableChecker(SampledChecks):
         partial: bool = False,
         first_row: int = 0,
         links: bool = False,
+        table_rows: int | None = None,
+        mergeable: bool = False,
     ) -> None:
         """`partial`: the rows are one partition of the table (its row numbers start at
         `first_row`; for a driving FK, the children of driving-parent rows `parent_range`):
@@ -93,7 +95,12 @@ class TableChecker(SampledChecks):
         The FKs a links step fills (a nullable cycle's) are checked apart: without `links`,
         they are left out (the table's step writes them NULL); with it, the frames fed are
         the table's key and those FK columns, checked by the links rules (``links_rules_for``),
-        named ``<table>_links_<rule>``."""
+        named ``<table>_links_<rule>``.
+
+        `table_rows` (a partition's table): the sample strides the whole table's rows, so each
+        partition's sample is its share of the table's. `mergeable`: a partition also keeps
+        what its table's check needs beyond it (``partials.py``: children per parent of every
+        FK, the sampled date gaps), so the partitions' checkers combine into the table's."""
         self.spec = spec
         self.parent_range = parent_range
         self.partial = partial or parent_range is not None
@@ -118,7 +125,9 @@ class TableChecker(SampledChecks):
         self.errors: dict[str, str] = {}
         self.rows = 0
         self.first_row = first_row
-        self.every = sample_every(expected_rows or 0, sample_limit) if sample_limit else 1
+        stride_rows = table_rows if table_rows is not None else expected_rows or 0
+        self.every = sample_every(stride_rows, sample_limit) if sample_limit else 1
+        self.mergeable = mergeable
         self.sample_limit = sample_limit
         self._sample_parts: list[pd.DataFrame] = []
         self._sample_rows: list[np.ndarray] = []
@@ -165,7 +174,7 @@ class TableChecker(SampledChecks):
             except Exception as exc:
                 self.errors[rule.name] = describe_error(exc)
         self._keep_sample(frame, offset, lookups)
-        if not self.partial:
+        if not self.partial or self.mergeable:
             self._profile_fks(frame, lookups)
         self.rows += len(frame)
 
@@ -217,7 +226,7 @@ class TableChecker(SampledChecks):
                 source = gather(self.source, parent, [ref], positions)[ref]
                 lower = integrity.column_dates(pd.Series(source), f"{parent}.{ref}")
                 lower = np.where(positions >= 0, lower, np.datetime64("NaT", "s"))
-            if not self.partial:
+            if not self.partial or self.mergeable:
                 local = self._sampled_rows(offset, len(frame))
                 gap = (child[local] - lower[local]).astype("timedelta64[s]").astype(np.float64)
                 gap[np.isnat(child[local]) | np.isnat(lower[local])] = np.nan
