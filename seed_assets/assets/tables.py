@@ -19,8 +19,9 @@ streamed into one transaction.
 A table with ``partitions: N`` is a partitioned asset instead: each partition (a range of its
 parent chunks, ``engine/partitions.py``) is generated from its own streams, checked and written
 in its own transaction, alone, on any worker. A non-partitioned asset ``<table>_checked`` then
-checks the whole table (all partitions) with the table's blocking checks; children and the ML
-assets depend on it, so they see the whole table, checked.
+checks the whole table (all partitions) with the table's blocking checks, adding up the checks
+each partition kept beside its rows (``partition_load.whole_table_checker``); children and the
+ML assets depend on it, so they see the whole table, checked.
 """
 
 import time
@@ -294,7 +295,8 @@ def _partitioned_asset(
 
 
 def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
-    """All partitions of `name`, checked as one table (streamed from the target)."""
+    """All partitions of `name`, checked as one table: their kept checks added up, or, when one
+    is missing, the table streamed back from the target."""
     key = checked_key(spec, name)
     count = spec.tables[name].partitions
 
@@ -304,7 +306,8 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
         pool=target_pool(spec),
         deps=[AssetDep(table_key(spec, name), partition_mapping=AllPartitionMapping())],
         description=f"All {count} partitions of {name}, checked as one table with its blocking "
-        "checks (read back in chunks). Its children and the ML assets depend on this.",
+        "checks (the partitions' own checks added up; the table read back when one is missing). "
+        "Its children and the ML assets depend on this.",
         kinds={"table"},
         check_specs=build_check_specs(spec, name, key),
     )
