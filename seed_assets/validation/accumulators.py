@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from seed_assets.engine.keys import sequence_positions, simple_format
 from seed_assets.engine.parents import ParentSource
 from seed_assets.validation.gathered import as_arrow
-from seed_assets.validation.keys import repeated_rows, to_arrow
+from seed_assets.validation.keys import repeated_rows, repeated_text_rows, to_arrow
 from seed_assets.validation.results import SAMPLE_ROWS as SHOWN_ROWS
 from seed_assets.validation.results import (
     json_value,
@@ -219,20 +219,28 @@ class KeyTracker:
         """Global rows repeating a key seen before them, in row order."""
         found: list[np.ndarray] = [*self.out_of_order]
         if self.kept:
-            columns = [
-                pa.concat_arrays([part[i] for part in self.kept]) for i in range(len(self.key))
-            ]
-            local = repeated_rows(columns)
             sizes = np.array([len(part[0]) for part in self.kept])
             starts = np.cumsum(sizes) - sizes
+            first = self.kept[0][0].type
+            if len(self.key) == 1 and (
+                pa.types.is_large_string(first) or pa.types.is_string(first)
+            ):
+                local = repeated_text_rows([part[0] for part in self.kept])  # bounded memory
+            else:
+                columns = [
+                    pa.concat_arrays([part[i] for part in self.kept]) for i in range(len(self.key))
+                ]
+                local = repeated_rows(columns)
             which = np.searchsorted(starts, local, side="right") - 1
             found.append(local - starts[which] + np.asarray(self.offsets)[which])
             for row in local[:SHOWN_ROWS]:
-                values = {
-                    c: json_value(columns[i][int(row)].as_py()) for i, c in enumerate(self.key)
-                }
                 chunk = int(np.searchsorted(starts, row, side="right") - 1)
-                at = int(row - starts[chunk] + self.offsets[chunk])
+                inside = int(row - starts[chunk])
+                values = {
+                    c: json_value(self.kept[chunk][i][inside].as_py())
+                    for i, c in enumerate(self.key)
+                }
+                at = inside + self.offsets[chunk]
                 self.shown.setdefault(at, {"row": at, **values})
         if not found:
             return np.zeros(0, dtype=np.int64)
