@@ -113,7 +113,9 @@ def test_the_whole_table_check_reads_no_row_back_unless_a_summary_is_missing(
     assets = build_table_assets(parts)
     _run(assets, url, instance, ["customers", "accounts"])
     for key in partition_keys(parts.tables["transactions"].partitions):
-        _run(assets, url, instance, ["transactions"], key)
+        written = _run(assets, url, instance, ["transactions"], key)
+        (event,) = written.get_asset_materialization_events()
+        assert event.materialization.metadata["check_summaries_kept"].value == 1
     checked = _run(assets, url, instance, ["transactions_checked"])
     assert _checks_from(checked) == "combined from its 4 partitions' checks"
     db = Target.for_url(url)

@@ -249,6 +249,7 @@ def _partitioned_asset(
                 f"partition {out.key} of {name}: rows {out.row_start:,} to {out.row_stop:,} of "
                 f"{out.total_rows:,}, {'written' if out.written else 'not written'} in "
                 f"{out.seconds:.1f} s, peak {out.peak_rss_mb:,} MB"
+                + ("" if out.summary_kept or not out.written else "; its checks' summary not kept")
             )
             for result in out.results:
                 if result.error is not None:
@@ -284,6 +285,7 @@ def _partitioned_asset(
                 "partition": ", ".join(out.key for out in outcomes),
                 "processes": len({out.pid for out in outcomes}),
                 "at_once": workers_for(generation, len(outcomes)),
+                "check_summaries_kept": sum(out.summary_kept for out in outcomes),
                 "rows": MetadataValue.text(
                     f"{outcomes[0].row_start:,} to {outcomes[-1].row_stop:,}"
                 ),
