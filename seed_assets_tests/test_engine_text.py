@@ -11,13 +11,13 @@ import pyarrow as pa
 import pytest
 
 from seed_assets.engine.frames import as_series, null_mask, with_nulls
-from seed_assets.engine.keys import format_ids
+from seed_assets.engine.keys import format_ids, sequence_numbers, text_order
 from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.engine.run import TableStep, generate_all, iter_plan
 from seed_assets.engine.text import TEXT_DTYPE, fixed_width_text, is_text, text_array
 from seed_assets.providers.faker_pool import build_pool
 from seed_assets.spec.loader import spec_from_dict
-from seed_assets.spec.models import ColumnSpec
+from seed_assets.spec.models import ColumnSpec, SequenceSpec
 from seed_assets.targets.convert import column_values
 
 
@@ -67,6 +67,25 @@ def test_keys_written_into_arrow_match_python_format():
     rows = np.frombuffer(b"ab12cd34", dtype=np.uint8).reshape(2, 4)
     assert fixed_width_text(rows).tolist() == ["ab12", "cd34"]
     assert fixed_width_text(np.zeros((0, 3), dtype=np.uint8)).tolist() == []
+
+
+@pytest.mark.parametrize(
+    ("fmt", "start", "step", "rows"),
+    [
+        ("CUST{:06d}", 1, 1, 1_000_200),
+        ("C{:02d}", 0, 1, 300),
+        ("X{}", 0, 7, 2_000),
+        ("É{:03d}", 5, 3, 999),
+    ],
+)
+def test_a_sequences_text_order_is_its_keys_sorted(fmt, start, step, rows):
+    """Keys that stopped sorting as their numbers are put in key order arithmetically (the
+    parent held whole at 100M rows): the same order as sorting the written keys."""
+    seq = SequenceSpec(format=fmt, start=start, step=step)
+    keys = format_ids(fmt, sequence_numbers(seq, np.arange(rows)))
+    order = text_order(seq, rows)
+    assert order.tolist() == pd.Series(keys).sort_values(kind="stable").index.tolist()
+    assert text_order(SequenceSpec(format="{:5d}|"), 10) is None  # not covered: sorted as text
 
 
 def test_missing_text_is_nan_in_frames_and_none_for_drivers():
