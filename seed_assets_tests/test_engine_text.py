@@ -112,6 +112,33 @@ def test_kept_chunks_give_the_rows_made_again(banking, monkeypatch):
         pd.testing.assert_frame_equal(frame, again[name], obj=name)
 
 
+@pytest.mark.parametrize(
+    ("values", "packed"),
+    [
+        (np.array([12.34, 0.01, -5.0, 1e6 + 0.5]), True),
+        (np.array([0.1 + 0.2, 1.0]), False),  # not a whole number of cents
+        (np.array([-0.0, 1.25]), False),  # -0.0 would come back as 0.0
+        (np.array([np.nan, 1.0]), False),
+        (np.array([3e7, 1.0]), False),  # more cents than an int32 holds
+        (np.array(["2024-01-01T10:00:00", "2026-02-28T23:59:59"], dtype="datetime64[s]"), True),
+        (np.array(["2024-01-01", "NaT"], dtype="datetime64[s]"), False),
+        (np.array(["1900-01-01", "2100-01-01"], dtype="datetime64[s]"), False),
+        (np.array([3, 4], dtype=np.int64), False),
+    ],
+)
+def test_kept_columns_are_packed_only_when_they_come_back_exact(values, packed):
+    from seed_assets.engine.packed import pack
+
+    series = pd.Series(values, name="c")
+    kept = pack(series)
+    assert (kept.nbytes == 4 * len(values)) is packed
+    back = kept.series("c")
+    pd.testing.assert_series_equal(back, series)
+    assert back.to_numpy().view(np.uint8).tobytes() == values.view(np.uint8).tobytes()
+    text = pd.Series(text_array(["a", None]), name="t")
+    pd.testing.assert_series_equal(pack(text).series("t"), text)
+
+
 def test_unique_text_beyond_the_pool_stays_unique():
     spec = spec_from_dict(
         {
