@@ -10,6 +10,9 @@ a fresh Parquet folder each (``--target parquet``: no server sharing the two cor
   on a sample, the report), one process per step (the multiprocess executor, forked from a
   server that preloaded the definitions). Each step's seconds come from the run's events; its
   peak RSS from its materialization (``peak_rss_mb``, the step process's VmHWM).
+- ``dagster_in_process`` (``--in-process``): the same job with ``SEED_ASSETS_EXECUTOR=in_process``,
+  every step in the run's own process (no forkserver, no process per step): the run-level cost
+  of the multiprocess executor is the difference. A step's peak is then the process's so far.
 
 ``--parts N`` gives banking's transactions and invoices ``partitions: N``: the parents run, then
 each of those tables' every partition in one run (``--partition-range``, loaded side by side by
@@ -88,13 +91,14 @@ def run_cli(spec: Path, url: str, scale: float, work: Path) -> dict:
     return _timed(command, {**os.environ}, work / "cli.log")
 
 
-def _dagster_env(home: Path, spec: Path, url: str, work: Path) -> dict:
+def _dagster_env(home: Path, spec: Path, url: str, work: Path, executor: str) -> dict:
     return {
         **os.environ,
         "DAGSTER_HOME": str(home),
         "SEED_ASSETS_SPECS": str(spec),
         "SEED_ASSETS_TARGET_URL": url,
         "SEED_ASSETS_REPORT_DIR": str(work),
+        "SEED_ASSETS_EXECUTOR": executor,
     }
 
 
@@ -115,9 +119,10 @@ def _commands(spec: Path, config: Path, parts: int) -> list[list[str]]:
 
 
 def run_dagster(spec: Path, url: str, scale: float, work: Path, concurrent: int | None,
-                parts: int) -> dict:  # fmt: skip
+                parts: int, executor: str = "multiprocess") -> dict:  # fmt: skip
     """The runs in a fresh instance; their wall time and each step's figures. `concurrent`
-    is the executor's max_concurrent, and with partitions the processes loading them."""
+    is the executor's max_concurrent, and with partitions the processes loading them.
+    `executor`: ``multiprocess`` (a process per step) or ``in_process`` (the run's own)."""
     from dagster import DagsterEventType, DagsterInstance
 
     home = Path(tempfile.mkdtemp(prefix="home_", dir=work))
@@ -128,10 +133,10 @@ def run_dagster(spec: Path, url: str, scale: float, work: Path, concurrent: int 
         config["execution"] = {"config": {"max_concurrent": concurrent}}
         generation["workers"] = concurrent
     (home / "run.yaml").write_text(yaml.safe_dump(config))
-    env = _dagster_env(home, spec, url, work)
+    env = _dagster_env(home, spec, url, work, executor)
     result: dict = {"seconds": 0.0, "peak_rss_mb": 0.0, "runs": []}
     for i, command in enumerate(_commands(spec, home / "run.yaml", parts)):
-        one = _timed(command, env, work / f"dagster_{concurrent}_{i}.log")
+        one = _timed(command, env, work / f"dagster_{executor}_{concurrent}_{i}.log")
         result["runs"].append(one)
         result["seconds"] += one["seconds"]
         result["peak_rss_mb"] = max(result["peak_rss_mb"], one["peak_rss_mb"])
@@ -192,13 +197,18 @@ def measure(rows: int, args) -> dict:
             f"load {cli['load_average']:.1f}",
             flush=True,
         )
-        for concurrent in args.concurrent:
-            with _target(args, work, f"dagster_{concurrent}") as url:
-                result = run_dagster(spec, url, scale, work, concurrent, args.parts)
-            out[f"dagster_{concurrent}"] = result
+        runs = [("multiprocess", c) for c in args.concurrent]
+        if args.in_process:
+            runs.append(("in_process", None))
+        for executor, concurrent in runs:
+            key = "dagster_in_process" if executor == "in_process" else f"dagster_{concurrent}"
+            with _target(args, work, key) as url:
+                result = run_dagster(spec, url, scale, work, concurrent, args.parts, executor)
+            out[key] = result
             print(
-                f"  dagster (max_concurrent {concurrent}) {result['seconds']:7.1f} s wall, "
-                f"{result['step_seconds']:.1f} s of steps, load {result['load_average']:.1f}",
+                f"  dagster ({executor}, max_concurrent {concurrent}) {result['seconds']:7.1f} s "
+                f"wall, {result['step_seconds']:.1f} s of steps, load "
+                f"{result['load_average']:.1f}",
                 flush=True,
             )
             for key, step in result["steps"].items():
@@ -245,6 +255,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--parts", type=int, default=0, help="partitions of the big tables")
     parser.add_argument(
         "--concurrent", default="", help="max_concurrent values, e.g. 1,2 (default: per core)"
+    )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="also run the job with SEED_ASSETS_EXECUTOR=in_process (every step in one process)",
     )
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     parser.add_argument("--keep", action="store_true", help="keep the logs and instance")

@@ -16,7 +16,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, materialize
+from dagster import (
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRunStatus,
+    in_process_executor,
+    materialize,
+)
 
 from seed_assets.assets import build_table_assets
 from seed_assets.definitions import (
@@ -64,6 +70,7 @@ def test_shipped_worker_config_is_the_jobs():
         ("multiprocess", STEP_EXECUTOR),
         ("celery", CELERY_EXECUTOR),
         (" Celery ", CELERY_EXECUTOR),
+        ("in_process", in_process_executor),
     ],
 )
 def test_the_executor_setting_picks_the_default_executor(setting, executor):
@@ -74,8 +81,8 @@ def test_an_unknown_executor_setting_is_refused_naming_the_choices():
     with pytest.raises(SeedAssetsError) as info:
         executor_for("k8s")
     assert str(info.value) == (
-        "SEED_ASSETS_EXECUTOR='k8s' is not an executor; use one of: multiprocess, celery "
-        "(unset: multiprocess)"
+        "SEED_ASSETS_EXECUTOR='k8s' is not an executor; use one of: multiprocess, celery, "
+        "in_process (unset: multiprocess)"
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -93,3 +95,20 @@ def test_lookup_refuses_keys_of_another_type():
         assert "cannot be looked up" in str(exc)
     else:
         raise AssertionError("an int FK against string keys must not look up")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "ab", "", "é", "z" * 40]))),
+    cuts=st.lists(st.integers(0, 60), max_size=4),
+)
+def test_repeated_text_rows_in_parts_equals_repeated_rows_of_the_whole(values, cuts):
+    """The bounded-memory duplicate search over a streamed check's parts finds exactly the rows
+    dictionary encoding of the whole column finds (every later occurrence, nulls never)."""
+    whole = pa.array(values, type=pa.large_string())
+    bounds = sorted({min(c, len(values)) for c in cuts} | {0, len(values)})
+    parts = [whole.slice(a, b - a) for a, b in itertools.pairwise(bounds)] or [whole]
+    found = keys.repeated_text_rows(parts)
+    assert found.tolist() == keys.repeated_rows([whole]).tolist()
+    expected = [i for i, v in enumerate(values) if v is not None and v in values[:i]]
+    assert found.tolist() == expected

@@ -157,6 +157,9 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
     with step_run(spec, target, generation) as run:
         seed, scale, url, db = run.seed, run.scale, run.url, run.db
         source = parent_source(spec, name, db, seed, scale, row_filter=run.row_filter)
+        # A step writes this one table: its chunks kept for children in this process (as the
+        # CLI keeps them, ``RegeneratedParents.offer``) would only hold memory.
+        source.kept_bytes = 0
         generator = source.generator(name)
         context.log.info(f"generating {generator.total_rows:,} rows of {name}")
         checker = TableChecker(spec, name, source, scale=scale, expected_rows=generator.total_rows)

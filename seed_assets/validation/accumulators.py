@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from seed_assets.engine.frames import null_mask
 from seed_assets.engine.keys import sequence_positions, simple_format
 from seed_assets.engine.parents import ParentSource
-from seed_assets.validation.keys import repeated_rows, to_arrow
+from seed_assets.validation.gathered import as_arrow
+from seed_assets.validation.keys import repeated_rows, repeated_text_rows, to_arrow
 from seed_assets.validation.results import SAMPLE_ROWS as SHOWN_ROWS
 from seed_assets.validation.results import (
     json_value,
@@ -22,38 +23,44 @@ from seed_assets.validation.results import (
 # -- parent access ------------------------------------------------------------------------------
 
 
-def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Run heads and lengths of an object array whose values repeat in runs (children of one
-    parent, in parent order), when that pays; else None."""
-    n = len(values)
-    if values.dtype != object or n < 1024:
+def _runs(array: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """Run heads and lengths of a column whose values repeat in runs (children of one parent,
+    in parent order), when that pays; else None. Compared in Arrow: no Python object per row
+    (a null ends a run: runs hold equal, non-null values or one null)."""
+    n = len(array)
+    if n < 1024 or not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         return None
-    head = values[:8192]
-    if np.count_nonzero(head[1:] != head[:-1]) > len(head) // 4:
+    head = array.slice(0, 8192)
+    changes = pc.fill_null(pc.not_equal(head.slice(1), head.slice(0, len(head) - 1)), True)
+    if pc.sum(changes).as_py() > len(head) // 4:
         return None
-    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    changed = pc.fill_null(pc.not_equal(array.slice(1), array.slice(0, n - 1)), True)
+    starts = np.flatnonzero(np.concatenate(([True], changed.to_numpy(zero_copy_only=False))))
     if len(starts) > n // 4:
         return None
     return starts, np.diff(np.append(starts, n))
 
 
 def locate(
-    source: ParentSource, table: str, columns: list[str], found: list[np.ndarray]
+    source: ParentSource, table: str, columns: list[str], found: list[pd.Series]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Parent row of each child key (-1: none) and which child keys are null (never orphans)."""
+    """Parent row of each child key (-1: none) and which child keys are null (never orphans).
+    A text key in runs (a driving FK) is looked up once per run, only its heads made objects."""
     n = len(found[0])
     null = np.zeros(n, dtype=bool)
-    for array in found:
-        null |= null_mask(array)
+    for series in found:
+        null |= series.isna().to_numpy(dtype=bool)
     if n == 0:
         return np.zeros(0, dtype=np.int64), null
-    runs = _runs(found[0]) if len(found) == 1 else None
+    runs = _runs(as_arrow(found[0])) if len(found) == 1 else None
     if runs is not None:
         starts, lengths = runs
-        heads = source.locate(table, columns, [found[0][starts]])
+        heads = found[0].iloc[starts].to_numpy(dtype=object)
+        heads = source.locate(table, columns, [heads])
         positions = np.repeat(np.asarray(heads, dtype=np.int64), lengths)
     else:
-        positions = np.asarray(source.locate(table, columns, found), dtype=np.int64)
+        values = [series.to_numpy(dtype=object) for series in found]
+        positions = np.asarray(source.locate(table, columns, values), dtype=np.int64)
     positions[null] = -1
     return positions, null
 
@@ -133,6 +140,8 @@ class KeyTracker:
         if not len(frame):
             return
         if self.mode in (None, "ordered", "numbered"):
+            if self.mode != "numbered" and self._follows_arrow(frame[self.key[0]]):
+                return
             values = frame[self.key[0]].to_numpy()
             text = len(self.key) == 1 and values.dtype == object
             if self.mode != "numbered" and text and self._follows(values):
@@ -164,6 +173,27 @@ class KeyTracker:
         self.kept.append([to_arrow(frame[c]) for c in self.key])
         self.offsets.append(offset)
 
+    def _follows_arrow(self, series: pd.Series) -> bool:
+        """``_follows`` for Arrow-backed text, compared in Arrow (no Python object per row);
+        False when it is not such a column, or does not follow (the object path decides)."""
+        if len(self.key) != 1 or series.dtype == object:
+            return False
+        if not pd.api.types.is_string_dtype(series.dtype):
+            return False
+        array = as_arrow(series)
+        n = len(array)
+        if array.null_count or not pa.types.is_string(array.type):
+            return False
+        if n > 1 and not pc.all(pc.greater(array.slice(1), array.slice(0, n - 1))).as_py():
+            return False
+        first, last = array[0].as_py(), array[n - 1].as_py()
+        if self.last is not None and not first > self.last:
+            return False
+        self.first = first if self.first is None else self.first
+        self.last = last
+        self.mode = "ordered"
+        return True
+
     def _by_numbers(self, values: np.ndarray) -> bool:
         """Follow the key by its sequence numbers from here on, if they are in order."""
         if self.mode == "ordered":  # the range so far, as numbers
@@ -189,20 +219,28 @@ class KeyTracker:
         """Global rows repeating a key seen before them, in row order."""
         found: list[np.ndarray] = [*self.out_of_order]
         if self.kept:
-            columns = [
-                pa.concat_arrays([part[i] for part in self.kept]) for i in range(len(self.key))
-            ]
-            local = repeated_rows(columns)
             sizes = np.array([len(part[0]) for part in self.kept])
             starts = np.cumsum(sizes) - sizes
+            first = self.kept[0][0].type
+            if len(self.key) == 1 and (
+                pa.types.is_large_string(first) or pa.types.is_string(first)
+            ):
+                local = repeated_text_rows([part[0] for part in self.kept])  # bounded memory
+            else:
+                columns = [
+                    pa.concat_arrays([part[i] for part in self.kept]) for i in range(len(self.key))
+                ]
+                local = repeated_rows(columns)
             which = np.searchsorted(starts, local, side="right") - 1
             found.append(local - starts[which] + np.asarray(self.offsets)[which])
             for row in local[:SHOWN_ROWS]:
-                values = {
-                    c: json_value(columns[i][int(row)].as_py()) for i, c in enumerate(self.key)
-                }
                 chunk = int(np.searchsorted(starts, row, side="right") - 1)
-                at = int(row - starts[chunk] + self.offsets[chunk])
+                inside = int(row - starts[chunk])
+                values = {
+                    c: json_value(self.kept[chunk][i][inside].as_py())
+                    for i, c in enumerate(self.key)
+                }
+                at = inside + self.offsets[chunk]
                 self.shown.setdefault(at, {"row": at, **values})
         if not found:
             return np.zeros(0, dtype=np.int64)

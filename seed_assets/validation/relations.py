@@ -98,6 +98,14 @@ class ParentAccess(Protocol):
         """The rows of `table`."""
 
 
+def _checked(column) -> bool:
+    """Whether ``RelationsCheck.add`` measures anything on `column`."""
+    return any(
+        x is not None
+        for x in (column.when, column.logit, column.expr, column.copy_of, column.before)
+    )
+
+
 def _bound(p: float, n: int) -> tuple[float, float]:
     sigma = math.sqrt(max(p * (1 - p), 0.0) / n) if n else 0.0
     return max(0.0, p - SIGMAS * sigma), min(1.0, p + SIGMAS * sigma)
@@ -144,6 +152,8 @@ class RelationsCheck:
 
         n = len(frame)
         for name, column in self.table.columns.items():
+            if not _checked(column):
+                continue  # no rule over it: not converted (text would cost a str per row)
             mine = frame_array(frame[name])
             if column.when is not None:
                 self._add_cases(name, column, mine, value)

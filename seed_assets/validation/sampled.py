@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 
 from seed_assets.engine.frames import as_series
-from seed_assets.engine.parents import gather, sort_key
+from seed_assets.engine.parents import sort_key
 from seed_assets.spec.models import ForeignKeySpec, Spec
 from seed_assets.validation import gx_suite
 from seed_assets.validation.accumulators import ParentCounts
+from seed_assets.validation.gathered import gather
 from seed_assets.validation.inputs import TableData, check_parent_columns
 from seed_assets.validation.profile import counts_profile, gaps_profile
 from seed_assets.validation.results import (

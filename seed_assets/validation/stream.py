@@ -25,9 +25,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from seed_assets.engine.frames import null_mask
-from seed_assets.engine.parents import ParentSource, gather, sort_key
+from seed_assets.engine.parents import ParentSource, sort_key
 from seed_assets.spec.graph import linked_fks, links_name, resolve_after, resolve_via
 from seed_assets.spec.models import ForeignKeySpec, Spec
 from seed_assets.validation import gx_suite, integrity, pandera_schema, relations
@@ -38,6 +38,7 @@ from seed_assets.validation.accumulators import (
     locate,
     sequence_numbers,
 )
+from seed_assets.validation.gathered import as_arrow, gather, gather_arrow
 from seed_assets.validation.keys import to_arrow
 from seed_assets.validation.profile import SECONDS_PER_DAY
 from seed_assets.validation.results import (
@@ -171,11 +172,11 @@ class TableChecker(SampledChecks):
 
     def _lookup(self, frame, fk: ForeignKeySpec, lookups) -> tuple[np.ndarray, np.ndarray]:
         if id(fk) not in lookups:
-            found = [frame[c].to_numpy(dtype=object) for c in fk.columns]
+            found = [frame[c] for c in fk.columns]
             if fk.references.table == self.name:
                 null = np.zeros(len(frame), dtype=bool)
-                for array in found:
-                    null |= null_mask(array)
+                for series in found:
+                    null |= series.isna().to_numpy(dtype=bool)
                 lookups[id(fk)] = (np.full(len(frame), -2, dtype=np.int64), null)
             else:
                 lookups[id(fk)] = locate(
@@ -238,22 +239,36 @@ class TableChecker(SampledChecks):
             middle = through.references.table
             positions, _ = self._lookup(frame, through, lookups)
             rows = np.flatnonzero(positions >= 0)
-            theirs = gather(self.source, middle, list(middle_fk.columns), positions[rows])
             disagree = np.zeros(len(rows), dtype=bool)
             for column, source in zip(fk.columns, middle_fk.columns, strict=True):
-                a = frame[column].to_numpy(dtype=object)[rows]
-                b = np.asarray(theirs[source], dtype=object)
-                na, nb = pd.isna(a), pd.isna(b)
-                disagree |= (na != nb) | (~na & ~nb & (a != b))
+                disagree |= self._differing(frame[column], middle, source, positions[rows], rows)
             bad = rows[disagree]
             key = f"disagreeing: {fk.label}"
             self._counts[key] = self._counts.get(key, 0) + len(bad)
             if len(bad):
+                theirs = gather(self.source, middle, list(middle_fk.columns), positions[bad])
                 shown = self._shown([*through.columns, *fk.columns])
                 made = self._samples["denormalised_fks"].add(frame[shown], bad, offset)
-                for record, row in zip(made, np.flatnonzero(disagree), strict=False):
+                for at, record in enumerate(made):
                     for source in middle_fk.columns:
-                        record[f"[{middle}.{source}]"] = json_value(theirs[source][row])
+                        record[f"[{middle}.{source}]"] = json_value(theirs[source][at])
+
+    def _differing(self, series, middle: str, source: str, positions, rows) -> np.ndarray:
+        """Which `rows` of a denormalised copy differ from `middle.source` at `positions`:
+        compared in Arrow when both sides have one type (no Python object per row)."""
+        mine = as_arrow(series).take(pa.array(rows))
+        theirs = gather_arrow(self.source, middle, source, positions)
+        if theirs is not None and theirs.type == mine.type:
+            mine_null, their_null = mine.is_null(), theirs.is_null()
+            differ = pc.or_(
+                pc.not_equal(mine_null, their_null),
+                pc.fill_null(pc.not_equal(mine, theirs), False),
+            )
+            return differ.to_numpy(zero_copy_only=False)
+        a = series.to_numpy(dtype=object)[rows]
+        b = np.asarray(gather(self.source, middle, [source], positions)[source], dtype=object)
+        na, nb = pd.isna(a), pd.isna(b)
+        return (na != nb) | (~na & ~nb & (a != b))
 
     def _cardinality_fks(self) -> list[ForeignKeySpec]:
         fks = []
