@@ -81,8 +81,8 @@ def test_missing_text_is_nan_in_frames_and_none_for_drivers():
 
 
 def test_repeated_text_is_shared_for_drivers_and_unique_text_is_not():
-    repeated = as_series(with_nulls(text_array(["gold-1", "silver-2"] * 600), np.arange(1200) % 7 == 0),
-                         ColumnSpec(type="string"))  # fmt: skip
+    values = with_nulls(text_array(["gold-1", "silver-2"] * 600), np.arange(1200) % 7 == 0)
+    repeated = as_series(values, ColumnSpec(type="string"))
     plain = column_values(repeated, "string")
     shared = column_values(repeated, "string", shared=True)
     assert shared == plain and shared[0] is None and shared[1] == "silver-2"
