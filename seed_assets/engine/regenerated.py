@@ -16,6 +16,7 @@ import pandas as pd
 from seed_assets.engine import aggregates, values
 from seed_assets.engine.frames import with_nulls
 from seed_assets.engine.keys import sequence_positions
+from seed_assets.engine.memory import keep_freed_memory
 from seed_assets.engine.parents import (
     as_array,
     canonical_parent,
@@ -57,6 +58,7 @@ class RegeneratedParents:
         scale: float = 1.0,
         row_filter: RowFilter | None = None,
     ) -> None:
+        keep_freed_memory()  # every run makes its chunks through here
         self.spec = spec
         self.row_filter = row_filter
         self.seed = spec.seed if seed is None else seed

@@ -108,7 +108,9 @@ def _solve(score: np.ndarray, rate: float, b: float, tolerance: float):
             high = b
         else:
             low = b
-        slope = mean - float(np.dot(p, p)) / len(p)  # mean of p(1 - p)
+        # mean of p(1 - p); einsum, not np.dot: BLAS's dot wakes its threads, which then spin
+        # for a while on the other core (a tenth of the CPU time of a run)
+        slope = mean - float(np.einsum("i,i->", p, p)) / len(p)
         step = b - error / slope if slope > 0 else (low + high) / 2
         b = step if low < step < high else (low + high) / 2
     return b, _sigmoid(score, b, p)

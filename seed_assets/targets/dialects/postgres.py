@@ -30,7 +30,9 @@ def csv_bytes(frame: pd.DataFrame, table: TableSpec) -> bytes:
     for name in frame.columns:
         kind = table.columns[name].type if name in table.columns else "string"
         values = frame[name]
-        if kind in STRING_TYPES or values.dtype == object:
+        if isinstance(values.dtype, pd.StringDtype):  # Arrow (or Python) strings: as they are
+            arrays.append(pa.array(values, from_pandas=True))
+        elif kind in STRING_TYPES or values.dtype == object:
             arrays.append(
                 pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
             )
