@@ -18,7 +18,7 @@ from seed_assets.engine.text import TEXT_DTYPE, fixed_width_text, is_text, text_
 from seed_assets.providers.faker_pool import build_pool
 from seed_assets.spec.loader import spec_from_dict
 from seed_assets.spec.models import ColumnSpec
-from seed_assets.targets.convert import column_values
+from seed_assets.targets.convert import Columns, EncodedRows, column_values, row_tuples
 
 
 @pytest.fixture
@@ -78,6 +78,29 @@ def test_missing_text_is_nan_in_frames_and_none_for_drivers():
     # read back from anywhere (object, None): the same dtype, so frames compare equal
     back = as_series(pd.Series(["a", None, "c"], dtype=object), ColumnSpec(type="string"))
     pd.testing.assert_series_equal(back, series)
+
+
+def test_repeated_text_is_shared_for_drivers_and_unique_text_is_not():
+    values = with_nulls(text_array(["gold-1", "silver-2"] * 600), np.arange(1200) % 7 == 0)
+    repeated = as_series(values, ColumnSpec(type="string"))
+    plain = column_values(repeated, "string")
+    shared = column_values(repeated, "string", shared=True)
+    assert shared == plain and shared[0] is None and shared[1] == "silver-2"
+    assert shared[1] is shared[3] and plain[1] is not plain[3]  # one str per distinct value
+    ids = as_series(text_array([f"id{i}" for i in range(1200)]), ColumnSpec(type="string"))
+    assert column_values(ids, "string", shared=True) == column_values(ids, "string")
+
+
+def test_columns_give_the_rows_of_row_tuples_and_halve_by_slicing(banking):
+    frame = generate_all(banking, scale=0.1)["transactions"].iloc[:500]
+    table = banking.tables["transactions"]
+    columns = Columns.of(frame, table)
+    assert list(columns.rows()) == row_tuples(frame, table) and len(columns) == 500
+    batch = EncodedRows(list(frame.columns), columns)
+    assert list(batch.iloc[100:200].rows.rows()) == row_tuples(frame.iloc[100:200], table)
+    back = batch.iloc[7:8].to_frame()
+    assert back.columns.tolist() == list(frame.columns)
+    assert back.iloc[0]["transaction_id"] == frame.iloc[7]["transaction_id"]
 
 
 def test_kept_chunks_give_the_rows_made_again(banking, monkeypatch):
