@@ -66,8 +66,9 @@ EXECUTORS: dict[str, ExecutorDefinition] = {
     # (a job each, one partition per run) reach the workers.
     "celery": CELERY_EXECUTOR,
     # Every step in the run's own process, one after another: no forkserver to start and no
-    # process per step (about 20 s less per run on a busy 2-core VM, docs/scale.md), each table
-    # still streamed in bounded memory, but the largest step sets the run's peak.
+    # process per step (about 7 s less outside the steps of a run here, but its first step
+    # imports Great Expectations and Pandera, docs/scale.md), each table still streamed in
+    # bounded memory, but the largest step sets the run's peak.
     "in_process": in_process_executor,
 }
 

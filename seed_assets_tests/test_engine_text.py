@@ -11,14 +11,14 @@ import pyarrow as pa
 import pytest
 
 from seed_assets.engine.frames import as_series, null_mask, with_nulls
-from seed_assets.engine.keys import format_ids
+from seed_assets.engine.keys import format_ids, sequence_numbers, text_order
 from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.engine.run import TableStep, generate_all, iter_plan
 from seed_assets.engine.text import TEXT_DTYPE, fixed_width_text, is_text, text_array
 from seed_assets.providers.faker_pool import build_pool
 from seed_assets.spec.loader import spec_from_dict
-from seed_assets.spec.models import ColumnSpec
-from seed_assets.targets.convert import column_values
+from seed_assets.spec.models import ColumnSpec, SequenceSpec
+from seed_assets.targets.convert import Columns, EncodedRows, column_values, row_tuples
 
 
 @pytest.fixture
@@ -69,6 +69,25 @@ def test_keys_written_into_arrow_match_python_format():
     assert fixed_width_text(np.zeros((0, 3), dtype=np.uint8)).tolist() == []
 
 
+@pytest.mark.parametrize(
+    ("fmt", "start", "step", "rows"),
+    [
+        ("CUST{:06d}", 1, 1, 1_000_200),
+        ("C{:02d}", 0, 1, 300),
+        ("X{}", 0, 7, 2_000),
+        ("É{:03d}", 5, 3, 999),
+    ],
+)
+def test_a_sequences_text_order_is_its_keys_sorted(fmt, start, step, rows):
+    """Keys that stopped sorting as their numbers are put in key order arithmetically (the
+    parent held whole at 100M rows): the same order as sorting the written keys."""
+    seq = SequenceSpec(format=fmt, start=start, step=step)
+    keys = format_ids(fmt, sequence_numbers(seq, np.arange(rows)))
+    order = text_order(seq, rows)
+    assert order.tolist() == pd.Series(keys).sort_values(kind="stable").index.tolist()
+    assert text_order(SequenceSpec(format="{:5d}|"), 10) is None  # not covered: sorted as text
+
+
 def test_missing_text_is_nan_in_frames_and_none_for_drivers():
     values = with_nulls(text_array(["a", "b", "c"]), np.array([False, True, False]))
     assert null_mask(values).tolist() == [False, True, False]
@@ -78,6 +97,29 @@ def test_missing_text_is_nan_in_frames_and_none_for_drivers():
     # read back from anywhere (object, None): the same dtype, so frames compare equal
     back = as_series(pd.Series(["a", None, "c"], dtype=object), ColumnSpec(type="string"))
     pd.testing.assert_series_equal(back, series)
+
+
+def test_repeated_text_is_shared_for_drivers_and_unique_text_is_not():
+    values = with_nulls(text_array(["gold-1", "silver-2"] * 600), np.arange(1200) % 7 == 0)
+    repeated = as_series(values, ColumnSpec(type="string"))
+    plain = column_values(repeated, "string")
+    shared = column_values(repeated, "string", shared=True)
+    assert shared == plain and shared[0] is None and shared[1] == "silver-2"
+    assert shared[1] is shared[3] and plain[1] is not plain[3]  # one str per distinct value
+    ids = as_series(text_array([f"id{i}" for i in range(1200)]), ColumnSpec(type="string"))
+    assert column_values(ids, "string", shared=True) == column_values(ids, "string")
+
+
+def test_columns_give_the_rows_of_row_tuples_and_halve_by_slicing(banking):
+    frame = generate_all(banking, scale=0.1)["transactions"].iloc[:500]
+    table = banking.tables["transactions"]
+    columns = Columns.of(frame, table)
+    assert list(columns.rows()) == row_tuples(frame, table) and len(columns) == 500
+    batch = EncodedRows(list(frame.columns), columns)
+    assert list(batch.iloc[100:200].rows.rows()) == row_tuples(frame.iloc[100:200], table)
+    back = batch.iloc[7:8].to_frame()
+    assert back.columns.tolist() == list(frame.columns)
+    assert back.iloc[0]["transaction_id"] == frame.iloc[7]["transaction_id"]
 
 
 def test_kept_chunks_give_the_rows_made_again(banking, monkeypatch):
@@ -91,6 +133,33 @@ def test_kept_chunks_give_the_rows_made_again(banking, monkeypatch):
     again = generate_all(banking, scale=0.3)
     for name, frame in kept.items():
         pd.testing.assert_frame_equal(frame, again[name], obj=name)
+
+
+@pytest.mark.parametrize(
+    ("values", "packed"),
+    [
+        (np.array([12.34, 0.01, -5.0, 1e6 + 0.5]), True),
+        (np.array([0.1 + 0.2, 1.0]), False),  # not a whole number of cents
+        (np.array([-0.0, 1.25]), False),  # -0.0 would come back as 0.0
+        (np.array([np.nan, 1.0]), False),
+        (np.array([3e7, 1.0]), False),  # more cents than an int32 holds
+        (np.array(["2024-01-01T10:00:00", "2026-02-28T23:59:59"], dtype="datetime64[s]"), True),
+        (np.array(["2024-01-01", "NaT"], dtype="datetime64[s]"), False),
+        (np.array(["1900-01-01", "2100-01-01"], dtype="datetime64[s]"), False),
+        (np.array([3, 4], dtype=np.int64), False),
+    ],
+)
+def test_kept_columns_are_packed_only_when_they_come_back_exact(values, packed):
+    from seed_assets.engine.packed import pack
+
+    series = pd.Series(values, name="c")
+    kept = pack(series)
+    assert (kept.nbytes == 4 * len(values)) is packed
+    back = kept.series("c")
+    pd.testing.assert_series_equal(back, series)
+    assert back.to_numpy().view(np.uint8).tobytes() == values.view(np.uint8).tobytes()
+    text = pd.Series(text_array(["a", None]), name="t")
+    pd.testing.assert_series_equal(pack(text).series("t"), text)
 
 
 def test_unique_text_beyond_the_pool_stays_unique():

@@ -38,6 +38,7 @@ class StepRun:
     db: Any
     row_filter: RowFilter | None
     started: float
+    cpu_started: float = 0.0
 
     def metadata(self, rows: int, paths=None, report=None, unit: str | None = None) -> dict:
         """What every step's materialisation says: rows, target, seed, scale, time, speed; and
@@ -52,6 +53,9 @@ class StepRun:
             "seconds": round(seconds, 3),
             "rows_per_second": int(rows / seconds) if seconds else 0,
             "peak_rss_mb": peak_rss_mb(),
+            # CPU seconds of the step's process, every thread (a shared machine's load inflates
+            # wall seconds, much less these).
+            "cpu_seconds": round(time.process_time() - self.cpu_started, 2),
         }
         if paths is not None and report is not None and unit is not None:
             out.update(report_metadata(paths, report, unit))
@@ -84,7 +88,13 @@ def step_run(spec: Spec, target, generation, *, filtered: bool = True) -> Iterat
     row_filter = check_filter(spec, url) if filtered else None
     try:
         yield StepRun(
-            generation.seed_for(spec), generation.scale, url, db, row_filter, time.perf_counter()
+            generation.seed_for(spec),
+            generation.scale,
+            url,
+            db,
+            row_filter,
+            time.perf_counter(),
+            time.process_time(),
         )
     finally:
         db.dispose()

@@ -52,9 +52,7 @@ def _format_digits(prefix: str, suffix: str, width: int, zero: bool, numbers: np
     """
     if zero and width and numbers.max() < 10**width:
         return fixed_width_text(_digit_text(prefix, suffix, width, numbers))
-    digits = np.ones(len(numbers), dtype=np.int64)
-    for k in range(1, len(str(int(numbers.max())))):
-        digits += numbers >= 10**k
+    digits = _digit_counts(numbers)
     printed = np.maximum(digits, width)
     parts, order = [], []
     sizes = np.unique(printed)
@@ -126,6 +124,48 @@ def sorts_as_numbers(fmt: str, low: int, high: int) -> bool:
         return False
     width = int(match.group("width") or 0)
     return max(width, len(str(low))) == max(width, len(str(high)))
+
+
+def text_order(seq: SequenceSpec, total_rows: int) -> np.ndarray | None:
+    """Positions 0..total_rows-1 of a sequence in the order its keys sort as text (byte by
+    byte, a key that is a prefix of another first: what sorting the written keys gives), found
+    from the numbers alone; None for a format it does not cover.
+
+    Covered: ``PREFIX{:0Nd}`` and ``PREFIX{}`` over non-negative numbers (``CUST{:06d}`` past
+    999,999). Each number's printed digits, one base-11 digit each (a digit d as d + 1, none
+    as 0, so a shorter key sorts first), make one integer that sorts as the text does.
+    """
+    match = _SIMPLE.match(seq.format or "")
+    if match is None or match.group("suffix") or (match.group("width") and not match.group("zero")):
+        return None
+    numbers = sequence_numbers(seq, np.arange(total_rows, dtype=np.int64))
+    if not len(numbers) or numbers.min() < 0:
+        return None
+    width = int(match.group("width") or 0)
+    printed = np.maximum(_digit_counts(numbers), width)
+    longest = int(printed.max())
+    if longest > 18:  # 11**18 still fits an int64
+        return None
+    rank = np.empty(len(numbers), dtype=np.int64)
+    for size in np.unique(printed).tolist():  # the widths printed: one or two
+        rows = printed == size
+        rest, value, place = numbers[rows], np.zeros(int(rows.sum()), dtype=np.int64), 1
+        for _ in range(size):  # the last digit first
+            rest, digit = np.divmod(rest, 10)
+            digit += 1
+            digit *= place
+            value += digit
+            place *= 11
+        rank[rows] = value * 11 ** (longest - size)
+    return np.argsort(rank, kind="stable")
+
+
+def _digit_counts(numbers: np.ndarray) -> np.ndarray:
+    """How many digits each non-negative number prints."""
+    digits = np.ones(len(numbers), dtype=np.int64)
+    for k in range(1, len(str(int(numbers.max())))):
+        digits += numbers >= 10**k
+    return digits
 
 
 def within_parent_positions(counts: np.ndarray) -> np.ndarray:

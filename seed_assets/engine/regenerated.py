@@ -15,8 +15,9 @@ import pandas as pd
 
 from seed_assets.engine import aggregates, values
 from seed_assets.engine.frames import with_nulls
-from seed_assets.engine.keys import sequence_positions
+from seed_assets.engine.keys import sequence_positions, text_order
 from seed_assets.engine.memory import keep_freed_memory
+from seed_assets.engine.packed import Packed, pack
 from seed_assets.engine.parents import (
     as_array,
     canonical_parent,
@@ -47,8 +48,11 @@ class RegeneratedParents:
     # the cache keeps earlier chunks only while they fit this, and always each table's last.
     cached_bytes = 256 << 20
     # Chunks written earlier in this process keep the columns later tables read of them, up to
-    # this many bytes in all (see ``offer``): beyond it, they are made again when read.
-    kept_bytes = 384 << 20
+    # this many bytes in all (see ``offer``, packed: ``packed.py``): beyond it, they are made
+    # again when read (banking's transactions: 8 bytes a row kept against about 40 ns a row made
+    # again; all of them at 10M rows, about a third at 100M, where keeping them all would add
+    # 570 MB to the peak for 2 s).
+    kept_bytes = 192 << 20
 
     def __init__(
         self,
@@ -70,7 +74,7 @@ class RegeneratedParents:
         self._orders: dict[str, np.ndarray] = {}
         self._owners: dict[tuple[str, str], str | None] = {}
         self._indexes: dict[tuple, tuple] = {}
-        self._kept: dict[tuple[str, int], dict[tuple[str, bool], pd.Series]] = {}
+        self._kept: dict[tuple[str, int], dict[tuple[str, bool], Packed]] = {}
         self._kept_size = 0
         self._read_later: dict[str, set[str]] | None = None
 
@@ -181,8 +185,8 @@ class RegeneratedParents:
         wanted = [c for c in self._read_later.get(table, ()) if c in frame.columns]
         if not wanted or (table, index) in self._kept:
             return
-        kept = {(c, c in positions): frame[c] for c in wanted}
-        size = sum(int(s.memory_usage(index=False)) for s in kept.values())
+        kept = {(c, c in positions): pack(frame[c]) for c in wanted}
+        size = sum(p.nbytes for p in kept.values())
         if self._kept_size + size <= self.kept_bytes:
             self._kept[(table, index)] = kept
             self._kept_size += size
@@ -206,11 +210,11 @@ class RegeneratedParents:
         with every column asked of it so far, in each form asked (any subset of a chunk's
         columns equals the whole chunk's)."""
         key = (table, index)
-        have: dict[tuple[str, bool], pd.Series] = {
-            **self._kept.get(key, {}),
-            **self._chunks.get(key, {}),
-        }
+        have: dict[tuple[str, bool], pd.Series] = dict(self._chunks.get(key, {}))
         wanted = [(c, c in positions) for c in columns]
+        for pair, packed in self._kept.get(key, {}).items():
+            if pair not in have and pair in wanted:  # unpacked once while the chunk is cached
+                have[pair] = packed.series(pair[0])
         missing = [pair for pair in wanted if pair not in have]
         if missing:
             generator = self.generator(table)
@@ -258,8 +262,7 @@ class RegeneratedParents:
             key = sort_key(generator.table)
             made = generator.frame([*dict.fromkeys([*key, *missing])])
             if table not in self._orders:
-                ordered = canonical_parent(made.assign(_row=np.arange(len(made))), generator.table)
-                self._orders[table] = ordered["_row"].to_numpy()
+                self._orders[table] = self._key_order(generator, made)
             part = made.iloc[self._orders[table]].reset_index(drop=True)
             if have is None:
                 have = part
@@ -267,6 +270,26 @@ class RegeneratedParents:
                 have = pd.concat([have, part[[c for c in missing if c not in have]]], axis=1)
             self._sorted[table] = have
         return have
+
+    @staticmethod
+    def _key_order(generator: TableGenerator, made: pd.DataFrame) -> np.ndarray:
+        """The rows of `made` (the whole table) in key order: computed from the numbers for a
+        sequence whose text stopped sorting as they do (banking's 2.4M ``CUST{:06d}`` at 100M
+        rows, 2 s sorted as text), else by sorting the keys."""
+        key = sort_key(generator.table)
+        column = generator.table.columns[key[0]] if len(key) == 1 else None
+        if (
+            column is not None
+            and column.source == "sequence"
+            and not column.sequence.per_parent
+            and not column.null_fraction
+            and generator.rows_as_planned
+        ):
+            order = text_order(column.sequence, generator.total_rows)
+            if order is not None:
+                return order
+        ordered = canonical_parent(made.assign(_row=np.arange(len(made))), generator.table)
+        return ordered["_row"].to_numpy()
 
     def take(self, table: str, column: str, positions: np.ndarray) -> np.ndarray:
         generator = self.generator(table)

@@ -155,11 +155,13 @@ class DependentColumns:
             score = event_score(column.logit, resolver, n)
             _, p = event_probabilities(score, column.rate)
             out = stream(seed, table, chunk.index, name).random(n) < p
+        elif _choice_cases(column):
+            out = self._choice_with_cases(name, column, chunk, resolver)
         elif column.source is not None:
             out = self.generator.plain_values(name, column, chunk)
         else:
             out = None
-        if column.when is not None and out is not None:
+        if column.when is not None and out is not None and not _choice_cases(column):
             out = self._cases(name, column, chunk, resolver, out)
         if column.copy_of is not None:
             out = self._copy(name, column, chunk, resolver, out)
@@ -185,6 +187,25 @@ class DependentColumns:
             mask = np.asarray(on == typed_key(key, kind), dtype=bool)
             out.append((key, mask if local is None else mask[local]))
         return out
+
+    def _choice_with_cases(self, name, column, chunk, resolver):
+        """A `choice` whose cases change only the choice: the picks of the column's own draw
+        and of each case's (the streams ``_plain`` and ``_cases`` use, so the same values),
+        into one list of options, taken once (text is not written, then replaced row by row)."""
+        seed, n = self.generator.seed, chunk.rows
+        rng = stream(seed, self.name, chunk.index, name)
+        picks = values.weighted_picks(np.asarray(column.choice.probabilities), n, rng)
+        options = list(column.choice.values)
+        for key, mask in self.case_masks(column, resolver):
+            case = column.when.cases[key]
+            if (case.choice is None and case.min is None and case.max is None) or not mask.any():
+                continue  # nothing redrawn (a case of only null_fraction: ``_nulls``)
+            choice = case.choice or column.choice
+            rng = stream(seed, self.name, chunk.index, f"{name}:case:{key}")
+            drawn = values.weighted_picks(np.asarray(choice.probabilities), int(mask.sum()), rng)
+            picks[mask] = drawn + len(options)
+            options.extend(choice.values)
+        return values.take(values.typed_array(options, column.type), picks)
 
     def _cases(self, name, column, chunk, resolver, out) -> np.ndarray:
         for key, mask in self.case_masks(column, resolver):
@@ -254,6 +275,16 @@ class DependentColumns:
             chunk.rows
         )
         return with_nulls(out, draws < fractions)
+
+
+def _choice_cases(column: ColumnSpec) -> bool:
+    """A plain (not unique) `choice` whose `when` cases draw other choices and nothing else."""
+    return (
+        column.when is not None
+        and column.source == "choice"
+        and not column.unique
+        and all(c.distribution is None and c.rate is None for c in column.when.cases.values())
+    )
 
 
 def typed_key(key: str, kind: str):

@@ -7,11 +7,19 @@ import json
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from seed_assets.engine.frames import DATE_UNIT
 from seed_assets.engine.keys import format_ids, sequence_numbers
 from seed_assets.engine.rng import stratified
-from seed_assets.engine.text import fixed_width_text, is_text, join_text, put_text, text_array
+from seed_assets.engine.text import (
+    arrow,
+    fixed_width_text,
+    is_text,
+    join_text,
+    put_text,
+    text_array,
+)
 from seed_assets.errors import SpecError
 from seed_assets.providers.faker_pool import (
     DEFAULT_POOL_SIZE,
@@ -219,8 +227,7 @@ class FakerColumn:
             self.pool = fit_numbers(column, self.pool)
         self._suffixes = None  # (head, tail) text per pool value, for rows beyond the pool
         if self.unique and is_text(self.pool) and len(self.pool) < total_rows:
-            head, tail = suffix_parts(np.asarray(self.pool, dtype=object))
-            self._suffixes = (text_array(head), text_array(tail))
+            self._suffixes = _suffix_text(self.pool)
         if self.unique and column.type not in STRING_TYPES and len(self.pool) < total_rows:
             raise SpecError(
                 f"`unique: true` needs {total_rows} distinct values, but provider "
@@ -250,18 +257,41 @@ class FakerColumn:
         return put_text(out, later, join_text(head.take(picked), rounds, tail.take(picked)))
 
 
+def _suffix_text(pool):
+    """``suffix_parts`` of a text pool, in Arrow: (``local+``, ``@domain``) for a value with
+    one ``@``, (``value #``, ``""``) for any other."""
+    if pool.isna().any():  # str(None) is "None": as suffix_parts does it
+        head, tail = suffix_parts(np.asarray(pool, dtype=object))
+        return text_array(head), text_array(tail)
+    parts = pc.extract_regex(arrow(pool), r"^(?P<local>[^@]*)@(?P<domain>[^@]*)$")
+    email = pc.is_valid(parts)
+    local, domain = (text_array(pc.struct_field(parts, [i])) for i in (0, 1))
+    head = pc.if_else(email, arrow(join_text(local, "+")), arrow(join_text(pool, " #")))
+    tail = pc.if_else(email, arrow(join_text("@", domain)), pa.scalar("", pa.large_string()))
+    return text_array(head), text_array(tail)
+
+
 def _fit_length(values: np.ndarray, length: int | None) -> np.ndarray:
     """Strings never longer than the column: the database would refuse them."""
     if length is None:
         return values
-    items = values.tolist()  # pool-sized, not row-sized
-    long = [i for i, v in enumerate(items) if isinstance(v, str) and len(v) > length]
-    if not long:
+    long = _longer_than(values, length)  # pool-sized, not row-sized
+    if not len(long):
         return values
     out = values.copy()
-    for i in long:
-        out[i] = items[i][:length].rstrip()
+    for i in long.tolist():
+        out[i] = out[i][:length].rstrip()
     return out
+
+
+def _longer_than(values: np.ndarray, length: int) -> np.ndarray:
+    """Positions of the str values with more than `length` characters."""
+    try:  # all str (or None): counted in Arrow, as len() counts them
+        text = pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowException, TypeError):
+        return np.flatnonzero([isinstance(v, str) and len(v) > length for v in values.tolist()])
+    longer = pc.fill_null(pc.greater(pc.utf8_length(text), length), False)
+    return np.flatnonzero(longer.to_numpy(zero_copy_only=False))
 
 
 def _unique_within_length(pool: np.ndarray, length: int, total_rows: int) -> np.ndarray:

@@ -31,7 +31,7 @@ from contextlib import contextmanager, suppress
 
 from seed_assets.engine.run import TableStep
 from seed_assets.errors import TargetError
-from seed_assets.targets.convert import EncodedRows
+from seed_assets.targets.convert import Columns, EncodedRows
 from seed_assets.targets.prefetch import threaded_ahead
 
 HEADER_BYTES = 1 << 16
@@ -220,7 +220,9 @@ def _die_with_parent() -> None:
 
 
 def _dump(encoded) -> tuple[str, bytes]:
-    """marshal for plain rows (the fastest to load), pickle for anything else."""
+    """marshal for plain rows and columns (the fastest to load), pickle for anything else."""
+    if isinstance(encoded, Columns):
+        return "columns", marshal.dumps(encoded.values)
     try:
         return "marshal", marshal.dumps(encoded)
     except ValueError:
@@ -245,6 +247,8 @@ def _send(sock: socket.socket, header: tuple, payload: bytes | None = None) -> N
 def _read(fd: int, size: int, form: str):
     try:
         with mmap.mmap(fd, size, prot=mmap.PROT_READ) as view:
+            if form == "columns":
+                return Columns(marshal.loads(view))
             return marshal.loads(view) if form == "marshal" else pickle.loads(view)
     finally:
         os.close(fd)

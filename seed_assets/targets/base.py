@@ -4,11 +4,11 @@ A table is written in one transaction: prepared (created, or emptied if this spe
 filled batch by batch, and recorded as complete. An error, a refused row or Ctrl+C rolls all of
 it back, so no half-written table is ever left looking complete.
 
-Batches are encoded (CSV for COPY, tuples for executemany) in a background thread while the
-database loads the previous one, or come encoded from a worker process (``ahead.py``, for
-dialects with ``workers_ahead``), and each batch runs in a savepoint: when the database refuses
-it, the batch is split in halves until the refused rows are found, each reported with the
-constraint, column and value it broke.
+Batches are encoded (CSV for COPY, row tuples or columns for executemany) in a background
+thread while the database loads the previous one, or come encoded from a worker process
+(``ahead.py``, for dialects with ``workers_ahead``), and each batch runs in a savepoint: when
+the database refuses it, the batch is split in halves until the refused rows are found, each
+reported with the constraint, column and value it broke.
 """
 
 from __future__ import annotations

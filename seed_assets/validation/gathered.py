@@ -38,7 +38,10 @@ def gather(
     lo, hi = bounds
     frame = source.rows(table, columns, lo, hi + 1)
     local = np.where(valid, positions - lo, 0)
-    out = {c: _values(frame[c].take(local)) for c in columns}
+    if len(local) < len(frame):  # a few rows (a sample): taken, then converted
+        out = {c: _values(frame[c].take(local)) for c in columns}
+    else:  # children of these parents, each parent read again and again: converted, then taken
+        out = {c: _values(frame[c])[local] for c in columns}
     if not valid.all():
         out = {c: _with_missing(v, ~valid) for c, v in out.items()}
     return out
@@ -57,6 +60,18 @@ def gather_arrow(
     lo, hi = bounds
     frame = source.rows(table, [column], lo, hi + 1)
     return as_arrow(frame[column]).take(pa.array(positions - lo))
+
+
+def gather_positions(source, table: str, column: str, positions: np.ndarray) -> np.ndarray | None:
+    """`column` of `table` at `positions` (all valid) as row positions in the table whose
+    sequence key it holds (``RegeneratedParents.rows(positions=...)``; negative: null), or
+    None when the positions are scattered."""
+    bounds = _slice_bounds(positions, np.ones(len(positions), dtype=bool))
+    if bounds is None:
+        return None
+    lo, hi = bounds
+    frame = source.rows(table, [column], lo, hi + 1, positions=[column])
+    return np.asarray(frame[column].to_numpy(), dtype=np.int64)[positions - lo]
 
 
 def as_arrow(series: pd.Series) -> pa.Array:

@@ -38,7 +38,7 @@ from seed_assets.validation.accumulators import (
     locate,
     sequence_numbers,
 )
-from seed_assets.validation.gathered import as_arrow, gather, gather_arrow
+from seed_assets.validation.gathered import as_arrow, gather, gather_arrow, gather_positions
 from seed_assets.validation.keys import to_arrow
 from seed_assets.validation.profile import SECONDS_PER_DAY
 from seed_assets.validation.results import (
@@ -248,9 +248,15 @@ class TableChecker(SampledChecks):
             middle = through.references.table
             positions, _ = self._lookup(frame, through, lookups)
             rows = np.flatnonzero(positions >= 0)
-            disagree = np.zeros(len(rows), dtype=bool)
-            for column, source in zip(fk.columns, middle_fk.columns, strict=True):
-                disagree |= self._differing(frame[column], middle, source, positions[rows], rows)
+            disagree = self._differing_keys(
+                frame, fk, middle, middle_fk, positions[rows], rows, lookups
+            )
+            if disagree is None:
+                disagree = np.zeros(len(rows), dtype=bool)
+                for column, source in zip(fk.columns, middle_fk.columns, strict=True):
+                    disagree |= self._differing(
+                        frame[column], middle, source, positions[rows], rows
+                    )
             bad = rows[disagree]
             key = f"disagreeing: {fk.label}"
             self._counts[key] = self._counts.get(key, 0) + len(bad)
@@ -261,6 +267,28 @@ class TableChecker(SampledChecks):
                 for at, record in enumerate(made):
                     for source in middle_fk.columns:
                         record[f"[{middle}.{source}]"] = json_value(theirs[source][at])
+
+    def _differing_keys(self, frame, fk, middle, middle_fk, positions, rows, lookups):
+        """``_differing`` for a copy of a sequence key (``customer_id`` via ``account_id``),
+        compared as row positions in the key's table: the copy's own FK lookup against the
+        middle table's column made as positions (no text at all). None when that does not
+        apply (several columns, no such key, scattered rows)."""
+        owner = fk.references.table
+        key_owner = getattr(self.source, "key_owner", None)
+        if len(fk.columns) != 1 or owner == self.name or key_owner is None:
+            return None
+        column = middle_fk.columns[0]
+        if key_owner(middle, column) != owner or not len(positions):
+            return None
+        if list(fk.references.columns) != [self.source.key_column(owner)]:
+            return None
+        theirs = gather_positions(self.source, middle, column, positions)
+        if theirs is None:
+            return None
+        mine, mine_null = self._lookup(frame, fk, lookups)
+        mine, mine_null = mine[rows], mine_null[rows]
+        their_null = theirs < 0
+        return (mine_null != their_null) | (~mine_null & ~their_null & (mine != theirs))
 
     def _differing(self, series, middle: str, source: str, positions, rows) -> np.ndarray:
         """Which `rows` of a denormalised copy differ from `middle.source` at `positions`:

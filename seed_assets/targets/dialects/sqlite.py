@@ -8,7 +8,9 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from seed_assets.spec.models import TableSpec
 from seed_assets.targets.base import Target
+from seed_assets.targets.convert import Columns
 
 
 class SQLiteTarget(Target):
@@ -22,6 +24,21 @@ class SQLiteTarget(Target):
         "busy_timeout = 60000",  # sibling assets may write from other processes
     )
     row_error_types = (sa.exc.IntegrityError, sa.exc.DataError, sqlite3.IntegrityError)
+
+    def _encode(self, frame: pd.DataFrame, table: TableSpec, name: str) -> Columns:
+        return Columns.of(frame, table)
+
+    def _send(self, conn: sa.Connection, sa_table: sa.Table, frame: pd.DataFrame, encoded) -> None:
+        # Straight to sqlite3, which takes any iterable of rows (SQLAlchemy wants a list): the
+        # columns zipped one row at a time, as the driver binds them.
+        columns = ", ".join(self._quote(c) for c in frame.columns)
+        marks = ", ".join("?" * len(frame.columns))
+        statement = f"INSERT INTO {self._quote(sa_table.name)} ({columns}) VALUES ({marks})"
+        rows = encoded.rows() if isinstance(encoded, Columns) else encoded
+        try:
+            conn.connection.driver_connection.executemany(statement, rows)
+        except sqlite3.Error as exc:  # as SQLAlchemy would have raised it
+            raise sa.exc.DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
 
     def _create_engine(self, url: str) -> sa.Engine:
         database = sa.make_url(url).database
