@@ -98,10 +98,8 @@ class TableChecker(SampledChecks):
         the table's key and those FK columns, checked by the links rules (``links_rules_for``),
         named ``<table>_links_<rule>``.
 
-        `table_rows` (a partition's table): the sample strides the whole table's rows, so each
-        partition's sample is its share of the table's. `mergeable`: a partition also keeps
-        what its table's check needs beyond it (``partials.py``: children per parent of every
-        FK, the sampled date gaps), so the partitions' checkers combine into the table's."""
+        `table_rows`: the sample strides the whole table, so a partition's is its share.
+        `mergeable`: a partition also keeps what its table's check needs (``partials.py``)."""
         self.spec = spec
         self.parent_range = parent_range
         self.partial = partial or parent_range is not None
