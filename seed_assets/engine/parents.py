@@ -143,7 +143,7 @@ def gather(
             out[column] = np.asarray(source.take(table, column, safe))
     if not valid.all():
         for column in columns:
-            out[column] = _with_missing(out[column], ~valid)
+            out[column] = with_missing(out[column], ~valid)
     return out
 
 
@@ -156,7 +156,8 @@ def _array(series: pd.Series) -> np.ndarray:
     return array
 
 
-def _with_missing(array: np.ndarray, missing: np.ndarray) -> np.ndarray:
+def with_missing(array: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """``array`` with ``missing`` rows empty: NaT for datetimes, None (as objects) otherwise."""
     if array.dtype.kind == "M":
         out = array.copy()
         out[missing] = np.datetime64("NaT")

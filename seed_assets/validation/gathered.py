@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seed_assets.engine.parents import ParentSource
+from seed_assets.engine.parents import ParentSource, with_missing
 from seed_assets.engine.parents import gather as gather_scattered
 
 # As ``engine.parents.gather``: positions spread wider than this are taken from whole columns.
@@ -43,7 +43,7 @@ def gather(
     else:  # children of these parents, each parent read again and again: converted, then taken
         out = {c: _values(frame[c])[local] for c in columns}
     if not valid.all():
-        out = {c: _with_missing(v, ~valid) for c, v in out.items()}
+        out = {c: with_missing(v, ~valid) for c, v in out.items()}
     return out
 
 
@@ -108,13 +108,3 @@ def _few_texts(series: pd.Series) -> np.ndarray:
     texts = np.append(encoded.dictionary.to_numpy(zero_copy_only=False), series.dtype.na_value)
     codes = pc.fill_null(encoded.indices, len(encoded.dictionary))
     return texts[codes.to_numpy(zero_copy_only=False)]
-
-
-def _with_missing(array: np.ndarray, missing: np.ndarray) -> np.ndarray:
-    if array.dtype.kind == "M":
-        out = array.copy()
-        out[missing] = np.datetime64("NaT")
-        return out
-    out = array.astype(object)
-    out[missing] = None
-    return out
