@@ -21,7 +21,6 @@ from seed_assets.assets.gate import CheckedStream, gated_write, parent_source, p
 from seed_assets.engine.partitions import partition_keys, plan_partition
 from seed_assets.engine.run import FRAME_ROWS
 from seed_assets.spec.models import Spec
-from seed_assets.targets import partition_checks
 from seed_assets.validation import partials
 from seed_assets.validation.results import CheckResult
 from seed_assets.validation.stream import TableChecker
@@ -137,6 +136,8 @@ def _load_once(spec, name, index, count, target, generation, frame_hook) -> Part
 def keep_summary(spec: Spec, name: str, index: int, db, checker, seed, scale) -> bool:
     """Keep a written partition's check summary beside its rows, for the table's check; a
     summary not kept (the table's check then reads the table back) never fails the step."""
+    from seed_assets.targets import partition_checks  # SQLAlchemy: not at definitions' import
+
     try:
         blob = partials.summarise(checker, partition=index, seed=seed, scale=scale)
         return partition_checks.store(db, spec, name, index, blob)
@@ -199,6 +200,8 @@ def whole_table_checker(spec: Spec, name: str, db, source, *, scale: float, expe
     """The checker of a partitioned table, fed: from its partitions' kept summaries when every
     one is there and they tile the table (no row read again), else the table read back from
     the target, every row. Returns it and how it was fed."""
+    from seed_assets.targets import partition_checks  # SQLAlchemy: not at definitions' import
+
     count = spec.tables[name].partitions
     try:
         if os.environ.get(REREAD_ENV) == "reread":
