@@ -182,7 +182,10 @@ class KeyTracker:
             return False
         array = as_arrow(series)
         n = len(array)
-        if array.null_count or not pa.types.is_string(array.type):
+        # The engine's text is large_string: taking only string sent every chunk to objects.
+        if array.null_count or not (
+            pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+        ):
             return False
         if n > 1 and not pc.all(pc.greater(array.slice(1), array.slice(0, n - 1))).as_py():
             return False

@@ -36,14 +36,40 @@ def gather(
     if bounds is None:
         return gather_scattered(source, table, columns, positions)
     lo, hi = bounds
-    frame = source.rows(table, columns, lo, hi + 1)
     local = np.where(valid, positions - lo, 0)
-    if len(local) < len(frame):  # a few rows (a sample): taken, then converted
-        out = {c: _values(frame[c].take(local)) for c in columns}
+    out = {}
+    if len(local) < hi + 1 - lo:  # a few rows (a sample): keys written for them alone
+        out = _keys_at(source, table, columns, lo, hi, local)
+    rest = [c for c in columns if c not in out]
+    frame = source.rows(table, rest, lo, hi + 1) if rest else None
+    if frame is None:
+        pass
+    elif len(local) < len(frame):  # a few rows (a sample): taken, then converted
+        out.update({c: _values(frame[c].take(local)) for c in rest})
     else:  # children of these parents, each parent read again and again: converted, then taken
-        out = {c: _values(frame[c])[local] for c in columns}
+        out.update({c: _values(frame[c])[local] for c in rest})
+    out = {c: out[c] for c in columns}
     if not valid.all():
         out = {c: with_missing(v, ~valid) for c, v in out.items()}
+    return out
+
+
+def _keys_at(source, table: str, columns: list[str], lo: int, hi: int, local: np.ndarray) -> dict:
+    """The columns of `columns` holding a sequence key (``RegeneratedParents.key_owner``) at
+    rows `lo + local`, written from their key positions for those rows only (as
+    ``chunk_parents`` does for the engine), instead of the text of the whole slice; a column
+    with a null among them is left to the slice's text."""
+    key_owner = getattr(source, "key_owner", None)
+    owners = {c: key_owner(table, c) for c in columns} if key_owner is not None else {}
+    keyed = [c for c, owner in owners.items() if owner is not None]
+    if not keyed:
+        return {}
+    slice_ = source.rows(table, keyed, lo, hi + 1, positions=keyed)
+    out = {}
+    for c in keyed:
+        at = np.asarray(slice_[c].to_numpy(), dtype=np.int64)[local]
+        if (at >= 0).all():
+            out[c] = _values(pd.Series(source.keys_at(owners[c], at), copy=False))
     return out
 
 
@@ -83,7 +109,7 @@ def as_arrow(series: pd.Series) -> pa.Array:
 def _values(series: pd.Series) -> np.ndarray:
     """As ``engine.parents`` converts a column (text as objects), text converted once."""
     if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-        return _few_texts(series) if len(series) > _HEAD else series.to_numpy(dtype=object)
+        return few_texts(series) if len(series) > _HEAD else series.to_numpy(dtype=object)
     array = series.to_numpy()
     if array.dtype == object:
         return series.to_numpy(dtype=object)
@@ -92,9 +118,10 @@ def _values(series: pd.Series) -> np.ndarray:
     return array
 
 
-def _few_texts(series: pd.Series) -> np.ndarray:
+def few_texts(series: pd.Series) -> np.ndarray:
     """Arrow text as objects; a column of a few distinct values (a choice: segments, account
-    types) as one Python object per distinct value, shared, instead of one per row."""
+    types) as one Python object per distinct value, shared, instead of one per row: the
+    same values as ``series.to_numpy(dtype=object)``."""
     if series.dtype == object:
         return series.to_numpy(dtype=object)
     array = as_arrow(series)

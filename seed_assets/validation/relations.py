@@ -37,6 +37,7 @@ from seed_assets.spec.expressions import parse
 from seed_assets.spec.models import ForeignKeySpec, Spec
 from seed_assets.spec.relations import relational
 from seed_assets.validation.aggregates import AggregateCheck, aggregates_over
+from seed_assets.validation.gathered import few_texts
 from seed_assets.validation.results import CheckResult, Measurement, fmt_count, fmt_rate
 
 ENGINE = "integrity"
@@ -98,6 +99,14 @@ class ParentAccess(Protocol):
         """The rows of `table`."""
 
 
+def own_values(series: pd.Series) -> np.ndarray:
+    """A column of the chunk as the rules read it (``frame_array``), Arrow text of a few
+    distinct values (a choice) as one object per value instead of one per row."""
+    if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+        return few_texts(series)
+    return frame_array(series)
+
+
 def _checked(column) -> bool:
     """Whether ``RelationsCheck.add`` measures anything on `column`."""
     return any(
@@ -146,7 +155,7 @@ class RelationsCheck:
             if name not in cache:
                 fk, ref = resolve(self.spec, self.name, name)
                 cache[name] = (
-                    frame_array(frame[ref]) if fk is None else np.asarray(parent_values(fk, ref))
+                    own_values(frame[ref]) if fk is None else np.asarray(parent_values(fk, ref))
                 )
             return cache[name]
 
@@ -154,7 +163,7 @@ class RelationsCheck:
         for name, column in self.table.columns.items():
             if not _checked(column):
                 continue  # no rule over it: not converted (text would cost a str per row)
-            mine = frame_array(frame[name])
+            mine = value(name)  # converted once, whichever rules read it
             if column.when is not None:
                 self._add_cases(name, column, mine, value)
             if column.logit is not None:
