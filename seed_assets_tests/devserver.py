@@ -19,6 +19,9 @@ from pathlib import Path
 from seed_assets_tests.conftest import ROOT
 
 STARTUP_SECONDS = 240
+# The longest heartbeat TTL of the code servers `dg dev` starts (the webserver's; the daemon's
+# is 20 s): dagster/_core/workspace/context.py WEBSERVER_GRPC_SERVER_HEARTBEAT_TTL.
+HEARTBEAT_TTL_SECONDS = 45
 
 
 def free_port() -> int:
@@ -98,9 +101,13 @@ def dg_dev(project: Path, tmp_path: Path, **extra_env: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
-        deadline = time.monotonic() + 30
+        # Children finish their own shutdown after the parent exits. A code server that was still
+        # starting when the signal came (a late spawn, or one busy loading the definitions on a
+        # loaded machine) misses it and ends when its heartbeats stop: Dagster checks every TTL
+        # seconds, so it may take two TTLs. Anything alive after that has leaked.
+        deadline = time.monotonic() + 2 * HEARTBEAT_TTL_SECONDS + 15
         while processes_of(server.pid, str(home)) and time.monotonic() < deadline:
-            time.sleep(0.5)  # children finish their own shutdown after the parent exits
+            time.sleep(0.5)
         leaked = processes_of(server.pid, str(home))
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGKILL)
