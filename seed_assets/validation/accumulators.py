@@ -45,21 +45,29 @@ def locate(
     source: ParentSource, table: str, columns: list[str], found: list[pd.Series]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Parent row of each child key (-1: none) and which child keys are null (never orphans).
-    A text key in runs (a driving FK) is looked up once per run, only its heads made objects."""
+    A text key in runs (a driving FK) is looked up once per run. A parent's sequence key is
+    parsed from its text in Arrow (``sequence_positions``); other keys' values are made objects
+    (only the runs' heads, when in runs)."""
     n = len(found[0])
     null = np.zeros(n, dtype=bool)
     for series in found:
         null |= series.isna().to_numpy(dtype=bool)
     if n == 0:
         return np.zeros(0, dtype=np.int64), null
-    runs = _runs(as_arrow(found[0])) if len(found) == 1 else None
+    key_column = getattr(source, "key_column", None)
+    in_arrow = len(found) == 1 and key_column is not None and columns == [key_column(table)]
+    first = as_arrow(found[0])
+    runs = _runs(first) if len(found) == 1 else None
     if runs is not None:
         starts, lengths = runs
-        heads = found[0].iloc[starts].to_numpy(dtype=object)
+        if in_arrow:
+            heads = first.take(pa.array(starts))
+        else:
+            heads = found[0].iloc[starts].to_numpy(dtype=object)
         heads = source.locate(table, columns, [heads])
         positions = np.repeat(np.asarray(heads, dtype=np.int64), lengths)
     else:
-        values = [series.to_numpy(dtype=object) for series in found]
+        values = [first] if in_arrow else [series.to_numpy(dtype=object) for series in found]
         positions = np.asarray(source.locate(table, columns, values), dtype=np.int64)
     positions[null] = -1
     return positions, null

@@ -1,0 +1,123 @@
+"""What a Dagster step no longer spends, each saving shown to keep its check as strong: sequence
+keys located in Arrow (no Python str per row) still refuse every key that is not exactly one of
+the parent's, parent chunks a child chunk straddles are made once for every reader. (The time is
+measured by benchmarks/bench_dagster.py.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from seed_assets.engine.keys import sequence_positions
+from seed_assets.engine.regenerated import RegeneratedParents
+from seed_assets.validation.stream import TableChecker
+
+# Not one of CUST{:06d}'s keys among 1,000 rows, each for its own reason: too few digits, too
+# many, out of range, zero (the sequence starts at 1), another prefix, a sign, spaces, a suffix.
+NOT_KEYS = ["CUST1", "CUST0000001", "CUST001001", "CUST000000", "ACC000001", "CUST-00001"]
+NOT_KEYS += ["CUST 00001", "CUST000001 ", "", "X"]
+
+
+@pytest.mark.parametrize("as_arrow", [False, True])
+def test_sequence_keys_are_located_exactly_from_objects_or_arrow(banking, as_arrow):
+    column = banking.tables["customers"].columns["customer_id"]
+    found = ["CUST000001", "CUST000042", "CUST001000", None, *NOT_KEYS]
+    given = pa.array(found, pa.large_string()) if as_arrow else np.array(found, dtype=object)
+    positions = sequence_positions(column, given, 1000)
+    assert positions.tolist() == [0, 41, 999] + [-1] * (1 + len(NOT_KEYS))
+
+
+def test_arrow_chunked_and_plain_strings_are_located_alike(banking):
+    column = banking.tables["customers"].columns["customer_id"]
+    found = ["CUST000007", "CUST7", None, "CUST000999"]
+    chunked = pa.chunked_array([pa.array(found[:2]), pa.array(found[2:])])  # string, not large
+    assert sequence_positions(column, chunked, 1000).tolist() == [6, -1, -1, 998]
+
+
+def _checked(spec, name: str, scale: float, damage) -> dict:
+    """`name` made from regenerated parents, each frame passed through `damage(frame, offset)`
+    and fed to its checks: the orphan check's counts and its samples' rows."""
+    source = RegeneratedParents(spec, scale=scale)
+    generator = source.generator(name)
+    checker = TableChecker(spec, name, source, scale=scale, expected_rows=generator.total_rows)
+    offset = 0
+    for frame in generator.frames(max_rows=500):
+        frame = damage(frame.copy(), offset)
+        offset += len(frame)
+        checker.add(frame)
+    (orphans,) = [r for r in checker.conclude() if r.rule == "orphan_fks"]
+    return {"counts": orphans.counts, "rows": sorted(s["row"] for s in orphans.samples)}
+
+
+def test_a_driving_fk_that_parses_to_a_parent_but_is_not_its_key_is_an_orphan(banking):
+    """transactions.account_id comes in runs (one lookup per run, in Arrow): a key written with
+    too few digits (``ACC1``: parses to row 0), one past the last account, a run broken in the
+    middle; each is an orphan at its own row."""
+    bad = {700: "ACC1", 1201: "ACC99999999", 1400: "ACC00000001 "}
+
+    def damage(frame, offset):
+        for row, key in bad.items():
+            if offset <= row < offset + len(frame):
+                frame.loc[row - offset, "account_id"] = key
+        return frame
+
+    got = _checked(banking, "transactions", 0.05, damage)
+    assert got["counts"]["orphans: account_id -> accounts"] == len(bad)
+    assert got["rows"] == sorted(bad)
+    clean = _checked(banking, "transactions", 0.05, lambda frame, offset: frame)
+    assert clean["counts"]["orphans: account_id -> accounts"] == 0
+
+
+def test_an_fk_not_in_runs_with_a_wrong_key_is_an_orphan(banking):
+    """invoices.transaction_id (about one invoice for three transactions: no runs), every row's
+    key parsed in Arrow: one too many digits, or another table's prefix, is an orphan."""
+    bad = {3: "TXN00000000001", 400: "INV0000000001"}
+
+    def damage(frame, offset):
+        for row, key in bad.items():
+            if offset <= row < offset + len(frame):
+                frame.loc[row - offset, "transaction_id"] = key
+        return frame
+
+    got = _checked(banking, "invoices", 0.05, damage)
+    assert got["counts"]["orphans: transaction_id -> transactions"] == len(bad)
+    assert got["rows"] == sorted(bad)
+
+
+def _counting(source, tables):
+    made: list[tuple[str, int]] = []
+    for table in tables:
+        generator = source.generator(table)
+        original = generator.chunk_frame
+
+        def counted(chunk, *args, _table=table, _original=original, **kwargs):
+            made.append((_table, chunk.index))
+            return _original(chunk, *args, **kwargs)
+
+        generator.chunk_frame = counted
+    return made
+
+
+def test_parent_chunks_a_read_straddles_are_made_once_for_every_reader(banking):
+    """An invoices chunk whose transactions straddle two chunks: its generator reads both,
+    making transactions reads accounts, then each check reads both again. Keeping only a
+    table's latest chunk made both again for every reader (46 transactions chunks made for 5
+    at 10M rows)."""
+    spec = banking.model_copy(update={"chunk_rows": 50})  # transactions: several chunks
+    source = RegeneratedParents(spec, scale=0.2)
+    source.cached_bytes = 1  # always over the bound: only the per-table rule keeps anything
+    made = _counting(source, ["transactions", "accounts"])
+    boundary = source.generator("transactions").chunks[1].row_start
+    for column in ("transaction_date", "amount", "transaction_date"):  # generator, checks
+        source.rows("transactions", [column], boundary - 5, boundary + 5)
+        source.rows("accounts", ["opened_date"], 0, 10)
+    assert made.count(("transactions", 0)) == 2  # once per column asked: never made again
+    assert made.count(("transactions", 1)) == 2
+    # Reads moved past the first chunk: it is no longer kept on that account, the second is.
+    source.rows("transactions", ["transaction_date"], boundary + 5, boundary + 10)
+    source.rows("accounts", ["opened_date"], 0, 10)
+    source.rows("transactions", ["transaction_date"], boundary + 5, boundary + 10)
+    assert made.count(("transactions", 1)) == 2
+    source.rows("transactions", ["transaction_date"], boundary - 5, boundary)
+    assert made.count(("transactions", 0)) == 3
