@@ -73,6 +73,7 @@ class RegeneratedParents:
         self._whole: dict[tuple[str, str], np.ndarray] = {}
         self._sorted: dict[str, pd.DataFrame] = {}
         self._orders: dict[str, np.ndarray] = {}
+        self._ranks: dict[str, np.ndarray | None] = {}
         self._owners: dict[tuple[str, str], str | None] = {}
         self._indexes: dict[tuple, tuple] = {}
         self._kept: dict[tuple[str, int], dict[tuple[str, bool], Packed]] = {}
@@ -287,20 +288,38 @@ class RegeneratedParents:
         """The rows of `made` (the whole table) in key order: computed from the numbers for a
         sequence whose text stopped sorting as they do (banking's 2.4M ``CUST{:06d}`` at 100M
         rows, 2 s sorted as text), else by sorting the keys."""
-        key = sort_key(generator.table)
-        column = generator.table.columns[key[0]] if len(key) == 1 else None
-        if (
-            column is not None
-            and column.source == "sequence"
-            and not column.sequence.per_parent
-            and not column.null_fraction
-            and generator.rows_as_planned
-        ):
-            order = text_order(column.sequence, generator.total_rows)
-            if order is not None:
-                return order
+        order = _text_order(generator)
+        if order is not None:
+            return order
         ordered = canonical_parent(made.assign(_row=np.arange(len(made))), generator.table)
         return ordered["_row"].to_numpy()
+
+    def _sequence_ranks(self, table: str, columns: list[str]) -> np.ndarray | None:
+        """For a table held in key order whole whose key is a sequence that stopped sorting as
+        its numbers (``_key_order``): each row's place in key order, by the sequence position
+        it was made at; None for any other table or columns."""
+        generator = self.generator(table)
+        if self._sliceable(generator) or columns != sort_key(generator.table)[:1]:
+            return None
+        if table not in self._ranks:
+            order = None
+            if _numbered(generator):  # then the order held, if any, is this one
+                order = self._orders.get(table)
+                order = _text_order(generator) if order is None else order
+            ranks = None
+            if order is not None:
+                self._orders[table] = order
+                ranks = np.empty(len(order), dtype=np.int64)
+                ranks[order] = np.arange(len(order), dtype=np.int64)
+            self._ranks[table] = ranks
+        return self._ranks[table]
+
+    def locates_arithmetically(self, table: str, columns: list[str]) -> bool:
+        """Whether ``locate`` finds `columns` of `table` from the keys' text alone (a sequence
+        key, parsed): they may then be given as Arrow text."""
+        return columns == [self.key_column(table)] or (
+            self._sequence_ranks(table, columns) is not None
+        )
 
     def take(self, table: str, column: str, positions: np.ndarray) -> np.ndarray:
         generator = self.generator(table)
@@ -326,12 +345,40 @@ class RegeneratedParents:
             return sequence_positions(
                 generator.table.columns[columns[0]], values[0], generator.total_rows
             )
+        ranks = self._sequence_ranks(table, columns)
+        if ranks is not None:  # no index of every key (2.4M CUST keys at 100M: 230 MB)
+            column = generator.table.columns[columns[0]]
+            made = sequence_positions(column, values[0], generator.total_rows)
+            return np.where(made >= 0, ranks[np.maximum(made, 0)], -1)
 
         def whole() -> pd.DataFrame:
             everything = np.arange(self.row_count(table))
             return pd.DataFrame({c: self.take(table, c, everything) for c in columns})
 
         return indexed_lookup(self._indexes, table, columns, whole, values)
+
+
+def _numbered(generator: TableGenerator) -> bool:
+    """Whether the table's key is a sequence made for every row (no row dropped): the key of
+    row i is the sequence's i-th value."""
+    key = sort_key(generator.table)
+    column = generator.table.columns[key[0]] if len(key) == 1 else None
+    return (
+        column is not None
+        and column.source == "sequence"
+        and not column.sequence.per_parent
+        and not column.null_fraction
+        and generator.rows_as_planned
+    )
+
+
+def _text_order(generator: TableGenerator) -> np.ndarray | None:
+    """The table's rows in key order, computed from its sequence's numbers (``text_order``),
+    when ``_numbered``; else None."""
+    if not _numbered(generator):
+        return None
+    column = generator.table.columns[sort_key(generator.table)[0]]
+    return text_order(column.sequence, generator.total_rows)
 
 
 aggregates.use_source(RegeneratedParents)  # parents that sum their children make them here
