@@ -6,6 +6,7 @@ measured by benchmarks/bench_dagster.py.)"""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -179,3 +180,55 @@ def test_an_orphan_of_a_parent_held_in_key_order_is_caught():
     got = _checked(spec, "a", 1.0, damage)
     assert got["counts"]["orphans: cid -> c"] == 1 and got["rows"] == [5]
     assert _checked(spec, "a", 1.0, lambda frame, offset: frame)["counts"]["orphans: cid -> c"] == 0
+
+
+def test_relations_read_nulls_from_the_frame_and_still_catch_wrong_shares():
+    """The relations check takes a column's nulls from the frame (Arrow's validity), not from
+    its values made objects: a case's null share and a logit's events are still measured
+    exactly, and broken ones fail."""
+    from seed_assets.engine.run import generate_all
+    from seed_assets.spec.loader import spec_from_dict
+    from seed_assets.validation.frames import check_table
+
+    spec = spec_from_dict(
+        {
+            "name": "shares",
+            "tables": {
+                "t": {
+                    "rows": 6000,
+                    "primary_key": "id",
+                    "columns": {
+                        "id": {"type": "integer", "sequence": True},
+                        "kind": {"type": "string", "choice": {"a": 0.5, "b": 0.5}},
+                        "v": {
+                            "type": "float",
+                            "distribution": "normal(0, 1)",
+                            "when": {"column": "kind", "cases": {"a": {"null_fraction": 0.3}}},
+                        },
+                        "flag": {"type": "boolean", "rate": 0.1, "logit": "2 * (kind == 'a')"},
+                    },
+                }
+            },
+        }
+    )
+    frame = generate_all(spec)["t"]
+
+    def relations(data):
+        (result,) = [r for r in check_table(spec, "t", data, {"t": data}) if r.rule == "relations"]
+        return {m.subject: m for m in result.measurements}
+
+    clean = relations(frame)
+    assert all(m.passed for m in clean.values()), [m for m in clean.values() if not m.passed]
+    a = frame["kind"] == "a"
+    share = clean["v | kind = a: null share"]
+    assert share.value == frame.loc[a, "v"].isna().mean()
+    broken = frame.copy()
+    broken.loc[a, "v"] = np.nan  # every `a` row null: share 1 against 0.3
+    broken["flag"] = broken["flag"].astype("boolean")
+    broken.loc[~a, "flag"] = True  # every `b` row an event
+    broken.loc[a, "flag"] = pd.NA  # and no `a` row measured
+    got = relations(broken)
+    assert got["v | kind = a: null share"].value == 1.0
+    assert not got["v | kind = a: null share"].passed
+    deciles = [m for s, m in got.items() if s.startswith("flag: rate in score decile")]
+    assert deciles and not all(m.passed for m in deciles)

@@ -164,10 +164,14 @@ class RelationsCheck:
             if not _checked(column):
                 continue  # no rule over it: not converted (text would cost a str per row)
             mine = value(name)  # converted once, whichever rules read it
+            # Its nulls from the frame's own column (Arrow's validity, a NumPy mask): not
+            # ``pd.isna`` over the objects a text or boolean column was converted to.
+            nulls = frame[name].isna().to_numpy(dtype=bool)
             if column.when is not None:
-                self._add_cases(name, column, mine, value)
+                self._add_cases(name, column, mine, nulls, value)
             if column.logit is not None:
-                self._add_events(name, column, mine, event_score(column.logit, value, n))
+                score = event_score(column.logit, value, n)
+                self._add_events(name, column, frame[name], nulls, score)
             if column.expr is not None and not parse(column.expr).random:
                 expected = cast(column, evaluate(parse(column.expr), value, n))
                 self._count(f"{name} = {column.expr}: differing", _differ(mine, expected), n)
@@ -241,12 +245,11 @@ class RelationsCheck:
         for check in self.aggregates:
             check.add(frame, positions, parents.at)
 
-    def _add_cases(self, name, column, mine, value) -> None:
+    def _add_cases(self, name, column, mine, nulls, value) -> None:
         on = value(column.when.column)
         fk, ref = resolve(self.spec, self.name, column.when.column)
         owner = self.spec.tables[fk.references.table if fk else self.name]
         kind = owner.columns[ref].type
-        nulls = null_mask(mine)
         for key, case in column.when.cases.items():
             rows = np.asarray(on == typed_key(key, kind), dtype=bool)
             where = f"{column.when.column} = {key}"
@@ -270,9 +273,9 @@ class RelationsCheck:
                     subject = f"{name} | {where}: share of {option}"
                     self._count(subject, hits, int(present.sum()), p)
 
-    def _add_events(self, name, column, mine, score) -> None:
-        present = ~null_mask(mine)
-        events = np.asarray(mine[present], dtype=bool)
+    def _add_events(self, name, column, series: pd.Series, nulls, score) -> None:
+        present = ~nulls
+        events = series.to_numpy(dtype=bool, na_value=False)[present]
         bins = np.clip(((score[present] + _LIMIT) / _BIN).astype(np.int64), 0, _BINS - 1)
         histogram = self.histograms.setdefault(name, np.zeros((2, _BINS), dtype=np.int64))
         histogram[0] += np.bincount(bins, minlength=_BINS)
