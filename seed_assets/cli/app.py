@@ -6,7 +6,6 @@ import functools
 import sys
 from pathlib import Path
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -82,7 +81,8 @@ def guarded(func):
     def run(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (typer.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+        # Typer's own (it carries its own click): usage errors and aborts print as Typer does.
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except KeyboardInterrupt:
             raise
