@@ -5,24 +5,22 @@ from __future__ import annotations
 
 import sys
 
-from seed_assets.cli.cold_start import OWN_PROCESS, importing, leave_to_exit
+# Importing a command's module registers it; `--help` lists commands in this order.
+from seed_assets.cli import generate  # noqa: F401
 
-with importing():
-    # Importing a command's module registers it; `--help` lists commands in this order.
-    from seed_assets.cli import generate  # noqa: F401
-
-    from seed_assets.cli import script  # noqa: F401  # isort: skip
-    from seed_assets.cli import demo  # noqa: F401  # isort: skip
-    from seed_assets.cli import validate  # noqa: F401  # isort: skip
-    from seed_assets.cli import sources  # noqa: F401  # isort: skip
-    from seed_assets.cli import profile  # noqa: F401  # isort: skip
-    from seed_assets.cli.app import app
+from seed_assets.cli import script  # noqa: F401  # isort: skip
+from seed_assets.cli import demo  # noqa: F401  # isort: skip
+from seed_assets.cli import validate  # noqa: F401  # isort: skip
+from seed_assets.cli import sources  # noqa: F401  # isort: skip
+from seed_assets.cli import profile  # noqa: F401  # isort: skip
+from seed_assets.cli.app import app
+from seed_assets.cli.cold_start import leave_to_exit, own_process
 
 __all__ = ["app", "main"]
 
 
 def main() -> None:
-    OWN_PROCESS["on"] = True
+    own_process()  # no collection walks the imports (cold_start.py)
     try:
         app()
     except KeyboardInterrupt:

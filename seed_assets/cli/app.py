@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from seed_assets.cli.cold_start import command_starts
 from seed_assets.errors import SeedAssetsError
 from seed_assets.progress import table_progress
 
@@ -79,6 +80,7 @@ def guarded(func):
 
     @functools.wraps(func)
     def run(*args, **kwargs):
+        command_starts()
         try:
             return func(*args, **kwargs)
         # Typer's own (it carries its own click): usage errors and aborts print as Typer does.
