@@ -14,12 +14,16 @@ from seed_assets.cli import validate  # noqa: F401  # isort: skip
 from seed_assets.cli import sources  # noqa: F401  # isort: skip
 from seed_assets.cli import profile  # noqa: F401  # isort: skip
 from seed_assets.cli.app import app
+from seed_assets.cli.cold_start import leave_to_exit, own_process
 
 __all__ = ["app", "main"]
 
 
 def main() -> None:
+    own_process()  # no collection walks the imports (cold_start.py)
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    finally:
+        leave_to_exit()

@@ -6,12 +6,12 @@ import functools
 import sys
 from pathlib import Path
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from seed_assets.cli.cold_start import command_starts
 from seed_assets.errors import SeedAssetsError
 from seed_assets.progress import table_progress
 
@@ -80,9 +80,11 @@ def guarded(func):
 
     @functools.wraps(func)
     def run(*args, **kwargs):
+        command_starts()
         try:
             return func(*args, **kwargs)
-        except (typer.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+        # Typer's own (it carries its own click): usage errors and aborts print as Typer does.
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except KeyboardInterrupt:
             raise

@@ -27,6 +27,7 @@ from seed_assets.cli.app import (
     run_settings,
     validate_with_progress,
 )
+from seed_assets.cli.cold_start import importing
 from seed_assets.errors import SeedAssetsError, TargetError
 from seed_assets.progress import table_progress
 
@@ -67,23 +68,24 @@ def generate(
     forgets the tables rewritten (its verdict becomes "not approved" until they are validated
     again).
     """
-    import sqlalchemy as sa
+    with importing():  # no collection while they load (cold_start.py)
+        import sqlalchemy as sa
 
-    from seed_assets.engine.run import iter_plan
-    from seed_assets.reports.report import forget_tables, report_paths
-    from seed_assets.sources.files import load_spec
-    from seed_assets.targets import ownership
-    from seed_assets.targets.ahead import generated_ahead
-    from seed_assets.targets.base import IF_EXISTS, ON_ERROR, Target
-    from seed_assets.targets.cancel import CancelToken, first_interrupt_cancels
-    from seed_assets.targets.capacity import check_target_fits
-    from seed_assets.targets.check_filter import check_filter
-    from seed_assets.targets.connect import new_paths, remove_new_paths
-    from seed_assets.targets.default_target import default_url
-    from seed_assets.targets.load_report import LoadCancelled, summarise
-    from seed_assets.targets.lock import target_lock
-    from seed_assets.targets.rejects import RejectFile, rejects_path
-    from seed_assets.targets.representable import refuse_unfit_url
+        from seed_assets.engine.run import iter_plan
+        from seed_assets.reports.report import forget_tables, report_paths
+        from seed_assets.sources.files import load_spec
+        from seed_assets.targets import ownership
+        from seed_assets.targets.ahead import generated_ahead
+        from seed_assets.targets.base import IF_EXISTS, ON_ERROR, Target
+        from seed_assets.targets.cancel import CancelToken, first_interrupt_cancels
+        from seed_assets.targets.capacity import check_target_fits
+        from seed_assets.targets.check_filter import check_filter
+        from seed_assets.targets.connect import new_paths, remove_new_paths
+        from seed_assets.targets.default_target import default_url
+        from seed_assets.targets.load_report import LoadCancelled, summarise
+        from seed_assets.targets.lock import target_lock
+        from seed_assets.targets.rejects import RejectFile, rejects_path
+        from seed_assets.targets.representable import refuse_unfit_url
 
     held = contextlib.ExitStack()  # the target's write lock, once taken
     try:

@@ -7,17 +7,18 @@ values is drawn once per (table, column) from a seeded Faker, then sampled with 
 from __future__ import annotations
 
 import difflib
-import functools
-import inspect
 import re
 from typing import Any
 
 import numpy as np
-from faker import Faker
-from faker.config import AVAILABLE_LOCALES
 
-from seed_assets.providers.patterns import PatternProvider
 from seed_assets.providers.pool_cache import cached_pool, pool_key
+from seed_assets.providers.provider_facts import (
+    known_locales,
+    live_faker,
+    provider_table,
+    signature,
+)
 
 DEFAULT_POOL_SIZE = 10_000
 # Unique columns need no larger pool: beyond it, a round suffix (``unique_values``) keeps values
@@ -26,52 +27,13 @@ DEFAULT_POOL_SIZE = 10_000
 UNIQUE_POOL_SIZE = 10_000
 
 
-@functools.cache
-def _faker(locale: str) -> Faker:
-    fake = Faker(locale)
-    fake.add_provider(PatternProvider)  # regex / like: values for pattern CHECKs
-    return fake
-
-
-@functools.cache
 def provider_names(locale: str) -> tuple[str, ...]:
-    fake = _faker(locale)
-    names = []
-    for name in dir(fake):
-        if name.startswith("_") or name in _NOT_PROVIDERS:
-            continue
-        try:
-            if callable(getattr(fake, name)):
-                names.append(name)
-        except (AttributeError, TypeError, NotImplementedError):
-            continue
-    return tuple(names)
-
-
-# Faker methods that manage the generator rather than produce values.
-_NOT_PROVIDERS = {
-    "seed",
-    "seed_instance",
-    "seed_locale",
-    "add_provider",
-    "get_providers",
-    "provider",
-    "set_arguments",
-    "del_arguments",
-    "get_arguments",
-    "set_formatter",
-    "get_formatter",
-    "format",
-    "parse",
-    "items",
-    "unique",
-    "optional",
-}
+    return tuple(provider_table(locale))
 
 
 def check_locale(locale: str) -> None:
-    if locale not in AVAILABLE_LOCALES:
-        close = difflib.get_close_matches(locale, AVAILABLE_LOCALES, n=3)
+    if locale not in known_locales():
+        close = difflib.get_close_matches(locale, known_locales(), n=3)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
         raise ValueError(f"unknown Faker locale {locale!r}{hint}")
 
@@ -84,12 +46,12 @@ def check_provider(name: str, params: dict[str, Any], locale: str) -> None:
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ValueError(f"unknown Faker provider {name!r} for locale {locale}{hint}")
-    signature = inspect.signature(getattr(_faker(locale), name))
+    called = signature(locale, name)
     try:
-        signature.bind(**params)
+        called.bind(**params)
     except TypeError:
-        accepted = [p for p in signature.parameters if p not in ("self", "args", "kwargs")]
-        unknown = [p for p in params if p not in signature.parameters]
+        accepted = [p for p in called.parameters if p not in ("self", "args", "kwargs")]
+        unknown = [p for p in params if p not in called.parameters]
         close = {p: difflib.get_close_matches(p, accepted, n=1) for p in unknown}
         hints = ", ".join(
             f"{p!r} (did you mean {c[0]!r}?)" if c else repr(p) for p, c in close.items()
@@ -105,16 +67,21 @@ def sample_values(name: str, params: dict[str, Any], locale: str, n: int = 20) -
     """`n` values of a provider (seeded), or ValueError saying why the call fails: what a
     plan's provider and params give, before anything runs."""
     check_provider(name, params, locale)
-    fake = _faker(locale)
-    fake.seed_instance(0)
-    method = getattr(fake, name)
-    try:
-        return [method(**params) for _ in range(n)]
-    except Exception as exc:  # any error of the provider is the user's params
-        shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "no params"
-        raise ValueError(
-            f"provider {name!r} fails with {shown}: {type(exc).__name__}: {exc}"
-        ) from None
+
+    def draw() -> list:
+        fake = live_faker(locale)
+        fake.seed_instance(0)
+        method = getattr(fake, name)
+        try:
+            return [method(**params) for _ in range(n)]
+        except Exception as exc:  # any error of the provider is the user's params
+            shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "no params"
+            raise ValueError(
+                f"provider {name!r} fails with {shown}: {type(exc).__name__}: {exc}"
+            ) from None
+
+    # The values of a pool of `n` drawn with seed 0: kept like one (a failure is not kept).
+    return cached_pool(pool_key(name, params, locale, n, 0, False), draw)
 
 
 def build_pool(
@@ -124,7 +91,7 @@ def build_pool(
     once per machine (``pool_cache``), the same values either way."""
 
     def draw() -> list:
-        fake = _faker(locale)
+        fake = live_faker(locale)
         fake.seed_instance(seed)
         method = getattr(fake, provider)
         values = [method(**params) for _ in range(size)]

@@ -1,4 +1,5 @@
 """Seeded Faker pools kept on disk: drawn once per machine, read back in about a millisecond.
+(So is what checking a spec's providers needs: ``provider_facts.py``.)
 
 A pool is a pure function of the Faker version, locale, provider, params, size, seed and
 whether it is deduplicated, so that tuple names its file. Drawing 10,000 values costs Faker about
@@ -13,6 +14,7 @@ pickle: the folder may be shared); dates and decimals are drawn again each time.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -20,8 +22,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-from faker import VERSION as FAKER_VERSION
 
 _PLAIN = (str, int, float, bool, type(None))
 
@@ -37,10 +37,24 @@ def cache_folder() -> Path | None:
     return Path(home) / "seed-assets" / "pools"
 
 
+@functools.cache
+def faker_version() -> str:
+    """Faker's version, read from its installed metadata: importing Faker takes 40 ms, and a
+    run whose pools are all kept never needs it."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("faker")
+    except metadata.PackageNotFoundError:  # not installed as a distribution (a source tree)
+        from faker import VERSION
+
+        return VERSION
+
+
 def pool_key(provider: str, params: dict[str, Any], locale: str, size: int, seed: int, distinct):
     """The file name a pool is kept under (a hash of everything that decides its values)."""
     what = json.dumps(
-        [FAKER_VERSION, locale, provider, params, size, seed, bool(distinct)],
+        [faker_version(), locale, provider, params, size, seed, bool(distinct)],
         sort_keys=True,
         default=repr,
     )
@@ -63,7 +77,24 @@ def cached_pool(key: str, draw: Callable[[], list]) -> list:
     return values
 
 
-def _write(path: Path, values: list) -> None:
+def cached_facts(key: str, make: Callable[[], Any], valid: Callable[[Any], bool]) -> Any:
+    """The JSON document kept under `key` when `valid` accepts it, else `make()`'s, kept."""
+    folder = cache_folder()
+    if folder is None:
+        return make()
+    path = folder / key
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        if valid(kept):
+            return kept
+    except (OSError, ValueError):
+        pass
+    made = make()
+    _write(path, made)
+    return made
+
+
+def _write(path: Path, values: Any) -> None:
     """Written whole or not at all (a temporary file renamed), so readers never see half."""
     try:
         text = json.dumps(values, ensure_ascii=False, allow_nan=False)
