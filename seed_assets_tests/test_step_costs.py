@@ -232,3 +232,33 @@ def test_relations_read_nulls_from_the_frame_and_still_catch_wrong_shares():
     assert not got["v | kind = a: null share"].passed
     deciles = [m for s, m in got.items() if s.startswith("flag: rate in score decile")]
     assert deciles and not all(m.passed for m in deciles)
+
+
+def test_gx_compares_dates_with_their_bounds_in_nanoseconds_and_still_fails_one_outside(banking):
+    """Dates reach GX in nanoseconds (it compares those with bounds vectorised, seconds value
+    by value): a date outside the spec's `between` still fails its range, and one GX cannot
+    hold in nanoseconds is compared as it was."""
+    from seed_assets.engine.run import generate_all
+    from seed_assets.validation.frames import check_table
+    from seed_assets.validation.gx_suite import relational_frame
+    from seed_assets.validation.inputs import TableData
+
+    frames = generate_all(banking, scale=0.05)
+    customers = frames["customers"]
+    assert customers["registration_date"].dtype == "M8[s]"
+    joined = relational_frame(TableData(banking, "customers", customers, {}))
+    assert joined["registration_date"].dtype == "M8[ns]"
+
+    def gx_range(frame):
+        (gx,) = [
+            r for r in check_table(banking, "customers", frame, frames) if r.rule == "gx_suite"
+        ]
+        (found,) = [m for m in gx.measurements if m.subject == "registration_date: range"]
+        return found
+
+    assert gx_range(customers).passed
+    for outside in ("2019-12-31", "1500-01-01"):  # the second: no nanosecond for it
+        broken = customers.copy()
+        broken.loc[7, "registration_date"] = pd.Timestamp(outside).as_unit("s")
+        found = gx_range(broken)
+        assert not found.passed and found.value == 1, (outside, found)

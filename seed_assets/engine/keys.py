@@ -182,7 +182,7 @@ def sequence_positions(column, found, total_rows: int) -> np.ndarray:
     A candidate is parsed from the digits between the format's prefix and suffix, then formatted
     back and compared, so ``CUST1`` is not taken for ``CUST000001``. `found`: objects, or text
     given as Arrow (a streamed check's column), parsed and compared in Arrow without a Python
-    str per value (the objects' way took 1.2 s for 2.1M keys, this one 0.15 s).
+    str per value (the objects' way took 1.2 s for 2.1M keys, this one 0.4 s).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
