@@ -56,13 +56,7 @@ def test_a_driving_fk_that_parses_to_a_parent_but_is_not_its_key_is_an_orphan(ba
     too few digits (``ACC1``: parses to row 0), one past the last account, a run broken in the
     middle; each is an orphan at its own row."""
     bad = {700: "ACC1", 1201: "ACC99999999", 1400: "ACC00000001 "}
-
-    def damage(frame, offset):
-        for row, key in bad.items():
-            if offset <= row < offset + len(frame):
-                frame.loc[row - offset, "account_id"] = key
-        return frame
-
+    damage = _writing("account_id", bad)
     got = _checked(banking, "transactions", 0.05, damage)
     assert got["counts"]["orphans: account_id -> accounts"] == len(bad)
     assert got["rows"] == sorted(bad)
@@ -74,14 +68,7 @@ def test_an_fk_not_in_runs_with_a_wrong_key_is_an_orphan(banking):
     """invoices.transaction_id (about one invoice for three transactions: no runs), every row's
     key parsed in Arrow: one too many digits, or another table's prefix, is an orphan."""
     bad = {3: "TXN00000000001", 400: "INV0000000001"}
-
-    def damage(frame, offset):
-        for row, key in bad.items():
-            if offset <= row < offset + len(frame):
-                frame.loc[row - offset, "transaction_id"] = key
-        return frame
-
-    got = _checked(banking, "invoices", 0.05, damage)
+    got = _checked(banking, "invoices", 0.05, _writing("transaction_id", bad))
     assert got["counts"]["orphans: transaction_id -> transactions"] == len(bad)
     assert got["rows"] == sorted(bad)
 
@@ -262,3 +249,15 @@ def test_gx_compares_dates_with_their_bounds_in_nanoseconds_and_still_fails_one_
         broken.loc[7, "registration_date"] = pd.Timestamp(outside).as_unit("s")
         found = gx_range(broken)
         assert not found.passed and found.value == 1, (outside, found)
+
+
+def _writing(column: str, bad: dict[int, str]):
+    """A chunk hook writing `bad` (table row -> key) into `column` where those rows fall."""
+
+    def damage(frame, offset):
+        for row, key in bad.items():
+            if offset <= row < offset + len(frame):
+                frame.loc[row - offset, column] = key
+        return frame
+
+    return damage
