@@ -6,7 +6,8 @@ A child chunk reads its parents three ways, and a ``ParentSource`` answers each:
   driving FK (the children of a chunk of parents need only that chunk's keys and dates);
 - ``take(table, column, positions)``: values at any positions, for a reference FK (uniform over
   ALL parents);
-- ``locate(table, columns, values)``: the position of each key (-1: none), for lookups by value.
+- ``locate(table, columns, values)``: the position of each key (-1: none), for lookups by value
+  (as Arrow text where ``locates_arithmetically`` says the keys' text is parsed).
 
 ``FrameParents`` serves frames already in memory (tests, small tables);
 ``regenerated.RegeneratedParents`` makes parent rows again from the spec and seed.
@@ -36,6 +37,11 @@ class ParentSource(Protocol):
     def take(self, table: str, column: str, positions: np.ndarray) -> np.ndarray: ...
 
     def locate(self, table: str, columns: list[str], values: list[np.ndarray]) -> np.ndarray: ...
+
+    def locates_arithmetically(self, table: str, columns: list[str]) -> bool:
+        """Whether ``locate`` finds `columns` of `table` by parsing the keys' text (a sequence
+        key): a caller may then give the values as Arrow text, not objects."""
+        ...
 
 
 def sort_key(table: TableSpec) -> list[str]:
@@ -243,3 +249,6 @@ class FrameParents:
 
     def locate(self, table: str, columns: list[str], values: list[np.ndarray]) -> np.ndarray:
         return indexed_lookup(self._indexes, table, columns, lambda: self.frames[table], values)
+
+    def locates_arithmetically(self, table: str, columns: list[str]) -> bool:
+        return False  # looked up in an index of the frame's values: objects

@@ -215,6 +215,9 @@ class TargetParents:
     def take(self, table: str, column: str, positions: np.ndarray) -> np.ndarray:
         return self.column(table, column)[positions]
 
+    def locates_arithmetically(self, table: str, columns: list[str]) -> bool:
+        return False  # a guess from the text is confirmed against the rows read: objects
+
     def locate(self, table: str, columns: list[str], values: list[np.ndarray]) -> np.ndarray:
         """Sequence keys: guessed from their text, confirmed against the rows at the guessed
         positions; anything unconfirmed is looked up among all the table's keys."""

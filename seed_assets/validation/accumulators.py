@@ -54,8 +54,7 @@ def locate(
         null |= series.isna().to_numpy(dtype=bool)
     if n == 0:
         return np.zeros(0, dtype=np.int64), null
-    arithmetic = getattr(source, "locates_arithmetically", None)
-    in_arrow = len(found) == 1 and arithmetic is not None and arithmetic(table, columns)
+    in_arrow = len(found) == 1 and source.locates_arithmetically(table, columns)
     first = as_arrow(found[0])
     runs = _runs(first) if len(found) == 1 else None
     if runs is not None:
