@@ -163,19 +163,22 @@ class RelationsCheck:
         for name, column in self.table.columns.items():
             if not _checked(column):
                 continue  # no rule over it: not converted (text would cost a str per row)
-            mine = value(name)  # converted once, whichever rules read it
             # Its nulls from the frame's own column (Arrow's validity, a NumPy mask): not
-            # ``pd.isna`` over the objects a text or boolean column was converted to.
-            nulls = frame[name].isna().to_numpy(dtype=bool)
+            # ``pd.isna`` over the objects a text or boolean column is converted to. Converted
+            # (``value``, cached) only for the rules that compare its values.
+            if column.when is not None or column.logit is not None:
+                nulls = frame[name].isna().to_numpy(dtype=bool)
             if column.when is not None:
-                self._add_cases(name, column, mine, nulls, value)
+                self._add_cases(name, column, value(name), nulls, value)
             if column.logit is not None:
                 score = event_score(column.logit, value, n)
                 self._add_events(name, column, frame[name], nulls, score)
             if column.expr is not None and not parse(column.expr).random:
                 expected = cast(column, evaluate(parse(column.expr), value, n))
-                self._count(f"{name} = {column.expr}: differing", _differ(mine, expected), n)
+                differing = _differ(value(name), expected)
+                self._count(f"{name} = {column.expr}: differing", differing, n)
             if column.copy_of is not None:
+                mine = value(name)
                 copied = value(column.copy_of.column)
                 if column.type in ("integer", "bigint", "float", "decimal"):
                     copied = cast(column, copied)
@@ -188,7 +191,7 @@ class RelationsCheck:
                     self.at_least.add(subject)
             if column.before is not None:
                 upper = value(column.before).astype("datetime64[s]")
-                mine_s = mine.astype("datetime64[s]")
+                mine_s = value(name).astype("datetime64[s]")
                 bad = ~np.isnat(mine_s) & ~np.isnat(upper) & (mine_s > upper)
                 self._count(f"{name} <= {column.before}: violations", int(bad.sum()), n)
 
