@@ -30,6 +30,7 @@ from seed_assets.targets.base import Target
 from seed_assets.targets.parquet import ParquetTarget
 from seed_assets.validation.frames import check_table, table_checker
 from seed_assets.validation.stream import ParentCounts, TableChecker, check_frames
+from seed_assets_tests.chunk_counting import chunks_made
 from seed_assets_tests.conftest import BANKING, SHOP
 from seed_assets_tests.dbcompare import assert_same_tables, read_all
 
@@ -527,16 +528,7 @@ def test_a_tables_latest_parent_chunk_outlives_reads_of_other_parents(banking):
     (it did: invoices at 10M rows spent most of its step regenerating them)."""
     source = RegeneratedParents(banking, scale=0.2)
     source.cached_bytes = 1  # always over the bound: only the per-table rule keeps anything
-    made: list[tuple[str, int]] = []
-    for table in ("transactions", "accounts"):
-        generator = source.generator(table)
-        original = generator.chunk_frame
-
-        def counted(chunk, *args, _table=table, _original=original, **kwargs):
-            made.append((_table, chunk.row_start))
-            return _original(chunk, *args, **kwargs)
-
-        generator.chunk_frame = counted
+    made = chunks_made(source, ["transactions", "accounts"])  # (table, chunk index)
     for _ in range(3):
         source.rows("transactions", ["transaction_date"], 0, 10)
         source.rows("accounts", ["opened_date"], 0, 10)

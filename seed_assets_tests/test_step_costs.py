@@ -13,6 +13,7 @@ import pytest
 from seed_assets.engine.keys import sequence_positions
 from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.validation.stream import TableChecker
+from seed_assets_tests.chunk_counting import chunks_made
 
 # Not one of CUST{:06d}'s keys among 1,000 rows, each for its own reason: too few digits, too
 # many, out of range, zero (the sequence starts at 1), another prefix, a sign, spaces, a suffix.
@@ -73,20 +74,6 @@ def test_an_fk_not_in_runs_with_a_wrong_key_is_an_orphan(banking):
     assert got["rows"] == sorted(bad)
 
 
-def _counting(source, tables):
-    made: list[tuple[str, int]] = []
-    for table in tables:
-        generator = source.generator(table)
-        original = generator.chunk_frame
-
-        def counted(chunk, *args, _table=table, _original=original, **kwargs):
-            made.append((_table, chunk.index))
-            return _original(chunk, *args, **kwargs)
-
-        generator.chunk_frame = counted
-    return made
-
-
 def test_parent_chunks_a_read_straddles_are_made_once_for_every_reader(banking):
     """An invoices chunk whose transactions straddle two chunks: its generator reads both,
     making transactions reads accounts, then each check reads both again. Keeping only a
@@ -95,7 +82,7 @@ def test_parent_chunks_a_read_straddles_are_made_once_for_every_reader(banking):
     spec = banking.model_copy(update={"chunk_rows": 50})  # transactions: several chunks
     source = RegeneratedParents(spec, scale=0.2)
     source.cached_bytes = 1  # always over the bound: only the per-table rule keeps anything
-    made = _counting(source, ["transactions", "accounts"])
+    made = chunks_made(source, ["transactions", "accounts"])
     boundary = source.generator("transactions").chunks[1].row_start
     for column in ("transaction_date", "amount", "transaction_date"):  # generator, checks
         source.rows("transactions", [column], boundary - 5, boundary + 5)
