@@ -1,11 +1,12 @@
 """The gate every table asset passes: parents complete, rows checked before commit.
 
-Rows stream to the writer through the checks' accumulators (``CheckedStream``); the checks
-conclude inside the transaction (``gated_write``), so a failing blocking check rolls it back and
-the step fails (``gate_failure``) without a materialisation.
+Rows stream to the writer while the checks' accumulators take each frame in a thread beside it
+(``CheckedStream``); the checks conclude inside the transaction (``gated_write``), so a failing
+blocking check rolls it back and the step fails (``gate_failure``) without a materialisation.
 """
 
 import contextlib
+import queue
 import sys
 import threading
 import time
@@ -18,6 +19,7 @@ from dagster import Failure, MetadataValue
 
 from seed_assets.assets.checks import check_result
 from seed_assets.assets.report_metadata import report_metadata
+from seed_assets.engine.memory import set_resident_ceiling
 from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.engine.table import RowFilter
 from seed_assets.spec.graph import ancestors, component_of, links_name, parents
@@ -25,6 +27,12 @@ from seed_assets.spec.models import Spec
 from seed_assets.validation.results import CheckResult
 
 FrameHook = Callable[[str, pd.DataFrame], pd.DataFrame]
+
+# A step's resident memory past which free pages are handed back before its generator makes a
+# chunk (``engine/memory.py``): the budget is under 1 GB a step at 100M rows. A step starts at
+# about 330 MB (the interpreter forked with Dagster, GX and Pandera); making a chunk of
+# transactions (1.5M rows at any scale) adds up to about 200 MB on top of what is live.
+STEP_CEILING_MB = 720
 
 
 @dataclass
@@ -86,6 +94,7 @@ def step_run(spec: Spec, target, generation, *, filtered: bool = True) -> Iterat
     url = target.url_for(spec)
     db = target.target_for(spec)
     row_filter = check_filter(spec, url) if filtered else None
+    ceiling = set_resident_ceiling(STEP_CEILING_MB)  # put back after: a user's own process
     try:
         yield StepRun(
             generation.seed_for(spec),
@@ -97,6 +106,7 @@ def step_run(spec: Spec, target, generation, *, filtered: bool = True) -> Iterat
             time.process_time(),
         )
     finally:
+        set_resident_ceiling(ceiling)
         db.dispose()
         if row_filter is not None:
             row_filter.close()
@@ -196,35 +206,36 @@ def parent_source(
 
 
 class CheckedStream:
-    """Frames on their way to the writer, each first through the test hook and the checks'
-    accumulators. ``drain()`` feeds the checks whatever the writer did not take (it stopped on a
-    database error), so the checks always see every row.
+    """Frames on their way to the writer, each first through the test hook, then handed to the
+    checks' accumulators in a thread of their own (``_Feeder``): the checks of a frame run
+    while the next one is generated and this one is written, on the second core (NumPy and
+    Arrow release the GIL for most of either). ``drain()`` feeds the checks whatever the writer
+    did not take (it stopped on a database error), so the checks always see every row.
 
-    Once the last frame has passed, the checks conclude in a thread of their own (Pandera and
-    GX on the sample take seconds), while the writer finishes: on PostgreSQL the server builds
-    the keys and FKs meanwhile. ``conclude()`` waits for them; the commit still comes after."""
+    Once the last frame has passed, the checks conclude in that thread (Pandera and GX on the
+    sample take seconds) while the writer finishes: on PostgreSQL the server builds the keys
+    and FKs meanwhile. ``conclude()`` waits for them; the commit still comes after."""
 
     def __init__(self, frames: Iterator[pd.DataFrame], checker, name, hook) -> None:
         self.frames = frames
         self.checker = checker
         self.name = name
         self.hook = hook
-        self._concluding: threading.Thread | None = None
-        self._results: list[CheckResult] | None = None
+        self._feeder: _Feeder | None = None
 
     def _next_frames(self) -> Iterator[pd.DataFrame]:
-        for frame in self.frames:
-            if self.hook is not None:
-                frame = self.hook(self.name, frame)
-            self.checker.add(frame)
-            yield frame
-        self._concluding = threading.Thread(
-            target=self._conclude_now, name=f"seed-assets-checks-{self.name}", daemon=True
-        )
-        self._concluding.start()
-
-    def _conclude_now(self) -> None:
-        self._results = self.checker.conclude()
+        feeder = self._feeder = _Feeder(self.checker, self.name)
+        try:
+            for frame in self.frames:
+                if self.hook is not None:
+                    frame = self.hook(self.name, frame)
+                feeder.put(frame)
+                yield frame
+                frame = None  # not held while the next chunk is made (see ``_Feeder._run``)
+        except GeneratorExit:  # closed before the last frame: the checks cannot conclude
+            feeder.finish(RuntimeError(f"{self.name}: frames closed before the last one"))
+            raise
+        feeder.finish()
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         self._iterator = self._next_frames()
@@ -237,10 +248,56 @@ class CheckedStream:
     def conclude(self) -> list[CheckResult]:
         """The checks' results over every row (fed first, when the writer stopped early)."""
         self.drain()
-        if self._concluding is not None:
-            self._concluding.join()
-        if self._results is None:  # the thread could not finish: conclude here, say why
-            self._conclude_now()
+        return self._feeder.results()
+
+
+class _Feeder:
+    """One table's checker fed in a thread, frames in order, at most ``DEPTH`` waiting (each
+    up to ``FRAME_ROWS`` rows); concluded there after the last. Determinism is the checker's:
+    it sees the same frames in the same order, whatever the timing. An exception in the thread
+    is raised again by ``results()``, where the step's writer asks for the verdict."""
+
+    DEPTH = 2
+    _LAST = object()
+
+    def __init__(self, checker, name: str) -> None:
+        self.checker = checker
+        self._frames: queue.Queue = queue.Queue(maxsize=self.DEPTH)
+        self._results: list[CheckResult] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, name=f"seed-assets-checks-{name}", daemon=True
+        )
+        self._thread.start()
+
+    def put(self, frame: pd.DataFrame) -> None:
+        self._frames.put(frame)
+
+    def finish(self, error: BaseException | None = None) -> None:
+        """No more frames; `error`: the rows stopped short, so the checks may not conclude."""
+        if error is not None:
+            self._error = self._error or error
+        self._frames.put(self._LAST)
+
+    def _run(self) -> None:
+        while (frame := self._frames.get()) is not self._LAST:
+            if self._error is None:  # after an error, frames are only taken off the queue
+                try:
+                    self.checker.add(frame)
+                except BaseException as exc:
+                    self._error = exc
+            # Not held while waiting: a frame is a slice that keeps its whole chunk resident.
+            frame = None
+        if self._error is None:
+            try:
+                self._results = self.checker.conclude()
+            except BaseException as exc:
+                self._error = exc
+
+    def results(self) -> list[CheckResult]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
         return self._results
 
 

@@ -7,8 +7,10 @@ the row count.
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,18 @@ from seed_assets.engine.parents import (
 )
 from seed_assets.engine.table import RowFilter, TableGenerator, parent_columns
 from seed_assets.spec.models import Spec
+
+
+def _locked(method: Callable) -> Callable:
+    """One caller at a time: a table's generator and its checks (``gate._Feeder``, another
+    thread) read the same parents, through the same chunk cache."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
 
 
 class RegeneratedParents:
@@ -69,7 +83,8 @@ class RegeneratedParents:
         self.scale = scale
         self._generators: dict[str, TableGenerator] = {}
         self._chunks: OrderedDict[tuple, dict] = OrderedDict()
-        self._first_read: dict[str, int] = {}  # per table, the chunk its last read began in
+        # Per table and reader (a thread), the chunk its last read began in.
+        self._first_read: dict[tuple[str, threading.Thread], int] = {}
         self._whole: dict[tuple[str, str], np.ndarray] = {}
         self._sorted: dict[str, pd.DataFrame] = {}
         self._orders: dict[str, np.ndarray] = {}
@@ -79,7 +94,9 @@ class RegeneratedParents:
         self._kept: dict[tuple[str, int], dict[tuple[str, bool], Packed]] = {}
         self._kept_size = 0
         self._read_later: dict[str, set[str]] | None = None
+        self._lock = threading.RLock()
 
+    @_locked
     def generator(self, table: str) -> TableGenerator:
         """The table's generator over this source (made once; parents' made as needed)."""
         if table not in self._generators:
@@ -88,6 +105,7 @@ class RegeneratedParents:
             )
         return self._generators[table]
 
+    @_locked
     def row_count(self, table: str) -> int:
         generator = self.generator(table)
         if not generator.rows_as_planned:  # CHECKs drop rows: count what is kept
@@ -102,6 +120,7 @@ class RegeneratedParents:
         """Rows come in key order, each chunk exactly as planned: slices by position."""
         return generator.in_key_order and generator.rows_as_planned
 
+    @_locked
     def key_column(self, table: str) -> str | None:
         """The name of the table's in-order sequence key, if it has one."""
         generator = self.generator(table)
@@ -110,6 +129,7 @@ class RegeneratedParents:
             return None
         return sort_key(generator.table)[0]
 
+    @_locked
     def key_owner(self, table: str, column: str) -> str | None:
         """The table whose sequence key `column` of `table` holds, if any (see
         ``TableGenerator.key_owner``): such columns can be served as positions."""
@@ -121,6 +141,7 @@ class RegeneratedParents:
             self._owners[key] = generator.key_owner(column)
         return self._owners[key]
 
+    @_locked
     def keys_at(self, owner: str, positions: np.ndarray) -> np.ndarray:
         """The sequence keys of `owner` at `positions` (None where a position is -1)."""
         generator = self.generator(owner)
@@ -130,6 +151,7 @@ class RegeneratedParents:
             return values.sequence_values(column, positions)
         return with_nulls(values.sequence_values(column, np.where(missing, 0, positions)), missing)
 
+    @_locked
     def rows(
         self,
         table: str,
@@ -150,7 +172,7 @@ class RegeneratedParents:
             )
         starts = generator.chunk_starts
         first = int(np.searchsorted(starts, start, side="right")) - 1
-        self._first_read[table] = first
+        self._first_read[(table, threading.current_thread())] = max(first, 0)
         parts = []
         index = max(first, 0)
         while index < len(generator.chunks) and (stop > start or not parts):
@@ -175,6 +197,7 @@ class RegeneratedParents:
         """How many written chunks ``offer`` keeps columns of."""
         return len(self._kept)
 
+    @_locked
     def offer(self, table: str, index: int, frame: pd.DataFrame, positions: Collection[str]):
         """Chunk `index` of `table`, just made to be written (`positions`: its columns that
         came as key positions): the columns other tables read of it as values are kept, while
@@ -233,24 +256,26 @@ class RegeneratedParents:
         return pd.DataFrame({c: have[(c, p)] for c, p in wanted}, copy=False)
 
     def _evict(self) -> None:
-        """Drop the least recently used chunks past the bounds, but never a table's two latest:
-        a child's chunks read consecutive chunks of each parent, so evicting, say, the big
-        transactions chunk because an accounts chunk was read after it (the sampled GX check of
-        invoices does) made it again for every child chunk; and a child chunk whose parent rows
-        straddle two chunks reads both, for its generator and again for each check (keeping one
-        made both again for every reader: an invoices step at 10M rows made transactions chunks
-        46 times instead of 5). A chunk before the first one the table's last read began in is
-        not kept on that account (the reads have moved past it). A chunk's size is fixed in
-        parent rows, whatever the scale, so two per table stay bounded."""
+        """Drop the least recently used chunks past the bounds, but never one a reader is on:
+        the chunk its last read of that table began in, and the next. A child's chunks read
+        consecutive chunks of each parent, so evicting, say, the big transactions chunk because
+        an accounts chunk was read after it (the sampled GX check of invoices does) made it
+        again for every child chunk; and a child chunk whose parent rows straddle two chunks
+        reads both, for its generator and again for each check (keeping one made both again for
+        every reader: an invoices step at 10M rows made transactions chunks 46 times instead of
+        5). Readers are told apart by thread: a step's checks run a frame or two behind its
+        generator (``gate._Feeder``), on chunks the generator has moved past. A chunk's size is
+        fixed in parent rows, whatever the scale, so two per table and reader stay bounded."""
         while len(self._chunks) > 1 and (
             len(self._chunks) > self.cached_chunks or self._cached_bytes() > self.cached_bytes
         ):
-            kept: dict[str, list[tuple]] = {}
-            for key in reversed(self._chunks):  # most recently used first
-                kept.setdefault(key[0], [])
-                if len(kept[key[0]]) < 2 and key[1] >= self._first_read.get(key[0], 0):
-                    kept[key[0]].append(key)
-            protected = {key for keys in kept.values() for key in keys}
+            for reader in [r for r in self._first_read if not r[1].is_alive()]:
+                del self._first_read[reader]  # a step's checks, or a table's prefetch, ended
+            protected = {
+                (table, index)
+                for (table, _), first in self._first_read.items()
+                for index in (first, first + 1)
+            }
             victim = next((k for k in self._chunks if k not in protected), None)
             if victim is None:
                 return
@@ -314,6 +339,7 @@ class RegeneratedParents:
             self._ranks[table] = ranks
         return self._ranks[table]
 
+    @_locked
     def locates_arithmetically(self, table: str, columns: list[str]) -> bool:
         """Whether ``locate`` finds `columns` of `table` from the keys' text alone (a sequence
         key, parsed): they may then be given as Arrow text."""
@@ -321,6 +347,7 @@ class RegeneratedParents:
             self._sequence_ranks(table, columns) is not None
         )
 
+    @_locked
     def take(self, table: str, column: str, positions: np.ndarray) -> np.ndarray:
         generator = self.generator(table)
         if column == self.key_column(table):
@@ -339,6 +366,7 @@ class RegeneratedParents:
             self._whole[key] = as_array(frame[column])
         return self._whole[key][positions]
 
+    @_locked
     def locate(self, table: str, columns: list[str], values: list[np.ndarray]) -> np.ndarray:
         generator = self.generator(table)
         if len(columns) == 1 and columns[0] == self.key_column(table):

@@ -403,6 +403,7 @@ class Target:
             for start in range(0, len(frame), self.batch_rows):
                 part = frame.iloc[start : start + self.batch_rows]
                 yield part, self._encoded(part, table, name)
+            frame = part = None  # a slice keeps its chunk: not held while the next is made
 
     def _load_all(
         self, conn, sa_table: sa.Table, table: TableSpec, frames, result, on_error, on_rows, cancel
@@ -420,6 +421,7 @@ class Target:
             position += len(frame)
             if on_rows:
                 on_rows(len(frame))
+            frame = encoded = None  # nor here (see ``batches``)
 
     def _end_load(self, conn, name: str, table: TableSpec, result, on_error, approve) -> None:
         """After the last batch: refused rows fail the load (unless it continues past them),
