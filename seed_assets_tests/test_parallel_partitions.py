@@ -6,6 +6,7 @@ pool still keeps two runs apart."""
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,37 @@ def test_an_empty_partition_passes_its_checks_and_writes_nothing(banking, tmp_pa
     rows = metadata["dagster/row_count"].value
     assert rows == RegeneratedParents(spec).generator("transactions").total_rows > 0
     assert "0: rows 0 to 0" in metadata["checks"].value
+
+
+def test_pool_processes_end_on_sigterm_though_the_run_catches_it(banking, tmp_path):
+    """A run's process catches SIGTERM (Dagster's ``capture_interrupts`` only records it), and
+    a forked process inherits that: ``Pool.terminate`` could not end a pool process, and a run
+    hung with the step waiting for it and it waiting for a task. Pool processes end on SIGTERM."""
+    raw = yaml.safe_load(Path(banking.source).read_text())
+    raw["tables"]["transactions"]["partitions"] = 2
+    spec = spec_from_dict(raw)
+    seen = tmp_path / "sigterm"
+    seen.mkdir()
+
+    def record(name, frame):
+        if name == "transactions":
+            default = signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+            (seen / str(os.getpid())).write_text(str(default))
+        return frame
+
+    assets = build_table_assets(spec, frame_hook=record)
+    instance = DagsterInstance.ephemeral()
+    resources = _resources(f"sqlite:///{tmp_path / 'db.sqlite'}", workers=2)
+    assert materialize(assets, selection=["customers", "accounts"], resources=resources,
+                       instance=instance).success  # fmt: skip
+    result = materialize(
+        assets, selection=["transactions"], resources=resources, instance=instance,
+        tags={RANGE_START: "0", RANGE_END: "1"},
+    )  # fmt: skip
+    assert result.success
+    recorded = {path.name: path.read_text() for path in seen.iterdir()}
+    assert recorded and str(os.getpid()) not in recorded  # loaded by pool processes
+    assert set(recorded.values()) == {"True"}
 
 
 @pytest.mark.parametrize("server", ["postgresql", "mysql"])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from dataclasses import dataclass, field
 
@@ -188,12 +189,30 @@ def load_partitions(
     if len(indices) == 1 or multiprocessing.current_process().daemon:
         return [load_partition(spec, name, i, target, generation, frame_hook) for i in indices]
     _job = (spec, name, target, generation, frame_hook)
+    pool = multiprocessing.get_context("fork").Pool(
+        processes=workers, maxtasksperchild=1, initializer=_pool_process_start
+    )
     try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(processes=workers, maxtasksperchild=1) as pool:
-            return pool.map(_load_in_child, indices, chunksize=1)
+        outcomes = pool.map(_load_in_child, indices, chunksize=1)
+        # Not `terminate()` (what leaving `with Pool` does): the pool replaces each process
+        # as its one task ends, and one started just then waits for a task on a lock the
+        # terminating pool holds; closed, every process is sent its end instead.
+        pool.close()
+        return outcomes
+    except BaseException:
+        pool.terminate()
+        raise
     finally:
+        pool.join()
         _job = None
+
+
+def _pool_process_start() -> None:
+    """A pool process ends on SIGTERM, which is how ``Pool.terminate`` stops it: the step's
+    process may catch SIGTERM (Dagster does, in a run's process), and a forked child inherits
+    the handler, which only records it. A run that hung here, both processes waiting, is what
+    this mends."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def whole_table_checker(spec: Spec, name: str, db, source, *, scale: float, expected: int):
