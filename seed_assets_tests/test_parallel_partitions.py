@@ -112,23 +112,29 @@ def test_workers_default_to_the_cores_and_never_exceed_the_partitions():
     assert workers_for(GenerationResource(), 1) == 1  # never more than the partitions
 
 
-def test_an_empty_partition_passes_its_checks_and_writes_nothing(banking, tmp_path):
-    """Banking's transactions in 4 partitions at scale 1: one chunk, so partitions 0 to 2 are
-    empty. Pandera and GX have no row to measure (GX's rate over none failed before)."""
+def _transactions_in_parts(banking, parts: int, path: Path, hook=None):
+    """Banking (scale 1: one chunk of transactions) with transactions in `parts` partitions,
+    into SQLite at `path`: the parents, then every partition in one run by two processes."""
     raw = yaml.safe_load(Path(banking.source).read_text())
-    raw["tables"]["transactions"]["partitions"] = 4
+    raw["tables"]["transactions"]["partitions"] = parts
     spec = spec_from_dict(raw)
-    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
-    assets = build_table_assets(spec)
+    assets = build_table_assets(spec, frame_hook=hook)
     instance = DagsterInstance.ephemeral()
-    resources = _resources(url, workers=2)
+    resources = _resources(f"sqlite:///{path}", workers=2)
     assert materialize(assets, selection=["customers", "accounts"], resources=resources,
                        instance=instance).success  # fmt: skip
     result = materialize(
         assets, selection=["transactions"], resources=resources, instance=instance,
-        tags={RANGE_START: "0", RANGE_END: "3"},
+        tags={RANGE_START: "0", RANGE_END: str(parts - 1)},
     )  # fmt: skip
     assert result.success
+    return spec, result
+
+
+def test_an_empty_partition_passes_its_checks_and_writes_nothing(banking, tmp_path):
+    """Banking's transactions in 4 partitions at scale 1: one chunk, so partitions 0 to 2 are
+    empty. Pandera and GX have no row to measure (GX's rate over none failed before)."""
+    spec, result = _transactions_in_parts(banking, 4, tmp_path / "empty.sqlite")
     metadata = result.get_asset_materialization_events()[0].materialization.metadata
     rows = metadata["dagster/row_count"].value
     assert rows == RegeneratedParents(spec).generator("transactions").total_rows > 0
@@ -139,9 +145,6 @@ def test_pool_processes_end_on_sigterm_though_the_run_catches_it(banking, tmp_pa
     """A run's process catches SIGTERM (Dagster's ``capture_interrupts`` only records it), and
     a forked process inherits that: ``Pool.terminate`` could not end a pool process, and a run
     hung with the step waiting for it and it waiting for a task. Pool processes end on SIGTERM."""
-    raw = yaml.safe_load(Path(banking.source).read_text())
-    raw["tables"]["transactions"]["partitions"] = 2
-    spec = spec_from_dict(raw)
     seen = tmp_path / "sigterm"
     seen.mkdir()
 
@@ -151,16 +154,7 @@ def test_pool_processes_end_on_sigterm_though_the_run_catches_it(banking, tmp_pa
             (seen / str(os.getpid())).write_text(str(default))
         return frame
 
-    assets = build_table_assets(spec, frame_hook=record)
-    instance = DagsterInstance.ephemeral()
-    resources = _resources(f"sqlite:///{tmp_path / 'db.sqlite'}", workers=2)
-    assert materialize(assets, selection=["customers", "accounts"], resources=resources,
-                       instance=instance).success  # fmt: skip
-    result = materialize(
-        assets, selection=["transactions"], resources=resources, instance=instance,
-        tags={RANGE_START: "0", RANGE_END: "1"},
-    )  # fmt: skip
-    assert result.success
+    _transactions_in_parts(banking, 2, tmp_path / "db.sqlite", record)
     recorded = {path.name: path.read_text() for path in seen.iterdir()}
     assert recorded and str(os.getpid()) not in recorded  # loaded by pool processes
     assert set(recorded.values()) == {"True"}
