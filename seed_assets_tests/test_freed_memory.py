@@ -13,20 +13,14 @@ from seed_assets.engine.memory import (
     before_chunk,
     hand_back_above,
     keep_freed_memory,
+    on_glibc,
     resident_mb,
     set_resident_ceiling,
 )
 
-
-def _glibc_linux() -> bool:
-    try:
-        glibc = os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc")
-    except (AttributeError, ValueError, OSError):
-        return False
-    return glibc and os.path.exists("/proc/self/statm")
-
-
-pytestmark = pytest.mark.skipif(not _glibc_linux(), reason="glibc on Linux only")
+pytestmark = pytest.mark.skipif(
+    not on_glibc() or not os.path.exists("/proc/self/statm"), reason="glibc on Linux only"
+)
 
 CHUNK_ARRAYS = 24  # 24 arrays of 12 MB (1.5M rows of 8 bytes): a chunk's worth, 288 MB
 

@@ -50,7 +50,7 @@ def keep_freed_memory() -> None:
     _done = True
     if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
         pa.set_memory_pool(pa.system_memory_pool())
-    if not _glibc():
+    if not on_glibc():
         return
     libc = _c_library()
     if "MALLOC_TRIM_THRESHOLD_" not in os.environ:
@@ -72,7 +72,7 @@ def resident_mb() -> int:
 def hand_back_above(ceiling_mb: int) -> bool:
     """Free memory glibc keeps handed back to the kernel if resident memory is past
     `ceiling_mb`; whether it was (cheap to ask: one read of /proc)."""
-    if not _glibc() or resident_mb() <= ceiling_mb:
+    if not on_glibc() or resident_mb() <= ceiling_mb:
         return False
     _c_library().malloc_trim(0)
     return True
@@ -99,7 +99,8 @@ def _c_library():
     return _libc
 
 
-def _glibc() -> bool:
+def on_glibc() -> bool:
+    """Whether this process allocates through glibc (what the mallopt and trim calls need)."""
     try:
         return os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc")
     except (AttributeError, ValueError, OSError):  # not glibc, or not POSIX
