@@ -5,13 +5,16 @@ measured by benchmarks/bench_dagster.py.)"""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
-from seed_assets.engine.keys import sequence_positions
+from seed_assets.engine.keys import padded_numbers, sequence_positions
 from seed_assets.engine.regenerated import RegeneratedParents
+from seed_assets.spec.models import SequenceSpec
 from seed_assets.validation.stream import TableChecker
 from seed_assets_tests.chunk_counting import chunks_made
 
@@ -248,3 +251,39 @@ def _writing(column: str, bad: dict[int, str]):
         return frame
 
     return damage
+
+
+def _reference(seq: SequenceSpec, values: list, total: int) -> list[int]:
+    """Each value looked up among every key the format writes: the slow, obvious answer."""
+    keys = {seq.format.format(seq.start + i * seq.step): i for i in range(total)}
+    return [keys.get(v, -1) for v in values]
+
+
+@pytest.mark.parametrize(
+    "prefix, width, suffix, start, step",
+    [("CUST", 6, "", 1, 1), ("A", 4, "-x", 10, 5), ("", 8, "", 0, 1)],
+)
+def test_keys_of_one_width_are_read_from_their_bytes_exactly(prefix, width, suffix, start, step):
+    """Keys all written at the format's width are parsed from the bytes (no regex, no
+    formatting back), and still located exactly: before the first key, past the last, off the
+    step, in a slice of the array; one byte wrong anywhere sends the whole array the general
+    way, with the same answers."""
+    fmt = f"{prefix}{{:0{width}d}}{suffix}"
+    seq = SequenceSpec(format=fmt, start=start, step=step)
+    column = SimpleNamespace(sequence=seq)
+    total = 1000
+    numbers = np.random.default_rng(3).integers(0, start + step * (total + 5), 3000)
+    values = [fmt.format(int(v)) for v in numbers]
+    keys = pa.array(values, pa.large_string())
+    assert padded_numbers(keys, prefix, suffix, width).tolist() == numbers.tolist()  # the fast way
+    expected = _reference(seq, values, total)
+    assert 0 < expected.count(-1) < len(expected)  # keys and not keys alike
+    assert sequence_positions(column, keys, total).tolist() == expected
+    assert sequence_positions(column, keys.slice(17, 400), total).tolist() == expected[17:417]
+    for at in range(len(values[0])):
+        for byte in "/:Z ":
+            wrong = values[0][:at] + byte + values[0][at + 1 :]
+            given = pa.array([wrong, *values[1:50]], pa.large_string())
+            assert padded_numbers(given, prefix, suffix, width) is None
+            got = sequence_positions(column, given, total)
+            assert got.tolist() == _reference(seq, given.to_pylist(), total), wrong

