@@ -9,7 +9,9 @@ a fresh Parquet folder each (``--target parquet``: no server sharing the two cor
   table asset with its blocking checks (streamed integrity checks on every row, Pandera and GX
   on a sample, the report), one process per step (the multiprocess executor, forked from a
   server that preloaded the definitions). Each step's seconds come from the run's events; its
-  peak RSS from its materialization (``peak_rss_mb``, the step process's VmHWM).
+  peak RSS from its materialization (``peak_rss_mb``, the step process's VmHWM); the cores
+  the machine kept busy meanwhile (``/proc/stat``: the database server's too), which bound
+  what a second process can add (``--concurrent 1,2`` prints that bound).
 - ``dagster_in_process`` (``--in-process``): the same job with ``SEED_ASSETS_EXECUTOR=in_process``,
   every step in the run's own process (no forkserver, no process per step): the run-level cost
   of the multiprocess executor is the difference. A step's peak is then the process's so far.
@@ -34,6 +36,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -72,6 +75,44 @@ def _timed(command: list[str], env: dict, log: Path) -> dict:
         "peak_rss_mb": usage.ru_maxrss / 1024,
         "load_average": round((load + os.getloadavg()[0]) / 2, 2),
     }
+
+
+class BusyCores:
+    """The machine's busy cores over any span of the runs: /proc/stat (every process, the
+    database server's too) sampled in a thread. What one process keeps busy bounds what two
+    can gain on this machine: ``cores / busy`` at most."""
+
+    INTERVAL = 0.25
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> BusyCores:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while True:
+            with open("/proc/stat") as stat:
+                ticks = [int(v) for v in stat.readline().split()[1:]]
+            idle = ticks[3] + ticks[4]  # idle, iowait
+            self.samples.append((time.time(), sum(ticks[:8]) - idle))
+            if self._stop.wait(self.INTERVAL):
+                return
+
+    def between(self, start: float, end: float) -> float | None:
+        """Busy cores on average from `start` to `end` (epoch seconds); None if not sampled."""
+        inside = [s for s in self.samples if start <= s[0] <= end]
+        if len(inside) < 2:
+            return None
+        (t0, b0), (t1, b1) = inside[0], inside[-1]
+        return (b1 - b0) / os.sysconf("SC_CLK_TCK") / (t1 - t0)
 
 
 def spec_file(work: Path, parts: int) -> Path:
@@ -130,7 +171,7 @@ REREAD = "--reread"
 
 def run_dagster(spec: Path, url: str, scale: float, work: Path, concurrent: int | None,
                 parts: int, executor: str = "multiprocess",
-                reread: bool = False) -> dict:  # fmt: skip
+                reread: bool = False, busy: BusyCores | None = None) -> dict:  # fmt: skip
     """The runs in a fresh instance; their wall time and each step's figures. `concurrent`
     is the executor's max_concurrent, and with partitions the processes loading them.
     `executor`: ``multiprocess`` (a process per step) or ``in_process`` (the run's own)."""
@@ -176,6 +217,8 @@ def run_dagster(spec: Path, url: str, scale: float, work: Path, concurrent: int 
                     DagsterEventType.STEP_FAILURE,
                 ):
                     step["seconds"] = record.timestamp - step["start"]
+                    if busy is not None:
+                        step["busy_cores"] = busy.between(step["start"], record.timestamp)
                     step["ok"] = event.event_type == DagsterEventType.STEP_SUCCESS
                 elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
                     metadata = event.step_materialization_data.materialization.metadata
@@ -229,9 +272,10 @@ def measure(rows: int, args) -> dict:
             key = "dagster_in_process" if executor == "in_process" else f"dagster_{concurrent}"
             with _target(args, work, key) as url:
                 reread = args.reread and (executor, concurrent) == runs[0]  # once is enough
-                result = run_dagster(
-                    spec, url, scale, work, concurrent, args.parts, executor, reread
-                )
+                with BusyCores() as busy:
+                    result = run_dagster(
+                        spec, url, scale, work, concurrent, args.parts, executor, reread, busy
+                    )
             out[key] = result
             print(
                 f"  dagster ({executor}, max_concurrent {concurrent}) {result['seconds']:7.1f} s "
@@ -243,9 +287,11 @@ def measure(rows: int, args) -> dict:
             for key, step in result["steps"].items():
                 peak, rows = step.get("peak_rss_mb", 0), step.get("rows", 0)
                 cpu = step.get("cpu_seconds", 0.0)
+                cores = step.get("busy_cores")
                 print(
                     f"    {key:<28} {step['seconds']:7.1f} s ({cpu:6.1f} CPU)  {peak:6,} MB  "
                     f"{rows:>12,} rows"
+                    + (f"  machine {cores:.2f} cores busy" if cores is not None else "")
                 )
     finally:
         if not args.keep:
@@ -274,7 +320,14 @@ def verdicts(rows: int, out: dict) -> list[str]:
         for key in one:
             if one[key].get("processes") and key in two:
                 part = one[key]["seconds"] / two[key]["seconds"]
-                lines.append(f"{rows:,} rows: step {key}: two processes {part:.2f}x one")
+                line = f"{rows:,} rows: step {key}: two processes {part:.2f}x one"
+                busy = one[key].get("busy_cores")
+                if busy:  # the cores one process left idle are all two can add
+                    line += (
+                        f" (one process kept {busy:.2f} of {os.cpu_count()} cores busy: "
+                        f"at most {min(2.0, os.cpu_count() / busy):.2f}x here)"
+                    )
+                lines.append(line)
         lines.append(
             f"{rows:,} rows: all runs, two processes {speedup:.2f}x one "
             f"({'MET' if speedup >= TARGET_SPEEDUP else 'NOT MET'} >= {TARGET_SPEEDUP}x)"
