@@ -276,6 +276,8 @@ def test_keys_of_one_width_are_read_from_their_bytes_exactly(prefix, width, suff
     values = [fmt.format(int(v)) for v in numbers]
     keys = pa.array(values, pa.large_string())
     assert padded_numbers(keys, prefix, suffix, width).tolist() == numbers.tolist()  # the fast way
+    narrow = pa.array(values[:100], pa.string())  # 32-bit offsets, as a frame's text may come
+    assert padded_numbers(narrow, prefix, suffix, width).tolist() == numbers[:100].tolist()
     expected = _reference(seq, values, total)
     assert 0 < expected.count(-1) < len(expected)  # keys and not keys alike
     assert sequence_positions(column, keys, total).tolist() == expected

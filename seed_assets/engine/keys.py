@@ -242,13 +242,17 @@ def _positions(seq, numbers: np.ndarray, valid: np.ndarray, total_rows: int) -> 
 
 
 def padded_numbers(text, prefix: str, suffix: str, width: int) -> np.ndarray | None:
-    """The numbers of Arrow large-string keys written PREFIX{:0<width>d}SUFFIX, read from the
+    """The numbers of Arrow string keys written PREFIX{:0<width>d}SUFFIX, read from the
     bytes as one (rows, key length) matrix; None unless every value is such a key (no null,
     one length, prefix, `width` digits, suffix), when the general parse decides row by row.
 
     A key of that shape is exactly how the format writes its number (`width` digits, no sign),
     so it needs no formatting back: 1.5M keys take 0.17 s by the general parse, 0.03 s here.
     """
+    import pyarrow as pa
+
+    if text.type != pa.large_string():  # the offsets read below are 64-bit
+        text = text.cast(pa.large_string())
     head, tail = prefix.encode(), suffix.encode()
     line = len(head) + width + len(tail)
     n = len(text)
