@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from seed_assets.assets.gate import CheckedStream
+from seed_assets.assets.gate import CheckedStream, gated_write
 from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.validation.stream import TableChecker
 from seed_assets_tests.chunk_counting import chunks_made
@@ -104,6 +104,43 @@ def test_frames_closed_before_the_last_refuse_a_verdict_instead_of_waiting(banki
     frames.close()
     with pytest.raises(RuntimeError, match="transactions: frames closed before the last"):
         stream.conclude()
+
+
+def test_a_frame_that_cannot_be_made_fails_the_write_instead_of_hanging_it(banking):
+    """Generation raises after the first frame: the writer's error comes back through the
+    gate (which asks the checks for a verdict first) instead of the step waiting forever
+    for a checks' thread that was never told the frames had ended."""
+    source = RegeneratedParents(banking, scale=SCALE)
+    generator = source.generator("transactions")
+    checker = TableChecker(
+        banking, "transactions", source, scale=SCALE, expected_rows=generator.total_rows
+    )
+
+    def frames():
+        made = generator.frames(max_rows=300)
+        yield next(made)
+        raise ValueError("chunk 2 could not be made")
+
+    stream = CheckedStream(frames(), checker, "transactions", None)
+
+    def write(approve):
+        for _ in stream:
+            pass
+        return approve()
+
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            gated_write(write, stream)
+        except ValueError as exc:
+            outcome["error"] = exc
+
+    writer = threading.Thread(target=run, daemon=True)
+    writer.start()
+    writer.join(60)
+    assert not writer.is_alive(), "the write waited for checks that could never conclude"
+    assert str(outcome["error"]) == "chunk 2 could not be made"
 
 
 def test_each_reader_keeps_the_parent_chunks_it_is_on(banking):

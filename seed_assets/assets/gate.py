@@ -236,6 +236,9 @@ class CheckedStream:
         except GeneratorExit:  # closed before the last frame: the checks cannot conclude
             feeder.finish(RuntimeError(f"{self.name}: frames closed before the last one"))
             raise
+        except BaseException as exc:  # a frame could not be made: the verdict is that error
+            feeder.finish(exc)
+            raise
         feeder.finish()
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
