@@ -211,7 +211,7 @@ def sequence_positions(column, found, total_rows: int) -> np.ndarray:
             width = int(match.group("width") or 0) if match.group("zero") else 0
             numbers = padded_numbers(text, prefix, suffix, width)
             if numbers is not None:  # every value as the format writes it: no regex, no re-check
-                return _positions(seq, numbers, np.ones(n, dtype=bool), total_rows)
+                return _positions(seq, numbers, True, total_rows)
         else:
             objects = np.asarray(found, dtype=object)
             text = pa.array(objects, type=pa.large_string(), from_pandas=True)
@@ -233,12 +233,12 @@ def sequence_positions(column, found, total_rows: int) -> np.ndarray:
     return positions.astype(np.int64)
 
 
-def _positions(seq, numbers: np.ndarray, valid: np.ndarray, total_rows: int) -> np.ndarray:
+def _positions(seq, numbers: np.ndarray, valid: np.ndarray | bool, total_rows: int) -> np.ndarray:
     """0-based positions of sequence `numbers` (-1 where not `valid`, or not one of its keys)."""
     offset = numbers - seq.start
     positions = offset // seq.step
-    valid &= (offset >= 0) & (offset % seq.step == 0) & (positions < total_rows)
-    return np.where(valid, positions, -1)
+    keys = valid & (offset >= 0) & (offset % seq.step == 0) & (positions < total_rows)
+    return np.where(keys, positions, -1)
 
 
 def padded_numbers(text, prefix: str, suffix: str, width: int) -> np.ndarray | None:
