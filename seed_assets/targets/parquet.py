@@ -30,6 +30,7 @@ from seed_assets.engine.table import sort_key
 from seed_assets.errors import TargetError
 from seed_assets.spec.graph import descendants, linked_fks, links_name
 from seed_assets.spec.models import INTEGER_TYPES, TEXT_TYPES, ColumnSpec, Spec
+from seed_assets.targets.behind import WriteBehind
 from seed_assets.targets.load_report import LoadCancelled, WriteResult
 from seed_assets.targets.lock import exclusive
 from seed_assets.targets.parquet_urls import SCHEME, is_parquet_url, masked, parquet_dir
@@ -377,12 +378,17 @@ class ParquetTarget:
         temp = final.with_name(f".{final.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
         schema = arrow_schema(spec, name)
         try:
-            with pq.ParquetWriter(temp, schema, compression="snappy") as writer:
+            with (
+                pq.ParquetWriter(temp, schema, compression="snappy") as writer,
+                WriteBehind(
+                    lambda table: writer.write_table(table, ROW_GROUP_ROWS), name=name
+                ) as behind,
+            ):
                 for frame in frames:
                     if cancel is not None and cancel.requested:
                         raise LoadCancelled(name)
-                    if len(frame):
-                        writer.write_table(to_arrow_table(frame, schema), ROW_GROUP_ROWS)
+                    if len(frame):  # encoded and written in a thread while the next is made
+                        behind.put(to_arrow_table(frame, schema))
                     result.rows += len(frame)
                     if on_rows:
                         on_rows(len(frame))
