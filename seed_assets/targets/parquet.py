@@ -33,10 +33,10 @@ from seed_assets.spec.models import INTEGER_TYPES, TEXT_TYPES, ColumnSpec, Spec
 from seed_assets.targets.behind import WriteBehind
 from seed_assets.targets.load_report import LoadCancelled, WriteResult
 from seed_assets.targets.lock import exclusive
+from seed_assets.targets.parquet_file import ParquetFile
 from seed_assets.targets.parquet_urls import SCHEME, is_parquet_url, masked, parquet_dir
 
 MANIFEST = "_seed_assets.json"
-ROW_GROUP_ROWS = 250_000  # row groups are what a range read skips by
 
 
 def arrow_type(column: ColumnSpec) -> pa.DataType:
@@ -377,13 +377,9 @@ class ParquetTarget:
         final.parent.mkdir(parents=True, exist_ok=True)
         temp = final.with_name(f".{final.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
         schema = arrow_schema(spec, name)
+        file = ParquetFile(temp, schema)
         try:
-            with (
-                pq.ParquetWriter(temp, schema, compression="snappy") as writer,
-                WriteBehind(
-                    lambda table: writer.write_table(table, ROW_GROUP_ROWS), name=name
-                ) as behind,
-            ):
+            with WriteBehind(file.write, name=name) as behind:
                 for frame in frames:
                     if cancel is not None and cancel.requested:
                         raise LoadCancelled(name)
@@ -395,11 +391,13 @@ class ParquetTarget:
                     # Not held while the next is made: a frame is a slice that keeps its whole
                     # chunk resident (two chunks at once: 130 MB more at 100M rows).
                     frame = None
+            file.close()
             if approve is not None and not approve():
                 result.rows = 0
                 return False
             os.replace(temp, final)
         finally:
+            file.abandon()
             temp.unlink(missing_ok=True)
         return True
 
