@@ -240,10 +240,17 @@ def run_dagster(spec: Path, url: str, scale: float, work: Path, concurrent: int 
 
 @contextlib.contextmanager
 def _target(args, work: Path, name: str):
-    """A fresh PostgreSQL database, or a fresh Parquet folder (`--target parquet`)."""
+    """A fresh PostgreSQL database, or a fresh Parquet folder (`--target parquet`), or a fresh
+    SQLite file (`--target sqlite`, the default target)."""
     if args.target == "parquet":
         yield f"parquet://{work / name}"
         shutil.rmtree(work / name, ignore_errors=True)
+        return
+    if args.target == "sqlite":
+        path = work / f"{name}.db"
+        yield f"sqlite:///{path}"
+        for leftover in work.glob(f"{name}.db*"):
+            leftover.unlink()
         return
     with _Database(args.pg) as url:
         yield url
@@ -339,7 +346,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="10M", help="sizes, e.g. 1M,10M,100M")
     parser.add_argument("--pg", default=PG_SERVER, help="PostgreSQL server URL (no database)")
-    parser.add_argument("--target", choices=["postgres", "parquet"], default="postgres")
+    parser.add_argument("--target", choices=["postgres", "parquet", "sqlite"], default="postgres")
     parser.add_argument("--parts", type=int, default=0, help="partitions of the big tables")
     parser.add_argument(
         "--concurrent", default="", help="max_concurrent values, e.g. 1,2 (default: per core)"

@@ -24,6 +24,8 @@ from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.engine.table import RowFilter
 from seed_assets.spec.graph import ancestors, component_of, links_name, parents
 from seed_assets.spec.models import Spec
+from seed_assets.targets.ahead import available as worker_available
+from seed_assets.targets.ahead import close_worker, worker_stream
 from seed_assets.validation.results import CheckResult
 
 FrameHook = Callable[[str, pd.DataFrame], pd.DataFrame]
@@ -47,6 +49,10 @@ class StepRun:
     row_filter: RowFilter | None
     started: float
     cpu_started: float = 0.0
+    # A worker process that made, checked and encoded the rows (``ForkedChecks``): its peak
+    # and CPU seconds are the step's too.
+    worker_peak_mb: int = 0
+    worker_cpu_seconds: float = 0.0
 
     def metadata(self, rows: int, paths=None, report=None, unit: str | None = None) -> dict:
         """What every step's materialisation says: rows, target, seed, scale, time, speed; and
@@ -60,10 +66,12 @@ class StepRun:
             "scale": self.scale,
             "seconds": round(seconds, 3),
             "rows_per_second": int(rows / seconds) if seconds else 0,
-            "peak_rss_mb": peak_rss_mb(),
-            # CPU seconds of the step's process, every thread (a shared machine's load inflates
-            # wall seconds, much less these).
-            "cpu_seconds": round(time.process_time() - self.cpu_started, 2),
+            "peak_rss_mb": max(peak_rss_mb(), self.worker_peak_mb),
+            # CPU seconds of the step's process, every thread, and of its worker (a shared
+            # machine's load inflates wall seconds, much less these).
+            "cpu_seconds": round(
+                time.process_time() - self.cpu_started + self.worker_cpu_seconds, 2
+            ),
         }
         if paths is not None and report is not None and unit is not None:
             out.update(report_metadata(paths, report, unit))
@@ -110,6 +118,13 @@ def step_run(spec: Spec, target, generation, *, filtered: bool = True) -> Iterat
         db.dispose()
         if row_filter is not None:
             row_filter.close()
+
+
+def forks_checks(db, row_filter) -> bool:
+    """Whether a step's rows are made, checked and encoded in a worker (``ForkedChecks``): for
+    a target whose driver binds rows holding the GIL (``workers_ahead``, SQLite), where the
+    platform forks, and no row filter holds a connection a forked process must not share."""
+    return getattr(db, "workers_ahead", 0) > 0 and worker_available() and row_filter is None
 
 
 def check_results(context, results: list[CheckResult], key) -> list:
@@ -253,6 +268,44 @@ class CheckedStream:
         """The checks' results over every row (fed first, when the writer stopped early)."""
         self.drain()
         return self._feeder.results()
+
+
+class ForkedChecks:
+    """A table's frames made, checked and encoded for its writer in a forked worker process
+    (``ahead.worker_stream``), for a driver that binds every value holding the GIL (SQLite):
+    the step's process only loads, and the checks' thread no longer takes turns with it.
+    ``batches`` goes to the writer in place of the frames; ``conclude()`` gives the checks'
+    results, concluded in the worker after the last frame, as ``CheckedStream.conclude`` does.
+    After it: the rows fed to the checks, their report's plots (``profile``), and the
+    worker's peak memory and CPU seconds (``peak_mb``, ``cpu_seconds``)."""
+
+    def __init__(self, stream: CheckedStream, db, table, seed: int) -> None:
+        self.name = stream.name
+        self.rows = 0
+        self.profile: dict | None = None
+        self.peak_mb = 0
+        self.cpu_seconds = 0.0
+
+        def in_worker() -> dict:
+            results = stream.conclude()
+            return {
+                "results": results,
+                "rows": stream.checker.rows,
+                "profile": stream.checker.profile(seed=seed),
+                "peak_mb": peak_rss_mb(),
+                "cpu_seconds": time.process_time(),  # a forked process counts from zero
+            }
+
+        self.batches = worker_stream(db, stream, table, stream.name, in_worker)
+
+    def conclude(self) -> list[CheckResult]:
+        outcome = self.batches.outcome()
+        self.rows, self.profile = outcome["rows"], outcome["profile"]
+        self.peak_mb, self.cpu_seconds = outcome["peak_mb"], outcome["cpu_seconds"]
+        return outcome["results"]
+
+    def close(self) -> None:
+        close_worker(self.batches)
 
 
 class _Feeder:

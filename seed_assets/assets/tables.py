@@ -45,8 +45,10 @@ from seed_assets.assets.cycles import component_asset, links_asset
 from seed_assets.assets.describe import table_description, table_metadata
 from seed_assets.assets.gate import (
     CheckedStream,
+    ForkedChecks,
     FrameHook,
     check_results,
+    forks_checks,
     gate_failure,
     gated_write,
     parent_source,
@@ -165,27 +167,37 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
         context.log.info(f"generating {generator.total_rows:,} rows of {name}")
         checker = TableChecker(spec, name, source, scale=scale, expected_rows=generator.total_rows)
         stream = CheckedStream(generator.frames(max_rows=FRAME_ROWS), checker, name, frame_hook)
-        rows, results, written = gated_write(
-            lambda approve: db.write_table(
-                spec,
-                name,
-                stream,
-                seed=seed,
-                scale=scale,
-                if_exists=target.if_exists,
-                approve=approve,
-            ),
-            stream,
+        forked = (
+            ForkedChecks(stream, db, spec.tables[name], seed)
+            if forks_checks(db, run.row_filter)
+            else None
         )
+        try:
+            rows, results, written = gated_write(
+                lambda approve: db.write_table(
+                    spec,
+                    name,
+                    stream if forked is None else forked.batches,
+                    seed=seed,
+                    scale=scale,
+                    if_exists=target.if_exists,
+                    approve=approve,
+                ),
+                stream if forked is None else forked,
+            )
+        finally:
+            if forked is not None:
+                forked.close()
+        if forked is None:
+            fed, profile = checker.rows, checker.profile(seed=seed)
+        else:
+            fed, profile = forked.rows, forked.profile
+            run.worker_peak_mb, run.worker_cpu_seconds = forked.peak_mb, forked.cpu_seconds
         failed = [r for r in results if not r.passed]
         checks = check_results(context, results, table_key(spec, name))
         paths = report_paths(url, spec.name)
         section = table_section(
-            results,
-            rows=checker.rows,
-            written=written,
-            run_id=context.run.run_id,
-            profile=checker.profile(seed=seed),
+            results, rows=fed, written=written, run_id=context.run.run_id, profile=profile
         )
         report = update_report(paths, spec, db.display_url, name, section)
     if failed:

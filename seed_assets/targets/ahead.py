@@ -26,7 +26,7 @@ import signal
 import socket
 import warnings
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 
 from seed_assets.engine.run import TableStep
@@ -76,6 +76,7 @@ class EncodedStream:
         self.credits = credits  # a pipe: closing it unread resets nothing (a socket would)
         self.on_batch = on_batch
         self.finished = False
+        self.error: BaseException | None = None
 
     def __iter__(self) -> Iterator[EncodedRows]:
         while not self.finished:
@@ -91,16 +92,66 @@ class EncodedStream:
                 warnings.warn_explicit(message, category, filename, lineno)
             if kind == "error":
                 self.finished = True
+                self.error = body
                 raise body
             if kind == "done":
                 self.finished = True
                 return
+            if kind == "outcome":  # asked for by ``outcome``, not here
+                raise TargetError(f"table '{self.name}': an outcome came before the last batch")
             columns, size, form = body
             rows = _read(fds[0], size, form)
             with suppress(OSError):  # a worker that finished has exited: it wants no credit
                 os.write(self.credits, b"c")  # one batch taken: the worker may make one more
             self.on_batch()
             yield EncodedRows(columns, rows)
+
+    def outcome(self):
+        """What the worker's `conclude` returned, after the last batch (the batches not taken
+        yet are read and dropped first); its error raised again here."""
+        for _ in self:
+            pass
+        if self.error is not None:
+            raise self.error
+        header, fds, _flags, _address = socket.recv_fds(self.sock, HEADER_BYTES, 1)
+        if not header:
+            raise TargetError(
+                f"table '{self.name}': its generation worker (process {self.pid}) stopped "
+                "before concluding"
+            )
+        kind, body, _caught = pickle.loads(header)
+        if kind == "error":
+            raise body
+        return _read(fds[0], body, "pickle")
+
+
+def worker_stream(
+    target, frames: Iterable, table, name: str, conclude: Callable[[], object]
+) -> EncodedStream:
+    """`frames` made and encoded for `target` in a forked worker process, as the batches of
+    one table; after the last, `conclude()` runs there and what it returns (pickled) is the
+    stream's ``outcome()``. The worker dies with this process; ``close_worker`` ends it early.
+    A Dagster step loads its table this way into SQLite: the step's process only binds rows
+    while the worker makes them and runs the checks."""
+    return _fork(target, _Frames(name, frames, table), _Pool.depth, (), conclude)
+
+
+def close_worker(stream: EncodedStream) -> None:
+    """Stop `stream`'s worker if it still runs, and release the stream's descriptors."""
+    stream.sock.close()
+    with suppress(OSError):
+        os.close(stream.credits)
+    with suppress(ProcessLookupError, ChildProcessError):
+        os.kill(stream.pid, signal.SIGKILL)
+    with suppress(ChildProcessError):
+        os.waitpid(stream.pid, 0)
+
+
+class _Frames:
+    """What a worker needs of a step: its name, its table's spec and its frames."""
+
+    def __init__(self, name: str, chunks: Iterable, table) -> None:
+        self.name, self.chunks, self.table = name, chunks, table
 
 
 class _Pool:
@@ -153,20 +204,9 @@ class _Pool:
                 del self.live[pid]
 
     def _start(self, step: TableStep) -> EncodedStream:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        taken, give = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the worker: never returns
-            gc.freeze()  # what the loader held stays untouched: never finalised here
-            for other in (ours, *(s.sock for s in self.streams)):
-                other.close()  # so a loader that exits closes every worker's socket
-            for fd in (give, *(s.credits for s in self.streams)):
-                os.close(fd)
-            _work(theirs, taken, self.target, step, self.depth)
-        theirs.close()
-        os.close(taken)
-        stream = EncodedStream(step.name, pid, ours, give, self._fill)
-        self.live[pid] = stream
+        work = _Frames(step.name, step.chunks, step.generator.table)
+        stream = _fork(self.target, work, self.depth, self.streams, None, self._fill)
+        self.live[stream.pid] = stream
         self.streams.append(stream)
         return stream
 
@@ -181,16 +221,35 @@ class _Pool:
         self.live.clear()
 
 
-def _work(sock: socket.socket, credits: int, target, step: TableStep, depth: int) -> None:
-    """In the worker: generate and encode the step's batches, send each, wait for credits."""
+def _fork(target, work: _Frames, depth: int, others, conclude, on_batch=None) -> EncodedStream:
+    """A worker process making `work`'s batches (``_work``); `others`: the streams of the
+    workers already started, whose descriptors the new one must not hold."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    taken, give = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: never returns
+        gc.freeze()  # what the loader held stays untouched: never finalised here
+        for other in (ours, *(s.sock for s in others)):
+            other.close()  # so a loader that exits closes every worker's socket
+        for fd in (give, *(s.credits for s in others)):
+            os.close(fd)
+        _work(theirs, taken, target, work, depth, conclude)
+    theirs.close()
+    os.close(taken)
+    return EncodedStream(work.name, pid, ours, give, on_batch or (lambda: None))
+
+
+def _work(sock: socket.socket, credits: int, target, work: _Frames, depth: int, conclude) -> None:
+    """In the worker: generate and encode the batches, send each, wait for credits; then
+    what `conclude()` returns, if given."""
     status = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the loader's to handle
         _die_with_parent()
-        table = step.generator.table
+        table = work.table
         outstanding = 0
         with warnings.catch_warnings(record=True) as caught:
-            for frame, encoded in target.batches(step.chunks, table, step.name):
+            for frame, encoded in target.batches(work.chunks, table, work.name):
                 form, payload = _dump(encoded)
                 body = (list(frame.columns), len(payload), form)
                 _send(sock, ("batch", body, _plain(caught)), payload)
@@ -201,6 +260,9 @@ def _work(sock: socket.socket, credits: int, target, step: TableStep, depth: int
                         os._exit(0)  # the loader is gone
                     outstanding -= 1
             _send(sock, ("done", None, _plain(caught)))
+            if conclude is not None:
+                payload = pickle.dumps(conclude(), protocol=5)
+                _send(sock, ("outcome", len(payload), []), payload)
     except BaseException as exc:  # handed to the loader, raised there
         status = 1
         with suppress(OSError):
