@@ -167,6 +167,8 @@ def _streamed_table(context, spec: Spec, name: str, target, generation, frame_ho
         context.log.info(f"generating {generator.total_rows:,} rows of {name}")
         checker = TableChecker(spec, name, source, scale=scale, expected_rows=generator.total_rows)
         stream = CheckedStream(generator.frames(max_rows=FRAME_ROWS), checker, name, frame_hook)
+        # Into SQLite, whose driver binds rows holding the GIL, the rows are made, checked and
+        # encoded in a worker process, and this one only loads them (``ForkedChecks``).
         forked = (
             ForkedChecks(stream, db, spec.tables[name], seed)
             if forks_checks(db, run.row_filter)
