@@ -64,6 +64,13 @@ def _count(path: Path, table: str) -> int:
         return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
 
+def _held(path: Path, table: str) -> int:
+    """The rows `path` holds of `table`; 0 when it holds no such table."""
+    with sqlite3.connect(path) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        return _count(path, table) if table in names else 0
+
+
 def test_a_sqlite_step_forks_and_a_server_or_file_target_does_not(tmp_path, pg_url):
     sqlite_db = Target.for_url(f"sqlite:///{tmp_path / 'a.db'}")
     parquet = Target.for_url(f"parquet://{tmp_path / 'p'}")
@@ -108,14 +115,7 @@ def test_a_check_failing_in_the_worker_commits_nothing(banking, tmp_path):
     assert not committed and rows == 0 and fed == 1000
     failed = {r.name for r in results if not r.passed}
     assert "customers_duplicate_keys" in failed, failed
-    with sqlite3.connect(tmp_path / "bank.db") as conn:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-        held = (
-            conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0]
-            if ("customers" in tables)
-            else 0
-        )
-    assert held == 0
+    assert _held(tmp_path / "bank.db", "customers") == 0
     assert _no_children_left()
 
 
@@ -136,12 +136,5 @@ def test_a_frame_the_worker_cannot_make_fails_the_step_with_its_error(banking, t
     failure = result.failure_data_for_node("accounts")
     assert "accounts: chunk 1 could not be made" in str(failure.error)
     assert _count(tmp_path / "bank.db", "customers") == 1000
-    with sqlite3.connect(tmp_path / "bank.db") as conn:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-        held = (
-            conn.execute("SELECT COUNT(*) FROM accounts").fetchone()[0]
-            if ("accounts" in tables)
-            else 0
-        )
-    assert held == 0
+    assert _held(tmp_path / "bank.db", "accounts") == 0
     assert _no_children_left()
