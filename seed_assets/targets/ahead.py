@@ -97,8 +97,6 @@ class EncodedStream:
             if kind == "done":
                 self.finished = True
                 return
-            if kind == "outcome":  # asked for by ``outcome``, not here
-                raise TargetError(f"table '{self.name}': an outcome came before the last batch")
             columns, size, form = body
             rows = _read(fds[0], size, form)
             with suppress(OSError):  # a worker that finished has exited: it wants no credit
