@@ -5,9 +5,11 @@ A backfill of several partitions is one run (the partitioned asset's backfill po
 run), so the target's pool (``keys.target_pool``) still keeps two runs apart, while the
 partitions inside the run load side by side: each in a process forked from the step's for it
 alone, ``GenerationResource.workers`` at a time (default: one per core). Partitions of one table
-may write at once: each deletes its own key range and loads its own rows, FKs stay in place,
-and the table and the registry are created race-safe (``targets/base.py``). A MySQL/MariaDB
-deadlock between them is retried (``DEADLOCK_RETRIES``).
+may write at once: each deletes its own key range and loads its own rows, and the table and
+the registry are created race-safe (``targets/base.py``). Into PostgreSQL they load into a table
+without keys or FKs (new, or emptied of them before a run of every partition), which its
+whole-table check builds once; elsewhere FKs stay in place. A MySQL/MariaDB deadlock between
+them is retried (``DEADLOCK_RETRIES``).
 """
 
 from __future__ import annotations
@@ -184,8 +186,15 @@ def load_partitions(
     another in one process grew it from 0.9 to 1.9 GB at 10M rows). One partition, or a step
     in a daemonic process (which may not have children), loads in this process."""
     global _job
-    indices = [partition_keys(spec.tables[name].partitions).index(k) for k in keys]
+    count = spec.tables[name].partitions
+    indices = [partition_keys(count).index(k) for k in keys]
     workers = workers_for(generation, len(indices))
+    if sorted(indices) == list(range(count)):  # the whole table: its keys may go and come back
+        db = target.target_for(spec)
+        try:
+            db.start_all_partitions(spec, name)
+        finally:
+            db.dispose()
     if len(indices) == 1 or multiprocessing.current_process().daemon:
         return [load_partition(spec, name, i, target, generation, frame_hook) for i in indices]
     _job = (spec, name, target, generation, frame_hook)

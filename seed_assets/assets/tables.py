@@ -69,7 +69,7 @@ from seed_assets.engine.constraints import may_drop_rows
 from seed_assets.engine.partitions import partition_keys
 from seed_assets.engine.run import FRAME_ROWS
 from seed_assets.engine.table import TableGenerator
-from seed_assets.errors import SpecError
+from seed_assets.errors import SpecError, TargetError
 from seed_assets.reports.report import (
     forget_tables,
     report_paths,
@@ -366,7 +366,10 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
             failed = [r for r in results if not r.passed]
             checks = check_results(context, results, key)
             if not failed and rows == expected:
-                db.complete_partitions(spec, name, rows=rows)
+                try:  # where its partitions loaded without keys, they are built now
+                    db.complete_partitions(spec, name, rows=rows)
+                except TargetError as exc:  # rows that break a key, named
+                    raise Failure(str(exc), allow_retries=False) from None
             paths = report_paths(url, spec.name)
             section = table_section(
                 results,

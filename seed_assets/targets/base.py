@@ -202,7 +202,8 @@ class Target:
         The table stays `partial` until its whole-table check calls ``complete_partitions``.
         Tables below it would keep rows whose parents were deleted: they are emptied, as a
         whole-table write empties them. Partitions of one table may load at the same time
-        (parallel steps), so FKs stay in place while they do.
+        (parallel steps), into the table as it is: with its keys and FKs, or, where the dialect
+        builds them at completion, without.
         """
         sa_table = build_metadata(spec).tables[name]
         table = spec.tables[name]
@@ -216,18 +217,8 @@ class Target:
         # one compares are never caught between another's rows and its bookkeeping, and the
         # loads themselves never wait for each other.
         with committing(result), self.engine.begin() as conn:
-            owned = registry.lock_entry(conn, name)
+            owned = self._claim_for_partitions(conn, spec, name, created)
             ours = owned is not None and owned.spec_name == spec.name
-            if not ours and not created and self._count(conn, name):
-                whose = f"spec '{owned.spec_name}'" if owned else "someone else (not this tool)"
-                raise TargetError(
-                    f"table '{name}' in {self.display_url} holds rows written by {whose}; "
-                    "refusing to write partitions into it. Empty it, or use another target"
-                )
-            why = "a partition write deletes rows of it"
-            ownership.refuse_foreign(conn, spec, name, self.display_url, why)
-            self._refuse_reach(conn, spec, name)
-            self._clear_descendants(conn, spec, name)
         with committing(result), self.engine.begin() as conn:
             if key_range is not None:
                 column = sa_table.c[key_range.column]
@@ -259,6 +250,31 @@ class Target:
             )
         return result
 
+    def _claim_for_partitions(
+        self, conn: sa.Connection, spec: Spec, name: str, created: bool
+    ) -> sa.Row | None:
+        """Before partitions of `name` replace rows: refuse when it holds rows this spec did
+        not write, and empty the tables below. Returns its registry entry, locked."""
+        owned = registry.lock_entry(conn, name)
+        ours = owned is not None and owned.spec_name == spec.name
+        if not ours and not created and self._count(conn, name):
+            whose = f"spec '{owned.spec_name}'" if owned else "someone else (not this tool)"
+            raise TargetError(
+                f"table '{name}' in {self.display_url} holds rows written by {whose}; "
+                "refusing to write partitions into it. Empty it, or use another target"
+            )
+        why = "a partition write deletes rows of it"
+        ownership.refuse_foreign(conn, spec, name, self.display_url, why)
+        self._refuse_reach(conn, spec, name)
+        self._clear_descendants(conn, spec, name)
+        return owned
+
+    def start_all_partitions(self, spec: Spec, name: str) -> None:
+        """Before every partition of `name` loads in one run. A dialect whose partitions load
+        into a table without keys (``_create_for_partitions``) empties its own table and drops
+        them here, to build them once when the whole-table check completes it; nothing here."""
+        return None
+
     def _ensure_table(self, spec: Spec, name: str, sa_table: sa.Table) -> bool:
         """Create `name` (registered, empty) and the partitions registry when missing, in their
         own transaction: parallel steps may try at once. Returns whether it created the table."""
@@ -269,7 +285,7 @@ class Target:
                     if sa.inspect(conn).has_table(name):
                         entry = registry.entry(conn, name)
                         return bool(entry is not None and entry.created_by_tool)
-                    sa_table.create(conn)
+                    self._create_for_partitions(conn, spec, name, sa_table)
                     registry.record(
                         conn, name, spec_name=spec.name, created_by_tool=True, status="cleared",
                         row_count=0, seed=spec.seed, scale=1.0,
@@ -285,10 +301,23 @@ class Target:
         with self.engine.connect() as conn:
             return registry.partitions_of(conn, name)
 
+    def _create_for_partitions(
+        self, conn: sa.Connection, spec: Spec, name: str, sa_table: sa.Table
+    ) -> None:
+        """A table its partitions will fill: with its keys and FKs, unless the dialect builds
+        them once the partitions are in (``_complete_keys``)."""
+        sa_table.create(conn)
+
     def complete_partitions(self, spec: Spec, name: str, *, rows: int) -> None:
-        """Record a table written by partitions as complete (after its whole-table checks)."""
+        """Record a table written by partitions as complete (after its whole-table checks),
+        its keys and FKs built first where its partitions loaded without them."""
         with self.engine.begin() as conn:
+            self._complete_keys(conn, spec, name)
             registry.record(conn, name, status="complete", row_count=rows)
+
+    def _complete_keys(self, conn: sa.Connection, spec: Spec, name: str) -> None:
+        """Build the keys and FKs a partitioned table was created without: none here."""
+        return None
 
     def _ensure_registry(self) -> None:
         # Sibling assets may create it at the same moment: a lost race is not an error.
@@ -382,7 +411,12 @@ class Target:
             return True
         wanted = {fk.name for fk in sa_table.foreign_key_constraints}
         found = {fk["name"] for fk in inspector.get_foreign_keys(name)}
-        return bool(wanted - found)  # e.g. dropped with a parent that was re-created
+        if wanted - found:  # e.g. dropped with a parent that was re-created
+            return True
+        # A partitioned table whose keys were never built (its whole-table check did not
+        # complete it), now written whole: made again, with them.
+        keyed = inspector.get_pk_constraint(name).get("constrained_columns")
+        return bool(sa_table.primary_key.columns) and not keyed
 
     def _clear_descendants(self, conn: sa.Connection, spec: Spec, name: str) -> None:
         """Children of replaced rows would be orphans: empty them (deepest first) and say so;

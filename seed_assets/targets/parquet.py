@@ -366,6 +366,10 @@ class ParquetTarget:
             return {}
         return {int(k): v for k, v in entry.partitions.items()}
 
+    def start_all_partitions(self, spec: Spec, name: str) -> None:
+        """Nothing to prepare: each partition replaces its own file."""
+        return None
+
     def complete_partitions(self, spec: Spec, name: str, *, rows: int) -> None:
         """Record a table written by partitions as complete (after its whole-table checks)."""
         with self._manifest(spec) as manifest:

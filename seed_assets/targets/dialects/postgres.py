@@ -12,11 +12,19 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
+from seed_assets.errors import TargetError
 from seed_assets.spec.graph import component_of
 from seed_assets.spec.models import STRING_TYPES, TableSpec
+from seed_assets.targets import registry
 from seed_assets.targets.base import Target
-from seed_assets.targets.ddl import create_types
-from seed_assets.targets.load_report import RowError, WriteResult, cell_value, plain_value
+from seed_assets.targets.ddl import build_metadata, create_types
+from seed_assets.targets.load_report import (
+    RowError,
+    WriteResult,
+    cell_value,
+    plain_value,
+    summarise,
+)
 
 CSV_OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 ORPHANS_SHOWN = 1000
@@ -125,7 +133,13 @@ class PostgresTarget(Target):
         self._fresh = False
         if sa.inspect(conn).has_table(name) or component_of(spec, name).is_cycle:
             return super()._prepare(conn, spec, name, sa_table, if_exists)
-        # Keys too: one index build after the load is cheaper than maintaining it row by row.
+        self._create_bare(conn, sa_table)
+        self._fresh = True
+        return True
+
+    def _create_bare(self, conn: sa.Connection, sa_table: sa.Table) -> None:
+        """`sa_table` without its keys and FKs: one index build and one anti-join per FK after
+        the load cost less than maintaining an index and firing a trigger row by row."""
         bare = sa_table.to_metadata(sa.MetaData())
         for constraint in list(bare.constraints):
             if isinstance(constraint, KEYS):
@@ -133,21 +147,123 @@ class PostgresTarget(Target):
         bare.primary_key = sa.PrimaryKeyConstraint()
         create_types(sa_table, conn)
         bare.create(conn)
-        self._fresh = True
-        return True
+
+    def _create_for_partitions(self, conn, spec, name, sa_table) -> None:
+        # Its partitions load side by side into a bare table; its keys and FKs are built once,
+        # over the whole table, when its whole-table check completes it. Until then the table
+        # is `partial`, and no table below it loads.
+        if component_of(spec, name).is_cycle:
+            super()._create_for_partitions(conn, spec, name, sa_table)
+        else:
+            self._create_bare(conn, sa_table)
+
+    def start_all_partitions(self, spec, name) -> None:
+        """Every partition of `name` is about to load: a table this spec's tool created is
+        emptied and loses its keys and FKs (built again once, by ``_complete_keys``), so the
+        partitions load bare as into a new table. A table anything outside the spec refers
+        to keeps them, and its partitions load into it as it is."""
+        if component_of(spec, name).is_cycle:
+            return
+        metadata = build_metadata(spec)
+        self._ensure_registry()
+        self._ensure_table(spec, name, metadata.tables[name])  # a new one is bare already
+        with self.engine.begin() as conn:
+            owned = self._claim_for_partitions(conn, spec, name, created=False)
+            ours = owned is not None and owned.spec_name == spec.name and owned.created_by_tool
+            if not ours or self._referred_from_outside(conn, metadata, name):
+                return
+            self._empty(conn, [name])
+            registry.forget_partitions(conn, name)
+            registry.record(conn, name, status="cleared", row_count=0)
+            self._drop_keys(conn, metadata.tables[name])
+
+    def _referred_from_outside(self, conn, metadata: sa.MetaData, name: str) -> bool:
+        """Whether an FK the spec does not declare refers to `name` (a user's table): dropping
+        `name`'s key would drop that FK with it."""
+        ours = {
+            fk.name
+            for table in metadata.tables.values()
+            for fk in table.foreign_key_constraints
+            if fk.referred_table.name == name
+        }
+        query = sa.text(
+            "SELECT conname FROM pg_constraint WHERE contype = 'f' "
+            "AND confrelid = to_regclass(quote_ident(:name))"
+        )
+        return bool(set(conn.execute(query, {"name": name}).scalars()) - ours)
+
+    def _drop_keys(self, conn, sa_table: sa.Table) -> None:
+        """Drop the spec's keys and FKs of an empty `sa_table`; FKs of the (emptied) tables
+        below that refer to its key go with it, and come back with it (``_complete_keys``)."""
+        inspector = sa.inspect(conn)
+        table = self._quote(sa_table.name)
+        ours = {c.name for c in sa_table.constraints if isinstance(c, KEYS)}
+        found = [fk["name"] for fk in inspector.get_foreign_keys(sa_table.name)]
+        found += [u["name"] for u in inspector.get_unique_constraints(sa_table.name)]
+        primary = inspector.get_pk_constraint(sa_table.name)
+        wanted = [c.name for c in sa_table.primary_key.columns]
+        if wanted and primary.get("constrained_columns") == wanted:
+            found.append(primary["name"])
+        for constraint in found:
+            if constraint in ours or constraint == primary.get("name"):
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {table} DROP CONSTRAINT {self._quote(constraint)} CASCADE"
+                )
+
+    def _complete_keys(self, conn, spec, name) -> None:
+        """The keys and FKs of `name` not in the database yet, built over its rows, then the
+        FKs of the tables below that refer to it (dropped with its key); rows that break one
+        are named and nothing is built."""
+        metadata = build_metadata(spec)
+        sa_table = metadata.tables[name]
+        inspector = sa.inspect(conn)
+        built = {c["name"] for c in inspector.get_unique_constraints(name)}
+        built |= {fk["name"] for fk in inspector.get_foreign_keys(name)}
+        keyed = bool(inspector.get_pk_constraint(name).get("constrained_columns"))
+        keys = [
+            k
+            for k in sa_table.constraints
+            if isinstance(k, UNIQUE_KEYS)
+            and k.columns
+            and not (keyed if isinstance(k, sa.PrimaryKeyConstraint) else k.name in built)
+        ]
+        fks = [fk for fk in sa_table.foreign_key_constraints if fk.name not in built]
+        if keys or fks:
+            result = WriteResult(name)
+            self._build_keys(conn, sa_table, keys, fks, result, "fail")
+            if result.rejected_count:
+                raise TargetError(
+                    f"the keys of '{name}' could not be built in {self.display_url}; it stays "
+                    f"partial (materialise its partitions again):\n"
+                    f"{summarise(result.rejected, result.rejected_count)}"
+                )
+        for child in metadata.tables.values():
+            if child.name == name or not inspector.has_table(child.name):
+                continue
+            present = {fk["name"] for fk in inspector.get_foreign_keys(child.name)}
+            for fk in child.foreign_key_constraints:
+                if fk.referred_table.name == name and fk.name not in present:
+                    # The child was emptied when `name` was: nothing to validate.
+                    conn.execute(sa.schema.AddConstraint(fk, isolate_from_table=False))
 
     def _start_bulk(self, conn: sa.Connection, sa_table: sa.Table, created: bool) -> bool:
         return self._fresh
 
     def _finish_bulk(self, conn, sa_table, table, result: WriteResult, on_error: str) -> None:
+        keys = [c for c in sa_table.constraints if isinstance(c, UNIQUE_KEYS) and c.columns]
+        fks = list(sa_table.foreign_key_constraints)
+        self._build_keys(conn, sa_table, keys, fks, result, on_error)
+
+    def _build_keys(self, conn, sa_table, keys, fks, result: WriteResult, on_error: str) -> None:
+        """Add `keys`, then `fks` (not when a key refused rows and the load fails)."""
         if conn.dialect.server_version_info >= (11,):  # PostgreSQL 11 brought JIT
             for setting, value in self.bulk_settings.items():  # this transaction only
                 conn.execute(sa.text("SELECT set_config(:s, :v, true)"), {"s": setting, "v": value})
-        for key in [c for c in sa_table.constraints if isinstance(c, UNIQUE_KEYS) and c.columns]:
+        for key in keys:
             self._add_key(conn, sa_table, key, result, on_error)
         if result.rejected_count and on_error == "fail":
             return
-        self._add_foreign_keys(conn, sa_table, result, on_error)
+        self._add_foreign_keys(conn, sa_table, fks, result, on_error)
 
     def _add_key(self, conn, sa_table, key, result: WriteResult, on_error: str) -> None:
         """Add a primary/unique key after the load; name the repeated values when it fails."""
@@ -188,12 +304,12 @@ class PostgresTarget(Target):
         result.rows -= deleted
         conn.execute(sa.schema.AddConstraint(key, isolate_from_table=False))
 
-    def _add_foreign_keys(self, conn, sa_table, result: WriteResult, on_error: str) -> None:
+    def _add_foreign_keys(self, conn, sa_table, fks, result: WriteResult, on_error: str) -> None:
         # Rows just loaded have no statistics yet: without them the planner nests loops over
         # the whole table to validate each FK.
         analysed = [sa_table.name, *self._unanalysed_parents(conn, sa_table)]
         conn.exec_driver_sql(f"ANALYZE {', '.join(self._quote(n) for n in analysed)}")
-        for fk in sa_table.foreign_key_constraints:
+        for fk in fks:
             try:
                 with conn.begin_nested():
                     conn.execute(sa.schema.AddConstraint(fk, isolate_from_table=False))
