@@ -326,6 +326,7 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
         deps=[AssetDep(table_key(spec, name), partition_mapping=AllPartitionMapping())],
         description=f"All {count} partitions of {name}, checked as one table with its blocking "
         "checks (the partitions' own checks added up; the table read back when one is missing). "
+        "Into PostgreSQL it then builds the keys and FKs the partitions loaded without. "
         "Its children and the ML assets depend on this.",
         kinds={"table"},
         check_specs=build_check_specs(spec, name, key),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pandas as pd
 
@@ -12,6 +13,12 @@ from seed_assets.errors import SeedAssetsError
 
 SHOWN_ERRORS = 20  # rows listed in a message; the result keeps up to KEPT_ERRORS
 KEPT_ERRORS = 1000
+
+# What a write does when its table already holds rows, and when the database refuses a row.
+IfExists = Literal["fail", "replace", "append"]
+OnError = Literal["fail", "continue"]
+IF_EXISTS = ("fail", "replace", "append")
+ON_ERROR = ("fail", "continue")
 
 
 class NotApproved(Exception):
