@@ -90,8 +90,14 @@ def test_partitions_load_without_keys_and_the_whole_table_check_builds_them(load
     assert _keys(pg_url, "transactions") == {"primary": [], "foreign": set(), "indexes": []}
     assert _status(pg_url, "transactions") == "partial"
 
-    assert loaded.run(["transactions_checked"]).success
+    checked = loaded.run(["transactions_checked"])
+    assert checked.success
     wanted = build_metadata(spec).tables["transactions"]
+    (event,) = checked.get_asset_materialization_events()
+    said = event.materialization.metadata["keys_built"].value
+    assert said == ", ".join(
+        ["primary key (transaction_id)", *(fk.name for fk in wanted.foreign_key_constraints)]
+    )
     built = _keys(pg_url, "transactions")
     assert built["primary"] == ["transaction_id"]
     assert built["foreign"] == {fk.name for fk in wanted.foreign_key_constraints}
@@ -103,7 +109,9 @@ def test_partitions_load_without_keys_and_the_whole_table_check_builds_them(load
     assert loaded.run(["invoices_checked"]).success
     assert _keys(pg_url, "invoices")["primary"] == ["invoice_id"]
     # Checked again (keys already there): nothing to build, still complete.
-    assert loaded.run(["transactions_checked"]).success
+    again = loaded.run(["transactions_checked"])
+    (event,) = again.get_asset_materialization_events()
+    assert event.materialization.metadata["keys_built"].value.startswith("none")
     assert _status(pg_url, "transactions") == "complete"
 
 
@@ -178,7 +186,9 @@ def test_a_run_of_every_partition_again_drops_the_keys_and_builds_them_once_more
     assert len(_keys(pg_url, "invoices")["foreign"]) == 1  # the one to transactions went
     assert _status(pg_url, "invoices") == "cleared"
 
-    assert loaded.run(["transactions_checked"]).success
+    checked = loaded.run(["transactions_checked"])
+    said = checked.get_asset_materialization_events()[0].materialization.metadata["keys_built"]
+    assert "fk_invoices_transaction_id (of invoices)" in said.value
     assert _keys(pg_url, "transactions")["primary"] == ["transaction_id"]
     assert _keys(pg_url, "invoices")["foreign"] == child_fks
     loaded.all_partitions("invoices")

@@ -366,11 +366,17 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
             rows = TableReader(db, spec).count(name)  # rows outside every partition's range?
             failed = [r for r in results if not r.passed]
             checks = check_results(context, results, key)
+            built: list[str] = []
             if not failed and rows == expected:
+                started = time.perf_counter()
                 try:  # where its partitions loaded without keys, they are built now
-                    db.complete_partitions(spec, name, rows=rows)
+                    built = db.complete_partitions(spec, name, rows=rows)
                 except TargetError as exc:  # rows that break a key, named
                     raise Failure(str(exc), allow_retries=False) from None
+                if built:
+                    context.log.info(
+                        f"{name}: built {', '.join(built)} in {time.perf_counter() - started:.1f} s"
+                    )
             paths = report_paths(url, spec.name)
             section = table_section(
                 results,
@@ -400,6 +406,7 @@ def _whole_table_asset(spec: Spec, name: str) -> AssetsDefinition:
                 **run.metadata(rows, paths, report, name),
                 "partitions": count,
                 "checks_from": how,
+                "keys_built": ", ".join(built) or "none (already there, or none to build)",
             },
             check_results=checks,
         )

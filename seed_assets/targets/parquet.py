@@ -370,11 +370,13 @@ class ParquetTarget:
         """Nothing to prepare: each partition replaces its own file."""
         return None
 
-    def complete_partitions(self, spec: Spec, name: str, *, rows: int) -> None:
-        """Record a table written by partitions as complete (after its whole-table checks)."""
+    def complete_partitions(self, spec: Spec, name: str, *, rows: int) -> list[str]:
+        """Record a table written by partitions as complete (after its whole-table checks);
+        a file has no key to build."""
         with self._manifest(spec) as manifest:
             manifest["tables"][name]["status"] = "complete"
             manifest["tables"][name]["row_count"] = rows
+        return []
 
     def _write_file(self, spec, name, frames, final: Path, on_rows, approve, cancel, result):
         """Frames into a temporary file, renamed to `final` when approved; False if not."""

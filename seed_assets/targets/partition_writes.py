@@ -149,13 +149,15 @@ class PartitionWrites:
         them once the partitions are in (``_complete_keys``)."""
         sa_table.create(conn)
 
-    def complete_partitions(self, spec: Spec, name: str, *, rows: int) -> None:
+    def complete_partitions(self, spec: Spec, name: str, *, rows: int) -> list[str]:
         """Record a table written by partitions as complete (after its whole-table checks),
-        its keys and FKs built first where its partitions loaded without them."""
+        its keys and FKs built first where its partitions loaded without them. Returns the
+        constraints built."""
         with self.engine.begin() as conn:
-            self._complete_keys(conn, spec, name)
+            built = self._complete_keys(conn, spec, name)
             registry.record(conn, name, status="complete", row_count=rows)
+        return built
 
-    def _complete_keys(self, conn: sa.Connection, spec: Spec, name: str) -> None:
+    def _complete_keys(self, conn: sa.Connection, spec: Spec, name: str) -> list[str]:
         """Build the keys and FKs a partitioned table was created without: none here."""
-        return None
+        return []

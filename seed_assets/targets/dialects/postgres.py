@@ -210,7 +210,7 @@ class PostgresTarget(Target):
                     f"ALTER TABLE {table} DROP CONSTRAINT {self._quote(constraint)} CASCADE"
                 )
 
-    def _complete_keys(self, conn, spec, name) -> None:
+    def _complete_keys(self, conn, spec, name) -> list[str]:
         """The keys and FKs of `name` not in the database yet, built over its rows, then the
         FKs of the tables below that refer to it (dropped with its key); rows that break one
         are named and nothing is built."""
@@ -228,6 +228,12 @@ class PostgresTarget(Target):
             and not (keyed if isinstance(k, sa.PrimaryKeyConstraint) else k.name in built)
         ]
         fks = [fk for fk in sa_table.foreign_key_constraints if fk.name not in built]
+        named = [
+            f"primary key ({', '.join(k.columns.keys())})"
+            if isinstance(k, sa.PrimaryKeyConstraint)
+            else k.name
+            for k in [*keys, *fks]
+        ]
         if keys or fks:
             result = WriteResult(name)
             self._build_keys(conn, sa_table, keys, fks, result, "fail")
@@ -245,6 +251,8 @@ class PostgresTarget(Target):
                 if fk.referred_table.name == name and fk.name not in present:
                     # The child was emptied when `name` was: nothing to validate.
                     conn.execute(sa.schema.AddConstraint(fk, isolate_from_table=False))
+                    named.append(f"{fk.name} (of {child.name})")
+        return named
 
     def _start_bulk(self, conn: sa.Connection, sa_table: sa.Table, created: bool) -> bool:
         return self._fresh
