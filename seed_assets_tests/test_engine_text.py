@@ -135,6 +135,19 @@ def test_kept_chunks_give_the_rows_made_again(banking, monkeypatch):
         pd.testing.assert_frame_equal(frame, again[name], obj=name)
 
 
+def test_a_step_keeps_no_chunk_its_children_read_in_another_process(banking):
+    """The CLI makes invoices after transactions in the same process, so it keeps what
+    invoices read of transactions' chunks; a Dagster step of transactions (``keeps_for``: its
+    own tables) does not, as invoices are another step's."""
+    whole = RegeneratedParents(banking, scale=0.3)
+    step = RegeneratedParents(banking, scale=0.3, keeps_for={"transactions"})
+    for source in (whole, step):
+        rows = sum(len(f) for f in source.generator("transactions").frames())
+        assert rows == whole.generator("transactions").total_rows > 0
+    assert whole.kept_chunks > 0
+    assert step.kept_chunks == 0
+
+
 @pytest.mark.parametrize(
     ("values", "packed"),
     [

@@ -11,12 +11,14 @@ from dagster import DagsterInstance, materialize
 
 from seed_assets.assets import build_table_assets
 from seed_assets.engine.partitions import partition_keys
+from seed_assets.engine.regenerated import RegeneratedParents
 from seed_assets.errors import TargetError
 from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.sources.files import load_spec
 from seed_assets.targets.base import Target
 from seed_assets.targets.ddl import build_metadata
 from seed_assets_tests.conftest import BANK_PARTS
+from seed_assets_tests.dbcompare import assert_same_tables, read_all
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -157,8 +159,6 @@ def test_a_keyless_table_written_whole_is_made_again_with_its_keys(loaded, pg_ur
     spec.tables["transactions"].partitions = None
     db = Target.for_url(pg_url)
     try:
-        from seed_assets.engine.regenerated import RegeneratedParents
-
         frames = RegeneratedParents(spec).generator("transactions").frames()
         db.write_table(spec, "transactions", frames, seed=spec.seed, scale=1.0,
                        if_exists="replace")  # fmt: skip
@@ -172,8 +172,6 @@ def test_a_run_of_every_partition_again_drops_the_keys_and_builds_them_once_more
     """A table with its keys (and a child's FK to it), loaded again in a run of every
     partition: emptied and unkeyed first, so its partitions load bare; the check builds its
     keys and the child's FK back. The rows are the same as the first time."""
-    from seed_assets_tests.dbcompare import assert_same_tables, read_all
-
     assert loaded.run(["transactions_checked"]).success
     loaded.all_partitions("invoices")
     assert loaded.run(["invoices_checked"]).success

@@ -28,6 +28,7 @@ from seed_assets.sources.files import load_spec
 from seed_assets.spec.graph import topological_order
 from seed_assets.targets.base import Target
 from seed_assets.targets.parquet import ParquetTarget
+from seed_assets.validation import accumulators
 from seed_assets.validation.frames import check_table, table_checker
 from seed_assets.validation.stream import ParentCounts, TableChecker, check_frames
 from seed_assets_tests.chunk_counting import chunks_made
@@ -137,6 +138,21 @@ def test_parent_counts_grow_their_integers_when_needed():
     assert counts.counts.tolist() == [1, 300, 0, 1, 2]
     counts.add(np.array([4, 0, -1]))  # scattered positions; -1 (no parent) is not counted
     assert counts.counts.tolist() == [2, 300, 0, 1, 3]
+
+
+def test_parent_counts_add_partitions_counts_block_by_block(monkeypatch):
+    """A partition's counts added at its first parent, in blocks of 3 here: uint8 while the
+    sums fit, 8 bytes once one does not, in whichever block it comes."""
+    monkeypatch.setattr(accumulators, "ADD_BLOCK", 3)
+    counts = ParentCounts(8)
+    counts.add_at(2, np.array([1, 2, 3, 4, 5], dtype=np.uint8))
+    counts.add_at(0, np.array([7, 7, 7, 7], dtype=np.uint8))
+    assert counts.counts.dtype == np.uint8
+    assert counts.counts.tolist() == [7, 7, 8, 9, 3, 4, 5, 0]
+    counts.add_at(6, np.array([200, 1], dtype=np.uint8))
+    counts.add_at(6, np.array([100, 1], dtype=np.uint8))
+    assert counts.counts.dtype == np.int64
+    assert counts.counts.tolist() == [7, 7, 8, 9, 3, 4, 305, 2]
 
 
 # -- checks per chunk -----------------------------------------------------------------------------

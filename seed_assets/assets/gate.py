@@ -183,10 +183,12 @@ def parent_source(
     faster. The whole-table checks of a partitioned table do read what was committed.
     """
     status = db.status()
-    source = RegeneratedParents(spec, seed=seed, scale=scale, row_filter=row_filter)
     # Waiting for its links, a table's keys and other columns are final, and regenerated rows
     # never hold the links: only a direct parent outside `name`'s cycle must be complete.
     inside = component_of(spec, name).tables if name in spec.tables else ()
+    source = RegeneratedParents(
+        spec, seed=seed, scale=scale, row_filter=row_filter, keeps_for=inside or None
+    )
     direct = parents(spec, name) if name in spec.tables else ()
     for ancestor in ancestors(spec, name) if tables is None else tables:
         entry = status.get(ancestor)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 
 import numpy as np
 import pandas as pd
@@ -75,6 +75,7 @@ class RegeneratedParents:
         seed: int | None = None,
         scale: float = 1.0,
         row_filter: RowFilter | None = None,
+        keeps_for: Iterable[str] | None = None,
     ) -> None:
         keep_freed_memory()  # every run makes its chunks through here
         self.spec = spec
@@ -94,6 +95,10 @@ class RegeneratedParents:
         self._kept: dict[tuple[str, int], dict[tuple[str, bool], Packed]] = {}
         self._kept_size = 0
         self._read_later: dict[str, set[str]] | None = None
+        # The tables this process makes after their parents, for which written chunks are kept
+        # (``offer``): every table in a whole run; a Dagster step's own, whose children are
+        # other steps' (keeping transactions' chunks for invoices took up to 192 MB there).
+        self._keeps_for = None if keeps_for is None else frozenset(keeps_for)
         self._lock = threading.RLock()
 
     @_locked
@@ -222,6 +227,8 @@ class RegeneratedParents:
         positions excepted: those cost less to make than to keep)."""
         read: dict[str, set[str]] = {}
         for child in self.spec.tables:
+            if self._keeps_for is not None and child not in self._keeps_for:
+                continue  # made in another process
             for parent, columns in parent_columns(self.spec, child).items():
                 if parent != child:
                     read.setdefault(parent, set()).update(

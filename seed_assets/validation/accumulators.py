@@ -75,6 +75,10 @@ def locate(
 # -- accumulators ------------------------------------------------------------------------------
 
 
+# Parents' counts added at once by ``ParentCounts.add_at``: its temporary copies stay small.
+ADD_BLOCK = 1 << 20
+
+
 class ParentCounts:
     """Children per parent row, counted chunk by chunk in the smallest integers that hold them."""
 
@@ -91,8 +95,18 @@ class ParentCounts:
             where: slice | np.ndarray = slice(lo, hi + 1)
         else:  # scattered (a reference FK): count the distinct parents only
             where, extra = np.unique(found, return_counts=True)
-        total = self.counts[where].astype(np.int64) + extra
-        if total.max() > np.iinfo(self.counts.dtype).max:
+        self._put(where, self.counts[where].astype(np.int64) + extra)
+
+    def add_at(self, start: int, counts: np.ndarray) -> None:
+        """Add `counts`, children of the parents from row `start` on (a partition's), a block
+        at a time: an 8-byte copy of 70M transactions' counts took 566 MB."""
+        for at in range(0, len(counts), ADD_BLOCK):
+            part = counts[at : at + ADD_BLOCK]
+            where = slice(start + at, start + at + len(part))
+            self._put(where, self.counts[where].astype(np.int64) + part)
+
+    def _put(self, where, total: np.ndarray) -> None:
+        if len(total) and total.max() > np.iinfo(self.counts.dtype).max:
             self.counts = self.counts.astype(np.int64)
         self.counts[where] = total
 

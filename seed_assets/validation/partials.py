@@ -185,19 +185,14 @@ def combine(
     if at != expected_rows:
         raise NotCombinable(f"the partitions' checks saw {at:,} rows, not {expected_rows:,}")
     checker.rows = at
-    children: dict[str, np.ndarray] = {}
     for part in parts:
-        _add_part(checker, part, children)
-    for label, counts in children.items():
-        kept = ParentCounts(0)
-        kept.counts = counts.astype(np.uint8) if counts.max(initial=0) < 256 else counts
-        checker._parent_counts[label] = kept
+        _add_part(checker, part)
     _combine_keys(checker, parts)
     _combine_relations(checker, [p for p in parts if p.meta["relations"] is not None])
     return checker
 
 
-def _add_part(checker: TableChecker, part: Kept, children: dict[str, np.ndarray]) -> None:
+def _add_part(checker: TableChecker, part: Kept) -> None:
     meta, arrays = part.meta, part.arrays
     checker.errors.update(meta["errors"])
     checker._profile_errors.update(meta["profile_errors"])
@@ -218,14 +213,14 @@ def _add_part(checker: TableChecker, part: Kept, children: dict[str, np.ndarray]
         checker._fk_nulls[label] = checker._fk_nulls.get(label, 0) + n
     for i, (label, start) in enumerate(meta["children"]):
         fk = next(f for f in checker.fks if f.label == label)
-        whole = children.get(label)
-        if whole is None:
+        whole = checker._parent_counts.get(label)
+        if whole is None:  # the smallest integers that hold them, as a pass over every row
             parents = checker.source.row_count(fk.references.table)
-            whole = children[label] = np.zeros(parents, dtype=np.int64)
+            whole = checker._parent_counts[label] = ParentCounts(parents)
         counts = arrays[f"children/{i}"]
-        if start + len(counts) > len(whole):
+        if start + len(counts) > len(whole.counts):
             raise NotCombinable(f"children of {label} beyond its parents' rows")
-        whole[start : start + len(counts)] += counts
+        whole.add_at(start, counts)
     for i, column in enumerate(meta["gaps"]):
         checker._gaps.setdefault(column, []).append(arrays[f"gaps/{i}"])
     if "sample" in arrays:
