@@ -118,7 +118,8 @@ class PartitionWrites:
 
     def _ensure_table(self, spec: Spec, name: str, sa_table: sa.Table) -> bool:
         """Create `name` (registered, empty) and the partitions registry when missing, in their
-        own transaction: parallel steps may try at once. Returns whether it created the table."""
+        own transaction: parallel steps may try at once. Returns whether the tool created the
+        table, now or in an earlier run (its registry entry says so)."""
         for attempt in range(3):
             try:
                 with self.engine.begin() as conn:
