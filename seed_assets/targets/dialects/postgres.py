@@ -196,19 +196,17 @@ class PostgresTarget(Target):
         """Drop the spec's keys and FKs of an empty `sa_table`; FKs of the (emptied) tables
         below that refer to its key go with it, and come back with it (``_complete_keys``)."""
         inspector = sa.inspect(conn)
-        table = self._quote(sa_table.name)
         ours = {c.name for c in sa_table.constraints if isinstance(c, KEYS)}
         found = [fk["name"] for fk in inspector.get_foreign_keys(sa_table.name)]
         found += [u["name"] for u in inspector.get_unique_constraints(sa_table.name)]
-        primary = inspector.get_pk_constraint(sa_table.name)
+        dropped = [name for name in found if name in ours]
+        primary = inspector.get_pk_constraint(sa_table.name)  # named by the database
         wanted = [c.name for c in sa_table.primary_key.columns]
         if wanted and primary.get("constrained_columns") == wanted:
-            found.append(primary["name"])
-        for constraint in found:
-            if constraint in ours or constraint == primary.get("name"):
-                conn.exec_driver_sql(
-                    f"ALTER TABLE {table} DROP CONSTRAINT {self._quote(constraint)} CASCADE"
-                )
+            dropped.append(primary["name"])
+        table = self._quote(sa_table.name)
+        for name in dropped:
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {self._quote(name)} CASCADE")
 
     def _complete_keys(self, conn, spec, name) -> list[str]:
         """The keys and FKs of `name` not in the database yet, built over its rows, then the
