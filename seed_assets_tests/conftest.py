@@ -13,6 +13,9 @@ BANKING = ROOT / "seed_assets" / "examples" / "banking.yaml"
 SHOP = Path(__file__).parent / "specs" / "shop.yaml"
 # Banking, small, with transactions and invoices partitioned (test_partitions, test_celery).
 BANK_PARTS = Path(__file__).parent / "specs" / "bank_parts.yaml"
+# The tags of a run of several partitions (a backfill with a single-run policy).
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
 
 
 @pytest.fixture(scope="session", autouse=True)

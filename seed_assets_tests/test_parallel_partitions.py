@@ -21,11 +21,8 @@ from seed_assets.resources import GenerationResource, TargetResource
 from seed_assets.sources.files import load_spec
 from seed_assets.spec.loader import spec_from_dict
 from seed_assets.targets.base import Target
-from seed_assets_tests.conftest import BANK_PARTS
+from seed_assets_tests.conftest import BANK_PARTS, RANGE_END, RANGE_START
 from seed_assets_tests.dbcompare import assert_same_tables, read_all
-
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
 
 
 def _unpartitioned():
